@@ -1,0 +1,74 @@
+import type { SourceRange } from '../model/migration';
+
+/** Replace source[start, end) with text. Offsets are UTF-16 offsets into the original source. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface Fix {
+  title: string;
+  /**
+   * Unsafe fixes change how the migration runs (for example take it out of its
+   * transaction): offered as quick fixes, never applied by fix-all.
+   */
+  safety: 'safe' | 'unsafe';
+  edits: Edit[];
+  /** Only proposed, never applied by fix-all even when safe (for example a guessed `where:`). */
+  suggestion?: boolean;
+}
+
+export function insertAt(offset: number, text: string): Edit {
+  return { start: offset, end: offset, text };
+}
+
+export function replaceRange(range: SourceRange, text: string): Edit {
+  return { start: range.start, end: range.end, text };
+}
+
+function sorted(edits: Edit[]): Edit[] {
+  return [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/** Two edits overlap when they touch the same characters (two inserts at one point also clash). */
+export function editsOverlap(a: Edit[], b: Edit[]): boolean {
+  for (const x of a) {
+    for (const y of b) {
+      if (x.start < y.end && y.start < x.end) return true;
+      if (x.start === y.start) return true;
+    }
+  }
+  return false;
+}
+
+/** Applies edits that do not overlap each other. */
+export function applyEdits(source: string, edits: Edit[]): string {
+  let result = '';
+  let cursor = 0;
+  for (const edit of sorted(edits)) {
+    if (edit.start < cursor) throw new Error(`overlapping edits at offset ${edit.start}`);
+    result += source.slice(cursor, edit.start) + edit.text;
+    cursor = edit.end;
+  }
+  return result + source.slice(cursor);
+}
+
+/**
+ * Picks fixes greedily in order, skipping any whose edits clash with one already
+ * picked, and merges identical edits (two findings both adding `disable_ddl_transaction!`).
+ */
+export function combineFixes(fixes: Fix[]): Edit[] {
+  const chosen: Edit[] = [];
+  const key = (e: Edit) => `${e.start}:${e.end}:${e.text}`;
+  const seen = new Set<string>();
+  for (const fix of fixes) {
+    const fresh = fix.edits.filter((e) => !seen.has(key(e)));
+    if (editsOverlap(fresh, chosen)) continue;
+    for (const e of fresh) {
+      seen.add(key(e));
+      chosen.push(e);
+    }
+  }
+  return sorted(chosen);
+}

@@ -1,0 +1,115 @@
+import type { MigrationFile } from './model/migration';
+import type { LintContext } from './lint-context';
+import { RULES } from './rules';
+import type { Finding, Severity } from './rules/rule';
+import { parseRailsMigration } from './parsers/rails/parse-rails-migration';
+import { loadPrismParser, type PrismParse } from './parsers/rails/prism';
+import { lineStarts, positionAt } from './parsers/source-text';
+
+/** Not rules, but reported like findings so every front end shows them the same way. */
+export const SYNTAX_ERROR = 'syntax-error';
+export const FILE_SKIPPED = 'file-skipped';
+
+export interface Parsers {
+  ruby: PrismParse;
+}
+
+export async function loadParsers(): Promise<Parsers> {
+  return { ruby: await loadPrismParser() };
+}
+
+export type MigrationLanguage = 'ruby' | 'sql';
+
+export function languageOfPath(path: string): MigrationLanguage | null {
+  if (path.endsWith('.rb')) return 'ruby';
+  if (path.endsWith('.sql')) return 'sql';
+  return null;
+}
+
+export function parseMigration(path: string, source: string, language: MigrationLanguage, parsers: Parsers): MigrationFile | null {
+  if (language === 'ruby') return parseRailsMigration(path, source, parsers.ruby);
+  return null;
+}
+
+export interface LintResult {
+  file: MigrationFile | null;
+  findings: Finding[];
+}
+
+/** Parses and lints one file's text. Never throws for bad input. */
+export function lintSource(
+  path: string,
+  source: string,
+  language: MigrationLanguage,
+  context: LintContext,
+  parsers: Parsers,
+): LintResult {
+  if (source.length > context.settings.maxFileBytes) {
+    return {
+      file: null,
+      findings: [
+        {
+          ruleId: FILE_SKIPPED,
+          severity: 'info',
+          message: `PG Index Guard skipped this file: it is larger than ${context.settings.maxFileBytes} characters (setting pgIndexGuard.maxFileSize).`,
+          range: { start: 0, end: 0 },
+          fixes: [],
+        },
+      ],
+    };
+  }
+  const file = parseMigration(path, source, language, parsers);
+  if (!file) return { file: null, findings: [] };
+  return { file, findings: lint(file, context) };
+}
+
+/** Runs every enabled rule over a parsed migration, then applies settings and suppressions. */
+export function lint(file: MigrationFile, context: LintContext): Finding[] {
+  const findings: Finding[] = file.problems.slice(0, 1).map((problem) => ({
+    ruleId: SYNTAX_ERROR,
+    severity: 'error' as Severity,
+    message: `Syntax error: ${problem.message}. Findings below this point may be incomplete.`,
+    range: problem.range,
+    fixes: [],
+  }));
+  if (!file.isMigration) return findings;
+
+  const starts = lineStarts(file.source);
+  const suppressedOnLine = new Map<number, Set<string> | 'all'>();
+  const suppressedInFile = new Set<string>();
+  let fileSuppressedAll = false;
+  for (const s of file.suppressions) {
+    if (s.scope === 'file') {
+      if (s.ruleIds.length === 0) fileSuppressedAll = true;
+      for (const id of s.ruleIds) suppressedInFile.add(id);
+      continue;
+    }
+    const target = nextCodeLine(file.source, starts, s.line);
+    const current = suppressedOnLine.get(target);
+    if (s.ruleIds.length === 0 || current === 'all') suppressedOnLine.set(target, 'all');
+    else suppressedOnLine.set(target, new Set([...(current ?? []), ...s.ruleIds]));
+  }
+
+  for (const rule of RULES.values()) {
+    const setting = context.settings.rules[rule.meta.id] ?? 'default';
+    if (setting === 'off') continue;
+    if (fileSuppressedAll || suppressedInFile.has(rule.meta.id)) continue;
+    for (const finding of rule.check(file, context)) {
+      if (rule.meta.honorsSafetyAssured && finding.operation?.safetyAssured) continue;
+      const line = positionAt(starts, finding.range.start).line;
+      const onLine = suppressedOnLine.get(line);
+      if (onLine === 'all' || onLine?.has(rule.meta.id)) continue;
+      findings.push(setting === 'default' ? finding : { ...finding, severity: setting });
+    }
+  }
+  return findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
+}
+
+/** The line a `disable-next-line` comment applies to: the next line that is not blank or a comment. */
+function nextCodeLine(source: string, starts: number[], commentLine: number): number {
+  for (let line = commentLine + 1; line < starts.length; line++) {
+    const text = source.slice(starts[line]!, starts[line + 1] ?? source.length).trim();
+    if (text !== '' && !text.startsWith('#') && !text.startsWith('--')) return line;
+  }
+  return commentLine + 1;
+}

@@ -1,0 +1,184 @@
+// The neutral migration model. Parsers turn Ruby or SQL into this; rules only ever see this.
+// Offsets are UTF-16 code-unit offsets into `MigrationFile.source` (what editors use).
+
+export interface SourceRange {
+  start: number;
+  end: number;
+}
+
+export type Dialect = 'rails' | 'sql';
+
+/** Where an operation runs: Rails `change`/`up`/`down`, or a SQL file's single direction. */
+export type Direction = 'change' | 'up' | 'down' | 'sql';
+
+/**
+ * Syntax facts a fixer needs to edit an operation in place, kept opaque to rules.
+ * Rails: the call's argument layout. SQL: keyword positions in the statement.
+ */
+export type OperationSyntax = RailsCallSyntax | SqlStatementSyntax;
+
+export interface RailsCallSyntax {
+  kind: 'railsCall';
+  /** Offset right after the last argument (before a closing paren or a block). */
+  lastArgumentEnd: number;
+  /** Start offset of the last argument. */
+  lastArgumentStart: number;
+  /** Start offset of the first argument. */
+  firstArgumentStart: number;
+  /** True when the call has parentheses around its arguments. */
+  parenthesized: boolean;
+  /** How existing keyword options are written; `none` when there are none. */
+  optionStyle: 'label' | 'rocket' | 'none';
+  /** When options are an explicit `{ ... }` hash, the offset just before its closing brace content ends. */
+  bracedHashLastElementEnd?: number;
+  /** True when each argument sits on its own line (a multi-line argument list). */
+  multiline: boolean;
+  /** Indentation of the last argument's line (for multi-line argument lists). */
+  lastArgumentIndent: string;
+  /** Options given to the call: name -> source range of the value (and of the whole pair). */
+  options: Record<string, { valueRange: SourceRange; pairRange: SourceRange; value: RubyValue }>;
+  /** Offset of the start of the line the call starts on, and that line's indentation. */
+  lineStart: number;
+  indent: string;
+}
+
+export interface SqlStatementSyntax {
+  kind: 'sqlStatement';
+  /** Offset just after the keyword CONCURRENTLY may follow (INDEX for CREATE/DROP, the target for REINDEX). */
+  concurrentlyInsertAt?: number;
+  /** Offset where `IF NOT EXISTS ` / `IF EXISTS ` goes. */
+  ifExistsInsertAt?: number;
+  /** Offset of the start of the statement's first line and its indentation. */
+  lineStart: number;
+  indent: string;
+  /** Offset just after the statement's terminating semicolon (or its end). */
+  statementEnd: number;
+}
+
+/** A literal value from the source, simplified. */
+export type RubyValue =
+  | { type: 'symbol'; value: string }
+  | { type: 'string'; value: string }
+  | { type: 'integer'; value: number }
+  | { type: 'boolean'; value: boolean }
+  | { type: 'nil' }
+  | { type: 'array'; items: RubyValue[] }
+  | { type: 'hash'; entries: Record<string, RubyValue> }
+  | { type: 'unknown'; text: string };
+
+interface OperationBase {
+  /** The whole statement or call. Findings point here. */
+  range: SourceRange;
+  direction: Direction;
+  /**
+   * The table the operation touches; `null` when it cannot be known statically
+   * (a variable, a loop): such operations are still checked.
+   */
+  table: string | null;
+  /** Inside a Rails `transaction do ... end` block or a SQL BEGIN ... COMMIT. */
+  inTransactionBlock: boolean;
+  /** Inside strong_migrations' `safety_assured { }`. */
+  safetyAssured: boolean;
+  syntax?: OperationSyntax;
+}
+
+export interface CreateIndexOperation extends OperationBase {
+  kind: 'createIndex';
+  /** Which source construct builds the index; fixes and messages depend on it. */
+  via: 'add_index' | 'add_reference' | 't.index' | 't.references' | 'execute' | 'sql' | 'helper';
+  columns: string[];
+  name: string | null;
+  unique: boolean;
+  concurrent: boolean;
+  ifNotExists: boolean;
+  where: string | null;
+  using: string | null;
+}
+
+export interface DropIndexOperation extends OperationBase {
+  kind: 'dropIndex';
+  via: 'remove_index' | 't.remove_index' | 'execute' | 'sql' | 'helper';
+  name: string | null;
+  columns: string[];
+  concurrent: boolean;
+  ifExists: boolean;
+}
+
+export interface ReindexOperation extends OperationBase {
+  kind: 'reindex';
+  via: 'execute' | 'sql';
+  target: 'index' | 'table' | 'schema' | 'database' | 'system';
+  name: string | null;
+  concurrent: boolean;
+}
+
+export interface AddUniqueConstraintOperation extends OperationBase {
+  kind: 'addUniqueConstraint';
+  via: 'add_unique_constraint' | 'execute' | 'sql';
+  primaryKey: boolean;
+  usingIndex: string | null;
+}
+
+export interface CreateTableOperation extends OperationBase {
+  kind: 'createTable';
+  via: 'create_table' | 'create_join_table' | 'sql';
+}
+
+export interface SetTimeoutOperation extends OperationBase {
+  kind: 'setTimeout';
+  setting: 'lock_timeout' | 'statement_timeout';
+  /** Milliseconds; 0 means no limit; null when it cannot be read (a variable). */
+  milliseconds: number | null;
+  local: boolean;
+}
+
+export interface TransactionControlOperation extends OperationBase {
+  kind: 'transactionControl';
+  action: 'begin' | 'commit' | 'rollback';
+}
+
+export type Operation =
+  | CreateIndexOperation
+  | DropIndexOperation
+  | ReindexOperation
+  | AddUniqueConstraintOperation
+  | CreateTableOperation
+  | SetTimeoutOperation
+  | TransactionControlOperation;
+
+export type OperationKind = Operation['kind'];
+
+export interface ParseProblem {
+  message: string;
+  range: SourceRange;
+}
+
+/** A `# pg-index-guard:disable...` (or squawk-ignore) comment. */
+export interface SuppressionComment {
+  scope: 'next-line' | 'file';
+  /** Rule ids; empty means every rule. */
+  ruleIds: string[];
+  /** 0-based line the comment stands on. */
+  line: number;
+}
+
+export interface MigrationFile {
+  path: string;
+  dialect: Dialect;
+  source: string;
+  operations: Operation[];
+  /** Does the migration run inside one transaction (Rails default: yes)? */
+  runsInTransaction: boolean;
+  /** Rails: `disable_ddl_transaction!` present. */
+  ddlTransactionDisabled: boolean;
+  /** Rails: the migration class's version, e.g. "7.1"; null for legacy or SQL. */
+  frameworkVersion: string | null;
+  /** Rails: where a class-level line such as `disable_ddl_transaction!` is inserted, and its indentation. */
+  classBodyInsert?: { offset: number; indent: string };
+  /** Rails: the class name and the version number from the file name. */
+  className?: string | null;
+  suppressions: SuppressionComment[];
+  problems: ParseProblem[];
+  /** False when the file is not a migration at all (a Ruby file without a migration class). */
+  isMigration: boolean;
+}

@@ -1,0 +1,55 @@
+// Small helpers over source text shared by both parsers and the fixers.
+
+/** Offsets of the start of every line. */
+export function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+/** 0-based line and column of an offset, by binary search over `lineStarts`. */
+export function positionAt(starts: number[], offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low, column: offset - starts[low]! };
+}
+
+export function lineStartOf(source: string, offset: number): number {
+  return source.lastIndexOf('\n', offset - 1) + 1;
+}
+
+export function indentationAt(source: string, lineStart: number): string {
+  const match = /^[ \t]*/.exec(source.slice(lineStart, lineStart + 200));
+  return match ? match[0] : '';
+}
+
+/** Detects the file's newline so inserted lines match it. */
+export function newlineOf(source: string): string {
+  return source.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/**
+ * Maps Prism's UTF-8 byte offsets to UTF-16 offsets. Identity for ASCII sources,
+ * which is nearly every migration, so the table is only built when needed.
+ */
+export function byteToUtf16Mapper(source: string): (byteOffset: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(source)) return (offset) => offset;
+  const byteLength = Buffer.byteLength(source, 'utf8');
+  const table = new Uint32Array(byteLength + 1);
+  let byte = 0;
+  for (let i = 0; i < source.length; i++) {
+    const code = source.codePointAt(i)!;
+    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    for (let k = 0; k < width; k++) table[byte + k] = i;
+    byte += width;
+    if (code >= 0x10000) i++;
+  }
+  table[byteLength] = source.length;
+  return (offset) => table[Math.min(Math.max(offset, 0), byteLength)]!;
+}

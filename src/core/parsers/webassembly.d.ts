@@ -1,0 +1,11 @@
+// The slice of the WebAssembly JS API the parsers use. @types/node 20 does not declare
+// it and the DOM lib is off limits for the core.
+declare namespace WebAssembly {
+  interface Module {}
+  type Imports = Record<string, Record<string, unknown>>;
+  interface Instance {
+    readonly exports: Record<string, unknown>;
+  }
+  function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
+  function instantiate(module: Module, imports?: Imports): Promise<Instance>;
+}

@@ -1,0 +1,43 @@
+import type { MigrationFile, Operation, SourceRange } from '../model/migration';
+import type { Fix } from '../fixes/fix';
+import type { LintContext } from '../lint-context';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info', 'hint'];
+
+/** Everything a rule's documentation page and the README table are generated from. */
+export interface RuleDocs {
+  /** Why it hurts in production, in a paragraph. */
+  why: string;
+  bad: { ruby?: string; sql?: string };
+  good: { ruby?: string; sql?: string };
+  /** What the quick fix does. */
+  fix: string;
+}
+
+export interface RuleMeta {
+  id: string;
+  /** One line for tables and hovers. */
+  summary: string;
+  defaultSeverity: Severity;
+  /** Whether the fix may be applied by fix-all (safe) or only offered (unsafe / none). */
+  fixSafety: 'safe' | 'unsafe' | 'none' | 'suggestion';
+  /** strong_migrations' `safety_assured` silences the rule. False for rules whose failure is not a judgement call. */
+  honorsSafetyAssured: boolean;
+  docs: RuleDocs;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  range: SourceRange;
+  fixes: Fix[];
+  /** The operation the finding is about, when there is one. */
+  operation?: Operation;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(file: MigrationFile, context: LintContext): Finding[];
+}
