@@ -17,7 +17,7 @@ ruleCases('require-concurrent-index-creation', {
       name: 'add_index on an existing table',
       source: migration('    add_index :messages, :user_id\n'),
       findings: [{ at: '3:5-3:34', severity: 'warning', message: /"messages"/ }],
-      fix: { safety: 'unsafe', title: /disable_ddl_transaction!/ },
+      fix: { safety: 'unsafe', title: /out of its transaction/ },
       fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :user_id, algorithm: :concurrently\n  end\nend\n',
     },
     {

@@ -1,7 +1,7 @@
 import type { CreateIndexOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
 import type { Fix } from '../fixes/fix';
-import { addRailsCallOption, disableDdlTransaction } from '../fixes/rails-edits';
+import { leaveTransaction, makeConcurrent } from '../fixes/operation-edits';
 import { describeTable, isTableCreatedEarlier, severityForTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
@@ -50,19 +50,19 @@ export const requireConcurrentIndexCreation: Rule = {
 };
 
 function fixesFor(file: MigrationFile, operation: CreateIndexOperation): Fix[] {
-  if (file.dialect === 'rails' && (operation.via === 'add_index' || operation.via === 't.index')) {
-    const option = addRailsCallOption(file, operation, 'algorithm', ':concurrently');
-    if (!option) return [];
-    const disable = disableDdlTransaction(file);
-    return [
-      {
-        title: disable
-          ? 'Build the index concurrently (add algorithm: :concurrently and disable_ddl_transaction!)'
-          : 'Build the index concurrently (add algorithm: :concurrently)',
-        safety: disable ? 'unsafe' : 'safe',
-        edits: disable ? [disable, option] : [option],
-      },
-    ];
-  }
-  return [];
+  const concurrently = makeConcurrent(file, operation);
+  if (!concurrently) return [];
+  const leave = file.runsInTransaction ? leaveTransaction(file) : null;
+  if (file.runsInTransaction && !leave) return [];
+  const what = file.dialect === 'rails' ? 'add algorithm: :concurrently' : 'add CONCURRENTLY';
+  return [
+    {
+      title: leave
+        ? `Build the index concurrently (${what} and take the migration out of its transaction)`
+        : `Build the index concurrently (${what})`,
+      // Leaving the transaction changes how the whole migration runs: never automatic.
+      safety: leave ? 'unsafe' : 'safe',
+      edits: leave ? [leave, concurrently] : [concurrently],
+    },
+  ];
 }
