@@ -17,6 +17,11 @@ mkdir -p "$DIR"
   cd "$VSCODE"
   npm install --no-audit --no-fund --omit=dev --ignore-scripts
   ln -sfn node_modules node_modules.asar
+  # workspaceContains activation and search use ripgrep; the package's own download
+  # needs GitHub, so use Debian's rg (installed by .ci/run) when there is one.
+  if command -v rg >/dev/null; then
+    mkdir -p node_modules/@vscode/ripgrep/bin && cp "$(command -v rg)" node_modules/@vscode/ripgrep/bin/rg
+  fi
   # Native modules the server loads at start; built with the machine's g++.
   npm rebuild @vscode/spdlog native-watchdog || echo "warning: native module rebuild failed; the server still runs" >&2
 } >&2

@@ -36,10 +36,28 @@ export interface RailsCallSyntax {
   /** Indentation of the last argument's line (for multi-line argument lists). */
   lastArgumentIndent: string;
   /** Options given to the call: name -> source range of the value (and of the whole pair). */
-  options: Record<string, { valueRange: SourceRange; pairRange: SourceRange; value: RubyValue }>;
+  options: Record<string, RailsOption>;
   /** Offset of the start of the line the call starts on, and that line's indentation. */
   lineStart: number;
   indent: string;
+  /**
+   * True when the call is a statement directly in `change`/`up`/`down`, not inside a block:
+   * only then can a fix move its lines to another migration.
+   */
+  directInMethod?: boolean;
+}
+
+export interface RailsOption {
+  valueRange: SourceRange;
+  pairRange: SourceRange;
+  value: RubyValue;
+  /** When the value is a `{ ... }` hash (`index: { unique: true }`): where a fix adds a key to it. */
+  hash?: {
+    /** End of the last pair, or null for an empty `{}`. */
+    lastElementEnd: number | null;
+    optionStyle: 'label' | 'rocket' | 'none';
+    options: Record<string, { valueRange: SourceRange; pairRange: SourceRange }>;
+  };
 }
 
 export interface SqlStatementSyntax {
@@ -117,6 +135,9 @@ export interface AddUniqueConstraintOperation extends OperationBase {
   via: 'add_unique_constraint' | 'execute' | 'sql';
   primaryKey: boolean;
   usingIndex: string | null;
+  /** The constrained columns and the constraint's name, when known (a fix builds the index from them). */
+  columns?: string[];
+  name?: string | null;
 }
 
 export interface CreateTableOperation extends OperationBase {
@@ -127,9 +148,16 @@ export interface CreateTableOperation extends OperationBase {
 export interface SetTimeoutOperation extends OperationBase {
   kind: 'setTimeout';
   setting: 'lock_timeout' | 'statement_timeout';
-  /** Milliseconds; 0 means no limit; null when it cannot be read (a variable). */
+  /** Milliseconds; 0 means no limit; null when it cannot be read (a variable) or on reset. */
   milliseconds: number | null;
   local: boolean;
+  /** `RESET x` / `SET x TO DEFAULT`: back to the server's default, which the linter cannot know. */
+  reset?: boolean;
+  /**
+   * Applies to the whole migration whatever its position and direction
+   * (a class-level setting such as activerecord-safer_migrations' `set_lock_timeout`).
+   */
+  wholeMigration?: boolean;
 }
 
 export interface TransactionControlOperation extends OperationBase {
@@ -162,6 +190,17 @@ export interface SuppressionComment {
   line: number;
 }
 
+export interface RailsClassLayout {
+  /** Text before the `class` keyword (magic comments, requires). */
+  preamble: string;
+  /** The superclass as written, e.g. `ActiveRecord::Migration[7.1]`. */
+  superclass: string;
+  /** Class-level statements other than method definitions (`disable_ddl_transaction!`, ...), as written. */
+  classLevelStatements: string[];
+  /** Indentation of the class body. */
+  bodyIndent: string;
+}
+
 export interface MigrationFile {
   path: string;
   dialect: Dialect;
@@ -177,6 +216,8 @@ export interface MigrationFile {
   classBodyInsert?: { offset: number; indent: string };
   /** Rails: the class name and the version number from the file name. */
   className?: string | null;
+  /** Rails: what a fix that writes a new migration out of this one copies. */
+  railsClass?: RailsClassLayout;
   suppressions: SuppressionComment[];
   problems: ParseProblem[];
   /** False when the file is not a migration at all (a Ruby file without a migration class). */

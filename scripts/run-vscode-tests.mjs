@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Runs the mocha suite in test/vscode inside a real VS Code: the VS Code server build
+// from code-server@4.100.3, opened in headless Chromium, loading this extension under
+// development. The suite's result comes back through codeAutomationExit(code).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, ensureVsCodeServer, startVsCodeServer, workbenchUrl } from './vscode-server.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = join(root, 'test-artifacts');
+const TIMEOUT_MS = Number(process.env.PGIG_VSCODE_TEST_TIMEOUT_MS ?? 10 * 60_000);
+const verbose = !!process.env.PGIG_VERBOSE;
+// Workbench chatter that says nothing about the suite (offline marketplace, socket set-up).
+const NOISE = /open-vsx|marketplace|Service Worker|connection token|Creating a socket|ChatSessionStore|additional builtin extensions|^\s+at |WASI is an experimental|--trace-warnings|ExperimentalWarning/;
+
+const vscodeDir = ensureVsCodeServer();
+const work = mkdtempSync(join(tmpdir(), 'pgig-vscode-test-'));
+const workspace = join(work, 'workspace');
+cpSync(join(root, 'test/fixtures/rails-app'), workspace, { recursive: true });
+mkdirSync(join(workspace, '.vscode'), { recursive: true });
+mkdirSync(artifacts, { recursive: true });
+
+let server;
+let browser;
+let exitCode = 1;
+const cleanup = async () => {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  rmSync(work, { recursive: true, force: true });
+};
+process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+
+try {
+  server = await startVsCodeServer({
+    vscodeDir,
+    dataDir: join(work, 'data'),
+    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, ...(process.env.PGIG_TEST_DATABASE_URL ? {} : {}) },
+    log: (text) => verbose && process.stderr.write(`[server] ${text}`),
+  });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => verbose && console.error(`[page error] ${error}`));
+  if (verbose) page.on('console', (msg) => console.error(`[console.${msg.type()}] ${msg.text()}`));
+
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  const screenshotRequests = [];
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const text = format(...(Array.isArray(args) ? args : [args]));
+    // The suite asks for screenshots through its output: only the browser side can take them.
+    const request = /__pgig_screenshot__:([\w.-]+)/.exec(text);
+    if (request) {
+      screenshotRequests.push(
+        page
+          .screenshot({ path: join(artifacts, `${request[1]}.png`) })
+          .catch((error) => console.error(`screenshot ${request[1]} failed: ${error}`))
+          .then(() => writeFileSync(join(artifacts, `${request[1]}.done`), '')),
+      );
+      return;
+    }
+    if (!verbose && NOISE.test(text)) return;
+    (console[type] ?? console.log)(text);
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => finish(code));
+
+  const url = workbenchUrl(server.port, {
+    folder: workspace,
+    extensionDevelopmentPath: root,
+    extensionTestsPath: join(root, 'out/test/vscode/index.js'),
+  });
+  if (!existsSync(join(root, 'out/test/vscode/index.js'))) throw new Error('run `npm run build` first');
+  console.log(`VS Code ${vscodeDir.match(/code-server-([\d.]+)/)?.[1] ?? ''} server on port ${server.port}; running the extension suite in headless Chromium`);
+  await page.goto(url);
+  const timeout = new Promise((resolve) =>
+    setTimeout(() => {
+      console.error(`the VS Code suite did not finish within ${TIMEOUT_MS / 1000} s`);
+      resolve(1);
+    }, TIMEOUT_MS).unref(),
+  );
+  exitCode = await Promise.race([finished, timeout]);
+  if (exitCode !== 0) await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => {});
+  await Promise.all(screenshotRequests);
+} catch (error) {
+  console.error(error instanceof Error ? error.stack : String(error));
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import { RULES } from '../core/rules';
+import type { Finding, Severity } from '../core/rules/rule';
+import type { LintService } from './lint-service';
+import { migrationLanguage } from './lint-service';
+import { lintDelayMs } from './settings';
+
+export const DIAGNOSTIC_SOURCE = 'pg-index-guard';
+
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+export function ruleDocsUri(extensionUri: vscode.Uri, ruleId: string): vscode.Uri {
+  return vscode.Uri.joinPath(extensionUri, 'docs', 'rules', `${ruleId}.md`);
+}
+
+export function toDiagnostic(document: vscode.TextDocument, finding: Finding, extensionUri: vscode.Uri): vscode.Diagnostic {
+  const range = new vscode.Range(document.positionAt(finding.range.start), document.positionAt(finding.range.end));
+  const diagnostic = new vscode.Diagnostic(range, finding.message, SEVERITY[finding.severity]);
+  diagnostic.source = DIAGNOSTIC_SOURCE;
+  diagnostic.code = RULES.has(finding.ruleId)
+    ? { value: finding.ruleId, target: ruleDocsUri(extensionUri, finding.ruleId) }
+    : finding.ruleId;
+  return diagnostic;
+}
+
+/** Re-lints open migrations on change, debounced; a result never lands on a newer document version. */
+export class DiagnosticsController implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires after diagnostics of a document were published (tests and the status bar listen). */
+  readonly onDidPublish = this.changed.event;
+
+  constructor(
+    private readonly lintService: LintService,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      this.collection,
+      this.changed,
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, lintDelayMs())),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.collection.delete(d.uri);
+        this.lintService.forget(d);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('pgIndexGuard')) this.relintAll();
+      }),
+    );
+    this.relintAll();
+  }
+
+  relintAll(): void {
+    this.lintService.clear();
+    for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
+  }
+
+  private schedule(document: vscode.TextDocument, delay: number): void {
+    if (!migrationLanguage(document)) return;
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        void this.run(document);
+      }, delay),
+    );
+  }
+
+  private async run(document: vscode.TextDocument): Promise<void> {
+    const version = document.version;
+    try {
+      const result = await this.lintService.lint(document);
+      // The document may have changed while the parsers loaded: drop stale results.
+      if (document.isClosed || document.version !== version) return;
+      const diagnostics = (result?.findings ?? []).map((f) => toDiagnostic(document, f, this.extensionUri));
+      this.collection.set(document.uri, diagnostics);
+      this.changed.fire(document.uri);
+    } catch (error) {
+      this.log.error(`could not lint ${document.uri.toString()}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    }
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,68 @@
+import * as vscode from 'vscode';
+import { defaultContext, type LintContext } from '../core/lint-context';
+import { lintSource, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
+import { readLintSettings } from './settings';
+
+/** Which documents are migrations we lint. Cheap checks only: this runs on every keystroke. */
+export function migrationLanguage(document: vscode.TextDocument): MigrationLanguage | null {
+  if (document.uri.scheme === 'output' || document.uri.scheme === 'git') return null;
+  if (document.languageId === 'ruby' || document.fileName.endsWith('.rb')) return 'ruby';
+  if (document.languageId === 'sql' || document.fileName.endsWith('.sql')) return 'sql';
+  return null;
+}
+
+/**
+ * Lints documents and remembers the result per document version, so code actions
+ * build their edits from exactly the text the diagnostics were computed on.
+ */
+export class LintService {
+  private parsers: Promise<Parsers> | undefined;
+  private readonly cache = new Map<string, { version: number; result: LintResult }>();
+
+  constructor(private readonly log: vscode.LogOutputChannel) {}
+
+  contextFor(document: vscode.TextDocument): LintContext {
+    const context = defaultContext();
+    context.settings = readLintSettings(document.uri);
+    return context;
+  }
+
+  async loadParsers(): Promise<Parsers> {
+    this.parsers ??= loadParsers();
+    try {
+      return await this.parsers;
+    } catch (error) {
+      this.parsers = undefined;
+      throw error;
+    }
+  }
+
+  /** Result for the document's current version (computed now if needed). */
+  async lint(document: vscode.TextDocument): Promise<LintResult | null> {
+    const language = migrationLanguage(document);
+    if (!language) return null;
+    const key = document.uri.toString();
+    const cached = this.cache.get(key);
+    if (cached && cached.version === document.version) return cached.result;
+    const parsers = await this.loadParsers();
+    const version = document.version;
+    const started = performance.now();
+    const result = lintSource(document.uri.fsPath || document.uri.path, document.getText(), language, this.contextFor(document), parsers);
+    this.log.debug(`linted ${vscode.workspace.asRelativePath(document.uri)} v${version}: ${result.findings.length} findings in ${(performance.now() - started).toFixed(1)} ms`);
+    this.cache.set(key, { version, result });
+    return result;
+  }
+
+  cachedFor(document: vscode.TextDocument): LintResult | null {
+    const cached = this.cache.get(document.uri.toString());
+    return cached && cached.version === document.version ? cached.result : null;
+  }
+
+  forget(document: vscode.TextDocument): void {
+    this.cache.delete(document.uri.toString());
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,18 @@
+// Entry point VS Code calls inside the extension host (extensionTestsPath).
+// Suites are bundled into this file; mocha itself is loaded from node_modules.
+import Mocha from 'mocha';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  mocha.suite.emit('pre-require', globalThis, 'pg-index-guard-suite', mocha);
+  // Required after pre-require so describe()/it() exist when they load.
+  require('./lint.test');
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      const passed = runner.stats?.passes ?? 0;
+      console.log(`vscode suite (VS Code ${require('vscode').version}): ${passed} passed, ${failures} failed`);
+      if (failures > 0) reject(new Error(`${failures} VS Code test(s) failed`));
+      else resolve();
+    });
+  });
+}

@@ -1,0 +1,55 @@
+import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { PgIndexGuardApi } from '../../src/extension/extension';
+
+export const EXTENSION_ID = 'pg-index-guard.pg-index-guard';
+
+export function workspaceRoot(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the tests need the fixture app opened as a folder');
+  return folder.uri;
+}
+
+export function workspaceFile(relativePath: string): vscode.Uri {
+  return vscode.Uri.joinPath(workspaceRoot(), relativePath);
+}
+
+export async function activateExtension(): Promise<PgIndexGuardApi> {
+  const extension = vscode.extensions.getExtension<PgIndexGuardApi>(EXTENSION_ID);
+  assert.ok(extension, `extension ${EXTENSION_ID} is not loaded`);
+  return extension.activate();
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function ourDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'pg-index-guard');
+}
+
+export function codeOf(diagnostic: vscode.Diagnostic): string | undefined {
+  const code = diagnostic.code;
+  if (typeof code === 'object' && code !== null) return String(code.value);
+  return code === undefined ? undefined : String(code);
+}
+
+/**
+ * Asks the test runner (outside VS Code) for a screenshot of the browser page and
+ * waits until it is written. Only the browser side can take it.
+ */
+export async function screenshot(name: string): Promise<void> {
+  const artifacts = process.env.PGIG_TEST_ARTIFACTS;
+  if (!artifacts) return; // desktop runs (test-electron) have no page to shoot
+  await new Promise((r) => setTimeout(r, 800)); // let the workbench paint
+  console.log(`__pgig_screenshot__:${name}`);
+  await waitFor(`screenshot ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
+}
