@@ -73,7 +73,7 @@ try {
     extensionTestsPath: join(root, 'out/test/vscode/index.js'),
   });
   if (!existsSync(join(root, 'out/test/vscode/index.js'))) throw new Error('run `npm run build` first');
-  console.log(`VS Code ${vscodeDir.match(/code-server-([\d.]+)/)?.[1] ?? ''} server on port ${server.port}; running the extension suite in headless Chromium`);
+  console.log(`VS Code server build of code-server ${vscodeDir.match(/code-server-([\d.]+)/)?.[1] ?? '?'} on port ${server.port}; running the extension suite in headless Chromium`);
   await page.goto(url);
   const timeout = new Promise((resolve) =>
     setTimeout(() => {

@@ -11,6 +11,26 @@ export interface LintSettings {
   largeTableRowThreshold: number;
   /** Files larger than this are skipped with a message. */
   maxFileBytes: number;
+  /**
+   * lock_timeout / statement_timeout are set for every migration outside the migration file
+   * (a StrongMigrations initializer, database or role settings): require-timeouts then only
+   * checks timeouts a migration sets itself.
+   */
+  timeoutsConfiguredElsewhere: boolean;
+  /** Values the require-timeouts fix writes, in Postgres interval syntax. */
+  fixTimeouts: { statement: string; lock: string };
+  /** A statement_timeout below this (milliseconds) before a concurrent build is reported: it would cancel the build. */
+  minBuildStatementTimeoutMs: number;
+  /** Columns known to hold few distinct values (`status`, or `orders.status` for one table). */
+  lowSelectivityColumns: string[];
+}
+
+/** pg_stats facts about one column. */
+export interface ColumnStats {
+  /** pg_stats.n_distinct: positive = count of distinct values, negative = fraction of rows. */
+  nDistinct: number;
+  /** Frequency of the most common value (0..1), when known. */
+  mostCommonFrequency?: number;
 }
 
 /** What a connected database tells the linter. All optional: the linter works without a database. */
@@ -18,11 +38,29 @@ export interface DatabaseFacts {
   /** Row estimates by table name (unqualified, lower case). */
   tableRowEstimates?: Map<string, number>;
   serverVersionNum?: number;
+  /** Column statistics keyed `table.column` (unqualified, lower case). */
+  columnStats?: Map<string, ColumnStats>;
+}
+
+/** Columns and indexes read from db/schema.rb (or, later, db/structure.sql). */
+export interface SchemaInfo {
+  /** table -> column -> type as the schema writes it (`boolean`, `datetime`, `bigint`...). */
+  tables: Map<string, Map<string, string>>;
+  indexes: SchemaIndex[];
+}
+
+export interface SchemaIndex {
+  table: string;
+  columns: string[];
+  name: string | null;
+  unique: boolean;
+  where: string | null;
 }
 
 export interface LintContext {
   settings: LintSettings;
   database?: DatabaseFacts;
+  schema?: SchemaInfo;
 }
 
 export const DEFAULT_SETTINGS: LintSettings = {
@@ -30,6 +68,10 @@ export const DEFAULT_SETTINGS: LintSettings = {
   largeTables: [],
   largeTableRowThreshold: 1_000_000,
   maxFileBytes: 1_000_000,
+  timeoutsConfiguredElsewhere: false,
+  fixTimeouts: { statement: '30min', lock: '5min' },
+  minBuildStatementTimeoutMs: 10 * 60 * 1000,
+  lowSelectivityColumns: [],
 };
 
 export function defaultContext(overrides: Partial<LintSettings> = {}): LintContext {

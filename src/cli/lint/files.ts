@@ -1,0 +1,107 @@
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { languageOfPath, type MigrationLanguage } from '../../core/lint';
+import { errorMessage } from '../config';
+import { UsageError } from '../io';
+
+export interface LintTarget {
+  /** How the file is shown: relative to the working directory when inside it, else absolute. */
+  path: string;
+  absolutePath: string;
+  language: MigrationLanguage;
+  /** Named on the command line: linted whatever it looks like. Found by walking: Ruby files must look like migrations. */
+  explicit: boolean;
+}
+
+export interface CollectedTargets {
+  targets: LintTarget[];
+  /** Explicit files that are neither Ruby nor SQL: skipped with a note. */
+  ignored: string[];
+  /** Folders that could not be read while walking: reported, exit code 2. */
+  unreadable: Array<{ path: string; reason: string }>;
+}
+
+/** Folders never walked into (a dot folder such as .git is skipped too). */
+const SKIPPED_FOLDERS = new Set(['node_modules']);
+/** Schema dumps, not migrations: walking past them, linted only when named. */
+const SKIPPED_FILES = new Set(['structure.sql']);
+
+/**
+ * Expands the command line's files and folders into the files to lint, in a stable order
+ * (arguments in order, each folder's files sorted). A path that does not exist is a
+ * usage error; all of them are named at once.
+ */
+export function collectTargets(inputs: string[], cwd: string): CollectedTargets {
+  const missing: string[] = [];
+  const found: CollectedTargets = { targets: [], ignored: [], unreadable: [] };
+  const seen = new Set<string>();
+  const visitedFolders = new Set<string>();
+
+  const add = (absolutePath: string, explicit: boolean): void => {
+    if (seen.has(absolutePath)) return;
+    const language = languageOfPath(absolutePath);
+    if (!language) {
+      if (explicit) found.ignored.push(displayPath(absolutePath, cwd));
+      return;
+    }
+    seen.add(absolutePath);
+    found.targets.push({ path: displayPath(absolutePath, cwd), absolutePath, language, explicit });
+  };
+
+  const walk = (folder: string): void => {
+    let real: string;
+    let entries: Dirent[];
+    try {
+      real = realpathSync(folder);
+      if (visitedFolders.has(real)) return; // a symlink loop, or the same folder named twice
+      visitedFolders.add(real);
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch (error) {
+      found.unreadable.push({ path: displayPath(folder, cwd), reason: errorMessage(error) });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        try {
+          const stats = statSync(path);
+          isDirectory = stats.isDirectory();
+          isFile = stats.isFile();
+        } catch {
+          continue; // a dangling link
+        }
+      }
+      if (isDirectory) {
+        if (entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
+        walk(path);
+      } else if (isFile && !SKIPPED_FILES.has(entry.name)) {
+        add(path, false);
+      }
+    }
+  };
+
+  for (const input of inputs) {
+    const absolutePath = resolve(cwd, input);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(absolutePath).isDirectory();
+    } catch (error) {
+      missing.push(`${input}: ${errorMessage(error)}`);
+      continue;
+    }
+    if (isDirectory) walk(absolutePath);
+    else add(absolutePath, true);
+  }
+  if (missing.length > 0) throw new UsageError(missing.map((m) => `Cannot lint ${m}`).join('\n'));
+  return found;
+}
+
+/** Relative to the working directory when the file is inside it; absolute otherwise. */
+export function displayPath(absolutePath: string, cwd: string): string {
+  const rel = relative(cwd, absolutePath);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return absolutePath;
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
