@@ -87,3 +87,8 @@ export function tableSize(table: string | null, context: LintContext): 'large' |
   if (rows === undefined) return 'unknown';
   return rows >= context.settings.largeTableRowThreshold ? 'large' : 'small';
 }
+
+/** Type of a column from the schema, or null when the schema does not know it. */
+export function columnType(schema: SchemaInfo | undefined, table: string, column: string): string | null {
+  return schema?.tables.get(table.toLowerCase().replace(/^.*\./, ''))?.get(column) ?? null;
+}

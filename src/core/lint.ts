@@ -4,18 +4,25 @@ import { RULES } from './rules';
 import type { Finding, Severity } from './rules/rule';
 import { parseRailsMigration } from './parsers/rails/parse-rails-migration';
 import { loadPrismParser, type PrismParse } from './parsers/rails/prism';
+import { loadSqlParser, type SqlParser } from './parsers/sql/libpg-query';
+import { parseSqlMigration, type SqlParseOptions } from './parsers/sql/parse-sql-migration';
+import { parseEmbeddedSql } from './parsers/sql/embedded';
 import { lineStarts, positionAt } from './parsers/source-text';
 
 /** Not rules, but reported like findings so every front end shows them the same way. */
 export const SYNTAX_ERROR = 'syntax-error';
 export const FILE_SKIPPED = 'file-skipped';
+/** A parser or rule bug met on this file: reported instead of thrown into the host. */
+export const INTERNAL_ERROR = 'internal-error';
 
 export interface Parsers {
   ruby: PrismParse;
+  sql: SqlParser;
 }
 
 export async function loadParsers(): Promise<Parsers> {
-  return { ruby: await loadPrismParser() };
+  const [ruby, sql] = await Promise.all([loadPrismParser(), loadSqlParser()]);
+  return { ruby, sql };
 }
 
 export type MigrationLanguage = 'ruby' | 'sql';
@@ -26,8 +33,18 @@ export function languageOfPath(path: string): MigrationLanguage | null {
   return null;
 }
 
-export function parseMigration(path: string, source: string, language: MigrationLanguage, parsers: Parsers): MigrationFile | null {
-  if (language === 'ruby') return parseRailsMigration(path, source, parsers.ruby);
+export function parseMigration(
+  path: string,
+  source: string,
+  language: MigrationLanguage,
+  parsers: Parsers,
+  sqlOptions?: SqlParseOptions,
+): MigrationFile | null {
+  if (language === 'ruby') {
+    const parseEmbedded = (sql: string, offset: number) => parseEmbeddedSql(sql, offset, { parser: parsers.sql, source });
+    return parseRailsMigration(path, source, parsers.ruby, { parseEmbeddedSql: parseEmbedded });
+  }
+  if (language === 'sql') return parseSqlMigration(path, source, parsers.sql, sqlOptions);
   return null;
 }
 
@@ -58,7 +75,12 @@ export function lintSource(
       ],
     };
   }
-  const file = parseMigration(path, source, language, parsers);
+  let file: MigrationFile | null;
+  try {
+    file = parseMigration(path, source, language, parsers);
+  } catch (error) {
+    return { file: null, findings: [internalError(`PG Index Guard could not read this file (${errorText(error)}). Please report this with the file attached.`)] };
+  }
   if (!file) return { file: null, findings: [] };
   return { file, findings: lint(file, context) };
 }
@@ -94,7 +116,14 @@ export function lint(file: MigrationFile, context: LintContext): Finding[] {
     const setting = context.settings.rules[rule.meta.id] ?? 'default';
     if (setting === 'off') continue;
     if (fileSuppressedAll || suppressedInFile.has(rule.meta.id)) continue;
-    for (const finding of rule.check(file, context)) {
+    let ruleFindings: Finding[];
+    try {
+      ruleFindings = rule.check(file, context);
+    } catch (error) {
+      findings.push(internalError(`Rule ${rule.meta.id} failed on this file (${errorText(error)}); the other rules still ran. Please report this with the file attached.`));
+      continue;
+    }
+    for (const finding of ruleFindings) {
       if (rule.meta.honorsSafetyAssured && finding.operation?.safetyAssured) continue;
       const line = positionAt(starts, finding.range.start).line;
       const onLine = suppressedOnLine.get(line);
@@ -103,6 +132,20 @@ export function lint(file: MigrationFile, context: LintContext): Finding[] {
     }
   }
   return findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
+}
+
+function internalError(message: string): Finding {
+  return {
+    ruleId: INTERNAL_ERROR,
+    severity: 'info',
+    message,
+    range: { start: 0, end: 0 },
+    fixes: [],
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The line a `disable-next-line` comment applies to: the next line that is not blank or a comment. */

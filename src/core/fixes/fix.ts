@@ -17,6 +17,16 @@ export interface Fix {
   edits: Edit[];
   /** Only proposed, never applied by fix-all even when safe (for example a guessed `where:`). */
   suggestion?: boolean;
+  /**
+   * Files the fix creates (paths relative to the same root as the linted file's path),
+   * for example the migrations a split moves operations into. Never applied by fix-all.
+   */
+  newFiles?: NewFile[];
+}
+
+export interface NewFile {
+  path: string;
+  text: string;
 }
 
 export function insertAt(offset: number, text: string): Edit {
@@ -58,17 +68,23 @@ export function applyEdits(source: string, edits: Edit[]): string {
  * Picks fixes greedily in order, skipping any whose edits clash with one already
  * picked, and merges identical edits (two findings both adding `disable_ddl_transaction!`).
  */
-export function combineFixes(fixes: Fix[]): Edit[] {
+export function selectFixes(fixes: Fix[]): { fixes: Fix[]; edits: Edit[] } {
   const chosen: Edit[] = [];
+  const picked: Fix[] = [];
   const key = (e: Edit) => `${e.start}:${e.end}:${e.text}`;
   const seen = new Set<string>();
   for (const fix of fixes) {
     const fresh = fix.edits.filter((e) => !seen.has(key(e)));
     if (editsOverlap(fresh, chosen)) continue;
+    picked.push(fix);
     for (const e of fresh) {
       seen.add(key(e));
       chosen.push(e);
     }
   }
-  return sorted(chosen);
+  return { fixes: picked, edits: sorted(chosen) };
+}
+
+export function combineFixes(fixes: Fix[]): Edit[] {
+  return selectFixes(fixes).edits;
 }

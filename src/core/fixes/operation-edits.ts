@@ -1,17 +1,18 @@
 // Dialect-neutral edits that rules ask for. Rules never build Ruby or SQL text
 // themselves: they call these, and each dialect's editor decides the syntax.
-import type { MigrationFile, Operation } from '../model/migration';
-import type { Edit } from './fix';
+//
+// Edits inside one statement follow the operation's syntax (SQL embedded in a Rails
+// `execute` is edited as SQL); edits around statements follow the file's dialect.
+import type { AddUniqueConstraintOperation, MigrationFile, Operation } from '../model/migration';
+import type { Edit, NewFile } from './fix';
 import * as rails from './rails-edits';
 import * as sql from './sql-edits';
 
 /** Makes an index create/drop/reindex concurrent (Rails: `algorithm: :concurrently`; SQL: CONCURRENTLY). */
 export function makeConcurrent(file: MigrationFile, operation: Operation): Edit | null {
-  if (file.dialect === 'rails') {
-    if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'algorithm', ':concurrently');
-    return null;
-  }
-  return sql.insertConcurrently(file, operation);
+  if (operation.syntax?.kind === 'railsCall') return rails.makeRailsCallConcurrent(file, operation);
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertConcurrently(file, operation);
+  return null;
 }
 
 /** Takes the migration out of its transaction (Rails: `disable_ddl_transaction!`; SQL: the runner's marker). */
@@ -22,18 +23,50 @@ export function leaveTransaction(file: MigrationFile): Edit | null {
 
 /** Makes an index creation idempotent (`if_not_exists: true` / IF NOT EXISTS). */
 export function addIfNotExists(file: MigrationFile, operation: Operation): Edit | null {
-  if (file.dialect === 'rails') {
-    if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_not_exists', 'true');
-    return null;
-  }
-  return sql.insertIfExists(file, operation, 'IF NOT EXISTS');
+  if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_not_exists', 'true');
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertIfExists(file, operation, 'IF NOT EXISTS');
+  return null;
 }
 
 /** Makes an index drop idempotent (`if_exists: true` / IF EXISTS). */
 export function addIfExists(file: MigrationFile, operation: Operation): Edit | null {
-  if (file.dialect === 'rails') {
-    if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_exists', 'true');
-    return null;
-  }
-  return sql.insertIfExists(file, operation, 'IF EXISTS');
+  if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_exists', 'true');
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertIfExists(file, operation, 'IF EXISTS');
+  return null;
+}
+
+/**
+ * Sets the given timeouts (Postgres interval text such as `5min`) right before the operation
+ * and resets them right after it, so they do not leak into the rest of the migration.
+ */
+export function insertTimeouts(
+  file: MigrationFile,
+  operation: Operation,
+  timeouts: { statement?: string; lock?: string },
+): Edit[] | null {
+  if (file.dialect === 'rails') return rails.insertRailsTimeouts(file, operation, timeouts);
+  return sql.insertTimeouts(file, operation, timeouts);
+}
+
+/** Turns a full index into a partial one (`where: "..."` / WHERE ...). */
+export function addIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): Edit | null {
+  if (operation.syntax?.kind === 'railsCall') return rails.addRailsIndexPredicate(file, operation, predicate);
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.addIndexPredicate(file, operation, predicate);
+  return null;
+}
+
+/** Builds a unique constraint's index concurrently first, then has the constraint use it. */
+export function buildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation, indexName: string): Edit[] | null {
+  if (operation.syntax?.kind === 'railsCall') return rails.addRailsUniqueIndexFirst(file, operation, indexName);
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.uniqueIndexFirst(file, operation, indexName);
+  return null;
+}
+
+/** Keeps the first group of operations here and moves every other group to a new migration file. */
+export function splitMigration(
+  file: MigrationFile,
+  groups: Array<{ table: string; operations: Operation[] }>,
+): { edits: Edit[]; newFiles: NewFile[] } | null {
+  if (file.dialect === 'rails') return rails.splitRailsMigration(file, groups);
+  return sql.splitMigration(file, groups);
 }

@@ -1,6 +1,7 @@
-import type { MigrationFile, Operation } from '../model/migration';
-import { newlineOf } from '../parsers/source-text';
-import { insertAt, type Edit } from './fix';
+import type { AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
+import { lineStartOf, newlineOf } from '../parsers/source-text';
+import { railsVersionAtLeast } from '../parsers/rails/rails-version';
+import { insertAt, replaceRange, type Edit, type NewFile } from './fix';
 
 /**
  * Adds `key: value` to a Rails call's options, in the style the call already uses:
@@ -12,10 +13,39 @@ export function addRailsCallOption(file: MigrationFile, operation: Operation, ke
   if (syntax?.kind !== 'railsCall') return null;
   const existing = syntax.options[key];
   if (existing) return { start: existing.valueRange.start, end: existing.valueRange.end, text: value };
-  const pair = syntax.optionStyle === 'rocket' ? `:${key} => ${value}` : `${key}: ${value}`;
+  const pair = optionPair(syntax.optionStyle, key, value);
   const at = syntax.bracedHashLastElementEnd ?? syntax.lastArgumentEnd;
   const separator = syntax.multiline ? `,${newlineOf(file.source)}${syntax.lastArgumentIndent}` : ', ';
   return insertAt(at, separator + pair);
+}
+
+function optionPair(style: RailsCallSyntax['optionStyle'], key: string, value: string): string {
+  return style === 'rocket' ? `:${key} => ${value}` : `${key}: ${value}`;
+}
+
+/**
+ * `algorithm: :concurrently`, for add_reference / t.references inside their `index:` option:
+ * added to an existing `index: { ... }` hash, replacing `index: true`, or as a new option.
+ */
+export function makeRailsCallConcurrent(file: MigrationFile, operation: Operation): Edit | null {
+  if (operation.kind === 'createIndex' && (operation.via === 'add_reference' || operation.via === 't.references')) {
+    return addReferenceIndexOption(file, operation, 'algorithm', ':concurrently');
+  }
+  return addRailsCallOption(file, operation, 'algorithm', ':concurrently');
+}
+
+function addReferenceIndexOption(file: MigrationFile, operation: Operation, key: string, value: string): Edit | null {
+  const syntax = operation.syntax;
+  if (syntax?.kind !== 'railsCall') return null;
+  const index = syntax.options['index'];
+  if (!index) return addRailsCallOption(file, operation, 'index', `{ ${optionPair(syntax.optionStyle, key, value)} }`);
+  const hash = index.hash;
+  if (!hash) return replaceRange(index.valueRange, `{ ${optionPair(syntax.optionStyle, key, value)} }`);
+  const existing = hash.options[key];
+  if (existing) return replaceRange(existing.valueRange, value);
+  const style = hash.optionStyle === 'none' ? syntax.optionStyle : hash.optionStyle;
+  if (hash.lastElementEnd === null) return replaceRange(index.valueRange, `{ ${optionPair(style, key, value)} }`);
+  return insertAt(hash.lastElementEnd, `, ${optionPair(style, key, value)}`);
 }
 
 /** `disable_ddl_transaction!` as the first line of the migration class, unless it is there. */
@@ -23,4 +53,182 @@ export function disableDdlTransaction(file: MigrationFile): Edit | null {
   if (file.ddlTransactionDisabled || !file.classBodyInsert) return null;
   const newline = newlineOf(file.source);
   return insertAt(file.classBodyInsert.offset, `${file.classBodyInsert.indent}disable_ddl_transaction!${newline}${newline}`);
+}
+
+/** Where a statement that stands alone on its lines begins and where its last line ends (before the newline). */
+function standaloneLines(file: MigrationFile, operation: Operation): { lineStart: number; lineEnd: number } | null {
+  const source = file.source;
+  const lineStart = lineStartOf(source, operation.range.start);
+  if (source.slice(lineStart, operation.range.start).trim() !== '') return null;
+  // A heredoc's body follows the line its opener stands on: lines cannot be inserted there.
+  if (/<<[~-]?["'`]?[A-Za-z_]/.test(source.slice(operation.range.start, operation.range.end))) return null;
+  let lineEnd = source.indexOf('\n', operation.range.end);
+  if (lineEnd === -1) lineEnd = source.length;
+  if (lineEnd > 0 && source[lineEnd - 1] === '\r') lineEnd--;
+  const rest = source.slice(operation.range.end, lineEnd).trim();
+  if (rest !== '' && !rest.startsWith('#')) return null;
+  return { lineStart, lineEnd };
+}
+
+/**
+ * `execute "SET ..."` lines before the operation and `execute "RESET ..."` after it. In a
+ * `change` method they go in `up_only { }`: `execute` cannot be reversed, and a bare one
+ * would make the migration irreversible.
+ */
+export function insertRailsTimeouts(
+  file: MigrationFile,
+  operation: Operation,
+  timeouts: { statement?: string; lock?: string },
+): Edit[] | null {
+  if (operation.syntax?.kind !== 'railsCall') return null;
+  const lines = standaloneLines(file, operation);
+  if (!lines) return null;
+  const newline = newlineOf(file.source);
+  const indent = operation.syntax.indent;
+  const settings: Array<[string, string]> = [];
+  if (timeouts.statement !== undefined) settings.push(['statement_timeout', timeouts.statement]);
+  if (timeouts.lock !== undefined) settings.push(['lock_timeout', timeouts.lock]);
+  if (settings.length === 0) return null;
+  const run = (sql: string): string => {
+    const execute = `execute "${sql}"`;
+    if (operation.direction !== 'change') return execute;
+    return railsVersionAtLeast(file.frameworkVersion, '5.2')
+      ? `up_only { ${execute} }`
+      : `reversible { |dir| dir.up { ${execute} } }`;
+  };
+  const quote = (value: string) => `'${value.replace(/["'\\]/g, '')}'`;
+  const before = settings.map(([name, value]) => `${indent}${run(`SET ${name} = ${quote(value)}`)}${newline}`).join('');
+  const after = settings.map(([name]) => `${newline}${indent}${run(`RESET ${name}`)}`).join('');
+  return [insertAt(lines.lineStart, before), insertAt(lines.lineEnd, after)];
+}
+
+/** A Ruby double-quoted string literal. */
+export function rubyString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/#(?=[{$@])/g, '\\#')}"`;
+}
+
+function rubySymbolOrString(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `:${name}` : rubyString(name);
+}
+
+/** `where: "..."` on add_index / t.index (add_reference keeps its options in `index:`). */
+export function addRailsIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): Edit | null {
+  if (operation.kind !== 'createIndex' || (operation.via !== 'add_index' && operation.via !== 't.index')) return null;
+  return addRailsCallOption(file, operation, 'where', rubyString(predicate));
+}
+
+/**
+ * Builds the unique index concurrently on the line before `add_unique_constraint`, then makes
+ * the constraint take it over with `using_index:` (Postgres' ADD CONSTRAINT ... USING INDEX).
+ */
+export function addRailsUniqueIndexFirst(
+  file: MigrationFile,
+  operation: AddUniqueConstraintOperation,
+  indexName: string,
+): Edit[] | null {
+  const syntax = operation.syntax;
+  const columns = operation.columns ?? [];
+  if (syntax?.kind !== 'railsCall' || operation.table === null) return null;
+  if (columns.length === 0 || columns.includes('?')) return null;
+  const lines = standaloneLines(file, operation);
+  if (!lines) return null;
+  const style = syntax.optionStyle;
+  const columnList = columns.length === 1 ? rubySymbolOrString(columns[0]!) : `[${columns.map(rubySymbolOrString).join(', ')}]`;
+  const options = [
+    optionPair(style, 'unique', 'true'),
+    optionPair(style, 'name', rubyString(indexName)),
+    optionPair(style, 'algorithm', ':concurrently'),
+    ...(railsVersionAtLeast(file.frameworkVersion, '6.1') ? [optionPair(style, 'if_not_exists', 'true')] : []),
+  ];
+  const addIndex = `${syntax.indent}add_index ${rubySymbolOrString(operation.table)}, ${columnList}, ${options.join(', ')}${newlineOf(file.source)}`;
+  const usingIndex = addRailsCallOption(file, operation, 'using_index', rubyString(indexName));
+  if (!usingIndex) return null;
+  return [insertAt(lines.lineStart, addIndex), usingIndex];
+}
+
+/**
+ * Moves each group of operations after the first into a migration file of its own (fresh
+ * version, class name with the table in it, same class-level lines such as
+ * `disable_ddl_transaction!`) and removes their lines from this one. Only for operations that
+ * are whole statements directly in `change`/`up`/`down`; null otherwise.
+ */
+export function splitRailsMigration(
+  file: MigrationFile,
+  groups: Array<{ table: string; operations: Operation[] }>,
+): { edits: Edit[]; newFiles: NewFile[] } | null {
+  const layout = file.railsClass;
+  const fileName = /^(.*\/)?(\d+)_([^/]+)\.rb$/.exec(file.path);
+  if (!layout || !file.className || !fileName) return null;
+  const [, directory = '', version] = fileName;
+  const newline = newlineOf(file.source);
+  const edits: Edit[] = [];
+  const newFiles: NewFile[] = [];
+  for (const [k, group] of groups.slice(1).entries()) {
+    const chunks: Record<'change' | 'up' | 'down', string[]> = { change: [], up: [], down: [] };
+    const seen = new Set<number>();
+    for (const operation of group.operations) {
+      if (seen.has(operation.range.start)) continue;
+      seen.add(operation.range.start);
+      if (operation.syntax?.kind !== 'railsCall' || !operation.syntax.directInMethod || operation.direction === 'sql') return null;
+      const lines = standaloneLines(file, operation);
+      if (!lines) return null;
+      const start = withCommentsAbove(file.source, lines.lineStart);
+      const end = file.source.indexOf('\n', lines.lineEnd);
+      const chunkEnd = end === -1 ? file.source.length : end + 1;
+      const chunk = file.source.slice(start, chunkEnd);
+      chunks[operation.direction].push(chunk.endsWith('\n') ? chunk : chunk + newline);
+      edits.push({ start, end: chunkEnd, text: '' });
+    }
+    const className = `${file.className}On${camelCase(group.table)}`;
+    const indent = layout.bodyIndent;
+    const classLevel = layout.classLevelStatements.map((s) => `${indent}${s}${newline}`).join('');
+    const methods = (['change', 'up', 'down'] as const)
+      .filter((direction) => chunks[direction].length > 0)
+      .map((direction) => `${indent}def ${direction}${newline}${chunks[direction].join('')}${indent}end${newline}`)
+      .join(newline);
+    const text =
+      `${layout.preamble}class ${className} < ${layout.superclass}${newline}` +
+      (classLevel ? classLevel + newline : '') +
+      methods +
+      `end${newline}`;
+    newFiles.push({ path: `${directory}${nextVersion(version!, k + 1)}_${snakeCase(className)}.rb`, text });
+  }
+  return { edits, newFiles };
+}
+
+/** Comment lines right above a statement belong to it (a suppression comment, an explanation). */
+function withCommentsAbove(source: string, lineStart: number): number {
+  let start = lineStart;
+  while (start > 0) {
+    const previous = lineStartOf(source, start - 1);
+    if (!source.slice(previous, start).trim().startsWith('#')) break;
+    start = previous;
+  }
+  return start;
+}
+
+/** A migration version `offset` seconds later (Rails' YYYYMMDDHHMMSS), or plain +offset for other numbering. */
+export function nextVersion(version: string, offset: number): string {
+  const stamp = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(version);
+  if (!stamp) return String(Number(version) + offset).padStart(version.length, '0');
+  const [, y, mo, d, h, mi, s] = stamp.map(Number) as number[];
+  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s! + offset));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
+    `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`
+  );
+}
+
+function camelCase(name: string): string {
+  return name
+    .replace(/^.*\./, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }

@@ -1,16 +1,296 @@
-// SQL side of operation-edits.ts. Filled in with the libpg-query parser (issue 7):
-// until then SQL findings carry no fix.
-import type { MigrationFile, Operation } from '../model/migration';
-import type { Edit } from './fix';
+// SQL side of operation-edits.ts. Edits land on the anchors the SQL parser recorded from
+// the scanner's tokens (SqlStatementSyntax), never on positions guessed from the text.
+// Keywords are written in the case the statement already uses.
+import type {
+  AddUniqueConstraintOperation,
+  MigrationFile,
+  Operation,
+  SqlSection,
+  SqlStatementSyntax,
+} from '../model/migration';
+import { lineStartOf, newlineOf } from '../parsers/source-text';
+import { insertAt, replaceRange, type Edit, type NewFile } from './fix';
+import { nextVersion } from './rails-edits';
 
-export function insertConcurrently(_file: MigrationFile, _operation: Operation): Edit | null {
-  return null;
+function sqlSyntax(operation: Operation): SqlStatementSyntax | null {
+  return operation.syntax?.kind === 'sqlStatement' ? operation.syntax : null;
 }
 
-export function noTransactionMarker(_file: MigrationFile): Edit | null {
-  return null;
+/** `keyword` in lower case when the statement's first word is. */
+function inStatementCase(file: MigrationFile, operation: Operation, keyword: string): string {
+  const first = /^[A-Za-z]+/.exec(file.source.slice(operation.range.start, operation.range.start + 20));
+  return first && first[0] === first[0].toLowerCase() ? keyword.toLowerCase() : keyword;
 }
 
-export function insertIfExists(_file: MigrationFile, _operation: Operation, _words: 'IF EXISTS' | 'IF NOT EXISTS'): Edit | null {
+/** ` CONCURRENTLY` after INDEX (CREATE / DROP INDEX) or after the target kind (REINDEX TABLE). */
+export function insertConcurrently(file: MigrationFile, operation: Operation): Edit | null {
+  const syntax = sqlSyntax(operation);
+  if (!syntax || syntax.concurrentlyInsertAt === undefined) return null;
+  if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex' && operation.kind !== 'reindex') return null;
+  if (operation.concurrent) return null;
+  return insertAt(syntax.concurrentlyInsertAt, ' ' + inStatementCase(file, operation, 'CONCURRENTLY'));
+}
+
+/** `IF NOT EXISTS ` before a created index's name, `IF EXISTS ` before a dropped one's. */
+export function insertIfExists(file: MigrationFile, operation: Operation, words: 'IF EXISTS' | 'IF NOT EXISTS'): Edit | null {
+  const syntax = sqlSyntax(operation);
+  if (!syntax || syntax.ifExistsInsertAt === undefined) return null;
+  const fits =
+    words === 'IF NOT EXISTS'
+      ? operation.kind === 'createIndex' && !operation.ifNotExists
+      : operation.kind === 'dropIndex' && !operation.ifExists;
+  if (!fits) return null;
+  return insertAt(syntax.ifExistsInsertAt, inStatementCase(file, operation, words) + ' ');
+}
+
+/**
+ * The runner's no-transaction marker: goose `-- +goose NO TRANSACTION` and Atlas
+ * `-- atlas:txmode none` and postgres-migrations' comment at the top, dbmate's
+ * ` transaction:false` on the section's `-- migrate:up` line (the operation's section when
+ * given). Null when there is nothing to leave or no marker can do it: explicit BEGIN ... COMMIT
+ * (the file's own; removing them changes what it means), Flyway (it leaves by itself, or by its
+ * `.conf`), golang-migrate and Prisma (only a file of its own takes a statement out).
+ */
+export function noTransactionMarker(file: MigrationFile, operation?: Operation): Edit | null {
+  const runner = file.sqlRunner;
+  if (file.dialect !== 'sql' || !runner) return null;
+  if (!(operation?.runsInTransaction ?? file.runsInTransaction)) return null;
+  const newline = newlineOf(file.source);
+  const top = file.source.startsWith('\ufeff') ? 1 : 0;
+  switch (runner.name) {
+    case 'goose':
+      return insertAt(top, `-- +goose NO TRANSACTION${newline}`);
+    case 'postgres-migrations':
+      return insertAt(top, `-- postgres-migrations disable-transaction${newline}`);
+    case 'atlas': {
+      if (runner.txModeDirective) return replaceRange(runner.txModeDirective.valueRange, 'none');
+      // Atlas reads directives from the file's header: a comment block ended by a blank line.
+      const startsWithDirective = /^\s*--\s*atlas:/.test(file.source.slice(top));
+      return insertAt(top, `-- atlas:txmode none${newline}${startsWithDirective ? '' : newline}`);
+    }
+    case 'dbmate': {
+      const section = sectionOf(runner.sections, operation);
+      if (!section || !section.runsInTransaction) return null;
+      const annotation = file.source.slice(section.annotation.start, section.annotation.end);
+      const explicit = /\btransaction:\s*true\b/.exec(annotation);
+      if (explicit) {
+        const start = section.annotation.start + explicit.index;
+        return { start, end: start + explicit[0].length, text: 'transaction:false' };
+      }
+      return insertAt(section.annotation.start + annotation.trimEnd().length, ' transaction:false');
+    }
+    default:
+      return null;
+  }
+}
+
+function sectionOf(sections: SqlSection[], operation: Operation | undefined): SqlSection | undefined {
+  if (operation) {
+    const at = operation.range.start;
+    const own = sections.find((s) => s.range.start <= at && at < s.range.end);
+    if (own) return own;
+  }
+  return sections.find((s) => s.direction === 'up') ?? sections[0];
+}
+
+/** Where the statement's lines start and end, when it stands alone on them (comments after it allowed). */
+function statementLines(file: MigrationFile, operation: Operation): { lineStart: number; lineEnd: number; rest: string } | null {
+  const syntax = sqlSyntax(operation);
+  if (!syntax) return null;
+  const source = file.source;
+  const lineStart = lineStartOf(source, operation.range.start);
+  if (source.slice(lineStart, operation.range.start).trim() !== '') return null;
+  let lineEnd = source.indexOf('\n', syntax.statementEnd);
+  if (lineEnd === -1) lineEnd = source.length;
+  if (lineEnd > 0 && source[lineEnd - 1] === '\r') lineEnd--;
+  return { lineStart, lineEnd, rest: source.slice(syntax.statementEnd, lineEnd).trim() };
+}
+
+/** New statements on their own lines right before the operation's statement. */
+function beforeStatement(file: MigrationFile, operation: Operation, statements: string[]): Edit | null {
+  const syntax = sqlSyntax(operation);
+  if (!syntax || statements.length === 0) return null;
+  const newline = newlineOf(file.source);
+  const lines = statementLines(file, operation);
+  if (lines) return insertAt(lines.lineStart, statements.map((s) => `${syntax.indent}${s}${newline}`).join(''));
+  // Something precedes it on its line (`SELECT 1; CREATE INDEX ...`): break the line before it.
+  return insertAt(operation.range.start, statements.map((s) => `${s}${newline}${syntax.indent}`).join(''));
+}
+
+/** New statements on their own lines right after the operation's statement. */
+function afterStatement(file: MigrationFile, operation: Operation, statements: string[]): Edit[] | null {
+  const syntax = sqlSyntax(operation);
+  if (!syntax || statements.length === 0) return null;
+  const newline = newlineOf(file.source);
+  const edits: Edit[] = [];
+  // The last statement of a file may have no semicolon.
+  if (syntax.terminated === false) edits.push(insertAt(operation.range.end, ';'));
+  const lines = statementLines(file, operation);
+  const text = statements.map((s) => `${newline}${syntax.indent}${s}`).join('');
+  if (lines && (lines.rest === '' || lines.rest.startsWith('--'))) edits.push(insertAt(lines.lineEnd, text));
+  else edits.push(insertAt(syntax.statementEnd, text + newline + syntax.indent));
+  return edits;
+}
+
+function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Statements inside a Ruby string, or in a file Postgres gets as one query string, cannot gain neighbours. */
+function canAddStatements(file: MigrationFile, operation: Operation): boolean {
+  return file.dialect === 'sql' && file.sqlRunner?.execution !== 'multiStatement' && sqlSyntax(operation) !== null;
+}
+
+/** `SET statement_timeout` / `SET lock_timeout` before the statement and `RESET` after it. */
+export function insertTimeouts(
+  file: MigrationFile,
+  operation: Operation,
+  timeouts: { statement?: string; lock?: string },
+): Edit[] | null {
+  if (file.dialect !== 'sql' || !sqlSyntax(operation)) return null;
+  const concurrent = 'concurrent' in operation && operation.concurrent;
+  // golang-migrate / Prisma: a second statement puts a concurrent build in an implicit transaction.
+  if (file.sqlRunner?.execution === 'multiStatement' && concurrent) return null;
+  const settings: Array<[string, string]> = [];
+  if (timeouts.statement !== undefined) settings.push(['statement_timeout', timeouts.statement]);
+  if (timeouts.lock !== undefined) settings.push(['lock_timeout', timeouts.lock]);
+  if (settings.length === 0) return null;
+  const keyword = (word: string) => inStatementCase(file, operation, word);
+  const before = beforeStatement(
+    file,
+    operation,
+    settings.map(([name, value]) => `${keyword('SET')} ${name} = ${sqlString(value.replace(/^'|'$/g, ''))};`),
+  );
+  const after = afterStatement(file, operation, settings.map(([name]) => `${keyword('RESET')} ${name};`));
+  if (!before || !after) return null;
+  return [before, ...after];
+}
+
+/** ` WHERE <predicate>` at the end of a CREATE INDEX. */
+export function addIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): Edit | null {
+  if (operation.kind !== 'createIndex' || operation.where !== null || !sqlSyntax(operation)) return null;
+  // Inside a Ruby string literal, quotes, backslashes and `#` would need escaping for its kind of literal.
+  if (file.dialect !== 'sql' && /["'\\#]/.test(predicate)) return null;
+  return insertAt(operation.range.end, ` ${inStatementCase(file, operation, 'WHERE')} ${predicate}`);
+}
+
+/** An identifier as SQL needs it written: bare when plainly lower-case, quoted otherwise. */
+export function sqlIdentifier(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS <name> ON <table> (<columns>);` on the line
+ * before the ALTER TABLE, and `UNIQUE (<columns>)` -> `UNIQUE USING INDEX <name>`: Postgres
+ * then attaches the ready index instead of building one under an ACCESS EXCLUSIVE lock. Table
+ * and columns are reused as written. Null inside BEGIN ... COMMIT, where a concurrent build
+ * cannot run.
+ */
+export function uniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation, indexName: string): Edit[] | null {
+  const syntax = sqlSyntax(operation);
+  if (!syntax?.tableRange || !syntax.constraintColumnsRange || operation.inTransactionBlock) return null;
+  if (!canAddStatements(file, operation)) return null;
+  const source = file.source;
+  const name = sqlIdentifier(indexName);
+  const table = source.slice(syntax.tableRange.start, syntax.tableRange.end);
+  const columns = source.slice(syntax.constraintColumnsRange.start, syntax.constraintColumnsRange.end);
+  const k = (word: string) => inStatementCase(file, operation, word);
+  const create = `${k('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS')} ${name} ${k('ON')} ${table} ${columns};`;
+  const before = beforeStatement(file, operation, [create]);
+  if (!before) return null;
+  return [before, replaceRange(syntax.constraintColumnsRange, `${k('USING INDEX')} ${name}`)];
+}
+
+/**
+ * Moves each group of statements after the first into a migration file of its own, named
+ * the way the runner orders files (next version, the table in the name), carrying the file's
+ * no-transaction marker and its up/down section annotations. Only for statements that stand
+ * alone on their lines, outside BEGIN ... COMMIT; null otherwise.
+ */
+export function splitMigration(
+  file: MigrationFile,
+  groups: Array<{ table: string; operations: Operation[] }>,
+): { edits: Edit[]; newFiles: NewFile[] } | null {
+  const runner = file.sqlRunner;
+  if (file.dialect !== 'sql' || !runner) return null;
+  const source = file.source;
+  const newline = newlineOf(source);
+  const edits: Edit[] = [];
+  const newFiles: NewFile[] = [];
+  for (const [k, group] of groups.slice(1).entries()) {
+    const path = splitFilePath(file.path, runner.name, k + 1, group.table);
+    if (!path) return null;
+    const bySection = new Map<SqlSection | null, string[]>();
+    const seen = new Set<number>();
+    const ordered = [...group.operations].sort((a, b) => a.range.start - b.range.start);
+    for (const operation of ordered) {
+      if (seen.has(operation.range.start)) continue;
+      seen.add(operation.range.start);
+      if (operation.inTransactionBlock) return null;
+      const lines = statementLines(file, operation);
+      if (!lines || (lines.rest !== '' && !lines.rest.startsWith('--'))) return null;
+      const start = withCommentsAbove(source, lines.lineStart);
+      const newlineAt = source.indexOf('\n', lines.lineEnd);
+      const end = newlineAt === -1 ? source.length : newlineAt + 1;
+      let chunk = source.slice(start, end);
+      if (!chunk.endsWith('\n')) chunk += newline;
+      if (sqlSyntax(operation)?.terminated === false) chunk = chunk.replace(/(\r?\n)$/, ';$1');
+      const section = runner.sections.find((s) => s.range.start <= operation.range.start && operation.range.start < s.range.end) ?? null;
+      bySection.set(section, [...(bySection.get(section) ?? []), chunk]);
+      edits.push({ start, end, text: '' });
+    }
+    let text = header(file, newline);
+    for (const [section, chunks] of bySection) {
+      if (section) text += source.slice(section.annotation.start, section.annotation.end).trim() + newline;
+      text += chunks.join('');
+    }
+    newFiles.push({ path, text });
+  }
+  return { edits, newFiles };
+}
+
+/** The lines a split-off file needs first: the runner's no-transaction marker when the file has it. */
+function header(file: MigrationFile, newline: string): string {
+  const runner = file.sqlRunner!;
+  if (runner.name === 'goose' && !file.runsInTransaction) return `-- +goose NO TRANSACTION${newline}`;
+  if (runner.name === 'postgres-migrations' && !file.runsInTransaction) return `-- postgres-migrations disable-transaction${newline}`;
+  if (runner.name === 'atlas' && runner.txModeDirective) return `-- atlas:txmode ${runner.txModeDirective.value}${newline}${newline}`;
+  return '';
+}
+
+/** `--` comment lines right above a statement belong to it (a suppression comment, an explanation). */
+function withCommentsAbove(source: string, lineStart: number): number {
+  let start = lineStart;
+  while (start > 0) {
+    const previous = lineStartOf(source, start - 1);
+    const line = source.slice(previous, start).trim();
+    // Runner annotations (`-- +goose Up`, `-- migrate:up`) stay where they are.
+    if (!line.startsWith('--') || /^--\s*(\+goose|migrate:|atlas:|postgres-migrations)/.test(line)) break;
+    start = previous;
+  }
+  return start;
+}
+
+/**
+ * The path of the `offset`-th file split off `path`: golang-migrate `<next>_<name>_on_<table>.up.sql`,
+ * Flyway `V<version>.<offset>__<desc>_on_<table>.sql`, Prisma `<next>_<name>_on_<table>/migration.sql`,
+ * otherwise `<next>_<name>_on_<table>.sql`. Null when the name carries no version to follow.
+ */
+export function splitFilePath(path: string, runner: string, offset: number, table: string): string | null {
+  const suffix = `on_${table.replace(/^.*\./, '').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}`;
+  const prisma = /^(.*\/)?(\d+)_([^/]+)\/migration\.sql$/.exec(path);
+  if (runner === 'prisma' && prisma) {
+    return `${prisma[1] ?? ''}${nextVersion(prisma[2]!, offset)}_${prisma[3]}_${suffix}/migration.sql`;
+  }
+  const slash = path.lastIndexOf('/');
+  const directory = path.slice(0, slash + 1);
+  const name = path.slice(slash + 1);
+  const flyway = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/.exec(name);
+  if (runner === 'flyway' && flyway) return `${directory}${flyway[1]}${flyway[2]}.${offset}__${flyway[3]}_${suffix}.sql`;
+  const numbered = /^(\d+)([_-])(.+?)((?:\.(?:up|down))?\.sql)$/i.exec(name);
+  if (numbered) {
+    const [, version, separator, rest, extension] = numbered;
+    return `${directory}${nextVersion(version!, offset)}${separator}${rest}${separator}${suffix}${extension}`;
+  }
   return null;
 }

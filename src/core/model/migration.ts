@@ -71,6 +71,15 @@ export interface SqlStatementSyntax {
   indent: string;
   /** Offset just after the statement's terminating semicolon (or its end). */
   statementEnd: number;
+  /** False when no semicolon ends the statement (the last one of a file): text added after it needs one. */
+  terminated?: boolean;
+  /** The table's name as written (`public."Messages"`), to reuse it in new statements. */
+  tableRange?: SourceRange;
+  /**
+   * ADD [CONSTRAINT x] UNIQUE / PRIMARY KEY: the parenthesized column list as written, when
+   * nothing but constraint attributes follows it (so it can become `USING INDEX x`).
+   */
+  constraintColumnsRange?: SourceRange;
 }
 
 /** A literal value from the source, simplified. */
@@ -98,6 +107,12 @@ interface OperationBase {
   /** Inside strong_migrations' `safety_assured { }`. */
   safetyAssured: boolean;
   syntax?: OperationSyntax;
+  /**
+   * SQL only, and only when it differs from `MigrationFile.runsInTransaction`: whether this
+   * operation's part of the file runs in the runner's transaction (dbmate's up and down
+   * sections each have their own `transaction:false`).
+   */
+  runsInTransaction?: boolean;
 }
 
 export interface CreateIndexOperation extends OperationBase {
@@ -111,6 +126,11 @@ export interface CreateIndexOperation extends OperationBase {
   ifNotExists: boolean;
   where: string | null;
   using: string | null;
+  /**
+   * SQL `CREATE INDEX ... ON ONLY parent`: creates the partitioned parent's index alone, marked
+   * invalid, without building anything (and it cannot be CONCURRENTLY).
+   */
+  onlyParent?: boolean;
 }
 
 export interface DropIndexOperation extends OperationBase {
@@ -222,4 +242,66 @@ export interface MigrationFile {
   problems: ParseProblem[];
   /** False when the file is not a migration at all (a Ruby file without a migration class). */
   isMigration: boolean;
+  /** SQL: the tool that runs the file and how it uses transactions. */
+  sqlRunner?: SqlRunnerInfo;
+}
+
+/** SQL migration tools whose transaction handling is known. `psql` stands for "statement by statement". */
+export type SqlRunnerName =
+  | 'psql'
+  | 'goose'
+  | 'dbmate'
+  | 'flyway'
+  | 'atlas'
+  | 'postgres-migrations'
+  | 'golang-migrate'
+  | 'prisma';
+
+export const SQL_RUNNER_NAMES: readonly SqlRunnerName[] = [
+  'psql',
+  'goose',
+  'dbmate',
+  'flyway',
+  'atlas',
+  'postgres-migrations',
+  'golang-migrate',
+  'prisma',
+];
+
+export interface SqlRunnerInfo {
+  name: SqlRunnerName;
+  /** What identified the runner: the `runner` option, a marker comment, the file's path, its Flyway `.conf`, or nothing (psql). */
+  detectedBy: 'option' | 'marker' | 'path' | 'sidecar' | 'default';
+  /**
+   * How the runner sends the file to Postgres:
+   * - `statements`: one statement at a time, outside any transaction (psql -f, or a no-transaction marker);
+   * - `transaction`: inside one transaction the runner opens around the file (or the section);
+   * - `multiStatement`: the whole file as one query string, which Postgres runs as one implicit
+   *   transaction as soon as it holds more than one statement (golang-migrate, Prisma).
+   */
+  execution: 'statements' | 'transaction' | 'multiStatement';
+  /**
+   * How this runner lets a file leave its transaction:
+   * - `none`: nothing to leave (psql; explicit BEGIN ... COMMIT are the file's own);
+   * - `marker`: a comment in the file (`-- +goose NO TRANSACTION`; the fixer writes it);
+   * - `automatic`: the runner detects it (Flyway runs a script holding CREATE/DROP INDEX CONCURRENTLY outside a transaction);
+   * - `config`: a setting outside the file (Flyway's `executeInTransaction=false` in `<script>.sql.conf`);
+   * - `splitFile`: only by moving the statement into a migration file of its own.
+   */
+  leaveBy: 'none' | 'marker' | 'automatic' | 'config' | 'splitFile';
+  /** The no-transaction marker as users write it, for messages. */
+  marker?: string;
+  /** Up/down sections (goose `-- +goose Up`, dbmate `-- migrate:up`), in file order. */
+  sections: SqlSection[];
+  /** Atlas: an existing `-- atlas:txmode <mode>` directive (the mode word's range). */
+  txModeDirective?: { valueRange: SourceRange; value: string };
+}
+
+export interface SqlSection {
+  direction: Direction;
+  /** The section's annotation comment (`-- migrate:up transaction:false`). */
+  annotation: SourceRange;
+  /** From the annotation to the next one (or the end of the file). */
+  range: SourceRange;
+  runsInTransaction: boolean;
 }

@@ -1,9 +1,27 @@
 import type { Rule } from './rule';
+import { banConcurrentIndexCreationInTransaction } from './ban-concurrent-index-creation-in-transaction';
+import { disallowedUniqueConstraint } from './disallowed-unique-constraint';
+import { oneLargeTablePerMigration } from './one-large-table-per-migration';
+import { preferPartialIndex } from './prefer-partial-index';
+import { preferRobustStmts } from './prefer-robust-stmts';
 import { requireConcurrentIndexCreation } from './require-concurrent-index-creation';
+import { requireConcurrentIndexDeletion } from './require-concurrent-index-deletion';
+import { requireConcurrentReindex } from './require-concurrent-reindex';
+import { requireTimeouts } from './require-timeouts';
 
 /** Every rule, by id, sorted. Adding a rule: a file beside this one, a test beside it, a line here. */
 export const RULES: ReadonlyMap<string, Rule> = new Map(
-  [requireConcurrentIndexCreation]
+  [
+    banConcurrentIndexCreationInTransaction,
+    disallowedUniqueConstraint,
+    oneLargeTablePerMigration,
+    preferPartialIndex,
+    preferRobustStmts,
+    requireConcurrentIndexCreation,
+    requireConcurrentIndexDeletion,
+    requireConcurrentReindex,
+    requireTimeouts,
+  ]
     .sort((a, b) => a.meta.id.localeCompare(b.meta.id))
     .map((rule) => [rule.meta.id, rule]),
 );

@@ -1,8 +1,6 @@
 import type { CreateIndexOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
-import { leaveTransaction, makeConcurrent } from '../fixes/operation-edits';
-import { describeTable, isTableCreatedEarlier, severityForTable } from './helpers';
+import { concurrentFix, describeTable, isTableCreatedEarlier, severityForTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentIndexCreation: Rule = {
@@ -16,19 +14,26 @@ export const requireConcurrentIndexCreation: Rule = {
       why:
         'A plain CREATE INDEX takes a SHARE lock on the table: every INSERT, UPDATE and DELETE waits until the ' +
         'build ends. On a table of tens of millions of rows that is minutes of failed requests. CREATE INDEX ' +
-        'CONCURRENTLY builds the index while writes go on, at the cost of two table scans.',
+        'CONCURRENTLY builds the index while writes go on, at the cost of two table scans. Rails builds an index ' +
+        'for `add_reference` / `add_belongs_to` / `t.references` by default (since Rails 5), so those count too. ' +
+        'Indexes on a table created earlier in the same migration (`create_table`, `create_join_table`) are ' +
+        'not reported: the table is empty and nobody else uses it yet.',
       bad: {
-        ruby: 'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id\n  end\nend',
+        ruby:
+          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id\n    add_reference :messages, :author\n  end\nend',
         sql: 'CREATE INDEX index_messages_on_conversation_id ON messages (conversation_id);',
       },
       good: {
-        ruby: 'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently\n  end\nend',
+        ruby:
+          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently\n    add_reference :messages, :author, index: { algorithm: :concurrently }\n  end\nend',
         sql: 'CREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);',
       },
       fix:
-        'Adds `algorithm: :concurrently` to the call and, when missing, `disable_ddl_transaction!` at the top of ' +
-        'the class (a concurrent build cannot run inside a transaction). Taking the migration out of its ' +
-        'transaction changes how it runs, so the fix is offered but never applied by fix-all.',
+        'Adds `algorithm: :concurrently` to the call (for `add_reference`, inside its `index:` option) and, ' +
+        'when missing, `disable_ddl_transaction!` at the top of the class (a concurrent build cannot run inside ' +
+        'a transaction). Taking the migration out of its transaction changes how it runs, so the fix is offered ' +
+        'but never applied by fix-all; when the migration already runs outside a transaction the fix only adds ' +
+        'the option and is safe.',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
@@ -39,9 +44,9 @@ export const requireConcurrentIndexCreation: Rule = {
       findings.push({
         ruleId: this.meta.id,
         severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: `Index built without CONCURRENTLY on ${describeTable(operation.table)}: writes to the table are blocked for the whole build.`,
+        message: messageFor(operation),
         range: operation.range,
-        fixes: fixesFor(file, operation),
+        fixes: concurrentFix(file, operation, 'Build the index'),
         operation,
       });
     }
@@ -49,20 +54,10 @@ export const requireConcurrentIndexCreation: Rule = {
   },
 };
 
-function fixesFor(file: MigrationFile, operation: CreateIndexOperation): Fix[] {
-  const concurrently = makeConcurrent(file, operation);
-  if (!concurrently) return [];
-  const leave = file.runsInTransaction ? leaveTransaction(file) : null;
-  if (file.runsInTransaction && !leave) return [];
-  const what = file.dialect === 'rails' ? 'add algorithm: :concurrently' : 'add CONCURRENTLY';
-  return [
-    {
-      title: leave
-        ? `Build the index concurrently (${what} and take the migration out of its transaction)`
-        : `Build the index concurrently (${what})`,
-      // Leaving the transaction changes how the whole migration runs: never automatic.
-      safety: leave ? 'unsafe' : 'safe',
-      edits: leave ? [leave, concurrently] : [concurrently],
-    },
-  ];
+function messageFor(operation: CreateIndexOperation): string {
+  const blocked = 'writes to the table are blocked for the whole build.';
+  if (operation.via === 'add_reference' || operation.via === 't.references') {
+    return `Reference "${operation.columns.join(', ')}" gets an index built without CONCURRENTLY on ${describeTable(operation.table)} (Rails indexes references by default): ${blocked}`;
+  }
+  return `Index built without CONCURRENTLY on ${describeTable(operation.table)}: ${blocked}`;
 }

@@ -1,41 +1,76 @@
 import * as P from '@ruby/prism/src/nodes.js';
 import type {
+  AddUniqueConstraintOperation,
+  CreateIndexOperation,
   Direction,
+  DropIndexOperation,
   MigrationFile,
   Operation,
   ParseProblem,
   RailsCallSyntax,
+  RailsOption,
   RubyValue,
+  SetTimeoutOperation,
   SourceRange,
   SuppressionComment,
 } from '../../model/migration';
 import { byteToUtf16Mapper, indentationAt, lineStartOf } from '../source-text';
 import type { PrismParse } from './prism';
 import { parseSuppressionComment } from '../suppressions';
+import { railsVersionAtLeast } from './rails-version';
 
 type Node = P.Node;
+type PrismLocation = { startOffset: number; length: number };
+
+/**
+ * Reads the SQL of an `execute` call's string argument into operations whose ranges are
+ * offsets into the migration file. `sql` is the literal as written when that is also its
+ * value (always for heredocs, whose indentation SQL ignores), so `offsetInFile + i` is the
+ * file offset of `sql[i]`; for a literal with escape sequences it is the unescaped value and
+ * offsets past the first escape are approximate.
+ * The Rails parser then sets `direction`, `inTransactionBlock` and `safetyAssured` from
+ * where the call stands.
+ */
+export type EmbeddedSqlParser = (sql: string, offsetInFile: number) => Operation[];
+
+export interface RailsParseOptions {
+  /** Plugged in by the SQL parser; without it `execute` strings are not read. */
+  parseEmbeddedSql?: EmbeddedSqlParser;
+}
 
 interface WalkContext {
   direction: Direction;
   inTransactionBlock: boolean;
   safetyAssured: boolean;
-  /** Block variable of `change_table :x do |t|` -> table x. */
+  /** Block variable of `change_table :x do |t|` / `create_table` -> table x. */
   tableVariables: Map<string, string | null>;
-  /** Inside `create_table` for this table: `t.index` there builds on an empty table. */
+  /** Block variable of `reversible do |dir|`: `dir.up { }` / `dir.down { }` choose a direction. */
+  reversibleVariables: Set<string>;
+  /** The node is a statement directly in `change`/`up`/`down`, not nested in a block or condition. */
+  directInMethod: boolean;
 }
+
+/** GitLab's migration helpers: concurrent and idempotent by construction. */
+const CONCURRENT_CREATE_HELPERS = new Set(['add_concurrent_index']);
+const CONCURRENT_DROP_HELPERS = new Set(['remove_concurrent_index', 'remove_concurrent_index_by_name']);
 
 /**
  * Reads a Rails migration into the neutral model. Never throws on bad Ruby: Prism
  * recovers from syntax errors, and whatever it could read is still modelled.
  */
-export function parseRailsMigration(path: string, source: string, prismParse: PrismParse): MigrationFile {
+export function parseRailsMigration(
+  path: string,
+  source: string,
+  prismParse: PrismParse,
+  parseOptions: RailsParseOptions = {},
+): MigrationFile {
   const result = prismParse(source);
   const toOffset = byteToUtf16Mapper(source);
-  const range = (loc: { startOffset: number; length: number }): SourceRange => ({
+  const range = (loc: PrismLocation): SourceRange => ({
     start: toOffset(loc.startOffset),
     end: toOffset(loc.startOffset + loc.length),
   });
-  const text = (node: Node | { startOffset: number; length: number }): string => {
+  const text = (node: Node | PrismLocation): string => {
     const r = range('location' in node ? node.location : node);
     return source.slice(r.start, r.end);
   };
@@ -77,23 +112,45 @@ export function parseRailsMigration(path: string, source: string, prismParse: Pr
   file.frameworkVersion = migrationClass.version;
 
   const classNode = migrationClass.node;
+  const classRange = range(classNode.location);
   const bodyStatements = classNode.body instanceof P.StatementsNode ? classNode.body.body : [];
   if (bodyStatements.length > 0) {
     const first = range(bodyStatements[0]!.location).start;
     const lineStart = lineStartOf(source, first);
     file.classBodyInsert = { offset: lineStart, indent: indentationAt(source, lineStart) };
   } else {
-    const classLineStart = lineStartOf(source, range(classNode.location).start);
-    const afterHeader = source.indexOf('\n', range(classNode.location).start);
+    const classLineStart = lineStartOf(source, classRange.start);
+    const afterHeader = source.indexOf('\n', classRange.start);
     file.classBodyInsert = {
       offset: afterHeader === -1 ? source.length : afterHeader + 1,
       indent: indentationAt(source, classLineStart) + '  ',
     };
   }
+  if (migrationClass.topLevel && classNode.superclass) {
+    file.railsClass = {
+      preamble: source.slice(0, lineStartOf(source, classRange.start)),
+      superclass: text(classNode.superclass),
+      classLevelStatements: bodyStatements.filter((s) => !(s instanceof P.DefNode)).map((s) => text(s)),
+      bodyIndent: file.classBodyInsert.indent,
+    };
+  }
 
   const operations: Operation[] = file.operations;
 
-  const railsCallSyntax = (call: P.CallNode): RailsCallSyntax | undefined => {
+  const optionEntries = (hash: P.HashNode | P.KeywordHashNode) => {
+    const options: Record<string, { valueRange: SourceRange; pairRange: SourceRange }> = {};
+    let style: 'label' | 'rocket' | 'none' = 'none';
+    for (const element of hash.elements) {
+      if (!(element instanceof P.AssocNode)) continue;
+      const key = literalName(element.key);
+      if (key === null) continue;
+      if (style === 'none') style = element.operatorLoc ? 'rocket' : 'label';
+      options[key] = { valueRange: range(element.value.location), pairRange: range(element.location) };
+    }
+    return { options, style };
+  };
+
+  const railsCallSyntax = (call: P.CallNode, ctx: WalkContext): RailsCallSyntax | undefined => {
     const args = call.arguments_?.arguments_ ?? [];
     if (args.length === 0) return undefined;
     const first = range(args[0]!.location);
@@ -104,16 +161,26 @@ export function parseRailsMigration(path: string, source: string, prismParse: Pr
     let bracedHashLastElementEnd: number | undefined;
     let lastItemStart = lastRange.start;
     if (last instanceof P.KeywordHashNode || last instanceof P.HashNode) {
+      optionStyle = optionEntries(last).style;
       for (const element of last.elements) {
         if (!(element instanceof P.AssocNode)) continue;
         const key = literalName(element.key);
         if (key === null) continue;
-        if (optionStyle === 'none') optionStyle = element.operatorLoc ? 'rocket' : 'label';
-        options[key] = {
+        const option: RailsOption = {
           valueRange: range(element.value.location),
           pairRange: range(element.location),
           value: rubyValue(element.value, text),
         };
+        if (element.value instanceof P.HashNode) {
+          const nested = optionEntries(element.value);
+          const lastNested = element.value.elements[element.value.elements.length - 1];
+          option.hash = {
+            lastElementEnd: lastNested ? range(lastNested.location).end : null,
+            optionStyle: nested.style,
+            options: nested.options,
+          };
+        }
+        options[key] = option;
       }
       const lastElement = last.elements[last.elements.length - 1];
       if (lastElement) lastItemStart = range(lastElement.location).start;
@@ -135,6 +202,7 @@ export function parseRailsMigration(path: string, source: string, prismParse: Pr
       options,
       lineStart,
       indent: indentationAt(source, lineStart),
+      directInMethod: ctx.directInMethod,
     };
   };
 
@@ -144,41 +212,183 @@ export function parseRailsMigration(path: string, source: string, prismParse: Pr
     table,
     inTransactionBlock: ctx.inTransactionBlock,
     safetyAssured: ctx.safetyAssured,
-    syntax: railsCallSyntax(call),
+    syntax: railsCallSyntax(call, ctx),
   });
+
+  /** add_index / t.index / add_concurrent_index: the same options, a different construct. */
+  const createIndex = (
+    call: P.CallNode,
+    ctx: WalkContext,
+    table: string | null,
+    columns: Node | undefined,
+    options: Record<string, RubyValue>,
+    via: CreateIndexOperation['via'],
+  ): CreateIndexOperation => {
+    const helper = via === 'helper';
+    return {
+      ...base(call, ctx, table),
+      kind: 'createIndex',
+      via,
+      columns: columnList(columns),
+      name: stringOption(options, 'name'),
+      unique: isTrue(options['unique']),
+      concurrent: helper || isConcurrentAlgorithm(options['algorithm']),
+      // GitLab's helper checks index_exists? itself.
+      ifNotExists: helper || isTrue(options['if_not_exists']),
+      where: stringOption(options, 'where'),
+      using: stringOption(options, 'using'),
+    };
+  };
+
+  const dropIndex = (
+    call: P.CallNode,
+    ctx: WalkContext,
+    table: string | null,
+    positional: Node | undefined,
+    options: Record<string, RubyValue>,
+    via: DropIndexOperation['via'],
+  ): DropIndexOperation => {
+    const helper = via === 'helper';
+    const byName = call.name === 'remove_concurrent_index_by_name';
+    return {
+      ...base(call, ctx, table),
+      kind: 'dropIndex',
+      via,
+      name: stringOption(options, 'name') ?? (byName ? literalName(positional) : null),
+      columns: byName ? [] : positional ? columnList(positional) : columnsOfValue(options['column']),
+      concurrent: helper || isConcurrentAlgorithm(options['algorithm']),
+      ifExists: helper || isTrue(options['if_exists']),
+    };
+  };
+
+  /**
+   * add_reference / t.references build an index unless told not to (since Rails 5.0;
+   * before that only with `index: true`). One operation per reference name.
+   */
+  const referenceIndexes = (
+    call: P.CallNode,
+    ctx: WalkContext,
+    table: string | null,
+    references: Node[],
+    options: Record<string, RubyValue>,
+    via: 'add_reference' | 't.references',
+  ): void => {
+    const index = options['index'];
+    if (index === undefined && !railsVersionAtLeast(file.frameworkVersion, '5.0')) return;
+    if (index?.type === 'nil' || (index?.type === 'boolean' && !index.value)) return;
+    const indexOptions = index?.type === 'hash' ? index.entries : {};
+    const polymorphic = isEnabled(options['polymorphic']);
+    for (const reference of references) {
+      const name = literalName(reference) ?? '?';
+      operations.push({
+        ...base(call, ctx, table),
+        kind: 'createIndex',
+        via,
+        columns: polymorphic ? [`${name}_type`, `${name}_id`] : [`${name}_id`],
+        name: stringOption(indexOptions, 'name'),
+        unique: isTrue(indexOptions['unique']),
+        concurrent: isConcurrentAlgorithm(indexOptions['algorithm']),
+        ifNotExists: isTrue(indexOptions['if_not_exists']),
+        where: stringOption(indexOptions, 'where'),
+        using: stringOption(indexOptions, 'using'),
+      });
+    }
+  };
+
+  const uniqueConstraint = (
+    call: P.CallNode,
+    ctx: WalkContext,
+    table: string | null,
+    columns: Node | undefined,
+    options: Record<string, RubyValue>,
+  ): AddUniqueConstraintOperation => ({
+    ...base(call, ctx, table),
+    kind: 'addUniqueConstraint',
+    via: 'add_unique_constraint',
+    primaryKey: false,
+    usingIndex: stringOption(options, 'using_index'),
+    columns: columns ? columnList(columns) : [],
+    name: stringOption(options, 'name'),
+  });
+
+  const setTimeout = (
+    at: SourceRange,
+    ctx: WalkContext,
+    setting: SetTimeoutOperation['setting'],
+    milliseconds: number | null,
+    extra: Partial<Pick<SetTimeoutOperation, 'reset' | 'wholeMigration' | 'local'>> = {},
+  ): SetTimeoutOperation => ({
+    range: at,
+    direction: ctx.direction,
+    table: null,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    kind: 'setTimeout',
+    setting,
+    milliseconds,
+    local: false,
+    ...extra,
+  });
+
+  const embeddedSql = (call: P.CallNode, ctx: WalkContext): void => {
+    const parseEmbeddedSql = parseOptions.parseEmbeddedSql;
+    const literal = stringLiteralOf(call.arguments_?.arguments_[0]);
+    if (!parseEmbeddedSql || !literal) return;
+    const content = range(literal.contentLoc);
+    const raw = source.slice(content.start, content.end);
+    const isHeredoc = literal.openingLoc !== null && text(literal.openingLoc).startsWith('<<');
+    const sql = isHeredoc || raw === literal.unescaped.value ? raw : literal.unescaped.value;
+    for (const operation of parseEmbeddedSql(sql, content.start)) {
+      operations.push({
+        ...operation,
+        direction: ctx.direction,
+        inTransactionBlock: ctx.inTransactionBlock || operation.inTransactionBlock,
+        safetyAssured: ctx.safetyAssured,
+      });
+    }
+  };
 
   const walk = (node: Node | null, ctx: WalkContext): void => {
     if (!node) return;
-    if (node instanceof P.CallNode) {
-      if (visitCall(node, ctx)) return;
-    }
-    for (const child of node.compactChildNodes()) walk(child, ctx);
+    if (node instanceof P.CallNode && visitCall(node, ctx)) return;
+    const inner = ctx.directInMethod ? { ...ctx, directInMethod: false } : ctx;
+    for (const child of node.compactChildNodes()) walk(child, inner);
   };
 
   /** Returns true when it walked the call's children itself. */
   const visitCall = (call: P.CallNode, ctx: WalkContext): boolean => {
     const args = call.arguments_?.arguments_ ?? [];
     const options = optionsOf(args, text);
+    const positional = args.filter((a) => !(a instanceof P.KeywordHashNode || a instanceof P.HashNode));
     const receiverVariable = call.receiver instanceof P.LocalVariableReadNode ? call.receiver.name : null;
     const implicitReceiver = call.receiver === null || call.receiver instanceof P.SelfNode;
 
+    // Any receiver: `transaction do`, `ActiveRecord::Base.transaction do`, `connection.execute`.
+    if (call.name === 'transaction' && call.block instanceof P.BlockNode) {
+      walkBlock(call, { ...ctx, inTransactionBlock: true }, undefined);
+      return true;
+    }
+    if (call.name === 'execute' && (implicitReceiver || isConnection(call.receiver))) {
+      embeddedSql(call, ctx);
+      return false;
+    }
+
     if (implicitReceiver) {
       switch (call.name) {
-        case 'add_index': {
-          operations.push({
-            ...base(call, ctx, literalName(args[0])),
-            kind: 'createIndex',
-            via: 'add_index',
-            columns: columnList(args[1]),
-            name: stringOption(options, 'name'),
-            unique: options['unique']?.type === 'boolean' && options['unique'].value,
-            concurrent: isConcurrentAlgorithm(options['algorithm']),
-            ifNotExists: options['if_not_exists']?.type === 'boolean' && options['if_not_exists'].value,
-            where: stringOption(options, 'where'),
-            using: stringOption(options, 'using'),
-          });
+        case 'add_index':
+          operations.push(createIndex(call, ctx, literalName(args[0]), positional[1], options, 'add_index'));
           return false;
-        }
+        case 'add_reference':
+        case 'add_belongs_to':
+          referenceIndexes(call, ctx, literalName(args[0]), positional.slice(1, 2), options, 'add_reference');
+          return false;
+        case 'remove_index':
+          operations.push(dropIndex(call, ctx, literalName(args[0]), positional[1], options, 'remove_index'));
+          return false;
+        case 'add_unique_constraint':
+        case 'add_unique_key':
+          operations.push(uniqueConstraint(call, ctx, literalName(args[0]), positional[1], options));
+          return false;
         case 'create_table':
         case 'create_join_table': {
           const table =
@@ -189,37 +399,74 @@ export function parseRailsMigration(path: string, source: string, prismParse: Pr
           walkBlock(call, ctx, table);
           return true;
         }
-        case 'change_table': {
+        case 'change_table':
           walkBlock(call, ctx, literalName(args[0]));
           return true;
-        }
-        case 'transaction': {
-          walkBlock(call, { ...ctx, inTransactionBlock: true }, undefined);
-          return true;
-        }
-        case 'safety_assured': {
+        case 'safety_assured':
           walkBlock(call, { ...ctx, safetyAssured: true }, undefined);
           return true;
+        case 'reversible': {
+          const variable = call.block instanceof P.BlockNode ? firstBlockParameter(call.block) : null;
+          const reversibleVariables = variable ? new Set(ctx.reversibleVariables).add(variable) : ctx.reversibleVariables;
+          walkBlock(call, { ...ctx, reversibleVariables }, undefined);
+          return true;
         }
+        case 'up_only':
+          walkBlock(call, { ...ctx, direction: 'up' }, undefined);
+          return true;
+        case 'disable_statement_timeout': {
+          // GitLab: statement_timeout 0 for the block, or for the rest of the method without one.
+          operations.push(setTimeout(range(call.location), ctx, 'statement_timeout', 0));
+          if (call.block instanceof P.BlockNode) {
+            walkBlock(call, ctx, undefined);
+            operations.push(setTimeout(range(call.block.closingLoc), ctx, 'statement_timeout', null, { reset: true }));
+            return true;
+          }
+          return false;
+        }
+        case 'with_lock_retries': {
+          // GitLab: each attempt is a transaction with its own SET LOCAL lock_timeout.
+          if (!(call.block instanceof P.BlockNode)) return false;
+          const inner = { ...ctx, inTransactionBlock: true };
+          operations.push(setTimeout(range(call.location), inner, 'lock_timeout', null, { local: true }));
+          walkBlock(call, inner, undefined);
+          operations.push(setTimeout(range(call.block.closingLoc), ctx, 'lock_timeout', null, { reset: true }));
+          return true;
+        }
+      }
+      if (CONCURRENT_CREATE_HELPERS.has(call.name)) {
+        operations.push(createIndex(call, ctx, literalName(args[0]), positional[1], options, 'helper'));
+        return false;
+      }
+      if (CONCURRENT_DROP_HELPERS.has(call.name)) {
+        operations.push(dropIndex(call, ctx, literalName(args[0]), positional[1], options, 'helper'));
+        return false;
+      }
+    }
+
+    if (receiverVariable !== null && ctx.reversibleVariables.has(receiverVariable)) {
+      if (call.name === 'up' || call.name === 'down') {
+        walkBlock(call, { ...ctx, direction: call.name }, undefined);
+        return true;
       }
     }
 
     if (receiverVariable !== null && ctx.tableVariables.has(receiverVariable)) {
       const table = ctx.tableVariables.get(receiverVariable) ?? null;
-      if (call.name === 'index') {
-        operations.push({
-          ...base(call, ctx, table),
-          kind: 'createIndex',
-          via: 't.index',
-          columns: columnList(args[0]),
-          name: stringOption(options, 'name'),
-          unique: options['unique']?.type === 'boolean' && options['unique'].value,
-          concurrent: isConcurrentAlgorithm(options['algorithm']),
-          ifNotExists: options['if_not_exists']?.type === 'boolean' && options['if_not_exists'].value,
-          where: stringOption(options, 'where'),
-          using: stringOption(options, 'using'),
-        });
-        return false;
+      switch (call.name) {
+        case 'index':
+          operations.push(createIndex(call, ctx, table, positional[0], options, 't.index'));
+          return false;
+        case 'references':
+        case 'belongs_to':
+          referenceIndexes(call, ctx, table, positional, options, 't.references');
+          return false;
+        case 'remove_index':
+          operations.push(dropIndex(call, ctx, table, positional[0], options, 't.remove_index'));
+          return false;
+        case 'unique_constraint':
+          operations.push(uniqueConstraint(call, ctx, table, positional[0], options));
+          return false;
       }
     }
     return false;
@@ -227,44 +474,62 @@ export function parseRailsMigration(path: string, source: string, prismParse: Pr
 
   /** Walks a call's block; a table-bound block (`create_table`, `change_table`) binds its parameter. */
   const walkBlock = (call: P.CallNode, ctx: WalkContext, table: string | null | undefined): void => {
-    for (const arg of call.arguments_?.arguments_ ?? []) walk(arg, ctx);
+    const inner: WalkContext = { ...ctx, directInMethod: false };
+    for (const arg of call.arguments_?.arguments_ ?? []) walk(arg, inner);
     const block = call.block;
     if (!(block instanceof P.BlockNode)) return;
-    let inner = ctx;
     if (table !== undefined) {
       const parameterName = firstBlockParameter(block);
-      if (parameterName) {
-        inner = { ...ctx, tableVariables: new Map(ctx.tableVariables).set(parameterName, table) };
-      }
+      if (parameterName) inner.tableVariables = new Map(ctx.tableVariables).set(parameterName, table);
     }
     walk(block.body, inner);
   };
 
+  const classContext: WalkContext = {
+    direction: 'change',
+    inTransactionBlock: false,
+    safetyAssured: false,
+    tableVariables: new Map(),
+    reversibleVariables: new Set(),
+    directInMethod: false,
+  };
   for (const statement of bodyStatements) {
-    if (statement instanceof P.CallNode && statement.name === 'disable_ddl_transaction!' && !statement.receiver) {
-      file.ddlTransactionDisabled = true;
-      file.runsInTransaction = false;
-      continue;
+    if (statement instanceof P.CallNode && !statement.receiver) {
+      if (statement.name === 'disable_ddl_transaction!') {
+        file.ddlTransactionDisabled = true;
+        file.runsInTransaction = false;
+        continue;
+      }
+      // activerecord-safer_migrations: class-level, milliseconds, for every direction.
+      if (statement.name === 'set_lock_timeout' || statement.name === 'set_statement_timeout') {
+        const setting = statement.name === 'set_lock_timeout' ? 'lock_timeout' : 'statement_timeout';
+        const value = statement.arguments_?.arguments_[0];
+        const milliseconds = value ? durationMilliseconds(value) : null;
+        operations.push(setTimeout(range(statement.location), classContext, setting, milliseconds, { wholeMigration: true }));
+        continue;
+      }
     }
     if (statement instanceof P.DefNode && ['change', 'up', 'down'].includes(statement.name)) {
-      walk(statement.body, {
-        direction: statement.name as Direction,
-        inTransactionBlock: false,
-        safetyAssured: false,
-        tableVariables: new Map(),
-      });
+      const ctx: WalkContext = { ...classContext, direction: statement.name as Direction };
+      const body = statement.body;
+      if (body instanceof P.StatementsNode) {
+        for (const methodStatement of body.body) walk(methodStatement, { ...ctx, directInMethod: true });
+      } else {
+        walk(body, ctx);
+      }
     }
   }
+  operations.sort((a, b) => a.range.start - b.range.start);
   return file;
 }
 
 function findMigrationClass(
   program: P.ProgramNode,
   text: (node: Node) => string,
-): { node: P.ClassNode; version: string | null } | null {
-  const queue: Node[] = [program];
+): { node: P.ClassNode; version: string | null; topLevel: boolean } | null {
+  const queue: Array<{ node: Node; topLevel: boolean }> = [{ node: program, topLevel: true }];
   while (queue.length > 0) {
-    const node = queue.shift()!;
+    const { node, topLevel } = queue.shift()!;
     if (node instanceof P.ClassNode && node.superclass) {
       const superclass = node.superclass;
       let versionText: string | null = null;
@@ -274,10 +539,11 @@ function findMigrationClass(
         const versionArg = superclass.arguments_?.arguments_[0];
         versionText = versionArg ? text(versionArg) : null;
       }
-      if (/Migration$/.test(parentText)) return { node, version: versionText };
+      if (/Migration$/.test(parentText)) return { node, version: versionText, topLevel };
     }
     if (node instanceof P.ProgramNode || node instanceof P.StatementsNode || node instanceof P.ModuleNode) {
-      queue.push(...node.compactChildNodes());
+      const childrenTopLevel = topLevel && !(node instanceof P.ModuleNode);
+      queue.push(...node.compactChildNodes().map((child) => ({ node: child, topLevel: childrenTopLevel })));
     }
   }
   return null;
@@ -290,6 +556,21 @@ function firstBlockParameter(block: P.BlockNode): string | null {
     if (first instanceof P.RequiredParameterNode) return first.name;
   }
   return null;
+}
+
+/** `connection` or `ActiveRecord::Base.connection`: `connection.execute` is `execute`. */
+function isConnection(node: Node | null): boolean {
+  return node instanceof P.CallNode && node.name === 'connection' && (node.arguments_?.arguments_.length ?? 0) === 0;
+}
+
+/** A plain string literal, also behind `.squish` / `.strip` (common on heredocs). */
+function stringLiteralOf(node: Node | undefined): P.StringNode | null {
+  let current: Node | undefined | null = node;
+  while (current instanceof P.CallNode && ['squish', 'strip', 'strip_heredoc', 'chomp', 'freeze'].includes(current.name)) {
+    if (current.arguments_) return null;
+    current = current.receiver;
+  }
+  return current instanceof P.StringNode ? current : null;
 }
 
 /** The name a symbol or plain string stands for; null for anything computed. */
@@ -307,6 +588,13 @@ function columnList(node: Node | undefined): string[] {
   return ['?'];
 }
 
+function columnsOfValue(value: RubyValue | undefined): string[] {
+  if (!value) return [];
+  if (value.type === 'symbol' || value.type === 'string') return [value.value];
+  if (value.type === 'array') return value.items.map((item) => (item.type === 'symbol' || item.type === 'string' ? item.value : '?'));
+  return ['?'];
+}
+
 function joinTableName(a: Node | undefined, b: Node | undefined): string | null {
   const first = literalName(a);
   const second = literalName(b);
@@ -316,15 +604,11 @@ function joinTableName(a: Node | undefined, b: Node | undefined): string | null 
 
 function optionsOf(args: Node[], text: (node: Node) => string): Record<string, RubyValue> {
   const last = args[args.length - 1];
-  const options: Record<string, RubyValue> = {};
   if (last instanceof P.KeywordHashNode || last instanceof P.HashNode) {
-    for (const element of last.elements) {
-      if (!(element instanceof P.AssocNode)) continue;
-      const key = literalName(element.key);
-      if (key !== null) options[key] = rubyValue(element.value, text);
-    }
+    const value = rubyValue(last, text);
+    if (value.type === 'hash') return value.entries;
   }
-  return options;
+  return {};
 }
 
 export function rubyValue(node: Node, text: (node: Node) => string): RubyValue {
@@ -347,10 +631,40 @@ export function rubyValue(node: Node, text: (node: Node) => string): RubyValue {
   return { type: 'unknown', text: text(node) };
 }
 
+const DURATION_UNITS_MS: Record<string, number> = {
+  millisecond: 1,
+  milliseconds: 1,
+  second: 1000,
+  seconds: 1000,
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+};
+
+/** `5000` (milliseconds, as activerecord-safer_migrations takes them) or `5.seconds`; null otherwise. */
+function durationMilliseconds(node: Node): number | null {
+  if (node instanceof P.IntegerNode) return Number(node.value);
+  if (node instanceof P.CallNode && node.receiver instanceof P.IntegerNode && !node.arguments_) {
+    const unit = DURATION_UNITS_MS[node.name];
+    return unit === undefined ? null : Number(node.receiver.value) * unit;
+  }
+  return null;
+}
+
 function stringOption(options: Record<string, RubyValue>, key: string): string | null {
   const value = options[key];
   if (value?.type === 'string' || value?.type === 'symbol') return value.value;
   return null;
+}
+
+/** Given and not `false`/`nil` (`polymorphic: { default: "User" }` counts). */
+function isEnabled(value: RubyValue | undefined): boolean {
+  return value !== undefined && value.type !== 'nil' && !(value.type === 'boolean' && !value.value);
+}
+
+function isTrue(value: RubyValue | undefined): boolean {
+  return value?.type === 'boolean' && value.value;
 }
 
 export function isConcurrentAlgorithm(value: RubyValue | undefined): boolean {

@@ -1,0 +1,99 @@
+// Fix-all (on save, `pg-index-guard lint --fix`) and the suppression-comment quick fixes.
+import type { MigrationFile } from './model/migration';
+import type { LintContext } from './lint-context';
+import { applyEdits, insertAt, selectFixes, type Edit, type Fix } from './fixes/fix';
+import { lintSource, type MigrationLanguage, type Parsers } from './lint';
+import type { Finding } from './rules/rule';
+import { indentationAt, lineStartOf, lineStarts, newlineOf, positionAt } from './parsers/source-text';
+
+/** Enough for fixes that enable each other (a fix adding an option another rule then checks). */
+export const MAX_FIX_ROUNDS = 5;
+
+export interface FixAllResult {
+  text: string;
+  /** How many fixes were applied over all rounds. */
+  applied: number;
+}
+
+/**
+ * Fix-all never changes how a migration runs, never guesses and never creates files:
+ * only safe fixes that are not suggestions and write no new files.
+ */
+export function isAutomaticFix(fix: Fix): boolean {
+  return fix.safety === 'safe' && !fix.suggestion && !fix.newFiles?.length;
+}
+
+/**
+ * Applies every automatic fix that does not clash with another, re-lints and repeats until
+ * nothing is left to fix (at most MAX_FIX_ROUNDS rounds). Never throws for bad input.
+ */
+export function fixAll(
+  path: string,
+  source: string,
+  language: MigrationLanguage,
+  context: LintContext,
+  parsers: Parsers,
+): FixAllResult {
+  let text = source;
+  let applied = 0;
+  // A fix the re-parse does not see as done would otherwise flip the text back and forth.
+  const seen = new Set([text]);
+  for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
+    const { findings } = lintSource(path, text, language, context, parsers);
+    const fixes = findings.flatMap((finding) => finding.fixes.filter(isAutomaticFix).slice(0, 1));
+    const chosen = selectFixes(fixes);
+    if (chosen.fixes.length === 0) break;
+    const next = applyEdits(text, chosen.edits);
+    if (seen.has(next)) break;
+    seen.add(next);
+    text = next;
+    applied += chosen.fixes.length;
+  }
+  return { text, applied };
+}
+
+/**
+ * Edits that insert a suppression comment for `finding`: `disable-next-line <rule-id>` above its
+ * line (with that line's indentation; added to such a comment already there), or `disable
+ * <rule-id>` at the top of the file (below Ruby magic comments such as frozen_string_literal).
+ */
+export function disableEdits(file: MigrationFile, finding: Finding, scope: 'line' | 'file'): Edit[] {
+  const source = file.source;
+  const newline = newlineOf(source);
+  const prefix = file.dialect === 'rails' ? '#' : '--';
+  const starts = lineStarts(source);
+  const lineText = (line: number) => source.slice(starts[line]!, (starts[line + 1] ?? source.length + 1) - 1).replace(/\r$/, '');
+
+  if (scope === 'line') {
+    const line = positionAt(starts, finding.range.start).line;
+    const lineStart = lineStartOf(source, finding.range.start);
+    const above = line > 0 ? appendToDirective(lineText(line - 1), starts[line - 1]!, 'disable-next-line', finding.ruleId) : null;
+    if (above) return [above];
+    return [insertAt(lineStart, `${indentationAt(source, lineStart)}${prefix} pg-index-guard:disable-next-line ${finding.ruleId}${newline}`)];
+  }
+
+  let line = 0;
+  while (line < starts.length - 1 && isFileHeaderLine(lineText(line), file.dialect === 'rails')) {
+    const existing = appendToDirective(lineText(line), starts[line]!, 'disable', finding.ruleId);
+    if (existing) return [existing];
+    line++;
+  }
+  return [insertAt(starts[line]!, `${prefix} pg-index-guard:disable ${finding.ruleId}${newline}`)];
+}
+
+/** Lines that must stay first (shebang, Ruby magic comments) or are our own file directives. */
+function isFileHeaderLine(text: string, ruby: boolean): boolean {
+  if (/^(#|--)\s*pg-index-guard:disable\b/.test(text)) return true;
+  if (!ruby) return false;
+  return /^#!/.test(text) || /^#.*\b(frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value)\s*:/.test(text);
+}
+
+/** Adds a rule id to a `pg-index-guard:<directive> a, b` comment line, before any ` -- reason`. */
+function appendToDirective(text: string, lineOffset: number, directive: string, ruleId: string): Edit | null {
+  const match = new RegExp(`^(\\s*(?:#|--)\\s*pg-index-guard:${directive}(?![\\w-]))([ \\t,a-z0-9-]*?)(?=[ \\t]+--[ \\t]|[ \\t]*$)`).exec(text);
+  if (!match) return null;
+  const ids = match[2]!.split(/[\s,]+/).filter(Boolean);
+  // No ids means every rule is already off there.
+  if (ids.length === 0 || ids.includes(ruleId)) return null;
+  return insertAt(lineOffset + match[0].length, `, ${ruleId}`);
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defaultContext, type LintSettings } from './lint-context';
+import { SYNTAX_ERROR, lintSource, loadParsers } from './lint';
+import { lineStarts, positionAt } from './parsers/source-text';
+
+const migration = (body: string, header = '') =>
+  `class AddIndexes < ActiveRecord::Migration[7.1]\n${header}  def change\n${body}  end\nend\n`;
+
+/** `ruleId severity line:column` for every finding, in order. */
+async function findingsOf(source: string, settings: Partial<LintSettings> = {}): Promise<string[]> {
+  const { findings } = lintSource('db/migrate/20240101000000_case.rb', source, 'ruby', defaultContext(settings), await loadParsers());
+  const starts = lineStarts(source);
+  return findings.map((f) => {
+    const p = positionAt(starts, f.range.start);
+    return `${f.ruleId} ${f.severity} ${p.line + 1}:${p.column + 1}`;
+  });
+}
+
+const onlyCreation = { rules: { 'require-timeouts': 'off' } } as const;
+
+test('disable-next-line silences the listed rules on the next code line only', async () => {
+  const source = migration(
+    '    # pg-index-guard:disable-next-line require-concurrent-index-creation, require-timeouts -- built at night\n' +
+      '\n' +
+      '    add_index :messages, :user_id\n' +
+      '    add_index :messages, :account_id\n',
+  );
+  assert.deepEqual(await findingsOf(source, onlyCreation), ['require-concurrent-index-creation warning 6:5']);
+});
+
+test('disable-next-line for another rule does not silence this one', async () => {
+  const source = migration('    # pg-index-guard:disable-next-line prefer-robust-stmts\n    add_index :messages, :user_id\n');
+  assert.deepEqual(await findingsOf(source, onlyCreation), ['require-concurrent-index-creation warning 4:5']);
+});
+
+test('disable-next-line without rule ids silences every rule on that line', async () => {
+  const source = migration('    # pg-index-guard:disable-next-line\n    add_index :messages, :user_id\n');
+  assert.deepEqual(await findingsOf(source), []);
+});
+
+test('disable silences a rule for the whole file', async () => {
+  const source = `# pg-index-guard:disable require-concurrent-index-creation\n${migration('    add_index :messages, :user_id\n    remove_index :messages, :state\n')}`;
+  assert.deepEqual(await findingsOf(source, onlyCreation), ['require-concurrent-index-deletion warning 5:5']);
+});
+
+test('safety_assured silences rules that honor it, but not a migration that will fail', async () => {
+  const source = migration('    safety_assured do\n      add_index :messages, :user_id\n      add_index :messages, :account_id, algorithm: :concurrently\n    end\n');
+  assert.deepEqual(await findingsOf(source), ['ban-concurrent-index-creation-in-transaction error 5:7']);
+});
+
+test('per-rule settings: off, or a fixed severity whatever the table size', async () => {
+  const source = migration('    add_index :messages, :user_id\n');
+  assert.deepEqual(await findingsOf(source, { largeTables: ['messages'] }), [
+    'require-concurrent-index-creation error 3:5',
+    'require-timeouts warning 3:5',
+  ]);
+  assert.deepEqual(await findingsOf(source, { largeTables: ['messages'], rules: { 'require-concurrent-index-creation': 'hint' } }), [
+    'require-concurrent-index-creation hint 3:5',
+    'require-timeouts warning 3:5',
+  ]);
+  assert.deepEqual(await findingsOf(source, { rules: { 'require-concurrent-index-creation': 'off', 'require-timeouts': 'default' } }), [
+    'require-timeouts info 3:5',
+  ]);
+});
+
+test('broken Ruby: a syntax error, and the add_index before it is still reported', async () => {
+  const source = migration('    add_index :messages, :user_id\n    add_index :x, (\n');
+  const findings = await findingsOf(source, onlyCreation);
+  assert.equal(findings[0], 'require-concurrent-index-creation warning 3:5');
+  assert.ok(findings.some((f) => f.startsWith(`${SYNTAX_ERROR} error`)), findings.join('\n'));
+});
+
+test('garbage never throws', async () => {
+  for (const source of ['', '\u0000\u0001', 'class', 'class X < ActiveRecord::Migration[7.1]\n  def change\n    add_index(', '}}}{{{']) {
+    await findingsOf(source);
+  }
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Operation } from '../../model/migration';
+import { loadPrismParser } from './prism';
+import { parseRailsMigration, type EmbeddedSqlParser } from './parse-rails-migration';
+
+const path = 'db/migrate/20240101000000_case.rb';
+
+test('execute string and heredoc arguments go to the injected SQL parser with their file offsets', async () => {
+  const source =
+    'class Rebuild < ActiveRecord::Migration[7.1]\n' +
+    '  def up\n' +
+    '    execute "REINDEX INDEX idx_a"\n' +
+    '    transaction do\n' +
+    '      connection.execute(<<~SQL.squish)\n' +
+    '        REINDEX INDEX idx_b\n' +
+    '      SQL\n' +
+    '    end\n' +
+    '    execute "SELECT #{1}"\n' +
+    '  end\n' +
+    'end\n';
+  const seen: Array<{ sql: string; offset: number }> = [];
+  const parseEmbeddedSql: EmbeddedSqlParser = (sql, offset) => {
+    seen.push({ sql, offset });
+    const start = offset + sql.indexOf('REINDEX');
+    // What a SQL parser returns: ranges in the file; the Rails parser fills in where the call stands.
+    const reindex: Operation = {
+      kind: 'reindex',
+      via: 'execute',
+      target: 'index',
+      name: null,
+      concurrent: false,
+      range: { start, end: start + 'REINDEX'.length },
+      direction: 'sql',
+      table: null,
+      inTransactionBlock: false,
+      safetyAssured: false,
+    };
+    return [reindex];
+  };
+  const file = parseRailsMigration(path, source, await loadPrismParser(), { parseEmbeddedSql });
+  // The interpolated string is not a literal: never handed over.
+  assert.deepEqual(seen.map((s) => s.sql), ['REINDEX INDEX idx_a', '        REINDEX INDEX idx_b\n']);
+  for (const { sql, offset } of seen) assert.equal(source.slice(offset, offset + sql.length), sql);
+  assert.deepEqual(
+    file.operations.map((o) => [o.kind, o.direction, o.inTransactionBlock, source.slice(o.range.start, o.range.end)]),
+    [
+      ['reindex', 'up', false, 'REINDEX'],
+      ['reindex', 'up', true, 'REINDEX'],
+    ],
+  );
+});
+
+test('without an injected SQL parser execute strings are skipped', async () => {
+  const source = 'class Rebuild < ActiveRecord::Migration[7.1]\n  def up\n    execute "REINDEX INDEX idx_a"\n  end\nend\n';
+  assert.deepEqual(parseRailsMigration(path, source, await loadPrismParser()).operations, []);
+});
+
+test('directions: change, reversible up/down, up_only, and down methods', async () => {
+  const source =
+    'class X < ActiveRecord::Migration[7.1]\n' +
+    '  def change\n' +
+    '    add_index :a, :x\n' +
+    '    reversible do |direction|\n' +
+    '      direction.up { add_index :b, :x }\n' +
+    '      direction.down { remove_index :b, :x }\n' +
+    '    end\n' +
+    '    up_only { add_index :c, :x }\n' +
+    '  end\n' +
+    'end\n';
+  const file = parseRailsMigration(path, source, await loadPrismParser());
+  assert.deepEqual(
+    file.operations.map((o) => `${o.kind} ${o.table} ${o.direction}`),
+    ['createIndex a change', 'createIndex b up', 'dropIndex b down', 'createIndex c up'],
+  );
+});
+
+test('class layout and timeouts: what a split copies, class-level and block-scoped timeouts', async () => {
+  const source =
+    '# frozen_string_literal: true\n\n' +
+    'class X < ActiveRecord::Migration[7.1]\n' +
+    '  disable_ddl_transaction!\n' +
+    '  set_lock_timeout 3.seconds\n\n' +
+    '  def up\n' +
+    '    disable_statement_timeout do\n' +
+    '      add_index :a, :x\n' +
+    '    end\n' +
+    '  end\n' +
+    'end\n';
+  const file = parseRailsMigration(path, source, await loadPrismParser());
+  assert.deepEqual(file.railsClass, {
+    preamble: '# frozen_string_literal: true\n\n',
+    superclass: 'ActiveRecord::Migration[7.1]',
+    classLevelStatements: ['disable_ddl_transaction!', 'set_lock_timeout 3.seconds'],
+    bodyIndent: '  ',
+  });
+  assert.deepEqual(
+    file.operations.map((o) => (o.kind === 'setTimeout' ? `${o.setting}=${o.milliseconds}${o.reset ? ' reset' : ''}${o.wholeMigration ? ' whole' : ''}` : o.kind)),
+    ['lock_timeout=3000 whole', 'statement_timeout=0', 'createIndex', 'statement_timeout=null reset'],
+  );
+});
+
+test('a class inside a module: no layout to copy into a new file', async () => {
+  const source = 'module Db\n  class X < ActiveRecord::Migration[7.1]\n    def change\n      add_index :a, :x\n    end\n  end\nend\n';
+  const file = parseRailsMigration(path, source, await loadPrismParser());
+  assert.equal(file.isMigration, true);
+  assert.equal(file.railsClass, undefined);
+  assert.equal(file.operations.length, 1);
+});

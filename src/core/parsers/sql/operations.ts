@@ -1,0 +1,489 @@
+// One parsed SQL statement -> the neutral operations rules check. Reads libpg-query's
+// syntax tree for meaning and the scanner's tokens for positions (keywords a fix edits).
+import type {
+  A_Const,
+  AlterTableCmd,
+  AlterTableStmt,
+  ColumnDef,
+  Constraint,
+  CreateStmt,
+  CreateTableAsStmt,
+  DefElem,
+  DropStmt,
+  FuncCall,
+  IndexElem,
+  IndexStmt,
+  Node,
+  RangeVar,
+  ReindexStmt,
+  ResTarget,
+  SelectStmt,
+  TransactionStmt,
+  VariableSetStmt,
+} from 'libpg-query';
+import type {
+  Direction,
+  Operation,
+  SourceRange,
+  ReindexOperation,
+  SetTimeoutOperation,
+  SqlStatementSyntax,
+  TransactionControlOperation,
+} from '../../model/migration';
+import { indentationAt, lineStartOf } from '../source-text';
+import type { RawStatement, SqlToken } from './statements';
+
+export interface StatementContext {
+  /** The SQL text the statement's offsets refer to. */
+  text: string;
+  /** The file the operations belong to (the Ruby file for SQL inside `execute`). */
+  source: string;
+  /** Text offset -> file offset. */
+  toSource(offset: number): number;
+  direction: Direction;
+  inTransactionBlock: boolean;
+  safetyAssured: boolean;
+  via: 'sql' | 'execute';
+  /** Names standing for Ruby interpolation, which name nothing knowable. */
+  isPlaceholder(name: string): boolean;
+  /** Indexes created earlier in the file, by unqualified name -> their table (DROP INDEX names no table). */
+  indexTables: Map<string, string | null>;
+}
+
+const TIMEOUT_SETTINGS = new Set(['lock_timeout', 'statement_timeout']);
+
+/** Reads the inside of a syntax tree node when it is of the given type. */
+function nodeAs<T>(node: Node | undefined, type: string): T | undefined {
+  if (!node || !(type in node)) return undefined;
+  return (node as unknown as Record<string, T>)[type];
+}
+
+export function operationsOf(statement: RawStatement, ctx: StatementContext): Operation[] {
+  const node = statement.node;
+  const index = nodeAs<IndexStmt>(node, 'IndexStmt');
+  if (index) return [createIndex(statement, index, ctx)];
+  const drop = nodeAs<DropStmt>(node, 'DropStmt');
+  if (drop?.removeType === 'OBJECT_INDEX') return [dropIndex(statement, drop, ctx)];
+  const reindex = nodeAs<ReindexStmt>(node, 'ReindexStmt');
+  if (reindex) return [reindexOperation(statement, reindex, ctx)];
+  const alter = nodeAs<AlterTableStmt>(node, 'AlterTableStmt');
+  if (alter) return alterTable(statement, alter, ctx);
+  const create = nodeAs<CreateStmt>(node, 'CreateStmt');
+  if (create) {
+    const table = relationName(create.relation, ctx);
+    return [{ ...base(statement, ctx, table, { table: relationRange(statement, create.relation) }), kind: 'createTable', via: 'sql' }];
+  }
+  const createAs = nodeAs<CreateTableAsStmt>(node, 'CreateTableAsStmt');
+  if (createAs) return [{ ...base(statement, ctx, relationName(createAs.into?.rel, ctx)), kind: 'createTable', via: 'sql' }];
+  const set = nodeAs<VariableSetStmt>(node, 'VariableSetStmt');
+  if (set) return setTimeouts(statement, set, ctx);
+  const select = nodeAs<SelectStmt>(node, 'SelectStmt');
+  if (select) return selectStatement(statement, select, ctx);
+  const transaction = nodeAs<TransactionStmt>(node, 'TransactionStmt');
+  if (transaction) return transactionControl(statement, transaction, ctx);
+  return [];
+}
+
+function base(statement: RawStatement, ctx: StatementContext, table: string | null, anchors: Anchors = {}) {
+  return {
+    range: { start: ctx.toSource(statement.start), end: ctx.toSource(statement.end) },
+    direction: ctx.direction,
+    table,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: syntaxOf(statement, ctx, anchors),
+  };
+}
+
+/** Positions in the SQL text, mapped to the file by `syntaxOf`. */
+interface Anchors {
+  concurrentlyInsertAt?: number;
+  ifExistsInsertAt?: number;
+  table?: SourceRange | null;
+  constraintColumns?: SourceRange | null;
+}
+
+function syntaxOf(statement: RawStatement, ctx: StatementContext, anchors: Anchors): SqlStatementSyntax {
+  const start = ctx.toSource(statement.start);
+  const lineStart = lineStartOf(ctx.source, start);
+  const map = (r: SourceRange | null | undefined) => (r ? { start: ctx.toSource(r.start), end: ctx.toSource(r.end) } : undefined);
+  const syntax: SqlStatementSyntax = {
+    kind: 'sqlStatement',
+    concurrentlyInsertAt: anchors.concurrentlyInsertAt === undefined ? undefined : ctx.toSource(anchors.concurrentlyInsertAt),
+    ifExistsInsertAt: anchors.ifExistsInsertAt === undefined ? undefined : ctx.toSource(anchors.ifExistsInsertAt),
+    lineStart,
+    indent: indentationAt(ctx.source, lineStart),
+    statementEnd: ctx.toSource(statement.terminatorEnd),
+    terminated: statement.terminated,
+  };
+  if (anchors.table) syntax.tableRange = map(anchors.table);
+  if (anchors.constraintColumns) syntax.constraintColumnsRange = map(anchors.constraintColumns);
+  return syntax;
+}
+
+/** The tokens of a relation name as written (`public."Messages"`), from its syntax tree location. */
+function relationRange(statement: RawStatement, relation: RangeVar | undefined): SourceRange | null {
+  if (relation?.location === undefined) return null;
+  const offset = statement.at(relation.location);
+  const tokens = statement.tokens;
+  let i = tokens.findIndex((t) => t.start === offset);
+  if (i === -1) return null;
+  const start = tokens[i]!.start;
+  while (tokens[i + 1]?.word === '.' && tokens[i + 2]) i += 2;
+  return { start, end: tokens[i]!.end };
+}
+
+function relationName(relation: RangeVar | undefined, ctx: StatementContext): string | null {
+  if (!relation?.relname || ctx.isPlaceholder(relation.relname)) return null;
+  return relation.schemaname ? `${relation.schemaname}.${relation.relname}` : relation.relname;
+}
+
+function unqualified(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+/** Index of the first keyword token `word` at or after `from`, or -1. */
+function keywordAt(tokens: SqlToken[], word: string, from = 0): number {
+  for (let i = from; i < tokens.length; i++) if (tokens[i]!.keyword && tokens[i]!.word === word) return i;
+  return -1;
+}
+
+/** Index of the `)` closing the `(` at `open`, or the last token. */
+function closingParen(tokens: SqlToken[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    if (tokens[i]!.word === '(') depth++;
+    else if (tokens[i]!.word === ')' && --depth === 0) return i;
+  }
+  return tokens.length - 1;
+}
+
+function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementContext): Operation {
+  const tokens = statement.tokens;
+  const indexAt = keywordAt(tokens, 'INDEX');
+  const onAt = keywordAt(tokens, 'ON', indexAt + 1);
+  const onlyParent = tokens[onAt + 1]?.word === 'ONLY';
+  const concurrent = stmt.concurrent === true;
+  const ifNotExists = stmt.if_not_exists === true;
+
+  // CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON ...
+  let nameAt = indexAt + 1;
+  if (tokens[nameAt]?.word === 'CONCURRENTLY') nameAt++;
+  if (tokens[nameAt]?.word === 'IF') nameAt += 3;
+  const hasName = stmt.idxname !== undefined && nameAt < onAt;
+
+  const open = tokens.findIndex((t, i) => i > onAt && t.word === '(');
+  const close = open === -1 ? -1 : closingParen(tokens, open);
+  const usingAt = keywordAt(tokens, 'USING', onAt + 1);
+  const whereAt = close === -1 ? -1 : topLevelKeyword(tokens, 'WHERE', close + 1);
+
+  const table = relationName(stmt.relation, ctx);
+  const name = stmt.idxname && !ctx.isPlaceholder(stmt.idxname) ? stmt.idxname : null;
+  if (name !== null) ctx.indexTables.set(name, table);
+
+  return {
+    ...base(statement, ctx, table, {
+      concurrentlyInsertAt: !concurrent && !onlyParent && indexAt !== -1 ? tokens[indexAt]!.end : undefined,
+      // IF NOT EXISTS needs a name: `CREATE INDEX IF NOT EXISTS ON t` is a syntax error.
+      ifExistsInsertAt: !ifNotExists && hasName ? tokens[nameAt]!.start : undefined,
+      table: relationRange(statement, stmt.relation),
+    }),
+    kind: 'createIndex',
+    via: ctx.via,
+    columns: open === -1 ? [] : indexColumns(stmt.indexParams ?? [], tokens, open, close, ctx.text),
+    name,
+    unique: stmt.unique === true,
+    concurrent,
+    ifNotExists,
+    where: whereAt === -1 ? null : ctx.text.slice(tokens[whereAt + 1]?.start ?? statement.end, statement.end),
+    using: usingAt !== -1 && (open === -1 || usingAt < open) ? (stmt.accessMethod ?? null) : null,
+    ...(onlyParent ? { onlyParent: true } : {}),
+  };
+}
+
+function topLevelKeyword(tokens: SqlToken[], word: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.word === '(') depth++;
+    else if (t.word === ')') depth--;
+    else if (depth === 0 && t.keyword && t.word === word) return i;
+  }
+  return -1;
+}
+
+/** Plain columns by name; expressions as written (`lower(email)`). */
+function indexColumns(params: Node[], tokens: SqlToken[], open: number, close: number, text: string): string[] {
+  const pieces: Array<[number, number]> = [];
+  let depth = 0;
+  let pieceStart = open + 1;
+  for (let i = open + 1; i < close; i++) {
+    const w = tokens[i]!.word;
+    if (w === '(') depth++;
+    else if (w === ')') depth--;
+    else if (w === ',' && depth === 0) {
+      pieces.push([pieceStart, i - 1]);
+      pieceStart = i + 1;
+    }
+  }
+  pieces.push([pieceStart, close - 1]);
+  return params.map((param, i) => {
+    const elem = nodeAs<IndexElem>(param, 'IndexElem');
+    if (elem?.name) return elem.name;
+    const piece = pieces[i];
+    if (!piece || piece[1] < piece[0]) return '?';
+    let [from, to] = piece;
+    // `(lower(email))`: the expression without its own parentheses.
+    if (tokens[from]!.word === '(' && closingParen(tokens, from) === to) {
+      from++;
+      to--;
+    }
+    return text.slice(tokens[from]!.start, tokens[to]!.end);
+  });
+}
+
+function dropIndex(statement: RawStatement, stmt: DropStmt, ctx: StatementContext): Operation {
+  const tokens = statement.tokens;
+  const names = (stmt.objects ?? []).map((object) =>
+    (nodeAs<{ items?: Node[] }>(object, 'List')?.items ?? []).map((item) => nodeAs<{ sval?: string }>(item, 'String')?.sval ?? '').join('.'),
+  );
+  const first = names[0] && !ctx.isPlaceholder(names[0]) ? names[0] : null;
+  const concurrent = stmt.concurrent === true;
+  const ifExists = stmt.missing_ok === true;
+  const indexAt = keywordAt(tokens, 'INDEX');
+  let nameAt = indexAt + 1;
+  if (tokens[nameAt]?.word === 'CONCURRENTLY') nameAt++;
+  return {
+    ...base(statement, ctx, first === null ? null : (ctx.indexTables.get(unqualified(first)) ?? null), {
+      // DROP INDEX CONCURRENTLY takes exactly one index and no CASCADE.
+      concurrentlyInsertAt:
+        !concurrent && names.length === 1 && stmt.behavior !== 'DROP_CASCADE' && indexAt !== -1 ? tokens[indexAt]!.end : undefined,
+      ifExistsInsertAt: !ifExists && tokens[nameAt] ? tokens[nameAt]!.start : undefined,
+    }),
+    kind: 'dropIndex',
+    via: ctx.via,
+    name: first,
+    columns: [],
+    concurrent,
+    ifExists,
+  };
+}
+
+const REINDEX_TARGETS: Record<string, ReindexOperation['target']> = {
+  REINDEX_OBJECT_INDEX: 'index',
+  REINDEX_OBJECT_TABLE: 'table',
+  REINDEX_OBJECT_SCHEMA: 'schema',
+  REINDEX_OBJECT_DATABASE: 'database',
+  REINDEX_OBJECT_SYSTEM: 'system',
+};
+
+function reindexOperation(statement: RawStatement, stmt: ReindexStmt, ctx: StatementContext): Operation {
+  const tokens = statement.tokens;
+  const target = REINDEX_TARGETS[stmt.kind ?? ''] ?? 'index';
+  const concurrent = (stmt.params ?? []).some((param) => {
+    const option = nodeAs<DefElem>(param, 'DefElem');
+    return option?.defname === 'concurrently' && optionIsOn(option);
+  });
+  const relation = relationName(stmt.relation, ctx);
+  const name = relation ?? (stmt.name && !ctx.isPlaceholder(stmt.name) ? stmt.name : null);
+  // REINDEX [(options)] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name:
+  // CONCURRENTLY after the target kind works from Postgres 12 on, options list or not.
+  let kindAt = 1;
+  if (tokens[1]?.word === '(') kindAt = closingParen(tokens, 1) + 1;
+  const kindToken = tokens[kindAt];
+  return {
+    ...base(
+      statement,
+      ctx,
+      target === 'table' ? relation : target === 'index' && relation ? (ctx.indexTables.get(unqualified(relation)) ?? null) : null,
+      {
+        // The system catalogs cannot be reindexed concurrently.
+        concurrentlyInsertAt: !concurrent && target !== 'system' && kindToken?.keyword ? kindToken.end : undefined,
+        table: target === 'table' ? relationRange(statement, stmt.relation) : null,
+      },
+    ),
+    kind: 'reindex',
+    via: ctx.via,
+    target,
+    name,
+    concurrent,
+  };
+}
+
+function optionIsOn(option: DefElem): boolean {
+  const arg = option.arg;
+  if (!arg) return true;
+  const bool = nodeAs<{ boolval?: boolean }>(arg, 'Boolean');
+  if (bool) return bool.boolval === true;
+  const text = nodeAs<{ sval?: string }>(arg, 'String')?.sval;
+  if (text !== undefined) return !['false', 'off', '0', 'no'].includes(text.toLowerCase());
+  const integer = nodeAs<{ ival?: number }>(arg, 'Integer');
+  if (integer) return (integer.ival ?? 0) !== 0;
+  return true;
+}
+
+/** `ADD [CONSTRAINT x] UNIQUE/PRIMARY KEY`, also as a column constraint of `ADD COLUMN`: both build an index under lock. */
+function alterTable(statement: RawStatement, stmt: AlterTableStmt, ctx: StatementContext): Operation[] {
+  if (stmt.objtype !== 'OBJECT_TABLE') return [];
+  const table = relationName(stmt.relation, ctx);
+  const tableRange = relationRange(statement, stmt.relation);
+  const operations: Operation[] = [];
+  for (const command of stmt.cmds ?? []) {
+    const cmd = nodeAs<AlterTableCmd>(command, 'AlterTableCmd');
+    if (!cmd) continue;
+    // Table constraints, and column constraints of ADD COLUMN (which name their column).
+    const constraints: Array<{ constraint: Constraint; column: string | null }> = [];
+    if (cmd.subtype === 'AT_AddConstraint') {
+      const constraint = nodeAs<Constraint>(cmd.def, 'Constraint');
+      if (constraint) constraints.push({ constraint, column: null });
+    } else if (cmd.subtype === 'AT_AddColumn') {
+      const column = nodeAs<ColumnDef>(cmd.def, 'ColumnDef');
+      for (const c of column?.constraints ?? []) {
+        const constraint = nodeAs<Constraint>(c, 'Constraint');
+        if (constraint) constraints.push({ constraint, column: column?.colname ?? null });
+      }
+    }
+    for (const { constraint, column } of constraints) {
+      if (constraint.contype !== 'CONSTR_UNIQUE' && constraint.contype !== 'CONSTR_PRIMARY') continue;
+      const keys = (constraint.keys ?? []).map((k) => nodeAs<{ sval?: string }>(k, 'String')?.sval ?? '?');
+      operations.push({
+        ...base(statement, ctx, table, {
+          table: tableRange,
+          constraintColumns: column === null && !constraint.indexname ? constraintColumns(statement, constraint) : null,
+        }),
+        kind: 'addUniqueConstraint',
+        via: ctx.via,
+        primaryKey: constraint.contype === 'CONSTR_PRIMARY',
+        usingIndex: constraint.indexname ?? null,
+        columns: column !== null ? [column] : keys,
+        name: constraint.conname ?? null,
+      });
+    }
+  }
+  return operations;
+}
+
+/**
+ * `UNIQUE (a, b)` -> the range of `(a, b)`, when only constraint attributes (DEFERRABLE,
+ * INITIALLY ...) follow it: INCLUDE, WITH or USING INDEX TABLESPACE describe the index and
+ * have no place after USING INDEX, and NULLS NOT DISTINCT before the list neither.
+ */
+function constraintColumns(statement: RawStatement, constraint: Constraint): SourceRange | null {
+  if (constraint.location === undefined || constraint.nulls_not_distinct) return null;
+  const tokens = statement.tokens;
+  const from = tokens.findIndex((t) => t.start >= statement.at(constraint.location!));
+  const open = tokens.findIndex((t, i) => i >= from && t.word === '(');
+  if (from === -1 || open === -1) return null;
+  const close = closingParen(tokens, open);
+  for (let i = close + 1; i < tokens.length && tokens[i]!.word !== ','; i++) {
+    if (['INCLUDE', 'WITH', 'USING', 'WITHOUT'].includes(tokens[i]!.word)) return null;
+  }
+  return { start: tokens[open]!.start, end: tokens[close]!.end };
+}
+
+function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: StatementContext): Operation[] {
+  const timeout = (setting: string, milliseconds: number | null, reset: boolean): SetTimeoutOperation => ({
+    ...base(statement, ctx, null),
+    kind: 'setTimeout',
+    setting: setting as SetTimeoutOperation['setting'],
+    milliseconds,
+    local: stmt.is_local === true,
+    ...(reset ? { reset: true } : {}),
+  });
+  if (stmt.kind === 'VAR_RESET_ALL') return [...TIMEOUT_SETTINGS].map((s) => timeout(s, null, true));
+  const name = stmt.name?.toLowerCase() ?? '';
+  if (!TIMEOUT_SETTINGS.has(name)) return [];
+  if (stmt.kind === 'VAR_RESET' || stmt.kind === 'VAR_SET_DEFAULT') return [timeout(name, null, true)];
+  if (stmt.kind !== 'VAR_SET_VALUE') return [timeout(name, null, false)];
+  return [timeout(name, constantMilliseconds(stmt.args?.[0]), false)];
+}
+
+/** `SELECT set_config('lock_timeout', '5s', false)`, and `SELECT ... INTO new_table`. */
+function selectStatement(statement: RawStatement, stmt: SelectStmt, ctx: StatementContext): Operation[] {
+  if (stmt.intoClause?.rel) {
+    return [{ ...base(statement, ctx, relationName(stmt.intoClause.rel, ctx)), kind: 'createTable', via: 'sql' }];
+  }
+  const operations: Operation[] = [];
+  for (const target of stmt.targetList ?? []) {
+    const call = nodeAs<FuncCall>(nodeAs<ResTarget>(target, 'ResTarget')?.val, 'FuncCall');
+    const names = (call?.funcname ?? []).map((n) => nodeAs<{ sval?: string }>(n, 'String')?.sval);
+    if (!call || names[names.length - 1] !== 'set_config' || call.args?.length !== 3) continue;
+    const setting = constantString(call.args[0])?.toLowerCase();
+    if (!setting || !TIMEOUT_SETTINGS.has(setting)) continue;
+    const local = nodeAs<A_Const>(call.args[2], 'A_Const')?.boolval?.boolval === true;
+    operations.push({
+      ...base(statement, ctx, null),
+      kind: 'setTimeout',
+      setting: setting as SetTimeoutOperation['setting'],
+      milliseconds: constantMilliseconds(call.args[1]),
+      local,
+    });
+  }
+  return operations;
+}
+
+function constantString(node: Node | undefined): string | undefined {
+  return nodeAs<A_Const>(node, 'A_Const')?.sval?.sval;
+}
+
+function constantMilliseconds(node: Node | undefined): number | null {
+  const constant = nodeAs<A_Const>(node, 'A_Const');
+  if (!constant || constant.isnull) return null;
+  // A zero integer is an empty object in libpg-query's JSON.
+  if (constant.ival) return constant.ival.ival ?? 0;
+  if (constant.fval?.fval !== undefined) return parseDuration(constant.fval.fval);
+  if (constant.sval) return parseDuration(constant.sval.sval ?? '');
+  return null;
+}
+
+const UNIT_MILLISECONDS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A Postgres time setting in milliseconds: `5000`, `'5s'`, `'1.5min'`, `'1h'`. A number
+ * without a unit is in the setting's base unit, milliseconds. Units are case-sensitive in
+ * Postgres, so `'5S'` is invalid there and null here.
+ */
+export function parseDuration(value: string): number | null {
+  const match = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(us|ms|s|min|h|d)?\s*$/.exec(value);
+  if (!match) return null;
+  const milliseconds = Number(match[1]) * UNIT_MILLISECONDS[match[2] ?? 'ms']!;
+  return Number.isFinite(milliseconds) ? Math.round(milliseconds) : null;
+}
+
+function transactionControl(statement: RawStatement, stmt: TransactionStmt, ctx: StatementContext): Operation[] {
+  let action: TransactionControlOperation['action'];
+  switch (stmt.kind) {
+    case 'TRANS_STMT_BEGIN':
+    case 'TRANS_STMT_START':
+      action = 'begin';
+      break;
+    case 'TRANS_STMT_COMMIT':
+    case 'TRANS_STMT_PREPARE':
+      action = 'commit';
+      break;
+    case 'TRANS_STMT_ROLLBACK':
+      action = 'rollback';
+      break;
+    default:
+      return [];
+  }
+  return [{ ...base(statement, ctx, null), kind: 'transactionControl', action }];
+}
+
+/** Whether a statement opens or closes an explicit transaction block, for the operations after it. */
+export function transactionEffect(statement: RawStatement): 'begin' | 'end' | null {
+  const stmt = nodeAs<TransactionStmt>(statement.node, 'TransactionStmt');
+  switch (stmt?.kind) {
+    case 'TRANS_STMT_BEGIN':
+    case 'TRANS_STMT_START':
+      return 'begin';
+    case 'TRANS_STMT_COMMIT':
+    case 'TRANS_STMT_ROLLBACK':
+      // COMMIT AND CHAIN / ROLLBACK AND CHAIN open the next transaction at once.
+      return stmt.chain ? 'begin' : 'end';
+    case 'TRANS_STMT_PREPARE':
+      return 'end';
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,110 @@
+import type { MigrationFile, Operation, SuppressionComment } from '../../model/migration';
+import { lineStarts, positionAt } from '../source-text';
+import { parseSuppressionComment } from '../suppressions';
+import type { SqlParser } from './libpg-query';
+import { operationsOf, transactionEffect, type StatementContext } from './operations';
+import { detectRunner } from './runners';
+import { readSqlText, type SqlProblem } from './statements';
+
+export interface SqlParseOptions {
+  /**
+   * The tool that runs the file (`goose`, `dbmate`, `flyway`, `atlas`, `postgres-migrations`,
+   * `golang-migrate`, `prisma`, or `psql` for statement by statement). Overrides detection.
+   */
+  runner?: string;
+  /** Flyway: the text of the script's `<name>.sql.conf`, when it exists. The parser reads no files. */
+  sidecarConfig?: string;
+}
+
+/**
+ * Reads a SQL migration into the neutral model with Postgres' own parser. Never throws on
+ * bad SQL: the first syntax error becomes a problem at its position, and every statement
+ * that parses is still modelled.
+ */
+export function parseSqlMigration(path: string, source: string, parser: SqlParser, options: SqlParseOptions = {}): MigrationFile {
+  const text = blankPsqlMetaCommands(source);
+  const sql = readSqlText(text, parser);
+
+  const starts = lineStarts(source);
+  const suppressions: SuppressionComment[] = [];
+  for (const comment of sql.comments) {
+    if (!comment.word.startsWith('--')) continue;
+    const suppression = parseSuppressionComment(source.slice(comment.start, comment.end), positionAt(starts, comment.start).line);
+    if (suppression) suppressions.push(suppression);
+  }
+
+  const runner = detectRunner({
+    path,
+    source,
+    comments: sql.comments,
+    statements: sql.statements,
+    statementCount: sql.statementCount,
+    runner: options.runner,
+    sidecarConfig: options.sidecarConfig,
+  });
+
+  const operations: Operation[] = [];
+  const indexTables = new Map<string, string | null>();
+  const sections = runner.info.sections;
+  let sectionIndex = -1;
+  let inTransactionBlock = false;
+  for (const statement of sql.statements) {
+    // Each section runs on its own: an unclosed BEGIN in `up` does not reach `down`.
+    while (sectionIndex + 1 < sections.length && sections[sectionIndex + 1]!.range.start <= statement.start) {
+      sectionIndex++;
+      inTransactionBlock = false;
+    }
+    const section = sections[sectionIndex];
+    const context: StatementContext = {
+      text,
+      source,
+      toSource: (offset) => offset,
+      direction: section?.direction ?? runner.defaultDirection,
+      inTransactionBlock,
+      safetyAssured: false,
+      via: 'sql',
+      isPlaceholder: () => false,
+      indexTables,
+    };
+    for (const operation of operationsOf(statement, context)) {
+      if (section && section.runsInTransaction !== runner.runsInTransaction) operation.runsInTransaction = section.runsInTransaction;
+      operations.push(operation);
+    }
+    const effect = transactionEffect(statement);
+    if (effect) inTransactionBlock = effect === 'begin';
+  }
+
+  return {
+    path,
+    dialect: 'sql',
+    source,
+    operations,
+    runsInTransaction: runner.runsInTransaction,
+    ddlTransactionDisabled: false,
+    frameworkVersion: null,
+    suppressions,
+    problems: sql.problem ? [problemOf(sql.problem, text)] : [],
+    isMigration: true,
+    sqlRunner: runner.info,
+  };
+}
+
+function problemOf(problem: SqlProblem, text: string): { message: string; range: { start: number; end: number } } {
+  let message = problem.message
+    .replace(/^syntax error at or near (.*)$/, 'unexpected $1')
+    .replace(/^syntax error at end of input$/, 'unexpected end of input');
+  const near = text.slice(problem.start, problem.start + 2);
+  if (near.startsWith('{') || near === '${' || near.startsWith('<%')) {
+    message += ' (template placeholders are not SQL: statements that contain them are not checked)';
+  }
+  return { message, range: { start: problem.start, end: problem.end } };
+}
+
+/**
+ * psql meta-commands (`\set ON_ERROR_STOP on`, `\i other.sql`) are not SQL; their lines are
+ * blanked with spaces of the same length so offsets stay the same.
+ */
+function blankPsqlMetaCommands(source: string): string {
+  if (!/^[ \t]*\\/m.test(source)) return source;
+  return source.replace(/^([ \t]*)(\\[^\r\n]*)/gm, (_, indent: string, command: string) => indent + ' '.repeat(command.length));
+}

@@ -1,0 +1,211 @@
+// Which tool runs a SQL migration, and what that means for transactions. Read from the
+// file's marker comments, its path, and (Flyway) the script's `.sql.conf` text the caller passes.
+import {
+  SQL_RUNNER_NAMES,
+  type Direction,
+  type SourceRange,
+  type SqlRunnerInfo,
+  type SqlRunnerName,
+  type SqlSection,
+} from '../../model/migration';
+import type { RawStatement, SqlToken } from './statements';
+
+export interface RunnerInput {
+  path: string;
+  source: string;
+  comments: SqlToken[];
+  statements: RawStatement[];
+  statementCount: number;
+  runner?: string;
+  sidecarConfig?: string;
+}
+
+export interface RunnerResult {
+  info: SqlRunnerInfo;
+  runsInTransaction: boolean;
+  /** Direction of operations outside any section. */
+  defaultDirection: Direction;
+}
+
+const MARKERS: Partial<Record<SqlRunnerName, string>> = {
+  goose: '-- +goose NO TRANSACTION',
+  dbmate: 'transaction:false',
+  atlas: '-- atlas:txmode none',
+  'postgres-migrations': '-- postgres-migrations disable-transaction',
+};
+
+const GOOSE = /^--\s*\+goose\s+(up|down|no\s+transaction|statementbegin|statementend|envsub\b)/i;
+const DBMATE = /^--\s*migrate:(up|down)\b(.*)$/;
+const ATLAS_TXMODE = /^--\s*atlas:txmode\s+(\w+)/;
+const POSTGRES_MIGRATIONS = /^--\s*postgres-migrations\s+disable-transaction\b/;
+
+interface Annotation {
+  comment: SqlToken;
+  text: string;
+}
+
+export function detectRunner(input: RunnerInput): RunnerResult {
+  // Annotations only count at the start of their line, as the tools read them.
+  const annotations: Annotation[] = input.comments
+    .filter((c) => c.word.startsWith('--') && startsLine(input.source, c.start))
+    .map((comment) => ({ comment, text: input.source.slice(comment.start, comment.end).trim() }));
+
+  const fromOption = SQL_RUNNER_NAMES.find((name) => name === input.runner?.toLowerCase());
+  const fromMarker = markerRunner(annotations);
+  const fromPath = pathRunner(input.path);
+  let name: SqlRunnerName;
+  let detectedBy: SqlRunnerInfo['detectedBy'];
+  if (fromOption) [name, detectedBy] = [fromOption, 'option'];
+  else if (fromMarker) [name, detectedBy] = [fromMarker, 'marker'];
+  else if (input.sidecarConfig !== undefined) [name, detectedBy] = ['flyway', 'sidecar'];
+  else if (fromPath) [name, detectedBy] = [fromPath, 'path'];
+  else [name, detectedBy] = ['psql', 'default'];
+
+  const fileName = input.path.slice(input.path.replace(/\\/g, '/').lastIndexOf('/') + 1);
+  const info: SqlRunnerInfo = { name, detectedBy, execution: 'statements', leaveBy: 'none', sections: [] };
+  if (MARKERS[name]) info.marker = MARKERS[name];
+  let runsInTransaction = false;
+  let defaultDirection: Direction = 'sql';
+
+  switch (name) {
+    case 'psql':
+      break;
+    case 'goose': {
+      const noTransaction = annotations.some((a) => /^--\s*\+goose\s+no\s+transaction\b/i.test(a.text));
+      runsInTransaction = !noTransaction;
+      info.sections = sections(input.source, annotations, (a) => {
+        const m = GOOSE.exec(a.text);
+        const word = m?.[1]?.toLowerCase();
+        return word === 'up' || word === 'down' ? { direction: word, runsInTransaction } : null;
+      });
+      info.leaveBy = 'marker';
+      break;
+    }
+    case 'dbmate': {
+      info.sections = sections(input.source, annotations, (a) => {
+        const m = DBMATE.exec(a.text);
+        if (!m) return null;
+        return { direction: m[1] as Direction, runsInTransaction: !/\btransaction:\s*false\b/.test(m[2]!) };
+      });
+      // The up section decides the file; a down section that differs marks its own operations.
+      const main = info.sections.find((s) => s.direction === 'up') ?? info.sections[0];
+      runsInTransaction = main ? main.runsInTransaction : true;
+      info.leaveBy = 'marker';
+      break;
+    }
+    case 'atlas': {
+      const directive = annotations.find((a) => ATLAS_TXMODE.test(a.text));
+      if (directive) {
+        const value = ATLAS_TXMODE.exec(directive.text)![1]!;
+        const valueStart = input.source.indexOf(value, directive.comment.start + directive.text.indexOf('atlas:txmode'));
+        info.txModeDirective = { value, valueRange: { start: valueStart, end: valueStart + value.length } };
+      }
+      runsInTransaction = info.txModeDirective?.value !== 'none';
+      info.leaveBy = 'marker';
+      break;
+    }
+    case 'postgres-migrations':
+      runsInTransaction = !annotations.some((a) => POSTGRES_MIGRATIONS.test(a.text));
+      info.leaveBy = 'marker';
+      break;
+    case 'flyway': {
+      // Flyway runs a script in a transaction unless its `.conf` says otherwise or it holds a
+      // statement Postgres refuses in one (then the whole script runs outside).
+      const configured = executeInTransaction(input.sidecarConfig);
+      runsInTransaction = configured ?? !input.statements.some(flywayNonTransactional);
+      info.leaveBy = configured === true ? 'config' : 'automatic';
+      if (/^U/.test(fileName)) defaultDirection = 'down';
+      break;
+    }
+    case 'golang-migrate':
+    case 'prisma':
+      // The whole file is one query string: more than one statement makes it one implicit transaction.
+      info.execution = 'multiStatement';
+      runsInTransaction = input.statementCount > 1;
+      info.leaveBy = 'splitFile';
+      if (name === 'golang-migrate') {
+        const m = /\.(up|down)\.sql$/i.exec(fileName);
+        if (m) defaultDirection = m[1]!.toLowerCase() as Direction;
+      }
+      break;
+  }
+  if (info.execution !== 'multiStatement') info.execution = runsInTransaction ? 'transaction' : 'statements';
+  return { info, runsInTransaction, defaultDirection };
+}
+
+function startsLine(source: string, offset: number): boolean {
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = source[i];
+    if (c === '\n') return true;
+    if (c !== ' ' && c !== '\t' && c !== '\r' && c !== '\ufeff') return false;
+  }
+  return true;
+}
+
+function markerRunner(annotations: Annotation[]): SqlRunnerName | null {
+  for (const { text } of annotations) {
+    if (GOOSE.test(text)) return 'goose';
+    if (DBMATE.test(text)) return 'dbmate';
+    if (ATLAS_TXMODE.test(text)) return 'atlas';
+    if (POSTGRES_MIGRATIONS.test(text)) return 'postgres-migrations';
+  }
+  return null;
+}
+
+/** golang-migrate: `1_name.up.sql`; Prisma: `migrations/<name>/migration.sql`; Flyway: `V1__name.sql`. */
+export function pathRunner(path: string): SqlRunnerName | null {
+  const normalized = path.replace(/\\/g, '/');
+  const fileName = normalized.slice(normalized.lastIndexOf('/') + 1);
+  if (/\.(up|down)\.sql$/i.test(fileName)) return 'golang-migrate';
+  if (/(^|\/)migrations\/[^/]+\/migration\.sql$/.test(normalized)) return 'prisma';
+  if (/^(?:[VU]\d+(?:[._]\d+)*|R)__.+\.sql$/.test(fileName)) return 'flyway';
+  return null;
+}
+
+/** `executeInTransaction=false` in a Flyway script config (`.sql.conf`); null when not set. */
+export function executeInTransaction(config: string | undefined): boolean | null {
+  if (config === undefined) return null;
+  let result: boolean | null = null;
+  for (const line of config.split(/\r?\n/)) {
+    const m = /^\s*(?:flyway\.)?executeInTransaction\s*[=:]\s*(\w+)\s*$/i.exec(line);
+    if (m) result = m[1]!.toLowerCase() === 'true';
+  }
+  return result;
+}
+
+/**
+ * Flyway's own test (PostgreSQLParser.detectCanExecuteInTransaction) over the statement's
+ * leading keywords. Note that it does not know `REINDEX TABLE CONCURRENTLY`: such a script
+ * still runs in a transaction, and fails.
+ */
+function flywayNonTransactional(statement: RawStatement): boolean {
+  const words = statement.tokens
+    .slice(0, 5)
+    .map((t) => t.word.toUpperCase())
+    .join(' ');
+  return (
+    /^(CREATE|DROP)( UNIQUE)? INDEX CONCURRENTLY\b/.test(words) ||
+    /^REINDEX( VERBOSE)? (SCHEMA|DATABASE|SYSTEM)\b/.test(words) ||
+    /^(CREATE|DROP) (DATABASE|TABLESPACE|SUBSCRIPTION)\b/.test(words) ||
+    /^ALTER SYSTEM\b/.test(words) ||
+    /^VACUUM\b/.test(words) ||
+    /^DISCARD ALL\b/.test(words)
+  );
+}
+
+function sections(
+  source: string,
+  annotations: Annotation[],
+  read: (a: Annotation) => { direction: Direction; runsInTransaction: boolean } | null,
+): SqlSection[] {
+  const found: SqlSection[] = [];
+  for (const a of annotations) {
+    const section = read(a);
+    if (!section) continue;
+    const annotation: SourceRange = { start: a.comment.start, end: a.comment.end };
+    const previous = found[found.length - 1];
+    if (previous) previous.range.end = annotation.start;
+    found.push({ ...section, annotation, range: { start: annotation.start, end: source.length } });
+  }
+  return found;
+}

@@ -1,0 +1,258 @@
+// SQL text -> statements with exact positions. libpg-query reports UTF-8 byte offsets;
+// everything here is converted once to UTF-16 offsets into the text (what editors use).
+import type { Node, RawStmt } from 'libpg-query';
+import { byteToUtf16Mapper } from '../source-text';
+import type { ScanToken, SqlParser } from './libpg-query';
+
+export interface SqlToken {
+  start: number;
+  end: number;
+  /** The token's text, upper-cased when it is a keyword (so `index` and `INDEX` compare equal). */
+  word: string;
+  keyword: boolean;
+  comment: boolean;
+}
+
+export interface RawStatement {
+  node: Node;
+  /** From the first token to the last, without leading comments or the semicolon. */
+  start: number;
+  end: number;
+  /** Just after the semicolon, or `end` when there is none. */
+  terminatorEnd: number;
+  terminated: boolean;
+  /** The statement's tokens, comments left out. */
+  tokens: SqlToken[];
+  /** Converts a byte `location` from the statement's syntax tree to an offset into the text. */
+  at(byteLocation: number): number;
+}
+
+export interface SqlProblem {
+  message: string;
+  start: number;
+  end: number;
+}
+
+export interface SqlText {
+  statements: RawStatement[];
+  /** Every comment the scanner saw (`-- ...` and `/* ... *\/`), in order. */
+  comments: SqlToken[];
+  /** The first syntax error, at its position; statements that parse are still in `statements`. */
+  problem: SqlProblem | null;
+  /** How many statements the text holds, parsable or not. */
+  statementCount: number;
+}
+
+const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
+
+/**
+ * Splits and parses SQL text. Never throws: when the whole text does not parse, it is split
+ * on the scanner's semicolons and each statement is parsed alone, so one broken statement
+ * (a template placeholder, a typo) hides only itself.
+ */
+export function readSqlText(text: string, parser: SqlParser): SqlText {
+  const toOffset = byteToUtf16Mapper(text);
+  const tokens = scanTokens(text, parser, toOffset);
+  const comments = tokens.filter((t) => t.comment);
+  const code = tokens.filter((t) => !t.comment);
+
+  const whole = parser.parse(text);
+  if (whole.ok) {
+    const statements: RawStatement[] = [];
+    const stmts = whole.result.stmts ?? [];
+    const byteLength = Buffer.byteLength(text, 'utf8');
+    for (const stmt of stmts) {
+      const byteStart = stmt.stmt_location ?? 0;
+      const byteEnd = stmt.stmt_len ? byteStart + stmt.stmt_len : byteLength;
+      const statement = rawStatement(stmt, toOffset(byteStart), toOffset(byteEnd), code, toOffset);
+      if (statement) statements.push(statement);
+    }
+    return { statements, comments, problem: null, statementCount: stmts.length };
+  }
+
+  const problem = problemAt(text, whole.message, codePointToUtf16(text, whole.cursorPosition), code);
+  const statements: RawStatement[] = [];
+  const groups = statementGroups(code);
+  for (const group of groups) {
+    const first = group[0]!;
+    const last = group[group.length - 1]!;
+    const chunk = text.slice(first.start, last.end);
+    const parsed = parser.parse(chunk);
+    if (!parsed.ok) continue;
+    const chunkOffset = byteToUtf16Mapper(chunk);
+    const at = (byte: number) => first.start + chunkOffset(byte);
+    const chunkBytes = Buffer.byteLength(chunk, 'utf8');
+    for (const stmt of parsed.result.stmts ?? []) {
+      const byteStart = stmt.stmt_location ?? 0;
+      const byteEnd = stmt.stmt_len ? byteStart + stmt.stmt_len : chunkBytes;
+      const statement = rawStatement(stmt, at(byteStart), at(byteEnd), code, at);
+      if (statement) statements.push(statement);
+    }
+  }
+  return { statements, comments, problem, statementCount: groups.length };
+}
+
+function rawStatement(
+  stmt: RawStmt,
+  from: number,
+  to: number,
+  code: SqlToken[],
+  at: (byte: number) => number,
+): RawStatement | null {
+  if (!stmt.stmt) return null;
+  let i = firstTokenAtOrAfter(code, from);
+  const tokens: SqlToken[] = [];
+  // Semicolons inside the range belong to the statement (a `BEGIN ATOMIC ... END` body).
+  for (; i < code.length && code[i]!.start < to; i++) tokens.push(code[i]!);
+  if (tokens[tokens.length - 1]?.word === ';') {
+    tokens.pop();
+    i--;
+  }
+  if (tokens.length === 0) return null;
+  const start = tokens[0]!.start;
+  const end = tokens[tokens.length - 1]!.end;
+  const semicolon = code[i]?.word === ';' ? code[i]! : null;
+  return {
+    node: stmt.stmt,
+    start,
+    end,
+    terminatorEnd: semicolon ? semicolon.end : end,
+    terminated: semicolon !== null,
+    tokens,
+    at,
+  };
+}
+
+function firstTokenAtOrAfter(tokens: SqlToken[], offset: number): number {
+  let low = 0;
+  let high = tokens.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (tokens[mid]!.start < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Postgres reports an error's cursor in characters (code points), not bytes. */
+function codePointToUtf16(text: string, codePoints: number): number {
+  if (!/[\ud800-\udbff]/.test(text)) return Math.min(codePoints, text.length);
+  let offset = 0;
+  for (let n = 0; n < codePoints && offset < text.length; n++) offset += text.codePointAt(offset)! > 0xffff ? 2 : 1;
+  return offset;
+}
+
+function problemAt(text: string, message: string, offset: number, code: SqlToken[]): SqlProblem {
+  const token = code.find((t) => t.start <= offset && offset < t.end);
+  if (token) return { message, start: offset, end: token.end };
+  if (offset < text.length) return { message, start: offset, end: offset + 1 };
+  // "at end of input": point at the last token rather than past the end.
+  const last = code[code.length - 1];
+  return last ? { message, start: last.start, end: last.end } : { message, start: text.length, end: text.length };
+}
+
+/**
+ * The scanner's tokens, in UTF-16 offsets. When the scanner rejects the text as a whole
+ * (an unterminated quote or comment, usually mid-typing), the text is cut at top-level
+ * semicolons by a small lexer and the pieces are scanned one by one; pieces that still
+ * fail contribute no tokens.
+ */
+function scanTokens(text: string, parser: SqlParser, toOffset: (byte: number) => number): SqlToken[] {
+  const whole = parser.scan(text);
+  if (whole) return whole.map((t) => token(text, t, toOffset(t.start), toOffset(t.end)));
+  const tokens: SqlToken[] = [];
+  for (const piece of splitOnSemicolons(text)) {
+    const pieceText = text.slice(piece.start, piece.end);
+    const scanned = parser.scan(pieceText);
+    if (!scanned) continue;
+    const pieceOffset = byteToUtf16Mapper(pieceText);
+    for (const t of scanned) tokens.push(token(text, t, piece.start + pieceOffset(t.start), piece.start + pieceOffset(t.end)));
+  }
+  return tokens;
+}
+
+function token(text: string, t: ScanToken, start: number, end: number): SqlToken {
+  const keyword = t.keywordKind > 0;
+  const raw = text.slice(start, end);
+  return { start, end, word: keyword ? raw.toUpperCase() : raw, keyword, comment: COMMENT_TOKENS.has(t.tokenName) };
+}
+
+/**
+ * Groups tokens into statements at top-level semicolons. Semicolons inside a SQL-standard
+ * function body (`BEGIN ATOMIC ... END`) do not end the statement.
+ */
+export function statementGroups(code: SqlToken[]): SqlToken[][] {
+  const groups: SqlToken[][] = [];
+  let current: SqlToken[] = [];
+  const blocks: Array<'ATOMIC' | 'CASE'> = [];
+  for (let i = 0; i < code.length; i++) {
+    const t = code[i]!;
+    if (t.keyword) {
+      if (t.word === 'ATOMIC' && code[i - 1]?.word === 'BEGIN') blocks.push('ATOMIC');
+      else if (t.word === 'CASE' && blocks.length > 0) blocks.push('CASE');
+      else if (t.word === 'END' && blocks.length > 0) blocks.pop();
+    }
+    if (t.word === ';' && blocks.length === 0) {
+      if (current.length > 0) groups.push(current);
+      current = [];
+      continue;
+    }
+    current.push(t);
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/**
+ * Cuts SQL text after each top-level semicolon, knowing just enough of the lexical rules
+ * (comments, quoted strings and identifiers, dollar quotes) not to cut inside them. Used only
+ * when the real scanner rejects the text; an unterminated construct runs to the end.
+ */
+export function splitOnSemicolons(text: string): Array<{ start: number; end: number }> {
+  const pieces: Array<{ start: number; end: number }> = [];
+  let start = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    if (c === '-' && text[i + 1] === '-') {
+      const newline = text.indexOf('\n', i);
+      i = newline === -1 ? n : newline + 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (text[i] === '/' && text[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
+      }
+    } else if (c === "'" || c === '"') {
+      const backslashes = c === "'" && /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '');
+      i++;
+      while (i < n) {
+        if (backslashes && text[i] === '\\') i += 2;
+        else if (text[i] === c) {
+          if (text[i + 1] === c) i += 2;
+          else break;
+        } else i++;
+      }
+      i++;
+    } else if (c === '$' && !/[\w$]/.test(text[i - 1] ?? '')) {
+      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 64));
+      if (tag) {
+        const close = text.indexOf(tag[0], i + tag[0].length);
+        i = close === -1 ? n : close + tag[0].length;
+      } else i++;
+    } else if (c === ';') {
+      pieces.push({ start, end: i + 1 });
+      start = i + 1;
+      i++;
+    } else i++;
+  }
+  if (start < n) pieces.push({ start, end: n });
+  return pieces;
+}

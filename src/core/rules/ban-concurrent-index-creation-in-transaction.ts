@@ -1,0 +1,65 @@
+import type { MigrationFile } from '../model/migration';
+import type { LintContext } from '../lint-context';
+import type { Fix } from '../fixes/fix';
+import { leaveTransaction } from '../fixes/operation-edits';
+import type { Finding, Rule } from './rule';
+
+export const banConcurrentIndexCreationInTransaction: Rule = {
+  meta: {
+    id: 'ban-concurrent-index-creation-in-transaction',
+    summary: 'A concurrent index operation cannot run inside a transaction: the migration fails.',
+    defaultSeverity: 'error',
+    fixSafety: 'unsafe',
+    // Not a judgement call: Postgres refuses the statement, safety_assured or not.
+    honorsSafetyAssured: false,
+    docs: {
+      why:
+        'CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY refuse to run inside a ' +
+        'transaction block ("cannot run inside a transaction block"). Rails wraps every migration in a ' +
+        'transaction unless the class calls `disable_ddl_transaction!`, so `algorithm: :concurrently` without it ' +
+        'fails at deploy time, as does one inside a `transaction do ... end` block. The same holds for GitLab\'s ' +
+        '`add_concurrent_index` helpers and for SQL between BEGIN and COMMIT or in a runner that wraps each ' +
+        'file in a transaction.',
+      bad: {
+        ruby:
+          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently\n  end\nend',
+        sql: 'BEGIN;\nCREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);\nCOMMIT;',
+      },
+      good: {
+        ruby:
+          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently\n  end\nend',
+        sql: 'CREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);',
+      },
+      fix:
+        'Adds `disable_ddl_transaction!` at the top of the class (SQL: the runner\'s no-transaction marker). ' +
+        'The other statements of the migration then run outside a transaction too, so the fix is unsafe: ' +
+        'offered, never applied by fix-all. An explicit `transaction do` block has to be taken apart by hand.',
+    },
+  },
+  check(file: MigrationFile, _context: LintContext): Finding[] {
+    const findings: Finding[] = [];
+    for (const operation of file.operations) {
+      if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex' && operation.kind !== 'reindex') continue;
+      if (!operation.concurrent) continue;
+      if (!operation.inTransactionBlock && !file.runsInTransaction) continue;
+      const where = operation.inTransactionBlock
+        ? 'inside a transaction block'
+        : file.dialect === 'rails'
+          ? 'inside the migration\'s transaction (the class has no disable_ddl_transaction!)'
+          : 'inside the migration\'s transaction';
+      const leave = operation.inTransactionBlock ? null : leaveTransaction(file);
+      const fixes: Fix[] = leave
+        ? [{ title: file.dialect === 'rails' ? 'Add disable_ddl_transaction!' : 'Run this migration outside a transaction', safety: 'unsafe', edits: [leave] }]
+        : [];
+      findings.push({
+        ruleId: this.meta.id,
+        severity: this.meta.defaultSeverity,
+        message: `A concurrent index operation runs ${where}: Postgres refuses it and the migration fails.`,
+        range: operation.range,
+        fixes,
+        operation,
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,59 @@
+import { ruleCases } from '../testing/rule-cases';
+
+const migration = (body: string, header = '', version = '7.1') =>
+  `class AddIndexes < ActiveRecord::Migration[${version}]\n${header}  def change\n${body}  end\nend\n`;
+const noTransaction = '  disable_ddl_transaction!\n';
+
+ruleCases('disallowed-unique-constraint', {
+  valid: [
+    { name: 'using_index: an index built beforehand', source: migration('    add_unique_constraint :contacts, using_index: "index_contacts_on_email"\n') },
+    { name: 'a table created in the migration', source: migration('    create_table :contacts\n    add_unique_constraint :contacts, :email\n') },
+    { name: 't.unique_constraint inside create_table', source: migration('    create_table :contacts do |t|\n      t.string :email\n      t.unique_constraint :email\n    end\n') },
+    { name: 'a unique index is another rule', source: migration('    add_index :contacts, :email, unique: true\n') },
+    // SQL migrations (libpg-query).
+    { name: 'sql: USING INDEX', language: 'sql', source: 'ALTER TABLE messages ADD CONSTRAINT u UNIQUE USING INDEX idx;\n' },
+    { name: 'sql: table created earlier in the file', language: 'sql', source: 'CREATE TABLE t (x int);\nALTER TABLE t ADD CONSTRAINT tu UNIQUE (x);\n' },
+  ],
+  invalid: [
+    {
+      name: 'add_unique_constraint on an existing table',
+      source: migration('    add_unique_constraint :contacts, [:account_id, :email]\n'),
+      findings: [{ at: '3:5-3:59', severity: 'warning', message: /UNIQUE constraint on "contacts".*ACCESS EXCLUSIVE/ }],
+      fix: { safety: 'unsafe', title: /USING INDEX/ },
+      fixed:
+        'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n' +
+        '    add_index :contacts, [:account_id, :email], unique: true, name: "index_contacts_on_account_id_and_email", algorithm: :concurrently, if_not_exists: true\n' +
+        '    add_unique_constraint :contacts, [:account_id, :email], using_index: "index_contacts_on_account_id_and_email"\n' +
+        '  end\nend\n',
+    },
+    {
+      name: 'a named constraint names its index; outside a transaction the fix is safe',
+      source: migration('    add_unique_constraint :contacts, :email, name: "contacts_email_key"\n', noTransaction, '7.2'),
+      findings: [{ at: '4:5-4:72' }],
+      fix: { safety: 'safe' },
+      fixed: migration(
+        '    add_index :contacts, :email, unique: true, name: "contacts_email_key", algorithm: :concurrently, if_not_exists: true\n' +
+          '    add_unique_constraint :contacts, :email, name: "contacts_email_key", using_index: "contacts_email_key"\n',
+        noTransaction,
+        '7.2',
+      ),
+    },
+    {
+      name: 't.unique_constraint in change_table',
+      source: migration('    change_table :contacts do |t|\n      t.unique_constraint :email\n    end\n', noTransaction),
+      findings: [{ at: '5:7-5:33' }],
+      fixed: migration(
+        '    change_table :contacts do |t|\n      add_index :contacts, :email, unique: true, name: "index_contacts_on_email", algorithm: :concurrently, if_not_exists: true\n      t.unique_constraint :email, using_index: "index_contacts_on_email"\n    end\n',
+        noTransaction,
+      ),
+    },
+    // SQL migrations (libpg-query).
+    {
+      name: 'sql: the unique index is built concurrently first, then attached',
+      language: 'sql',
+      source: 'ALTER TABLE messages ADD CONSTRAINT u UNIQUE (a, b);\n',
+      findings: [{ at: '1:1-1:52' }],
+      fixed: 'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS u ON messages (a, b);\nALTER TABLE messages ADD CONSTRAINT u UNIQUE USING INDEX u;\n',
+    },
+  ],
+});

@@ -1,0 +1,49 @@
+import type { MigrationFile } from '../model/migration';
+import type { LintContext } from '../lint-context';
+import { concurrentFix, describeTable, isTableCreatedEarlier, severityForTable } from './helpers';
+import type { Finding, Rule } from './rule';
+
+export const requireConcurrentIndexDeletion: Rule = {
+  meta: {
+    id: 'require-concurrent-index-deletion',
+    summary: 'Drop indexes on existing tables CONCURRENTLY, so reads and writes do not queue behind the drop.',
+    defaultSeverity: 'warning',
+    fixSafety: 'unsafe',
+    honorsSafetyAssured: true,
+    docs: {
+      why:
+        'DROP INDEX takes an ACCESS EXCLUSIVE lock on the table. The drop itself is quick, but it has to wait for ' +
+        'every running query on the table to finish, and while it waits every new query, reads included, queues ' +
+        'behind it. One slow report on the table is enough to stall the application. DROP INDEX CONCURRENTLY ' +
+        'waits without blocking anyone.',
+      bad: {
+        ruby: 'class RemoveIndexOnMessagesState < ActiveRecord::Migration[7.1]\n  def change\n    remove_index :messages, :state\n  end\nend',
+        sql: 'DROP INDEX index_messages_on_state;',
+      },
+      good: {
+        ruby:
+          'class RemoveIndexOnMessagesState < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    remove_index :messages, :state, algorithm: :concurrently\n  end\nend',
+        sql: 'DROP INDEX CONCURRENTLY index_messages_on_state;',
+      },
+      fix:
+        'Adds `algorithm: :concurrently` (SQL: CONCURRENTLY) and, when missing, `disable_ddl_transaction!`. ' +
+        'Leaving the transaction makes the fix unsafe: offered, never applied by fix-all.',
+    },
+  },
+  check(file: MigrationFile, context: LintContext): Finding[] {
+    const findings: Finding[] = [];
+    for (const operation of file.operations) {
+      if (operation.kind !== 'dropIndex' || operation.concurrent) continue;
+      if (isTableCreatedEarlier(file, operation)) continue;
+      findings.push({
+        ruleId: this.meta.id,
+        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
+        message: `Index dropped without CONCURRENTLY on ${describeTable(operation.table)}: the drop waits for an ACCESS EXCLUSIVE lock and every query on the table queues behind it.`,
+        range: operation.range,
+        fixes: concurrentFix(file, operation, 'Drop the index'),
+        operation,
+      });
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,48 @@
+import { ruleCases } from '../testing/rule-cases';
+
+// REINDEX reaches the model through SQL: `execute "REINDEX ..."` here (read by the embedded
+// SQL parser) and .sql files (their cases live with the SQL parser's tests).
+const up = (body: string, header = '') => `class Rebuild < ActiveRecord::Migration[7.1]\n${header}  def up\n${body}  end\nend\n`;
+const noTransaction = '  disable_ddl_transaction!\n\n';
+
+ruleCases('require-concurrent-reindex', {
+  valid: [
+    { name: 'a migration without REINDEX', source: up('    add_index :messages, :user_id\n') },
+    { name: 'REINDEX CONCURRENTLY', source: up('    execute "REINDEX INDEX CONCURRENTLY index_messages_on_user_id"\n', noTransaction) },
+    { name: 'REINDEX SYSTEM has no concurrent form', source: up('    execute "REINDEX SYSTEM app"\n', noTransaction) },
+    // SQL migrations (libpg-query).
+    { name: 'sql: REINDEX CONCURRENTLY, old and new spelling', language: 'sql', source: 'REINDEX TABLE CONCURRENTLY messages;\nREINDEX (CONCURRENTLY) INDEX idx;\n' },
+  ],
+  invalid: [
+    {
+      name: 'REINDEX INDEX in execute',
+      source: up('    execute "REINDEX INDEX index_messages_on_user_id"\n'),
+      findings: [{ at: '3:14-3:53', severity: 'warning', message: /index index_messages_on_user_id/ }],
+      fix: { safety: 'unsafe', title: /out of its transaction/ },
+      fixed: up('    execute "REINDEX INDEX CONCURRENTLY index_messages_on_user_id"\n', noTransaction),
+    },
+    {
+      name: 'REINDEX TABLE in a heredoc, outside the transaction: the fix is safe; a large table raises the severity',
+      source: up('    execute <<~SQL\n      REINDEX TABLE messages;\n    SQL\n', noTransaction),
+      settings: { largeTables: ['messages'] },
+      findings: [{ at: '6:7-6:29', severity: 'error', message: /"messages"/ }],
+      fix: { safety: 'safe' },
+      fixed: up('    execute <<~SQL\n      REINDEX TABLE CONCURRENTLY messages;\n    SQL\n', noTransaction),
+    },
+    // SQL migrations (libpg-query).
+    {
+      name: 'sql: CONCURRENTLY goes after the target kind, past the options list',
+      language: 'sql',
+      source: 'REINDEX (VERBOSE) INDEX idx;\n',
+      findings: [{ at: '1:1-1:28' }],
+      fixed: 'REINDEX (VERBOSE) INDEX CONCURRENTLY idx;\n',
+    },
+    {
+      name: 'sql: REINDEX TABLE',
+      language: 'sql',
+      source: 'REINDEX TABLE messages;\n',
+      findings: [{ at: '1:1-1:23', message: /"messages"/ }],
+      fixed: 'REINDEX TABLE CONCURRENTLY messages;\n',
+    },
+  ],
+});

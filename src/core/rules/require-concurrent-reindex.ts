@@ -1,0 +1,50 @@
+import type { MigrationFile } from '../model/migration';
+import type { LintContext } from '../lint-context';
+import { concurrentFix, describeTable, severityForTable } from './helpers';
+import type { Finding, Rule } from './rule';
+
+export const requireConcurrentReindex: Rule = {
+  meta: {
+    id: 'require-concurrent-reindex',
+    summary: 'REINDEX CONCURRENTLY, so the table stays writable (and the index readable) during the rebuild.',
+    defaultSeverity: 'warning',
+    fixSafety: 'unsafe',
+    honorsSafetyAssured: true,
+    docs: {
+      why:
+        'A plain REINDEX locks out writes to the table and takes an ACCESS EXCLUSIVE lock on the index being ' +
+        'rebuilt, so every query that would use it waits too, for the whole rebuild. REINDEX CONCURRENTLY ' +
+        '(Postgres 12+) builds a new copy next to the old one and swaps them with only short locks.',
+      bad: {
+        ruby:
+          'class RebuildMessagesIndex < ActiveRecord::Migration[7.1]\n  def up\n    execute "REINDEX INDEX index_messages_on_conversation_id"\n  end\nend',
+        sql: 'REINDEX INDEX index_messages_on_conversation_id;',
+      },
+      good: {
+        ruby:
+          'class RebuildMessagesIndex < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def up\n    execute "REINDEX INDEX CONCURRENTLY index_messages_on_conversation_id"\n  end\nend',
+        sql: 'REINDEX INDEX CONCURRENTLY index_messages_on_conversation_id;',
+      },
+      fix:
+        'Inserts CONCURRENTLY and, when missing, takes the migration out of its transaction ' +
+        '(`disable_ddl_transaction!`), which makes the fix unsafe: offered, never applied by fix-all.',
+    },
+  },
+  check(file: MigrationFile, context: LintContext): Finding[] {
+    const findings: Finding[] = [];
+    for (const operation of file.operations) {
+      // REINDEX SYSTEM has no concurrent form.
+      if (operation.kind !== 'reindex' || operation.concurrent || operation.target === 'system') continue;
+      const subject = operation.target === 'index' ? `index ${operation.name ?? ''}`.trim() : describeTable(operation.table ?? operation.name);
+      findings.push({
+        ruleId: this.meta.id,
+        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
+        message: `REINDEX without CONCURRENTLY on ${subject}: writes to the table and queries using the index wait for the whole rebuild.`,
+        range: operation.range,
+        fixes: concurrentFix(file, operation, 'Rebuild'),
+        operation,
+      });
+    }
+    return findings;
+  },
+};

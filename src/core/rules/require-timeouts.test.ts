@@ -1,0 +1,114 @@
+import { ruleCases } from '../testing/rule-cases';
+
+const migration = (body: string, header = '', method = 'change', version = '7.1') =>
+  `class AddIndexes < ActiveRecord::Migration[${version}]\n${header}  def ${method}\n${body}  end\nend\n`;
+const noTransaction = '  disable_ddl_transaction!\n';
+const bothTimeouts = '  set_lock_timeout 5000\n  set_statement_timeout 3_600_000\n';
+
+ruleCases('require-timeouts', {
+  valid: [
+    { name: 'table created earlier in the migration', source: migration('    create_table :audits\n    add_index :audits, :user_id\n') },
+    { name: 'timeouts configured for the whole project', source: migration('    add_index :messages, :user_id\n'), settings: { timeoutsConfiguredElsewhere: true } },
+    { name: 'class-level timeouts (activerecord-safer_migrations)', source: migration('    add_index :messages, :user_id\n', bothTimeouts) },
+    { name: 'a long statement_timeout before a concurrent build', source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n', bothTimeouts + noTransaction) },
+    { name: 'GitLab disable_statement_timeout counts as a statement_timeout', source: migration('    disable_statement_timeout\n    add_index :messages, :user_id\n', '  set_lock_timeout 5.seconds\n', 'up') },
+    { name: 'GitLab helpers handle statement_timeout themselves', source: migration('    add_concurrent_index :messages, :user_id\n', '  set_lock_timeout 5000\n' + noTransaction) },
+    {
+      name: 'the minimum statement_timeout for builds is a setting',
+      source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n', '  set_lock_timeout 5000\n  set_statement_timeout 5000\n' + noTransaction),
+      settings: { minBuildStatementTimeoutMs: 5000 },
+    },
+    { name: 'no index operation', source: migration('    add_column :messages, :flag, :boolean\n') },
+    // SQL migrations (libpg-query).
+    {
+      name: 'sql: SET before the build',
+      language: 'sql',
+      source: "SET statement_timeout = 0;\nSET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\n",
+    },
+  ],
+  invalid: [
+    {
+      name: 'no timeouts in an up method: plain execute lines around the call',
+      source: migration('    add_index :messages, :user_id\n', '', 'up'),
+      findings: [{ at: '3:5-3:34', severity: 'info', message: /No lock_timeout and statement_timeout/ }],
+      fix: { safety: 'unsafe', title: /statement_timeout and lock_timeout/ },
+      fixed: migration(
+        '    execute "SET statement_timeout = \'30min\'"\n    execute "SET lock_timeout = \'5min\'"\n    add_index :messages, :user_id\n    execute "RESET statement_timeout"\n    execute "RESET lock_timeout"\n',
+        '',
+        'up',
+      ),
+    },
+    {
+      name: 'in a change method the lines go in up_only, since execute cannot be reversed',
+      source: migration('    add_index :messages, :user_id\n'),
+      findings: [{ at: '3:5-3:34' }],
+      settings: { fixTimeouts: { statement: '1h', lock: '10s' } },
+      fixed: migration(
+        '    up_only { execute "SET statement_timeout = \'1h\'" }\n    up_only { execute "SET lock_timeout = \'10s\'" }\n    add_index :messages, :user_id\n    up_only { execute "RESET statement_timeout" }\n    up_only { execute "RESET lock_timeout" }\n',
+      ),
+    },
+    {
+      name: 'before Rails 5.2 (no up_only) the lines go in reversible',
+      source: migration('    add_index :messages, :user_id\n', '  set_statement_timeout 0\n', 'change', '5.1'),
+      findings: [{ at: '4:5-4:34', message: /^No lock_timeout set/ }],
+      fixed: migration(
+        '    reversible { |dir| dir.up { execute "SET lock_timeout = \'5min\'" } }\n    add_index :messages, :user_id\n    reversible { |dir| dir.up { execute "RESET lock_timeout" } }\n',
+        '  set_statement_timeout 0\n',
+        'change',
+        '5.1',
+      ),
+    },
+    {
+      name: 'only the missing one is added',
+      source: migration('    add_index :messages, :user_id\n', '  set_lock_timeout 5000\n', 'up'),
+      findings: [{ at: '4:5-4:34', message: /^No statement_timeout set.*nothing bounds/ }],
+      fixed: migration(
+        '    execute "SET statement_timeout = \'30min\'"\n    add_index :messages, :user_id\n    execute "RESET statement_timeout"\n',
+        '  set_lock_timeout 5000\n',
+        'up',
+      ),
+    },
+    {
+      name: 'a short statement_timeout before a concurrent build',
+      source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n', '  set_lock_timeout 5000\n  set_statement_timeout 5000\n' + noTransaction),
+      findings: [{ at: '6:5-6:60', severity: 'warning', message: /statement_timeout is 5s \(set on line 3\).*INVALID index.*10min/ }],
+    },
+    {
+      name: 'a short statement_timeout is reported even with project-wide timeouts',
+      source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n', '  set_lock_timeout 5000\n  set_statement_timeout 5000\n' + noTransaction),
+      settings: { timeoutsConfiguredElsewhere: true },
+      findings: [{ at: '6:5-6:60', message: /statement_timeout is 5s/ }],
+    },
+    {
+      name: 'disable_statement_timeout with a block only covers the block',
+      source: migration('    disable_statement_timeout do\n      add_index :messages, :user_id\n    end\n    add_index :messages, :account_id\n', '  set_lock_timeout(5000)\n'),
+      findings: [{ at: '7:5-7:37', message: /No statement_timeout/ }],
+    },
+    {
+      name: 'lock_timeout 0 means no limit',
+      source: migration('    add_index :messages, :user_id\n', '  set_lock_timeout 0\n  set_statement_timeout 0\n'),
+      findings: [{ at: '5:5-5:34', message: /^No lock_timeout set/ }],
+    },
+    {
+      name: 'a large table raises the severity',
+      source: migration('    add_index :messages, :user_id\n'),
+      settings: { largeTables: ['messages'] },
+      findings: [{ at: '3:5-3:34', severity: 'warning' }],
+    },
+    // SQL migrations (libpg-query).
+    {
+      name: 'sql: SET lines before the statement and RESET lines after it',
+      language: 'sql',
+      source: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\n',
+      findings: [{ at: '1:1-1:66' }],
+      fixed:
+        "SET statement_timeout = '30min';\nSET lock_timeout = '5min';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\nRESET statement_timeout;\nRESET lock_timeout;\n",
+    },
+    {
+      name: 'sql: a short statement_timeout before a concurrent build',
+      language: 'sql',
+      source: "SET statement_timeout = '5s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\n",
+      findings: [{ at: '2:1-2:66', message: /5s/ }, { at: '2:1-2:66', message: /lock_timeout/ }],
+    },
+  ],
+});

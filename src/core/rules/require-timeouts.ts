@@ -1,0 +1,130 @@
+import type { MigrationFile, Operation, SetTimeoutOperation } from '../model/migration';
+import type { LintContext } from '../lint-context';
+import type { Fix } from '../fixes/fix';
+import { insertTimeouts } from '../fixes/operation-edits';
+import { lineStarts, positionAt } from '../parsers/source-text';
+import { describeTable, indexOperationsOnExistingTables, runTogether, severityForTable, type IndexOperation } from './helpers';
+import type { Finding, Rule } from './rule';
+
+export const requireTimeouts: Rule = {
+  meta: {
+    id: 'require-timeouts',
+    summary: 'Set lock_timeout and statement_timeout for index operations on existing tables, and keep statement_timeout long enough for concurrent builds.',
+    defaultSeverity: 'info',
+    fixSafety: 'unsafe',
+    honorsSafetyAssured: true,
+    docs: {
+      why:
+        'An index operation first waits for its lock. Without a lock_timeout it waits as long as the longest ' +
+        'running transaction on the table, and every query that arrives meanwhile queues behind it: a five ' +
+        'second lock wait becomes a five second outage. With `lock_timeout` the migration gives up instead and ' +
+        'can be retried. A statement_timeout bounds how long the operation may run at all. But a short one (the ' +
+        'default of many applications is a few seconds) cancels a long CREATE INDEX CONCURRENTLY halfway and ' +
+        'leaves an INVALID index behind, so before a concurrent build it must be generous (at least ' +
+        '`minBuildStatementTimeoutMs`, 10 minutes by default). Timeouts set project-wide (a StrongMigrations ' +
+        'initializer, or the `timeoutsConfiguredElsewhere` setting) count as set.',
+      bad: {
+        ruby:
+          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def up\n    add_index :messages, :conversation_id, algorithm: :concurrently\n  end\nend',
+        sql: 'CREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);',
+      },
+      good: {
+        ruby:
+          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def up\n    execute "SET statement_timeout = \'30min\'"\n    execute "SET lock_timeout = \'5min\'"\n    add_index :messages, :conversation_id, algorithm: :concurrently\n    execute "RESET statement_timeout"\n    execute "RESET lock_timeout"\n  end\nend',
+        sql: "SET statement_timeout = '30min';\nSET lock_timeout = '5min';\nCREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);\nRESET statement_timeout;\nRESET lock_timeout;",
+      },
+      fix:
+        'Sets the missing timeouts right before the operation and resets them right after it, with the values ' +
+        'of the `fixTimeouts` setting (30min / 5min by default). In a `change` method the lines go in ' +
+        '`up_only { }`, since `execute` cannot be reversed. A lock_timeout makes a migration fail where it used ' +
+        'to wait, and may duplicate a project-wide setting the linter cannot see, so the fix is unsafe: offered, ' +
+        'never applied by fix-all. A too short statement_timeout has no automatic fix.',
+    },
+  },
+  check(file: MigrationFile, context: LintContext): Finding[] {
+    const findings: Finding[] = [];
+    const timeouts = file.operations.filter((o): o is SetTimeoutOperation => o.kind === 'setTimeout');
+    const starts = lineStarts(file.source);
+    for (const operation of indexOperationsOnExistingTables(file)) {
+      const lock = timeoutInEffect(file, timeouts, operation, 'lock_timeout');
+      const statement = timeoutInEffect(file, timeouts, operation, 'statement_timeout');
+      // GitLab's helpers switch statement_timeout off around themselves.
+      const statementHandled = statement !== null || isGitlabHelper(operation);
+
+      if (isConcurrentBuild(operation) && statement?.milliseconds && statement.milliseconds < context.settings.minBuildStatementTimeoutMs) {
+        const line = positionAt(starts, statement.range.start).line + 1;
+        findings.push({
+          ruleId: this.meta.id,
+          severity: 'warning',
+          message: `statement_timeout is ${formatMs(statement.milliseconds)} (set on line ${line}): a concurrent build on ${describeTable(operation.table)} that takes longer is cancelled and leaves an INVALID index behind. Allow at least ${formatMs(context.settings.minBuildStatementTimeoutMs)}.`,
+          range: operation.range,
+          fixes: [],
+          operation,
+        });
+      }
+
+      if (context.settings.timeoutsConfiguredElsewhere) continue;
+      const lockMissing = lock === null || lock.milliseconds === 0;
+      if (!lockMissing && statementHandled) continue;
+      const missing = [lockMissing ? 'lock_timeout' : null, statementHandled ? null : 'statement_timeout'].filter(Boolean).join(' and ');
+      findings.push({
+        ruleId: this.meta.id,
+        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
+        message: `No ${missing} set for this index operation on ${describeTable(operation.table)}: ${lockMissing ? 'while it waits for its lock, every query on the table queues behind it' : 'nothing bounds how long it runs'}.`,
+        range: operation.range,
+        fixes: fixesFor(file, operation, context, { lock: lockMissing, statement: !statementHandled }),
+        operation,
+      });
+    }
+    return findings;
+  },
+};
+
+/**
+ * The last setting of `setting` that applies when `operation` runs: set earlier in the same
+ * pass (or class-wide), not reset since. A `SET LOCAL` only lasts inside a transaction.
+ */
+function timeoutInEffect(
+  file: MigrationFile,
+  timeouts: SetTimeoutOperation[],
+  operation: Operation,
+  setting: SetTimeoutOperation['setting'],
+): SetTimeoutOperation | null {
+  let current: SetTimeoutOperation | null = null;
+  for (const timeout of timeouts) {
+    if (timeout.setting !== setting) continue;
+    if (timeout.wholeMigration) {
+      current ??= timeout;
+      continue;
+    }
+    if (timeout.range.start >= operation.range.start || !runTogether(timeout.direction, operation.direction)) continue;
+    if (timeout.local && !(operation.inTransactionBlock || file.runsInTransaction)) continue;
+    current = timeout;
+  }
+  return current?.reset ? null : current;
+}
+
+function isConcurrentBuild(operation: IndexOperation): boolean {
+  return (operation.kind === 'createIndex' || operation.kind === 'reindex') && operation.concurrent;
+}
+
+function isGitlabHelper(operation: IndexOperation): boolean {
+  return (operation.kind === 'createIndex' || operation.kind === 'dropIndex') && operation.via === 'helper';
+}
+
+function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, missing: { lock: boolean; statement: boolean }): Fix[] {
+  const values = context.settings.fixTimeouts;
+  const edits = insertTimeouts(file, operation, {
+    statement: missing.statement ? values.statement : undefined,
+    lock: missing.lock ? values.lock : undefined,
+  });
+  if (!edits) return [];
+  const what = [missing.statement ? 'statement_timeout' : null, missing.lock ? 'lock_timeout' : null].filter(Boolean).join(' and ');
+  return [{ title: `Set ${what} around this operation`, safety: 'unsafe', edits }];
+}
+
+function formatMs(milliseconds: number): string {
+  if (milliseconds % 60_000 === 0) return `${milliseconds / 60_000}min`;
+  if (milliseconds % 1000 === 0) return `${milliseconds / 1000}s`;
+  return `${milliseconds}ms`;
+}
