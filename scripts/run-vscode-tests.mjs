@@ -8,7 +8,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { chromium } from 'playwright-core';
+import pg from 'pg';
 import { CHROMIUM_ARGS, ensureVsCodeServer, startVsCodeServer, workbenchUrl } from './vscode-server.mjs';
+// TypeScript helpers: this runner runs under `node --import tsx`.
+import { startEmbeddedPostgres } from './lib/embedded-postgres.ts';
+import { seedChatTables } from './lib/seed.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(root, 'test-artifacts');
@@ -26,19 +30,32 @@ mkdirSync(artifacts, { recursive: true });
 
 let server;
 let browser;
+let postgres;
 let exitCode = 1;
 const cleanup = async () => {
   await browser?.close().catch(() => {});
   await server?.stop();
+  await postgres?.stop();
   rmSync(work, { recursive: true, force: true });
 };
 process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
 
 try {
+  // A real database for the suite: the extension finds it through DATABASE_URL.
+  postgres = await startEmbeddedPostgres({ password: 'pgig-vscode-suite' });
+  await postgres.createDatabase('chat_test');
+  const databaseUrl = postgres.url('chat_test');
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await seedChatTables(client, 0.02);
+  await client.query('CREATE TABLE schema_migrations (version varchar PRIMARY KEY)');
+  await client.query("INSERT INTO schema_migrations VALUES ('20240101000000')");
+  await client.end();
+
   server = await startVsCodeServer({
     vscodeDir,
     dataDir: join(work, 'data'),
-    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, ...(process.env.PGIG_TEST_DATABASE_URL ? {} : {}) },
+    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, DATABASE_URL: databaseUrl },
     log: (text) => verbose && process.stderr.write(`[server] ${text}`),
   });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });

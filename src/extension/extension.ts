@@ -1,12 +1,19 @@
 import * as vscode from 'vscode';
-import { FindingCodeActions, SHOW_RULE_DOCS_COMMAND } from './code-actions';
-import { DiagnosticsController, ruleDocsUri } from './diagnostics';
+import { FindingCodeActions } from './code-actions';
+import { registerCommands } from './commands';
+import { ConnectionManager } from './database/connection-manager';
+import { StatusController } from './database/status-controller';
+import { DiagnosticsController } from './diagnostics';
 import { LintService } from './lint-service';
+import { registerSectionViews } from './tree/section-views';
 
 /** What activate() hands back: the test suite reaches the running extension through it. */
 export interface PgIndexGuardApi {
   diagnostics: DiagnosticsController;
   lintService: LintService;
+  connections: ConnectionManager;
+  status: StatusController;
+  views: ReturnType<typeof registerSectionViews>;
 }
 
 const MIGRATION_SELECTOR: vscode.DocumentSelector = [
@@ -23,16 +30,23 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
 
   const lintService = new LintService(log);
   const diagnostics = new DiagnosticsController(lintService, context.extensionUri, log);
-  const codeActions = new FindingCodeActions(lintService, context.extensionUri);
+  const connections = new ConnectionManager(context, log);
+  const status = new StatusController(connections, lintService, log, () => diagnostics.relintAll());
+  const views = registerSectionViews(status, connections, (path) => diagnostics.findingCount(vscode.Uri.file(path)));
   context.subscriptions.push(
+    lintService,
+    lintService.projectFiles.onDidChange(() => diagnostics.relintAll()),
     diagnostics,
-    vscode.languages.registerCodeActionsProvider(MIGRATION_SELECTOR, codeActions, FindingCodeActions.metadata),
-    vscode.commands.registerCommand(SHOW_RULE_DOCS_COMMAND, async (ruleId: unknown) => {
-      if (typeof ruleId !== 'string') return;
-      await vscode.commands.executeCommand('markdown.showPreview', ruleDocsUri(context.extensionUri, ruleId));
-    }),
+    connections,
+    status,
+    ...views.disposables,
+    vscode.languages.registerCodeActionsProvider(MIGRATION_SELECTOR, new FindingCodeActions(lintService), FindingCodeActions.metadata),
+    ...registerCommands({ context, log, connections, status, openBuildMonitor: () => vscode.commands.executeCommand('pgIndexGuard.builds.focus') }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void connections.connectRemembered()),
   );
-  return { diagnostics, lintService };
+  void vscode.commands.executeCommand('setContext', 'pgIndexGuard.connected', false);
+  void connections.connectRemembered();
+  return { diagnostics, lintService, connections, status, views };
 }
 
 export function deactivate(): void {}

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import { defaultContext, type LintContext } from '../core/lint-context';
+import { defaultContext, type DatabaseFacts, type LintContext } from '../core/lint-context';
 import { lintSource, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
+import { ProjectFiles } from './project-files';
 import { readLintSettings } from './settings';
 
 /** Which documents are migrations we lint. Cheap checks only: this runs on every keystroke. */
@@ -18,13 +19,30 @@ export function migrationLanguage(document: vscode.TextDocument): MigrationLangu
 export class LintService {
   private parsers: Promise<Parsers> | undefined;
   private readonly cache = new Map<string, { version: number; result: LintResult }>();
+  private databaseFacts: DatabaseFacts | undefined;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  readonly projectFiles: ProjectFiles;
 
-  contextFor(document: vscode.TextDocument): LintContext {
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    this.projectFiles = new ProjectFiles(log);
+  }
+
+  /** Settings, plus what the project's files and the connected database tell. */
+  async contextFor(document: vscode.TextDocument): Promise<LintContext> {
     const context = defaultContext();
     context.settings = readLintSettings(document.uri);
+    const parsers = await this.loadParsers();
+    const project = await this.projectFiles.factsFor(document, parsers.ruby);
+    if (project.schema) context.schema = project.schema;
+    if (project.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
+    if (this.databaseFacts) context.database = this.databaseFacts;
     return context;
+  }
+
+  /** What the connected database knows (row estimates, version); undefined when disconnected. */
+  setDatabaseFacts(facts: DatabaseFacts | undefined): void {
+    this.databaseFacts = facts;
+    this.cache.clear();
   }
 
   async loadParsers(): Promise<Parsers> {
@@ -44,10 +62,12 @@ export class LintService {
     const key = document.uri.toString();
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.result;
-    const parsers = await this.loadParsers();
     const version = document.version;
+    const parsers = await this.loadParsers();
+    const context = await this.contextFor(document);
+    if (document.version !== version) return this.lint(document); // typed on meanwhile
     const started = performance.now();
-    const result = lintSource(document.uri.fsPath || document.uri.path, document.getText(), language, this.contextFor(document), parsers);
+    const result = lintSource(document.uri.fsPath || document.uri.path, document.getText(), language, context, parsers);
     this.log.debug(`linted ${vscode.workspace.asRelativePath(document.uri)} v${version}: ${result.findings.length} findings in ${(performance.now() - started).toFixed(1)} ms`);
     this.cache.set(key, { version, result });
     return result;
@@ -64,5 +84,9 @@ export class LintService {
 
   clear(): void {
     this.cache.clear();
+  }
+
+  dispose(): void {
+    this.projectFiles.dispose();
   }
 }

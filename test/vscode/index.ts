@@ -7,6 +7,7 @@ export function run(): Promise<void> {
   mocha.suite.emit('pre-require', globalThis, 'pg-index-guard-suite', mocha);
   // Required after pre-require so describe()/it() exist when they load.
   require('./lint.test');
+  require('./rules.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

@@ -14,13 +14,13 @@ describe('linting Rails migrations in the editor', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
     const diagnostics = await waitFor('the diagnostic', () => {
-      const found = ourDiagnostics(uri);
+      const found = ourDiagnostics(uri).filter((d) => codeOf(d) === 'require-concurrent-index-creation');
       return found.length > 0 ? found : undefined;
     });
     assert.equal(diagnostics.length, 1);
     const [diagnostic] = diagnostics;
-    assert.equal(codeOf(diagnostic!), 'require-concurrent-index-creation');
-    assert.equal(diagnostic!.severity, vscode.DiagnosticSeverity.Warning);
+    // messages is a large table in the fixture's settings: one step up from warning.
+    assert.equal(diagnostic!.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(diagnostic!.range.start.line, 2);
     assert.equal(document.getText(diagnostic!.range), 'add_index :messages, :conversation_id');
     const target = (diagnostic!.code as { target: vscode.Uri }).target;
@@ -32,7 +32,7 @@ describe('linting Rails migrations in the editor', () => {
   it('applies the quick fix through the code-action API', async () => {
     const uri = workspaceFile(MESSAGES_MIGRATION);
     const document = await vscode.workspace.openTextDocument(uri);
-    const [diagnostic] = ourDiagnostics(uri);
+    const diagnostic = ourDiagnostics(uri).find((d) => codeOf(d) === 'require-concurrent-index-creation');
     assert.ok(diagnostic);
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
       'vscode.executeCodeActionProvider',
@@ -56,7 +56,9 @@ describe('linting Rails migrations in the editor', () => {
         '',
       ].join('\n'),
     );
-    await waitFor('the diagnostic to go away', () => (ourDiagnostics(uri).length === 0 ? true : undefined));
+    await waitFor('the diagnostic to go away', () =>
+      ourDiagnostics(uri).some((d) => codeOf(d) === 'require-concurrent-index-creation') ? undefined : true,
+    );
     await document.save();
   });
 
@@ -65,7 +67,7 @@ describe('linting Rails migrations in the editor', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
     const [diagnostic] = await waitFor('the diagnostic', () => {
-      const found = ourDiagnostics(uri);
+      const found = ourDiagnostics(uri).filter((d) => codeOf(d) === 'require-concurrent-index-creation');
       return found.length > 0 ? found : undefined;
     });
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
@@ -97,7 +99,7 @@ describe('linting Rails migrations in the editor', () => {
     const document = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(document);
     // Type a new call inside `change`, one character at a time, faster than the debounce.
-    const insertAt = document.getText().indexOf('algorithm: :concurrently') + 'algorithm: :concurrently\n'.length;
+    const insertAt = document.getText().indexOf('if_not_exists: true') + 'if_not_exists: true\n'.length;
     const typed = '    add_index :contacts, :phone\n';
     for (let i = 0; i < typed.length; i++) {
       await editor.edit((b) => b.insert(document.positionAt(insertAt + i), typed[i]!), { undoStopBefore: false, undoStopAfter: false });

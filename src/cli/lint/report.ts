@@ -1,6 +1,6 @@
-import type { Finding, Severity } from '../../core/rules/rule';
+import type { Severity } from '../../core/rules/rule';
 
-/** A finding with 1-based positions, ready for any output format. */
+/** A finding with 1-based positions, ready for any output format. Plain data: it crosses worker threads. */
 export interface ReportedFinding {
   file: string;
   rule: string;
@@ -12,7 +12,6 @@ export interface ReportedFinding {
   endLine: number;
   endColumn: number;
   fixable: boolean;
-  finding: Finding;
 }
 
 export interface LintReport {

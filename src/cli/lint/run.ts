@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { FILE_SKIPPED, SYNTAX_ERROR, lintSource, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
 import type { Finding } from '../../core/rules/rule';
@@ -10,10 +10,20 @@ import type { LintReport, ReportedFinding } from './report';
 /** Where a NUL byte is looked for to call a file binary (what git does, give or take). */
 const BINARY_SNIFF_BYTES = 8000;
 /**
- * Above this many bytes per allowed character the file is skipped without reading it:
+ * Above this many bytes per allowed character the file is skipped without reading the rest:
  * UTF-8 never needs more than 3 bytes per UTF-16 code unit, so it is surely too long.
+ * Below, the core decides on the decoded length.
  */
 const BYTES_PER_CHARACTER = 3;
+
+/** One file's outcome. Plain data: it crosses worker threads. */
+export interface TargetResult {
+  /** False for a walked Ruby file that is not a migration: not counted, not reported. */
+  linted: boolean;
+  findings: ReportedFinding[];
+  /** `path: reason` when the file could not be read. */
+  unreadable?: string;
+}
 
 export interface LintRun {
   report: LintReport;
@@ -21,32 +31,48 @@ export interface LintRun {
   unreadable: string[];
 }
 
-/** Lints the files one after the other. Never throws for a bad file: it is reported instead. */
+/** Lints one file. Never throws for a bad file: an unreadable one is reported in the result. */
+export function lintTarget(target: LintTarget, context: LintContext, parsers: Parsers): TargetResult {
+  let findings: Finding[];
+  let source = '';
+  try {
+    const read = readTarget(target, context);
+    if (read === null) return { linted: false, findings: [] };
+    if (typeof read === 'string') {
+      source = read;
+      const result = lintSource(target.path, source, target.language, context, parsers);
+      findings = result.findings;
+      // Walking, the parser decides what is a migration; a broken file that mentions one is still reported.
+      const notAMigration = result.file !== null && !result.file.isMigration;
+      if (!target.explicit && notAMigration && !findings.some((f) => f.ruleId === SYNTAX_ERROR)) {
+        return { linted: false, findings: [] };
+      }
+    } else {
+      findings = [read];
+    }
+  } catch (error) {
+    return { linted: false, findings: [], unreadable: `${target.path}: ${errorMessage(error)}` };
+  }
+  if (findings.length === 0) return { linted: true, findings: [] };
+  const starts = lineStarts(source);
+  return { linted: true, findings: findings.map((finding) => position(target.path, finding, starts)) };
+}
+
+/** Lints the files one after the other, in this thread. */
 export function lintTargets(targets: readonly LintTarget[], context: LintContext, parsers: Parsers): LintRun {
+  return mergeResults(targets.map((target) => lintTarget(target, context, parsers)));
+}
+
+/** Results in target order -> one report. */
+export function mergeResults(results: Iterable<TargetResult>): LintRun {
   const report: LintReport = { findings: [], files: 0, parseErrors: 0 };
   const unreadable: string[] = [];
-  for (const target of targets) {
-    let findings: Finding[];
-    let source = '';
-    try {
-      const read = readTarget(target, context);
-      if (read === null) continue; // walked past: not a migration
-      if (typeof read === 'string') {
-        source = read;
-        findings = lintSource(target.path, source, target.language, context, parsers).findings;
-      } else {
-        findings = [read];
-      }
-    } catch (error) {
-      unreadable.push(`${target.path}: ${errorMessage(error)}`);
-      continue;
-    }
-    report.files++;
-    if (findings.length === 0) continue;
-    const starts = lineStarts(source);
-    for (const finding of findings) {
-      if (finding.ruleId === SYNTAX_ERROR) report.parseErrors++;
-      report.findings.push(position(target.path, finding, starts));
+  for (const result of results) {
+    if (result.unreadable !== undefined) unreadable.push(result.unreadable);
+    if (result.linted) report.files++;
+    for (const finding of result.findings) {
+      if (finding.rule === SYNTAX_ERROR) report.parseErrors++;
+      report.findings.push(finding);
     }
   }
   return { report, unreadable };
@@ -57,21 +83,37 @@ export function lintTargets(targets: readonly LintTarget[], context: LintContext
  * walked Ruby file that does not mention a migration (the parser decides for the rest).
  */
 function readTarget(target: LintTarget, context: LintContext): string | Finding | null {
-  const fd = openSync(target.absolutePath, 'r');
-  let buffer: Buffer;
+  const maxCharacters = context.settings.maxFileBytes;
+  const length = readFileInto(target.absolutePath, maxCharacters * BYTES_PER_CHARACTER);
+  if (length === null) return skipped(`it is larger than ${maxCharacters} characters (setting maxFileSize)`);
+  const bytes = readBuffer.subarray(0, length);
+  if (!target.explicit && target.language === 'ruby' && !bytes.includes('Migration')) return null;
+  if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return skipped('it looks like a binary file');
+  return bytes.toString('utf8');
+}
+
+/** Reused across files: most migrations fit in the first 64 KiB, and nothing is allocated per file. */
+let readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/** Reads a whole file into `readBuffer`; null when it holds more than `maxBytes` (read no further). */
+function readFileInto(path: string, maxBytes: number): number | null {
+  const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const maxCharacters = context.settings.maxFileBytes;
-    if (size > maxCharacters * BYTES_PER_CHARACTER) {
-      return skipped(`it is larger than ${maxCharacters} characters (setting maxFileSize)`);
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        if (length > maxBytes) return null;
+        const bigger = Buffer.allocUnsafe(readBuffer.length * 2);
+        readBuffer.copy(bigger, 0, 0, length);
+        readBuffer = bigger;
+      }
+      const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (read === 0) return length > maxBytes ? null : length;
+      length += read;
     }
-    buffer = readFileSync(fd);
   } finally {
     closeSync(fd);
   }
-  if (!target.explicit && target.language === 'ruby' && !buffer.includes('Migration')) return null;
-  if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return skipped('it looks like a binary file');
-  return buffer.toString('utf8');
 }
 
 function skipped(reason: string): Finding {
@@ -97,6 +139,5 @@ function position(file: string, finding: Finding, starts: number[]): ReportedFin
     endLine: end.line + 1,
     endColumn: end.column + 1,
     fixable: finding.fixes.length > 0,
-    finding,
   };
 }

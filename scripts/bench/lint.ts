@@ -1,0 +1,226 @@
+// `npm run bench -- lint`: the linter over a generated corpus of Rails migrations.
+//  - CLI: `node dist/cli.js lint <dir> --format json`, wall time including start-up, CPU, peak RSS.
+//  - Editor path: lintSource per file with parsers loaded (what the extension does on an edit).
+// Targets: 10,000 files under 2 s through the CLI; p95 under 2 ms per file in the editor path.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { summarizeCpuProfiles } from './cpu-profile';
+import type { EditorPathResult } from './lint-editor-path';
+import { writeRailsCorpus } from './rails-corpus';
+import type { BenchSection } from './section';
+import { count, median, mib, ms, percentile, printTable, seconds, type Row } from './table';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const CLI_TARGET_MS = 2000;
+const CLI_TARGET_FILES = 10_000;
+const EDITOR_P95_TARGET_MS = 2;
+const TIME = '/usr/bin/time';
+
+interface CliRun {
+  wallMs: number;
+  cpuMs: number | null;
+  maxRssBytes: number | null;
+  exitCode: number | null;
+  summary: { files: number; findings: number; parseErrors: number } | null;
+  stderr: string;
+}
+
+export const lintSection: BenchSection = {
+  name: 'lint',
+  description: `CLI and editor-path lint speed over ${count(CLI_TARGET_FILES)} generated Rails migrations`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      strict: false,
+      options: {
+        files: { type: 'string' },
+        runs: { type: 'string' },
+        profile: { type: 'boolean' },
+        'no-build': { type: 'boolean' },
+        keep: { type: 'boolean' },
+        seed: { type: 'string' },
+      },
+    });
+    const fileCount = Number(values.files ?? CLI_TARGET_FILES);
+    const runs = Math.max(1, Number(values.runs ?? 3));
+    const seed = Number(values.seed ?? 20240601);
+
+    if (values['no-build'] !== true || !existsSync(CLI)) buildCli();
+    const work = mkdtempSync(join(tmpdir(), 'pg-index-guard-bench-'));
+    try {
+      let t0 = performance.now();
+      const corpus = writeRailsCorpus(work, fileCount, seed);
+      console.log(
+        `corpus: ${count(corpus.files)} migrations, ${(corpus.bytes / 1024 / 1024).toFixed(1)} MiB, ` +
+          `${count(corpus.lines)} lines, in ${corpus.folder} (written in ${seconds(performance.now() - t0)}, seed ${seed})`,
+      );
+      const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+      console.log(`machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${load}`);
+
+      // Start-up alone: one small file.
+      const oneFile = join(corpus.folder, readdirSync(corpus.folder).sort()[0]!);
+      const startup = Array.from({ length: 5 }, () => runCli([oneFile], work));
+
+      // The whole corpus: `lint db` from the app root, as a user would.
+      const cliRuns: CliRun[] = [];
+      for (let i = 0; i < runs; i++) cliRuns.push(runCli(['db'], work));
+      const bad = cliRuns.find((r) => r.summary === null);
+      if (bad) throw new Error(`the CLI did not print a JSON report (exit ${bad.exitCode}):\n${bad.stderr}`);
+
+      t0 = performance.now();
+      const editor = await measureEditorPath(corpus.folder, work);
+      const editorWallMs = performance.now() - t0;
+
+      const cliWall = median(cliRuns.map((r) => r.wallMs));
+      const cliCpu = cliRuns.every((r) => r.cpuMs !== null) ? median(cliRuns.map((r) => r.cpuMs!)) : null;
+      const cliRss = Math.max(...cliRuns.map((r) => r.maxRssBytes ?? 0));
+      const summary = cliRuns[0]!.summary!;
+      const scaledTarget = (CLI_TARGET_MS * fileCount) / CLI_TARGET_FILES;
+      const warm = editor.times.slice(1).sort((a, b) => a - b);
+      const all = [...editor.times].sort((a, b) => a - b);
+      const p95 = percentile(warm, 95);
+      const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+
+      const rows: Row[] = [
+        {
+          metric: 'CLI start-up (1 file, median of 5)',
+          value: ms(median(startup.map((r) => r.wallMs)), 0),
+          target: '',
+          result: '',
+        },
+        {
+          metric: `CLI wall, ${count(fileCount)} files incl. start-up (median of ${runs}; min ${seconds(Math.min(...cliRuns.map((r) => r.wallMs)))})`,
+          value: seconds(cliWall),
+          target: `< ${seconds(scaledTarget)}`,
+          result: verdict(cliWall < scaledTarget),
+        },
+        { metric: 'CLI CPU time, user + sys (median)', value: cliCpu === null ? 'n/a' : seconds(cliCpu), target: '', result: '' },
+        { metric: 'CLI files per second (wall)', value: count((summary.files / cliWall) * 1000), target: `> ${count(CLI_TARGET_FILES / (CLI_TARGET_MS / 1000))}`, result: verdict(cliWall < scaledTarget) },
+        { metric: 'CLI peak RSS', value: cliRss > 0 ? mib(cliRss) : 'n/a', target: '', result: '' },
+        { metric: 'CLI report: files / findings / parse errors', value: `${count(summary.files)} / ${count(summary.findings)} / ${summary.parseErrors}`, target: '', result: '' },
+        { metric: 'Editor: parser load (once)', value: ms(editor.parserLoadMs, 1), target: '', result: '' },
+        { metric: 'Editor: first file (cold JIT)', value: ms(editor.times[0] ?? NaN, 2), target: '', result: '' },
+        { metric: 'Editor: p50 per file', value: ms(percentile(warm, 50), 3), target: '', result: '' },
+        { metric: 'Editor: p95 per file', value: ms(p95, 3), target: `< ${ms(EDITOR_P95_TARGET_MS, 0)}`, result: verdict(p95 < EDITOR_P95_TARGET_MS) },
+        { metric: 'Editor: p99 per file', value: ms(percentile(warm, 99), 3), target: '', result: '' },
+        { metric: 'Editor: max per file (all, incl. GC pauses)', value: ms(all[all.length - 1] ?? NaN, 2), target: '', result: '' },
+        { metric: 'Editor: total lint time', value: seconds(editor.times.reduce((a, b) => a + b, 0)), target: '', result: '' },
+        { metric: 'Editor: RSS / heap used after the corpus', value: `${mib(editor.rssBytes)} / ${mib(editor.heapUsedBytes)}`, target: '', result: '' },
+        { metric: 'Editor: peak RSS (maxRSS)', value: mib(editor.maxRssBytes), target: '', result: '' },
+      ];
+      printTable(`lint: ${count(fileCount)} Rails migrations (editor-path process wall ${seconds(editorWallMs)})`, rows);
+      console.log(
+        `\nnotes: lint threads are chosen from ${availableParallelism()} available CPUs (PG_INDEX_GUARD_THREADS overrides); ` +
+          'wall time on a shared machine is noisy: CPU time is the steadier figure.',
+      );
+
+      if (values.profile === true || cliWall >= scaledTarget) {
+        console.log(values.profile === true ? '\nProfiling the CLI (--profile)...' : '\nThe CLI missed its target: profiling one run (node --cpu-prof)...');
+        profileCli(work);
+      }
+    } finally {
+      if (values.keep === true) console.log(`kept ${work}`);
+      else rmSync(work, { recursive: true, force: true });
+    }
+  },
+};
+
+function buildCli(): void {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
+  console.log(`built dist/cli.js in ${seconds(performance.now() - started)}`);
+}
+
+let hasGnuTime: boolean | undefined;
+
+/** Runs the bundled CLI once; CPU and peak RSS from GNU time when present, else from a preloaded reporter. */
+function runCli(paths: string[], cwd: string, extraNodeArgs: string[] = []): CliRun {
+  hasGnuTime ??= existsSync(TIME) && spawnSync(TIME, ['-v', 'true']).status === 0;
+  const useTime = hasGnuTime;
+  const reporter = join(cwd, 'usage-reporter.cjs');
+  const marker = '@@pg-index-guard-bench-usage@@';
+  if (!useTime && !existsSync(reporter)) {
+    writeFileSync(
+      reporter,
+      `process.on('exit', () => { const u = process.resourceUsage(); ` +
+        `require('fs').writeSync(2, '${marker}' + JSON.stringify({ cpu: (u.userCPUTime + u.systemCPUTime) / 1000, rss: u.maxRSS * 1024 }) + '\\n'); });\n`,
+    );
+  }
+  const nodeArgs = [...extraNodeArgs, ...(useTime ? [] : ['--require', reporter]), CLI, 'lint', ...paths, '--format', 'json'];
+  const [command, args] = useTime ? [TIME, ['-v', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+  const started = performance.now();
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  const wallMs = performance.now() - started;
+  const stderr = result.stderr ?? '';
+  let cpuMs: number | null = null;
+  let maxRssBytes: number | null = null;
+  if (useTime) {
+    const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
+    cpuMs = (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')) * 1000;
+    maxRssBytes = field('Maximum resident set size \\(kbytes\\)') * 1024;
+  } else {
+    const line = stderr.split('\n').find((l) => l.startsWith(marker));
+    if (line) {
+      const usage = JSON.parse(line.slice(marker.length)) as { cpu: number; rss: number };
+      cpuMs = usage.cpu;
+      maxRssBytes = usage.rss;
+    }
+  }
+  let summary: CliRun['summary'] = null;
+  try {
+    summary = (JSON.parse(result.stdout) as { summary: CliRun['summary'] }).summary;
+  } catch {
+    summary = null;
+  }
+  return { wallMs, cpuMs: Number.isNaN(cpuMs) ? null : cpuMs, maxRssBytes: Number.isNaN(maxRssBytes) ? null : maxRssBytes, exitCode: result.status, summary, stderr };
+}
+
+/** Bundles lint-editor-path.ts like the extension is bundled (WASM beside it) and runs it in a child. */
+async function measureEditorPath(folder: string, work: string): Promise<EditorPathResult> {
+  const out = join(work, 'editor-path');
+  await build({
+    entryPoints: [join(__dirname, 'lint-editor-path.ts')],
+    outfile: join(out, 'editor-path.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  for (const wasm of ['prism.wasm', 'libpg-query.wasm']) {
+    if (existsSync(join(ROOT, 'dist', wasm))) copyFileSync(join(ROOT, 'dist', wasm), join(out, wasm));
+  }
+  const result = spawnSync(process.execPath, [join(out, 'editor-path.js'), folder], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`editor-path run failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as EditorPathResult;
+}
+
+/** One single-threaded CLI run under --cpu-prof, summarized by where the time goes. */
+function profileCli(work: string): void {
+  const profileDir = join(work, 'cpu-profile');
+  const result = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI, 'lint', 'db', '--format', 'json'], {
+    cwd: work,
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024 * 1024,
+    env: { ...process.env, PG_INDEX_GUARD_THREADS: '1' },
+  });
+  if (result.status === null || result.status > 1) {
+    console.log(`profiling run failed (exit ${result.status}): ${result.stderr}`);
+    return;
+  }
+  const profile = summarizeCpuProfiles(profileDir, CLI);
+  printTable(
+    `CPU profile of one CLI run (sampled ${seconds(profile.totalMs)} on ${profile.threads} thread(s); profiling slows it down)`,
+    profile.categories.filter((c) => c.ms >= 1).map((c) => ({ 'where the time goes': c.category, time: ms(c.ms, 0), share: `${(c.share * 100).toFixed(1)} %` })),
+  );
+  printTable(
+    'Hottest functions (self time)',
+    profile.hottest.map((f) => ({ function: f.fn, module: f.module, 'self time': ms(f.ms, 0) })),
+  );
+}

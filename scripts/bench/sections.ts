@@ -1,0 +1,5 @@
+import type { BenchSection } from './section';
+import { lintSection } from './lint';
+
+/** Every benchmark section, in the order `npm run bench` runs them. */
+export const SECTIONS: readonly BenchSection[] = [lintSection];

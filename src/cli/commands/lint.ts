@@ -1,0 +1,145 @@
+import { parseArgs } from 'node:util';
+import { loadParsers } from '../../core/lint';
+import { defaultContext, type LintSettings } from '../../core/lint-context';
+import { SEVERITIES, type Severity } from '../../core/rules/rule';
+import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
+import { CONFIG_FILE_NAME, loadConfig } from '../config';
+import { UsageError, useColor, type CliIO } from '../io';
+import { collectTargets, type LintTarget } from '../lint/files';
+import { formatGithub } from '../lint/formats/github';
+import { formatJson } from '../lint/formats/json';
+import { formatSarif } from '../lint/formats/sarif';
+import { formatText } from '../lint/formats/text';
+import { reaches, type LintReport } from '../lint/report';
+import { lintTargetsInParallel, workerCountFor } from '../lint/parallel';
+import { lintTargets, type LintRun } from '../lint/run';
+import { PACKAGE_NAME, VERSION } from '../version';
+
+const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+type Format = (typeof FORMATS)[number];
+
+const HELP = `Usage: pg-index-guard lint <files or folders...> [options]
+
+Lints Rails migrations (.rb) and SQL migrations (.sql) for unsafe Postgres index operations.
+Folders are searched for migration files: Ruby files that define an ActiveRecord migration,
+and SQL files (but not structure.sql, a schema dump). node_modules and dot folders (.git, ...)
+are skipped. Files named on the command line are always linted.
+
+Options:
+  --format <text|json|sarif|github>  Output format (default: text)
+                                       text    path:line:column  severity  message  rule-id
+                                       json    {"findings": [...], "summary": {...}}
+                                       sarif   SARIF 2.1.0, for GitHub code scanning
+                                       github  GitHub Actions annotations
+  --config <file>                    JSON settings file (default: ${CONFIG_FILE_NAME} in the
+                                     current directory, when there is one):
+                                       { "rules": { "<rule-id>": "off" | "hint" | "info" | "warning" | "error" },
+                                         "largeTables": ["messages"], "largeTableRowThreshold": 1000000,
+                                         "maxFileSize": 1000000 }
+  --fail-on <error|warning|info|hint>  Lowest severity that fails the run (default: error)
+  -h, --help                         Show this help
+
+Exit codes: 0 no finding at or above --fail-on, 1 some finding at or above it
+(syntax errors count as errors), 2 usage or configuration error, or a file could not be read.
+
+Environment: NO_COLOR / FORCE_COLOR (text colors), PG_INDEX_GUARD_THREADS (lint threads;
+1 lints in the main thread; default: from the number of CPUs and files).
+`;
+
+export const lintCommand: Command = {
+  name: 'lint',
+  summary: 'Lint migration files and folders for unsafe index operations',
+  help: HELP,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const options = parseLintArgs(args);
+    if (options.help) {
+      io.stdout(HELP);
+      return EXIT_OK;
+    }
+    const { settings } = loadConfig(options.config, io.cwd);
+    const { targets, ignored, unreadable: unreadableFolders } = collectTargets(options.paths, io.cwd);
+    for (const path of ignored) io.stderr(`${path}: not a .rb or .sql file, skipped\n`);
+
+    const { report, unreadable } = await lint(targets, settings, io);
+
+    io.stdout(render(report, options.format, io));
+    const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
+    for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
+    if (problems.length > 0) return EXIT_USAGE;
+    return report.findings.some((f) => reaches(f.severity, options.failOn)) ? EXIT_FINDINGS : EXIT_OK;
+  },
+};
+
+async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO): Promise<LintRun> {
+  const workers = workerCountFor(targets.length, threadLimit(io));
+  if (workers > 1) {
+    try {
+      return await lintTargetsInParallel(targets, settings, workers);
+    } catch (error) {
+      io.stderr(`Linting on ${workers} threads failed (${error instanceof Error ? error.message : String(error)}); linting in one thread.\n`);
+    }
+  }
+  const context = defaultContext();
+  context.settings = settings;
+  return lintTargets(targets, context, await loadParsers());
+}
+
+/** PG_INDEX_GUARD_THREADS caps the lint threads (1: lint in the main thread only). */
+function threadLimit(io: CliIO): number | undefined {
+  const value = Number(io.env['PG_INDEX_GUARD_THREADS']);
+  return Number.isInteger(value) && value >= 1 ? value : undefined;
+}
+
+interface LintOptions {
+  paths: string[];
+  format: Format;
+  config: string | undefined;
+  failOn: Severity;
+  help: boolean;
+}
+
+function parseLintArgs(args: string[]): LintOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string' },
+        config: { type: 'string' },
+        'fail-on': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nRun "pg-index-guard lint --help" for usage.`);
+  }
+  const { values, positionals } = parsed;
+  const help = values.help === true;
+  const format = values.format ?? 'text';
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`Unknown --format "${format}". Use one of: ${FORMATS.join(', ')}.`);
+  }
+  const failOn = values['fail-on'] ?? 'error';
+  if (!(SEVERITIES as readonly string[]).includes(failOn)) {
+    throw new UsageError(`Unknown --fail-on "${failOn}". Use one of: ${SEVERITIES.join(', ')}.`);
+  }
+  if (positionals.length === 0 && !help) {
+    throw new UsageError('No files or folders to lint. Example: pg-index-guard lint db/migrate\nRun "pg-index-guard lint --help" for usage.');
+  }
+  return { paths: positionals, format: format as Format, config: values.config, failOn: failOn as Severity, help };
+}
+
+function render(report: LintReport, format: Format, io: CliIO): string {
+  switch (format) {
+    case 'text':
+      return formatText(report, useColor(io));
+    case 'json':
+      return formatJson(report);
+    case 'sarif':
+      return formatSarif(report, { name: PACKAGE_NAME, version: VERSION }, io.cwd);
+    case 'github':
+      return formatGithub(report);
+  }
+}

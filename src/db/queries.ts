@@ -1,0 +1,409 @@
+// The monitor's SQL: named, parameterized, read-only queries with typed result rows.
+// bigint columns arrive from pg as strings; they are converted to numbers here (index sizes and
+// block counts stay far below 2^53).
+
+export interface BuildInProgressRow {
+  pid: number;
+  databaseName: string | null;
+  /** null when the build runs in another database (names are only known for this one). */
+  schema: string | null;
+  table: string | null;
+  /** null until the build has created its catalog entry. */
+  index: string | null;
+  command: string;
+  phase: string;
+  lockersTotal: number | null;
+  lockersDone: number | null;
+  currentLockerPid: number | null;
+  blocksTotal: number | null;
+  blocksDone: number | null;
+  tuplesTotal: number | null;
+  tuplesDone: number | null;
+  partitionsTotal: number | null;
+  partitionsDone: number | null;
+  query: string | null;
+  queryStart: Date | null;
+  state: string | null;
+  waitEventType: string | null;
+  waitEvent: string | null;
+  user: string | null;
+  applicationName: string | null;
+  /** Seconds since the statement started, by the server's clock. */
+  runningSeconds: number | null;
+}
+
+export interface InvalidIndexRow {
+  schema: string;
+  table: string;
+  index: string;
+  definition: string;
+  sizeBytes: number | null;
+  /** A CREATE/REINDEX CONCURRENTLY is still running on it: not (yet) a leftover. */
+  buildInProgress: boolean;
+  /** Leftover of a failed REINDEX CONCURRENTLY (`_ccnew` / `_ccold` suffix). */
+  reindexLeftover: boolean;
+}
+
+export interface LargeTableRow {
+  schema: string;
+  table: string;
+  /** pg_class.reltuples; null when the table was never analyzed. */
+  rowEstimate: number | null;
+  totalBytes: number;
+  tableBytes: number;
+  indexBytes: number;
+  indexCount: number;
+}
+
+export interface TableRowEstimateRow {
+  schema: string;
+  table: string;
+  rowEstimate: number | null;
+}
+
+export interface BlockedQueryRow {
+  pid: number;
+  databaseName: string | null;
+  user: string | null;
+  applicationName: string | null;
+  query: string | null;
+  waitEventType: string | null;
+  waitEvent: string | null;
+  waitingSeconds: number | null;
+  blockingPid: number;
+  blockingUser: string | null;
+  blockingApplicationName: string | null;
+  blockingQuery: string | null;
+  blockingState: string | null;
+  /** How long the blocker's transaction has been open. */
+  blockingTransactionSeconds: number | null;
+}
+
+export interface ExistingIndexRow {
+  schema: string;
+  table: string;
+  index: string;
+  definition: string;
+  /** Key columns in order; null for an expression. */
+  columns: (string | null)[];
+  unique: boolean;
+  primary: boolean;
+  valid: boolean;
+  method: string;
+  /** WHERE clause of a partial index, as the server prints it. */
+  predicate: string | null;
+  sizeBytes: number | null;
+}
+
+export interface SchemaMigrationsTableRow {
+  exists: boolean;
+}
+
+export interface SchemaMigrationVersionRow {
+  version: string;
+}
+
+export interface ServerVersionRow {
+  serverVersionNum: number;
+  version: string;
+}
+
+export interface ColumnStatsRow {
+  schema: string;
+  table: string;
+  column: string;
+  inherited: boolean;
+  nullFraction: number;
+  /** Positive: distinct values; negative: minus the fraction of rows that are distinct. */
+  distinctValues: number;
+  mostCommonValues: string[] | null;
+  mostCommonFrequencies: number[] | null;
+  /** The table's row estimate, to turn fractions into counts. */
+  rowEstimate: number | null;
+}
+
+export interface ConnectionCountRow {
+  active: number;
+  total: number;
+  maxConnections: number;
+}
+
+type Row = Record<string, unknown>;
+
+export interface NamedQuery<Params extends readonly unknown[], Result> {
+  /** Prepared statement name (stable, unique). */
+  name: string;
+  text: string;
+  mapRow(row: Row): Result;
+  /** Never lets a parameter through unvalidated: params are bound, never spliced into text. */
+  readonly params?: Params;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const date = (v: unknown): Date | null => (v instanceof Date ? v : v === null || v === undefined ? null : new Date(String(v)));
+
+function query<Params extends readonly unknown[], Result>(name: string, text: string, mapRow: (row: Row) => Result): NamedQuery<Params, Result> {
+  return { name: `pgig_${name}`, text: text.trim(), mapRow };
+}
+
+export const QUERIES = {
+  buildsInProgress: query<[], BuildInProgressRow>(
+    'builds_in_progress_v1',
+    `
+SELECT p.pid, p.datname, n.nspname AS schema_name, c.relname AS table_name, ic.relname AS index_name,
+       p.command, p.phase, p.lockers_total, p.lockers_done, p.current_locker_pid,
+       p.blocks_total, p.blocks_done, p.tuples_total, p.tuples_done, p.partitions_total, p.partitions_done,
+       a.query, a.query_start, a.state, a.wait_event_type, a.wait_event, a.usename, a.application_name,
+       extract(epoch FROM clock_timestamp() - a.query_start)::float8 AS running_seconds
+  FROM pg_stat_progress_create_index p
+  LEFT JOIN pg_stat_activity a ON a.pid = p.pid
+  LEFT JOIN pg_class c ON c.oid = p.relid AND p.datname = current_database()
+  LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_class ic ON ic.oid = p.index_relid AND p.index_relid <> 0 AND p.datname = current_database()
+ ORDER BY a.query_start NULLS LAST, p.pid`,
+    (r) => ({
+      pid: Number(r['pid']),
+      databaseName: str(r['datname']),
+      schema: str(r['schema_name']),
+      table: str(r['table_name']),
+      index: str(r['index_name']),
+      command: String(r['command'] ?? ''),
+      phase: String(r['phase'] ?? ''),
+      lockersTotal: num(r['lockers_total']),
+      lockersDone: num(r['lockers_done']),
+      currentLockerPid: num(r['current_locker_pid']) || null,
+      blocksTotal: num(r['blocks_total']),
+      blocksDone: num(r['blocks_done']),
+      tuplesTotal: num(r['tuples_total']),
+      tuplesDone: num(r['tuples_done']),
+      partitionsTotal: num(r['partitions_total']),
+      partitionsDone: num(r['partitions_done']),
+      query: str(r['query']),
+      queryStart: date(r['query_start']),
+      state: str(r['state']),
+      waitEventType: str(r['wait_event_type']),
+      waitEvent: str(r['wait_event']),
+      user: str(r['usename']),
+      applicationName: str(r['application_name']),
+      runningSeconds: num(r['running_seconds']),
+    }),
+  ),
+
+  invalidIndexes: query<[], InvalidIndexRow>(
+    'invalid_indexes_v1',
+    `
+SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_name,
+       pg_get_indexdef(x.indexrelid) AS definition,
+       pg_relation_size(x.indexrelid) AS size_bytes,
+       EXISTS (SELECT 1 FROM pg_stat_progress_create_index p
+                WHERE p.datname = current_database() AND p.index_relid = x.indexrelid) AS build_in_progress
+  FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid
+  JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = i.relnamespace
+ WHERE NOT x.indisvalid
+   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY 1, 2, 3`,
+    (r) => ({
+      schema: String(r['schema_name']),
+      table: String(r['table_name']),
+      index: String(r['index_name']),
+      definition: String(r['definition'] ?? ''),
+      sizeBytes: num(r['size_bytes']),
+      buildInProgress: r['build_in_progress'] === true,
+      reindexLeftover: /_cc(new|old)\d*$/.test(String(r['index_name'])),
+    }),
+  ),
+
+  /** $1: how many tables (largest first). */
+  largeTables: query<[limit: number], LargeTableRow>(
+    'large_tables_v1',
+    `
+SELECT n.nspname AS schema_name, c.relname AS table_name,
+       CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate,
+       pg_total_relation_size(c.oid) AS total_bytes,
+       pg_relation_size(c.oid) AS table_bytes,
+       pg_indexes_size(c.oid) AS index_bytes,
+       (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid) AS index_count
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'm')
+   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2
+ LIMIT $1::int`,
+    (r) => ({
+      schema: String(r['schema_name']),
+      table: String(r['table_name']),
+      rowEstimate: num(r['row_estimate']),
+      totalBytes: Number(r['total_bytes']),
+      tableBytes: Number(r['table_bytes']),
+      indexBytes: Number(r['index_bytes']),
+      indexCount: Number(r['index_count']),
+    }),
+  ),
+
+  /** Row estimates of every user table (for the linter's database facts). */
+  tableRowEstimates: query<[], TableRowEstimateRow>(
+    'table_row_estimates_v1',
+    `
+SELECT n.nspname AS schema_name, c.relname AS table_name,
+       CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'm', 'p')
+   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY 1, 2`,
+    (r) => ({ schema: String(r['schema_name']), table: String(r['table_name']), rowEstimate: num(r['row_estimate']) }),
+  ),
+
+  blockedQueries: query<[], BlockedQueryRow>(
+    'blocked_queries_v2',
+    `
+SELECT a.pid, a.datname, a.usename, a.application_name, a.query, a.wait_event_type, a.wait_event,
+       extract(epoch FROM clock_timestamp() - a.state_change)::float8 AS waiting_seconds,
+       b.pid AS blocking_pid, b.usename AS blocking_user, b.application_name AS blocking_application_name,
+       b.query AS blocking_query, b.state AS blocking_state,
+       extract(epoch FROM clock_timestamp() - b.xact_start)::float8 AS blocking_transaction_seconds
+  FROM pg_stat_activity a
+ CROSS JOIN LATERAL unnest(pg_blocking_pids(a.pid)) AS blocker(pid)
+  LEFT JOIN pg_stat_activity b ON b.pid = blocker.pid
+ WHERE a.wait_event_type = 'Lock'
+   AND a.pid <> pg_backend_pid()
+ ORDER BY a.state_change NULLS LAST, a.pid, blocker.pid`,
+    (r) => ({
+      pid: Number(r['pid']),
+      databaseName: str(r['datname']),
+      user: str(r['usename']),
+      applicationName: str(r['application_name']),
+      query: str(r['query']),
+      waitEventType: str(r['wait_event_type']),
+      waitEvent: str(r['wait_event']),
+      waitingSeconds: num(r['waiting_seconds']),
+      blockingPid: Number(r['blocking_pid']),
+      blockingUser: str(r['blocking_user']),
+      blockingApplicationName: str(r['blocking_application_name']),
+      blockingQuery: str(r['blocking_query']),
+      blockingState: str(r['blocking_state']),
+      blockingTransactionSeconds: num(r['blocking_transaction_seconds']),
+    }),
+  ),
+
+  /** $1: a table name to restrict to, or null for all. */
+  existingIndexes: query<[table: string | null], ExistingIndexRow>(
+    'existing_indexes_v1',
+    `
+SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_name,
+       pg_get_indexdef(x.indexrelid) AS definition,
+       ARRAY(SELECT a.attname::text
+               FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+               LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+              WHERE k.ord <= x.indnkeyatts
+              ORDER BY k.ord) AS columns,
+       x.indisunique AS is_unique, x.indisprimary AS is_primary, x.indisvalid AS is_valid,
+       am.amname AS method, pg_get_expr(x.indpred, x.indrelid) AS predicate,
+       pg_relation_size(x.indexrelid) AS size_bytes
+  FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid
+  JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = i.relnamespace
+  JOIN pg_am am ON am.oid = i.relam
+ WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+   AND ($1::text IS NULL OR t.relname = $1::text)
+ ORDER BY 1, 2, 3`,
+    (r) => ({
+      schema: String(r['schema_name']),
+      table: String(r['table_name']),
+      index: String(r['index_name']),
+      definition: String(r['definition'] ?? ''),
+      columns: Array.isArray(r['columns']) ? (r['columns'] as unknown[]).map((c) => str(c)) : [],
+      unique: r['is_unique'] === true,
+      primary: r['is_primary'] === true,
+      valid: r['is_valid'] === true,
+      method: String(r['method'] ?? ''),
+      predicate: str(r['predicate']),
+      sizeBytes: num(r['size_bytes']),
+    }),
+  ),
+
+  /** Rails' schema_migrations, resolved through search_path like the next query does. */
+  schemaMigrationsTableExists: query<[], SchemaMigrationsTableRow>(
+    'schema_migrations_exists_v1',
+    `SELECT to_regclass('schema_migrations') IS NOT NULL AS table_exists`,
+    (r) => ({ exists: r['table_exists'] === true }),
+  ),
+
+  schemaMigrationVersions: query<[], SchemaMigrationVersionRow>(
+    'schema_migration_versions_v1',
+    `SELECT version::text AS version FROM schema_migrations ORDER BY version`,
+    (r) => ({ version: String(r['version']) }),
+  ),
+
+  serverVersion: query<[], ServerVersionRow>(
+    'server_version_v1',
+    `SELECT current_setting('server_version_num')::int AS server_version_num, version() AS version`,
+    (r) => ({ serverVersionNum: Number(r['server_version_num']), version: String(r['version']) }),
+  ),
+
+  /** $1 table, $2 column, $3 schema or null for every schema that has such a table. */
+  columnStats: query<[table: string, column: string, schema: string | null], ColumnStatsRow>(
+    'column_stats_v1',
+    `
+SELECT s.schemaname AS schema_name, s.tablename AS table_name, s.attname AS column_name, s.inherited,
+       s.null_frac::float8 AS null_frac, s.n_distinct::float8 AS n_distinct,
+       s.most_common_vals::text::text[] AS most_common_vals,
+       s.most_common_freqs::float8[] AS most_common_freqs,
+       CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate
+  FROM pg_stats s
+  LEFT JOIN pg_namespace n ON n.nspname = s.schemaname
+  LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+ WHERE s.tablename = $1::text AND s.attname = $2::text
+   AND ($3::text IS NULL OR s.schemaname = $3::text)
+ ORDER BY s.schemaname, s.inherited`,
+    (r) => ({
+      schema: String(r['schema_name']),
+      table: String(r['table_name']),
+      column: String(r['column_name']),
+      inherited: r['inherited'] === true,
+      nullFraction: Number(r['null_frac']),
+      distinctValues: Number(r['n_distinct']),
+      mostCommonValues: Array.isArray(r['most_common_vals']) ? (r['most_common_vals'] as unknown[]).map(String) : null,
+      mostCommonFrequencies: Array.isArray(r['most_common_freqs']) ? (r['most_common_freqs'] as unknown[]).map(Number) : null,
+      rowEstimate: num(r['row_estimate']),
+    }),
+  ),
+
+  connectionCounts: query<[], ConnectionCountRow>(
+    'connection_counts_v1',
+    `
+SELECT count(*) FILTER (WHERE state = 'active') AS active, count(*) AS total,
+       current_setting('max_connections')::int AS max_connections
+  FROM pg_stat_activity WHERE backend_type = 'client backend'`,
+    (r) => ({ active: Number(r['active']), total: Number(r['total']), maxConnections: Number(r['max_connections']) }),
+  ),
+} as const;
+
+export type Queries = typeof QUERIES;
+export type QueryName = keyof Queries;
+export type QueryParams<K extends QueryName> = Queries[K] extends NamedQuery<infer P, unknown> ? P : never;
+export type QueryRow<K extends QueryName> = Queries[K] extends NamedQuery<readonly unknown[], infer R> ? R : never;
+
+/** Anything that runs a pg query config (a pg Client, a PoolClient). */
+export interface Queryable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+/** Runs a named query on any pg client (the monitor session uses this too). */
+export async function runNamedQuery<K extends QueryName>(client: Queryable, name: K, ...params: QueryParams<K>): Promise<QueryRow<K>[]> {
+  const q = QUERIES[name] as unknown as NamedQuery<readonly unknown[], QueryRow<K>>;
+  const result = await client.query({ name: q.name, text: q.text, values: [...params] });
+  return result.rows.map((row) => q.mapRow(row));
+}
+
+/** The fraction (0..1) of the current phase that is done, from the counters that phase reports; null when unknown. */
+export function phaseProgress(row: Pick<BuildInProgressRow, 'phase' | 'lockersDone' | 'lockersTotal' | 'blocksDone' | 'blocksTotal' | 'tuplesDone' | 'tuplesTotal'>): number | null {
+  const ratio = (done: number | null, total: number | null) => (done !== null && total !== null && total > 0 ? Math.min(1, done / total) : null);
+  if (row.phase.startsWith('waiting')) return ratio(row.lockersDone, row.lockersTotal);
+  if (row.phase.includes('loading tuples') || row.phase.includes('sorting tuples')) return ratio(row.tuplesDone, row.tuplesTotal) ?? ratio(row.blocksDone, row.blocksTotal);
+  return ratio(row.blocksDone, row.blocksTotal) ?? ratio(row.tuplesDone, row.tuplesTotal);
+}

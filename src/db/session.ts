@@ -1,0 +1,291 @@
+// A read-only monitoring session: one pg client that only runs named queries, reconnects with
+// backoff when the server goes away, and reports its state as events. Nothing it does rejects
+// unhandled: connection failures become state events, query failures become DbErrors for the
+// caller that awaited them.
+
+import pg from 'pg';
+import type { ClientConfig } from 'pg';
+import { DbError, describeConnectionError, type ErrorContext, type ErrorDescription } from './errors';
+import { QUERIES, type NamedQuery, type QueryName, type QueryParams, type QueryRow } from './queries';
+
+export const MONITOR_APPLICATION_NAME = 'pg-index-guard monitor';
+
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface SessionStateEvent {
+  state: SessionState;
+  /** Why the session is disconnected (or why the last attempt failed). */
+  reason?: ErrorDescription;
+  /** Connection attempts since the last success (1 for the first try). */
+  attempt: number;
+  /** Set when disconnected and another attempt is scheduled. */
+  retryInMs?: number;
+}
+
+export type ConnectionTarget = ClientConfig | readonly ClientConfig[] | (() => ClientConfig | readonly ClientConfig[] | Promise<ClientConfig | readonly ClientConfig[]>);
+
+export interface ReconnectPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+}
+
+export interface MonitorSessionOptions {
+  /**
+   * The configs to try in order (see `clientConfigsFor`), or a function giving them, called
+   * before every attempt (so a password can come from a secret store when needed).
+   */
+  target: ConnectionTarget;
+  applicationName?: string;
+  /** statement_timeout of the monitor's own queries. */
+  statementTimeoutMs?: number;
+  /** lock_timeout: a catalog query never queues behind a migration's exclusive lock for long. */
+  lockTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** false: never reconnect by itself. */
+  reconnect?: Partial<ReconnectPolicy> | false;
+  /** Diagnostic lines (no passwords). */
+  log?: (line: string) => void;
+}
+
+export type ConnectOutcome = { ok: true } | { ok: false; error: ErrorDescription };
+
+const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2 };
+
+export class MonitorSession {
+  private client: pg.Client | null = null;
+  private currentState: SessionState = 'idle';
+  private listeners = new Set<(event: SessionStateEvent) => void>();
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private connecting: Promise<ConnectOutcome> | null = null;
+  private closed = false;
+  private lastContext: ErrorContext = {};
+  private readonly reconnectPolicy: ReconnectPolicy | null;
+  private readonly options: Required<Pick<MonitorSessionOptions, 'applicationName' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'connectTimeoutMs'>> &
+    MonitorSessionOptions;
+
+  constructor(options: MonitorSessionOptions) {
+    this.options = {
+      applicationName: MONITOR_APPLICATION_NAME,
+      statementTimeoutMs: 5_000,
+      lockTimeoutMs: 1_000,
+      connectTimeoutMs: 10_000,
+      ...options,
+    };
+    this.reconnectPolicy = options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...(options.reconnect ?? {}) };
+  }
+
+  get state(): SessionState {
+    return this.currentState;
+  }
+
+  /** The server process id of the current connection (pg_stat_activity.pid), or null. */
+  get backendPid(): number | null {
+    const pid = (this.client as unknown as { processID?: number } | null)?.processID;
+    return typeof pid === 'number' ? pid : null;
+  }
+
+  /** Subscribes to state changes; returns the function that unsubscribes. */
+  onState(listener: (event: SessionStateEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Connects (or waits for the attempt under way). Resolves, never rejects. On a failure the
+   * server may recover from (refused, lost, starting up) another attempt is scheduled.
+   */
+  connect(): Promise<ConnectOutcome> {
+    if (this.closed) return Promise.resolve({ ok: false, error: notConnected('The monitoring session was closed.') });
+    if (this.currentState === 'connected' && this.client) return Promise.resolve({ ok: true });
+    this.connecting ??= this.attemptConnect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  /** Resolves true once connected, false after `timeoutMs` or when closed. Starts connecting if idle. */
+  waitUntilConnected(timeoutMs: number): Promise<boolean> {
+    if (this.currentState === 'connected') return Promise.resolve(true);
+    if (this.currentState === 'idle') void this.connect();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        resolve(false);
+      }, timeoutMs);
+      const unsubscribe = this.onState((event) => {
+        if (event.state === 'connected' || event.state === 'closed') {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve(event.state === 'connected');
+        }
+      });
+    });
+  }
+
+  /** Runs one of the monitor's named queries. Throws DbError (with a description) on failure. */
+  query<K extends QueryName>(name: K, ...params: QueryParams<K>): Promise<QueryRow<K>[]> {
+    return this.run(QUERIES[name] as unknown as NamedQuery<readonly unknown[], QueryRow<K>>, params);
+  }
+
+  /** Runs a named query that is not in the registry (other db modules define their own). */
+  async run<P extends readonly unknown[], R>(namedQuery: NamedQuery<P, R>, params: P): Promise<R[]> {
+    const client = this.client;
+    if (!client || this.currentState !== 'connected') {
+      throw new DbError(notConnected(this.closed ? 'The monitoring session was closed.' : 'Not connected to the database yet.'));
+    }
+    try {
+      const result = await client.query({ name: namedQuery.name, text: namedQuery.text, values: [...params] });
+      return result.rows.map((row) => namedQuery.mapRow(row as Record<string, unknown>));
+    } catch (err) {
+      throw new DbError(describeConnectionError(err, this.lastContext), err);
+    }
+  }
+
+  /** Ends the session for good: no more reconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearRetry();
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+    this.setState({ state: 'closed', attempt: this.attempt });
+  }
+
+  private async attemptConnect(): Promise<ConnectOutcome> {
+    this.clearRetry();
+    this.attempt++;
+    this.setState({ state: 'connecting', attempt: this.attempt });
+
+    let configs: readonly ClientConfig[];
+    try {
+      const target = typeof this.options.target === 'function' ? await this.options.target() : this.options.target;
+      configs = Array.isArray(target) ? target : [target as ClientConfig];
+      if (configs.length === 0) throw new Error('no connection configured');
+    } catch (err) {
+      return this.failed(describeConnectionError(err));
+    }
+
+    let lastError: ErrorDescription | null = null;
+    for (let i = 0; i < configs.length; i++) {
+      if (this.closed) break;
+      const config = configs[i]!;
+      const context = contextOf(config);
+      this.lastContext = context;
+      const client = new pg.Client({
+        connectionTimeoutMillis: this.options.connectTimeoutMs,
+        keepAlive: true,
+        ...config,
+        application_name: this.options.applicationName,
+      });
+      // Until the client is ours, errors only reject connect(); afterwards they mean "connection lost".
+      let adopted = false;
+      client.on('error', (err) => {
+        if (adopted) this.lost(client, describeConnectionError(err, context));
+      });
+      client.on('end', () => {
+        if (adopted) this.lost(client, describeConnectionError(new Error('Connection terminated'), context));
+      });
+      try {
+        await client.connect();
+        // Equivalent to SET ...; parameterized so that no number is ever spliced into SQL text.
+        await client.query({
+          name: 'pgig_session_setup_v1',
+          text: `SELECT set_config('default_transaction_read_only', 'on', false),
+                        set_config('statement_timeout', $1::text, false),
+                        set_config('lock_timeout', $2::text, false),
+                        set_config('idle_in_transaction_session_timeout', '60000', false)`,
+          values: [String(Math.max(0, Math.floor(this.options.statementTimeoutMs))), String(Math.max(0, Math.floor(this.options.lockTimeoutMs)))],
+        });
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        lastError = describeConnectionError(err, context);
+        this.log(`connect attempt ${this.attempt}.${i + 1} failed: ${lastError.title} ${lastError.detail}`);
+        // libpq's sslmode prefer/allow: the next config differs only in SSL, worth trying when SSL was the problem
+        const sslRelated = lastError.kind === 'ssl-unsupported' || lastError.kind === 'ssl-required' || lastError.kind === 'hba-rejected';
+        if (sslRelated && i + 1 < configs.length) continue;
+        break;
+      }
+      if (this.closed) {
+        await client.end().catch(() => undefined);
+        break;
+      }
+      adopted = true;
+      this.client = client;
+      this.attempt = 0;
+      this.setState({ state: 'connected', attempt: 0 });
+      return { ok: true };
+    }
+    if (this.closed) return { ok: false, error: notConnected('The monitoring session was closed.') };
+    return this.failed(lastError ?? notConnected('No connection could be made.'));
+  }
+
+  private failed(reason: ErrorDescription): ConnectOutcome {
+    this.client = null;
+    const retryInMs = reason.retryable ? this.scheduleRetry() : undefined;
+    this.setState({ state: 'disconnected', reason, attempt: this.attempt, ...(retryInMs !== undefined ? { retryInMs } : {}) });
+    return { ok: false, error: reason };
+  }
+
+  private lost(client: pg.Client, reason: ErrorDescription): void {
+    if (this.client !== client || this.closed) return;
+    this.client = null;
+    client.end().catch(() => undefined);
+    this.log(`connection lost: ${reason.title} ${reason.detail}`);
+    this.attempt = 0;
+    const retryInMs = this.scheduleRetry();
+    this.setState({ state: 'disconnected', reason: { ...reason, retryable: true }, attempt: 0, ...(retryInMs !== undefined ? { retryInMs } : {}) });
+  }
+
+  /** Schedules the next attempt; returns its delay, or undefined when reconnecting is off. */
+  private scheduleRetry(): number | undefined {
+    if (!this.reconnectPolicy || this.closed) return undefined;
+    const { initialDelayMs, maxDelayMs, factor } = this.reconnectPolicy;
+    const base = Math.min(maxDelayMs, initialDelayMs * factor ** Math.max(0, this.attempt - 1));
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.clearRetry();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+    // a pending retry alone does not keep a CLI process alive
+    this.retryTimer.unref();
+    return delay;
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private setState(event: SessionStateEvent): void {
+    this.currentState = event.state;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.log(`state listener threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+}
+
+function contextOf(config: ClientConfig): ErrorContext {
+  return {
+    ...(config.host ? { host: config.host } : {}),
+    ...(config.port !== undefined ? { port: Number(config.port) } : {}),
+    ...(config.database ? { database: config.database } : {}),
+    ...(config.user ? { user: config.user } : {}),
+    secrets: typeof config.password === 'string' ? [config.password] : [],
+  };
+}
+
+function notConnected(title: string): ErrorDescription {
+  return { kind: 'not-connected', title, advice: 'Connect to a database first (the monitor retries by itself after a lost connection).', detail: title, retryable: true };
+}

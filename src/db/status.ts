@@ -1,0 +1,354 @@
+// The database status shared by the tree view and the CLI: builds in progress, pending
+// migrations, missing and invalid indexes, large tables, blocked queries. One failing section
+// never hides the others: each carries its own error.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DatabaseFacts } from '../core/lint-context';
+import { languageOfPath, parseMigration, type Parsers } from '../core/lint';
+import type { Operation } from '../core/model/migration';
+import { lineStarts, positionAt } from '../core/parsers/source-text';
+import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from './declared-indexes';
+import { describeConnectionError, type ErrorDescription } from './errors';
+import {
+  phaseProgress,
+  type BlockedQueryRow,
+  type BuildInProgressRow,
+  type ExistingIndexRow,
+  type InvalidIndexRow,
+  type LargeTableRow,
+  type QueryName,
+  type QueryParams,
+  type QueryRow,
+} from './queries';
+
+import { dropInvalidIndexSql, reindexConcurrentlySql } from './sql-text';
+
+export { dropInvalidIndexSql, reindexConcurrentlySql, quoteIdentifier } from './sql-text';
+
+/** What collectStatus needs from a session: the named queries. MonitorSession fits. */
+export interface StatusQuerySource {
+  query<K extends QueryName>(name: K, ...params: QueryParams<K>): Promise<QueryRow<K>[]>;
+}
+
+export interface MigrationFileRef {
+  /** Absolute path. */
+  path: string;
+  /** Workspace-relative path for display. */
+  relativePath: string;
+  /** The file name's numeric prefix: Rails' schema_migrations.version. */
+  version: string;
+  /** `add_index_to_messages` */
+  name: string;
+}
+
+export interface PendingIndexOperation {
+  kind: 'createIndex' | 'dropIndex' | 'reindex' | 'addUniqueConstraint';
+  table: string | null;
+  name: string | null;
+  columns: string[];
+  concurrent: boolean;
+  unique: boolean;
+  /** 1-based line in the migration file. */
+  line: number;
+  /** The table's row estimate, when the database knows the table. */
+  rowEstimate?: number | null;
+}
+
+export interface StatusWorkspace {
+  /** All migration files; collectStatus finds the pending ones. */
+  migrations: readonly MigrationFileRef[];
+  readFile(file: string): Promise<string>;
+  /** Index operations of one migration (the core parser: see `coreIndexOperationParser`). */
+  parseIndexOperations(file: string, source: string): PendingIndexOperation[];
+  /** Indexes declared in db/schema.rb or db/structure.sql; null when the app has neither. */
+  declaredIndexes: readonly DeclaredIndex[] | null;
+}
+
+export interface StatusSection<T> {
+  items: T[];
+  /** Set when this section could not be collected. */
+  error: ErrorDescription | null;
+  /** Something the reader should know (e.g. no schema_migrations table). */
+  note?: string;
+}
+
+export interface BuildInProgress extends BuildInProgressRow {
+  /** 0..1 of the current phase, null when the phase reports no counters. */
+  phaseProgress: number | null;
+  /** Sessions this build waits for (from pg_blocking_pids). */
+  blockedBy: { pid: number; query: string | null; state: string | null; transactionSeconds: number | null }[];
+}
+
+export interface PendingMigration extends MigrationFileRef {
+  indexOperations: PendingIndexOperation[];
+  /** Set when the file could not be read or parsed. */
+  problem?: string;
+}
+
+export interface MissingIndex extends DeclaredIndex {
+  /** The table itself does not exist in the database (a pending migration creates it?). */
+  tableMissing: boolean;
+  /** An index with the same table, columns and uniqueness exists under this other name. */
+  equivalentIndex: string | null;
+}
+
+export interface InvalidIndex extends InvalidIndexRow {
+  /** SQL the "drop invalid index" command would run (after confirmation). */
+  dropSql: string;
+  reindexSql: string;
+}
+
+export interface DatabaseStatus {
+  collectedAt: Date;
+  serverVersionNum: number | null;
+  buildsInProgress: StatusSection<BuildInProgress>;
+  pendingMigrations: StatusSection<PendingMigration>;
+  missingIndexes: StatusSection<MissingIndex>;
+  invalidIndexes: StatusSection<InvalidIndex>;
+  largeTables: StatusSection<LargeTableRow>;
+  blockedQueries: StatusSection<BlockedQueryRow>;
+}
+
+export interface CollectStatusOptions {
+  /** How many of the largest tables to list (default 10). */
+  largeTablesLimit?: number;
+}
+
+export async function collectStatus(
+  session: StatusQuerySource,
+  workspace: StatusWorkspace | null,
+  options: CollectStatusOptions = {},
+): Promise<DatabaseStatus> {
+  const attempt = async <T>(run: () => Promise<T>): Promise<{ value: T } | { error: ErrorDescription }> => {
+    try {
+      return { value: await run() };
+    } catch (err) {
+      return { error: describeConnectionError(err) };
+    }
+  };
+  // pg runs one query at a time per connection; issuing them together just pipelines them
+  const [version, builds, invalid, large, blocked, estimates, existing, migrationVersions] = await Promise.all([
+    attempt(() => session.query('serverVersion')),
+    attempt(() => session.query('buildsInProgress')),
+    attempt(() => session.query('invalidIndexes')),
+    attempt(() => session.query('largeTables', options.largeTablesLimit ?? 10)),
+    attempt(() => session.query('blockedQueries')),
+    attempt(() => session.query('tableRowEstimates')),
+    workspace?.declaredIndexes ? attempt(() => session.query('existingIndexes', null)) : Promise.resolve(null),
+    workspace ? attempt(() => readMigrationVersions(session)) : Promise.resolve(null),
+  ]);
+
+  const section = <R, T>(result: { value: R } | { error: ErrorDescription }, map: (value: R) => T[]): StatusSection<T> =>
+    'error' in result ? { items: [], error: result.error } : { items: map(result.value), error: null };
+
+  const blockedRows = 'value' in blocked ? blocked.value : [];
+  const rowEstimates = new Map<string, number | null>();
+  if ('value' in estimates) {
+    for (const row of estimates.value) {
+      rowEstimates.set(`${row.schema}.${row.table}`, row.rowEstimate);
+      if (!rowEstimates.has(row.table) || (row.rowEstimate ?? 0) > (rowEstimates.get(row.table) ?? 0)) rowEstimates.set(row.table, row.rowEstimate);
+    }
+  }
+
+  return {
+    collectedAt: new Date(),
+    serverVersionNum: 'value' in version ? (version.value[0]?.serverVersionNum ?? null) : null,
+    buildsInProgress: section(builds, (rows) =>
+      rows.map((row) => ({
+        ...row,
+        phaseProgress: phaseProgress(row),
+        blockedBy: blockedRows
+          .filter((b) => b.pid === row.pid)
+          .map((b) => ({ pid: b.blockingPid, query: b.blockingQuery, state: b.blockingState, transactionSeconds: b.blockingTransactionSeconds })),
+      })),
+    ),
+    pendingMigrations: await pendingSection(workspace, migrationVersions, rowEstimates),
+    missingIndexes: missingSection(workspace, existing, 'value' in estimates ? estimates.value : null),
+    invalidIndexes: section(invalid, (rows) => rows.map(withRepairSql)),
+    largeTables: section(large, (rows) => rows),
+    blockedQueries: section(blocked, (rows) => rows),
+  };
+}
+
+/** null when there is no schema_migrations table. */
+async function readMigrationVersions(session: StatusQuerySource): Promise<Set<string> | null> {
+  const [exists] = await session.query('schemaMigrationsTableExists');
+  if (!exists?.exists) return null;
+  try {
+    return new Set((await session.query('schemaMigrationVersions')).map((r) => r.version));
+  } catch (err) {
+    // dropped between the two queries
+    if (describeConnectionError(err).code === '42P01') return null;
+    throw err;
+  }
+}
+
+async function pendingSection(
+  workspace: StatusWorkspace | null,
+  versions: { value: Set<string> | null } | { error: ErrorDescription } | null,
+  rowEstimates: Map<string, number | null>,
+): Promise<StatusSection<PendingMigration>> {
+  if (!workspace) return { items: [], error: null, note: 'No workspace: migration files are not known.' };
+  if (versions && 'error' in versions) return { items: [], error: versions.error };
+  const applied = versions?.value ?? null;
+  const pending = workspace.migrations.filter((m) => applied === null || !applied.has(m.version));
+  pending.sort((a, b) => (a.version.length - b.version.length) || a.version.localeCompare(b.version));
+  const items: PendingMigration[] = [];
+  for (const migration of pending) {
+    try {
+      const source = await workspace.readFile(migration.path);
+      const indexOperations = workspace.parseIndexOperations(migration.path, source).map((op) => {
+        const estimate = op.table === null ? undefined : (rowEstimates.get(op.table) ?? rowEstimates.get(op.table.replace(/^.*\./, '')));
+        return estimate === undefined ? op : { ...op, rowEstimate: estimate };
+      });
+      items.push({ ...migration, indexOperations });
+    } catch (err) {
+      items.push({ ...migration, indexOperations: [], problem: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return {
+    items,
+    error: null,
+    ...(applied === null ? { note: 'The database has no schema_migrations table: every migration counts as pending.' } : {}),
+  };
+}
+
+function missingSection(
+  workspace: StatusWorkspace | null,
+  existing: { value: ExistingIndexRow[] } | { error: ErrorDescription } | null,
+  tables: { schema: string; table: string }[] | null,
+): StatusSection<MissingIndex> {
+  if (!workspace?.declaredIndexes) {
+    return { items: [], error: null, note: 'Neither db/schema.rb nor db/structure.sql was found: declared indexes are not known.' };
+  }
+  if (!existing) return { items: [], error: null };
+  if ('error' in existing) return { items: [], error: existing.error };
+  return { items: findMissingIndexes(workspace.declaredIndexes, existing.value, tables), error: null };
+}
+
+/**
+ * Declared indexes absent from the database by name (a declaration without a schema matches the
+ * name in any schema). Invalid indexes count as present: they have their own section.
+ */
+export function findMissingIndexes(
+  declared: readonly DeclaredIndex[],
+  existing: readonly ExistingIndexRow[],
+  tables: readonly { schema: string; table: string }[] | null,
+): MissingIndex[] {
+  const missing: MissingIndex[] = [];
+  for (const index of declared) {
+    const sameName = existing.some((e) => e.index === index.name && (index.schema === null || e.schema === index.schema));
+    if (sameName) continue;
+    const onTable = (t: { schema: string; table: string }) => t.table === index.table && (index.schema === null || t.schema === index.schema);
+    const equivalent = existing.find(
+      (e) =>
+        onTable(e) &&
+        e.unique === index.unique &&
+        e.columns.length === index.columns.length &&
+        e.columns.every((c, i) => c === index.columns[i]) &&
+        (e.predicate === null) === (index.where === null),
+    );
+    const tableKnown = tables ? tables.some(onTable) : existing.some(onTable);
+    missing.push({ ...index, tableMissing: !tableKnown, equivalentIndex: equivalent?.index ?? null });
+  }
+  return missing;
+}
+
+function withRepairSql(row: InvalidIndexRow): InvalidIndex {
+  return { ...row, dropSql: dropInvalidIndexSql(row.schema, row.index), reindexSql: reindexConcurrentlySql(row.schema, row.index) };
+}
+
+/** Row estimates and server version for the linter (`LintContext.database`). */
+export async function collectDatabaseFacts(session: StatusQuerySource): Promise<DatabaseFacts> {
+  const [version, estimates] = await Promise.all([session.query('serverVersion'), session.query('tableRowEstimates')]);
+  const tableRowEstimates = new Map<string, number>();
+  for (const row of estimates) {
+    if (row.rowEstimate === null) continue;
+    const key = row.table.toLowerCase();
+    tableRowEstimates.set(key, Math.max(tableRowEstimates.get(key) ?? 0, row.rowEstimate));
+  }
+  return { tableRowEstimates, ...(version[0] ? { serverVersionNum: version[0].serverVersionNum } : {}) };
+}
+
+/** Rails migration file names: `20240102030405_add_index_to_messages.rb`. */
+const MIGRATION_FILE = /^(\d+)_([A-Za-z0-9_]+)\.rb$/;
+
+/** Lists the migration files under each migrations path (default db/migrate), by version. */
+export function listMigrationFiles(workspaceRoot: string, migrationsPaths: readonly string[] = ['db/migrate']): MigrationFileRef[] {
+  const files: MigrationFileRef[] = [];
+  for (const dir of migrationsPaths) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(workspaceRoot, dir));
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const match = MIGRATION_FILE.exec(name);
+      if (!match) continue;
+      const file = path.join(workspaceRoot, dir, name);
+      files.push({ path: file, relativePath: path.relative(workspaceRoot, file), version: match[1]!, name: match[2]! });
+    }
+  }
+  return files.sort((a, b) => a.version.length - b.version.length || a.version.localeCompare(b.version));
+}
+
+/** Index operations of a migration, through the core parser. Rolled-back (`down`) operations are left out. */
+export function coreIndexOperationParser(parsers: Parsers): StatusWorkspace['parseIndexOperations'] {
+  return (file, source) => {
+    const language = languageOfPath(file);
+    if (!language) return [];
+    const parsed = parseMigration(file, source, language, parsers);
+    if (!parsed) return [];
+    const starts = lineStarts(source);
+    return parsed.operations.filter((op) => op.direction !== 'down').flatMap((op) => summarize(op, positionAt(starts, op.range.start).line + 1));
+  };
+}
+
+function summarize(op: Operation, line: number): PendingIndexOperation[] {
+  switch (op.kind) {
+    case 'createIndex':
+      return [{ kind: op.kind, table: op.table, name: op.name, columns: op.columns, concurrent: op.concurrent, unique: op.unique, line }];
+    case 'dropIndex':
+      return [{ kind: op.kind, table: op.table, name: op.name, columns: op.columns, concurrent: op.concurrent, unique: false, line }];
+    case 'reindex':
+      return [{ kind: op.kind, table: op.table, name: op.name, columns: [], concurrent: op.concurrent, unique: false, line }];
+    case 'addUniqueConstraint':
+      return [{ kind: op.kind, table: op.table, name: null, columns: [], concurrent: false, unique: true, line }];
+    default:
+      return [];
+  }
+}
+
+export interface ReadStatusWorkspaceOptions {
+  parsers: Parsers;
+  /** Default db/migrate (a Rails multi-database app has e.g. db/queue_migrate too). */
+  migrationsPaths?: readonly string[];
+}
+
+/** Reads a Rails app's migrations and declared indexes from disk for collectStatus. */
+export function readStatusWorkspace(workspaceRoot: string, options: ReadStatusWorkspaceOptions): StatusWorkspace {
+  const schemaRb = readOptional(path.join(workspaceRoot, 'db', 'schema.rb'));
+  const structureSql = schemaRb === null ? readOptional(path.join(workspaceRoot, 'db', 'structure.sql')) : null;
+  const declaredIndexes =
+    schemaRb !== null
+      ? readSchemaRbIndexes(schemaRb, options.parsers.ruby)
+      : structureSql !== null
+        ? readStructureSqlIndexes(structureSql)
+        : null;
+  return {
+    migrations: listMigrationFiles(workspaceRoot, options.migrationsPaths),
+    readFile: (file) => fs.promises.readFile(file, 'utf8'),
+    parseIndexOperations: coreIndexOperationParser(options.parsers),
+    declaredIndexes,
+  };
+}
+
+function readOptional(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,86 @@
+// The commands table: every command the extension contributes, in one place.
+import * as vscode from 'vscode';
+import { describeConnectionError } from '../db/errors';
+import { withWriteConnection } from '../db/write-connection';
+import type { ConnectionManager } from './database/connection-manager';
+import type { StatusController } from './database/status-controller';
+import { ruleDocsUri } from './diagnostics';
+import { SHOW_RULE_DOCS_COMMAND } from './code-actions';
+import { BuildNode, InvalidIndexNode } from './tree/nodes';
+
+export interface CommandDependencies {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
+  connections: ConnectionManager;
+  status: StatusController;
+  openBuildMonitor: () => void;
+}
+
+/**
+ * Runs SQL that writes, after a modal confirmation naming the database and the exact
+ * statement, on a separate short-lived connection (the monitoring session is read-only).
+ */
+export async function confirmAndWrite(
+  deps: CommandDependencies,
+  question: string,
+  sql: string,
+  button: string,
+): Promise<boolean> {
+  const current = deps.connections.current;
+  if (!current) {
+    void vscode.window.showWarningMessage('Connect to a database first.');
+    return false;
+  }
+  const { config } = current.candidate;
+  const answer = await vscode.window.showWarningMessage(
+    question,
+    { modal: true, detail: `Database ${config.database} on ${config.host}:${config.port} as ${config.user}:\n\n${sql}` },
+    button,
+  );
+  if (answer !== button) return false;
+  try {
+    deps.log.info(`running on ${config.database}: ${sql}`);
+    await withWriteConnection(deps.connections.writeConfigs(), (client) => client.query(sql));
+    void deps.status.refresh();
+    return true;
+  } catch (error) {
+    const description = describeConnectionError(error);
+    deps.log.error(`${sql} failed: ${description.title} ${description.detail}`);
+    void vscode.window.showErrorMessage(`${description.title} ${description.advice}`);
+    return false;
+  }
+}
+
+export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
+  const { context, connections, status, log } = deps;
+  const table: Record<string, (...args: any[]) => unknown> = {
+    'pgIndexGuard.connect': () => connections.pickAndConnect(),
+    'pgIndexGuard.disconnect': () => connections.disconnect(),
+    'pgIndexGuard.refresh': () => status.refresh(),
+    'pgIndexGuard.forgetPasswords': () => connections.forgetPasswords(),
+    'pgIndexGuard.showLog': () => log.show(),
+    'pgIndexGuard.openBuildMonitor': () => deps.openBuildMonitor(),
+    'pgIndexGuard.dropInvalidIndex': (node: unknown) => {
+      if (!(node instanceof InvalidIndexNode)) return;
+      return confirmAndWrite(deps, `Drop the invalid index ${node.index.index}?`, node.index.dropSql, 'Drop Concurrently');
+    },
+    'pgIndexGuard.reindexInvalidIndex': (node: unknown) => {
+      if (!(node instanceof InvalidIndexNode)) return;
+      return confirmAndWrite(deps, `Rebuild the invalid index ${node.index.index}?`, node.index.reindexSql, 'Reindex Concurrently');
+    },
+    'pgIndexGuard.cancelBuild': (node: unknown) => {
+      if (!(node instanceof BuildNode)) return;
+      return confirmAndWrite(
+        deps,
+        `Cancel the index build on ${node.build.table ?? '?'} (PID ${node.build.pid})? A concurrent build leaves an INVALID index behind.`,
+        `SELECT pg_cancel_backend(${Number(node.build.pid)})`,
+        'Cancel Build',
+      );
+    },
+    [SHOW_RULE_DOCS_COMMAND]: async (ruleId: unknown) => {
+      if (typeof ruleId !== 'string') return;
+      await vscode.commands.executeCommand('markdown.showPreview', ruleDocsUri(context.extensionUri, ruleId));
+    },
+  };
+  return Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+}

@@ -1,0 +1,113 @@
+import * as vscode from 'vscode';
+import { collectDatabaseFacts, collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
+import type { LintService } from '../lint-service';
+import { SECTION } from '../settings';
+import type { ConnectionManager } from './connection-manager';
+
+/**
+ * Collects the database status for the tree views. Polls only while at least one view is
+ * visible and a connection is up; one refresh at a time.
+ */
+export class StatusController implements vscode.Disposable {
+  private latest: DatabaseStatus | null = null;
+  private lastFactsKey = '';
+  private timer: NodeJS.Timeout | null = null;
+  private refreshing: Promise<void> | null = null;
+  private readonly visibleViews = new Set<string>();
+  private readonly changed = new vscode.EventEmitter<DatabaseStatus | null>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly connections: ConnectionManager,
+    private readonly lintService: LintService,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onFactsChanged: () => void,
+  ) {
+    this.subscriptions.push(
+      this.changed,
+      connections.onDidChangeState((state) => {
+        if (state === 'connected') void this.refresh();
+        if (state === 'none') {
+          this.latest = null;
+          this.lastFactsKey = '';
+          this.lintService.setDatabaseFacts(undefined);
+          this.onFactsChanged();
+          this.changed.fire(null);
+        } else {
+          this.changed.fire(this.latest);
+        }
+        this.reschedule();
+      }),
+    );
+  }
+
+  get status(): DatabaseStatus | null {
+    return this.latest;
+  }
+
+  setViewVisible(viewId: string, visible: boolean): void {
+    if (visible) this.visibleViews.add(viewId);
+    else this.visibleViews.delete(viewId);
+    this.reschedule();
+    if (visible && this.connections.state === 'connected' && !this.latest) void this.refresh();
+  }
+
+  private intervalMs(): number {
+    const seconds = vscode.workspace.getConfiguration(SECTION).get<number>('refreshInterval') ?? 5;
+    const running = (this.latest?.buildsInProgress.items.length ?? 0) > 0;
+    // Builds move fast; the rest of the status does not.
+    return Math.max(1, running ? Math.min(seconds, 2) : seconds) * 1000;
+  }
+
+  private reschedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.visibleViews.size === 0 || this.connections.state !== 'connected') return;
+    this.timer = setTimeout(() => {
+      void this.refresh().finally(() => this.reschedule());
+    }, this.intervalMs());
+  }
+
+  /** Refreshes now (or joins the refresh under way). Never rejects. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.collect().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async collect(): Promise<void> {
+    const current = this.connections.current;
+    if (!current || current.session.state !== 'connected') return;
+    try {
+      const parsers = await this.lintService.loadParsers();
+      const root = this.connections.workspaceRoot();
+      const migrationsPaths = current.candidate.rails?.migrationsPaths;
+      const workspace = root ? readStatusWorkspace(root, { parsers, ...(migrationsPaths ? { migrationsPaths } : {}) }) : null;
+      const started = Date.now();
+      const [status, facts] = await Promise.all([
+        collectStatus(current.session, workspace),
+        collectDatabaseFacts(current.session).catch(() => undefined),
+      ]);
+      this.log.debug(`status collected in ${Date.now() - started} ms`);
+      if (this.connections.current?.session !== current.session) return; // switched meanwhile
+      this.latest = status;
+      const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])]]) : '';
+      if (facts && factsKey !== this.lastFactsKey) {
+        // Re-lint only when what the linter knows changed, not on every poll.
+        this.lastFactsKey = factsKey;
+        this.lintService.setDatabaseFacts(facts);
+        this.onFactsChanged();
+      }
+      this.changed.fire(status);
+    } catch (error) {
+      this.log.warn(`could not collect the database status: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

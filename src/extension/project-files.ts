@@ -1,0 +1,72 @@
+import * as vscode from 'vscode';
+import type { SchemaInfo } from '../core/lint-context';
+import { detectProjectTimeouts } from '../core/parsers/rails/detect-project-timeouts';
+import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
+import type { PrismParse } from '../core/parsers/rails/prism';
+
+/** What the linter learns from a Rails app's other files, per workspace folder. */
+export interface ProjectFacts {
+  schema?: SchemaInfo;
+  /** A strong_migrations initializer sets timeouts for every migration. */
+  timeoutsConfigured: boolean;
+}
+
+const SCHEMA = 'db/schema.rb';
+const INITIALIZER = 'config/initializers/strong_migrations.rb';
+
+/**
+ * Reads db/schema.rb (columns for prefer-partial-index) and the strong_migrations
+ * initializer (project-wide timeouts), re-reading when they change on disk.
+ */
+export class ProjectFiles implements vscode.Disposable {
+  private readonly cache = new Map<string, Promise<ProjectFacts>>();
+  private readonly watcher = vscode.workspace.createFileSystemWatcher(`{**/${SCHEMA},**/${INITIALIZER}}`);
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    const forget = () => {
+      this.cache.clear();
+      this.changed.fire();
+    };
+    this.watcher.onDidChange(forget);
+    this.watcher.onDidCreate(forget);
+    this.watcher.onDidDelete(forget);
+  }
+
+  factsFor(document: vscode.TextDocument, prism: PrismParse): Promise<ProjectFacts> {
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    if (!folder) return Promise.resolve({ timeoutsConfigured: false });
+    const key = folder.uri.toString();
+    let facts = this.cache.get(key);
+    if (!facts) {
+      facts = this.read(folder.uri, prism);
+      this.cache.set(key, facts);
+    }
+    return facts;
+  }
+
+  private async read(root: vscode.Uri, prism: PrismParse): Promise<ProjectFacts> {
+    const text = async (path: string) => {
+      try {
+        return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, path)));
+      } catch {
+        return null;
+      }
+    };
+    const [schemaText, initializerText] = await Promise.all([text(SCHEMA), text(INITIALIZER)]);
+    const facts: ProjectFacts = { timeoutsConfigured: false };
+    try {
+      if (schemaText !== null) facts.schema = parseRailsSchema(schemaText, prism);
+      if (initializerText !== null) facts.timeoutsConfigured = detectProjectTimeouts(initializerText).configuresTimeouts;
+    } catch (error) {
+      this.log.warn(`could not read ${SCHEMA} or ${INITIALIZER}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return facts;
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.changed.dispose();
+  }
+}

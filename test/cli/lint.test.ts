@@ -1,0 +1,382 @@
+// `pg-index-guard lint`, in process: walking, exact JSON, exit codes, --fail-on, --config.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEFAULT_SETTINGS, defaultContext } from '../../src/core/lint-context';
+import { loadParsers } from '../../src/core/lint';
+import { lintTargets } from '../../src/cli/lint/run';
+import {
+  BAD_MIGRATION,
+  BROKEN_MIGRATION,
+  CREATE_TABLE_MIGRATION,
+  FIXTURES,
+  GOOD_MIGRATION,
+  RAILS_APP,
+  makeRailsApp,
+  run,
+  tempDir,
+  writeOnlyRulesConfig,
+} from './helpers';
+
+const CONCURRENT = 'require-concurrent-index-creation';
+const MESSAGES_MESSAGE = 'Index built without CONCURRENTLY on "messages": writes to the table are blocked for the whole build.';
+const CONTACTS_MESSAGE = 'Index built without CONCURRENTLY on "contacts": writes to the table are blocked for the whole build.';
+
+describe('lint: folders and JSON', () => {
+  let app: { path: string; remove: () => void };
+  let onlyConcurrent: string;
+  before(() => {
+    app = makeRailsApp();
+    onlyConcurrent = writeOnlyRulesConfig(join(app.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
+  });
+  after(() => app.remove());
+
+  test('walks the app, skips node_modules and dot folders, and prints the exact JSON', async () => {
+    const { code, stdout, stderr } = await run(['lint', '.', '--format', 'json', '--config', onlyConcurrent], { cwd: app.path });
+    assert.equal(stderr, '');
+    assert.deepEqual(JSON.parse(stdout), {
+      findings: [
+        {
+          file: 'db/migrate/20240102000000_add_index_to_messages.rb',
+          rule: CONCURRENT,
+          severity: 'warning',
+          message: MESSAGES_MESSAGE,
+          line: 3,
+          column: 5,
+          endLine: 3,
+          endColumn: 42,
+          fixable: true,
+        },
+        {
+          file: 'db/migrate/20240102000000_add_index_to_messages.rb',
+          rule: CONCURRENT,
+          severity: 'warning',
+          message: CONTACTS_MESSAGE,
+          line: 4,
+          column: 5,
+          endLine: 6,
+          endColumn: 27,
+          fixable: true,
+        },
+        {
+          file: 'db/migrate/20240104000000_broken.rb',
+          rule: CONCURRENT,
+          severity: 'warning',
+          message: MESSAGES_MESSAGE,
+          line: 3,
+          column: 5,
+          endLine: 3,
+          endColumn: 35,
+          fixable: true,
+        },
+        {
+          file: 'db/migrate/20240104000000_broken.rb',
+          rule: 'syntax-error',
+          severity: 'error',
+          message: 'Syntax error: expected an expression for the array element. Findings below this point may be incomplete.',
+          line: 3,
+          column: 34,
+          endLine: 3,
+          endColumn: 35,
+          fixable: false,
+        },
+      ],
+      // The four migrations: not schema.rb, app/models, lib/migration_helpers.rb (mentions
+      // Migration, is not one), nor the copies under node_modules, .git, .bundle, db/.archive.
+      summary: { files: 4, findings: 4, parseErrors: 1 },
+    });
+    assert.equal(code, 1, 'the syntax error counts as an error');
+    assert.ok(stdout.endsWith('}\n'));
+  });
+
+  test('file paths stay as given: a folder named with ./ or from a subfolder', async () => {
+    const fromRoot = JSON.parse((await run(['lint', './db/migrate/', '--format', 'json', '--config', onlyConcurrent], { cwd: app.path })).stdout);
+    assert.equal(fromRoot.findings[0].file, 'db/migrate/20240102000000_add_index_to_messages.rb');
+    const fromDb = JSON.parse(
+      (await run(['lint', 'migrate', '--format', 'json', '--config', onlyConcurrent], { cwd: join(app.path, 'db') })).stdout,
+    );
+    assert.equal(fromDb.findings[0].file, 'migrate/20240102000000_add_index_to_messages.rb');
+    const outside = JSON.parse((await run(['lint', join(app.path, 'db'), '--format', 'json', '--config', onlyConcurrent], { cwd: FIXTURES })).stdout);
+    assert.equal(outside.findings[0].file, join(app.path, 'db/migrate/20240102000000_add_index_to_messages.rb'));
+  });
+
+  test('a file named explicitly is linted wherever it is, node_modules included', async () => {
+    const path = 'node_modules/some-engine/db/migrate/20200101000000_add_index_to_messages.rb';
+    const { stdout } = await run(['lint', path, '--format', 'json', '--config', onlyConcurrent], { cwd: app.path });
+    const report = JSON.parse(stdout);
+    assert.equal(report.summary.files, 1);
+    assert.deepEqual(report.findings.map((f: { file: string }) => f.file), [path, path]);
+  });
+
+  test('an explicit Ruby file that is not a migration counts as linted, with no findings', async () => {
+    const { code, stdout } = await run(['lint', 'lib/migration_helpers.rb', 'app/models/message.rb', '--format', 'json'], { cwd: app.path });
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(stdout), { findings: [], summary: { files: 2, findings: 0, parseErrors: 0 } });
+  });
+
+  test('the same file twice is linted once; files that are neither .rb nor .sql are skipped with a note', async () => {
+    const { code, stdout, stderr } = await run(['lint', BAD_MIGRATION, 'db/migrate', 'README.md', '--format', 'json', '--config', onlyConcurrent], {
+      cwd: app.path,
+    });
+    // BAD_MIGRATION is the original fixture (outside the temp app), so it is a second file.
+    const report = JSON.parse(stdout);
+    assert.equal(report.summary.files, 5);
+    assert.match(stderr, /README\.md: not a \.rb or \.sql file, skipped/);
+    assert.equal(code, 1);
+    const again = JSON.parse((await run(['lint', 'db/migrate', 'db/migrate/20240102000000_add_index_to_messages.rb', '--format', 'json'], { cwd: app.path })).stdout);
+    assert.equal(again.summary.files, 4);
+  });
+
+  test('SQL migrations go through the same path', async () => {
+    const { stdout } = await run(['lint', 'sql', '--format', 'json'], { cwd: FIXTURES });
+    const report = JSON.parse(stdout);
+    assert.equal(report.summary.files, 1);
+    const concurrent = report.findings.find((f: { rule: string }) => f.rule === CONCURRENT);
+    assert.ok(concurrent, 'a plain CREATE INDEX is reported');
+    assert.equal(concurrent.file, 'sql/001_create_index.sql');
+    assert.equal(concurrent.line, 2);
+    assert.equal(concurrent.column, 1);
+  });
+});
+
+describe('lint: exit codes and --fail-on', () => {
+  let dir: { path: string; remove: () => void };
+  let onlyConcurrent: string;
+  before(() => {
+    dir = tempDir();
+    onlyConcurrent = writeOnlyRulesConfig(join(dir.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
+  });
+  after(() => dir.remove());
+
+  test('0 when nothing reaches the failing severity (default: error)', async () => {
+    assert.equal((await run(['lint', CREATE_TABLE_MIGRATION])).code, 0);
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', onlyConcurrent])).code, 0, 'warnings do not fail by default');
+  });
+
+  test('1 when a finding reaches --fail-on', async () => {
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', onlyConcurrent, '--fail-on', 'warning'])).code, 1);
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', onlyConcurrent, '--fail-on=hint'])).code, 1);
+    assert.equal((await run(['lint', BROKEN_MIGRATION, '--config', onlyConcurrent])).code, 1, 'a syntax error is an error');
+  });
+
+  test('--fail-on compares severities in order error > warning > info > hint', async () => {
+    const asInfo = writeOnlyRulesConfig(join(dir.path, 'info.json'), { [CONCURRENT]: 'info' });
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', asInfo, '--fail-on', 'warning'])).code, 0);
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', asInfo, '--fail-on', 'info'])).code, 1);
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', asInfo, '--fail-on', 'hint'])).code, 1);
+    const asHint = writeOnlyRulesConfig(join(dir.path, 'hint.json'), { [CONCURRENT]: 'hint' });
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', asHint, '--fail-on', 'info'])).code, 0);
+    assert.equal((await run(['lint', BAD_MIGRATION, '--config', asHint, '--fail-on', 'hint'])).code, 1);
+  });
+
+  test('2 for usage errors, each with a message on stderr and nothing on stdout', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['lint', BAD_MIGRATION, '--bogus'], /Unknown option '--bogus'/],
+      [['lint'], /No files or folders to lint/],
+      [['lint', 'no/such/file.rb'], /Cannot lint no\/such\/file\.rb: no such file or directory/],
+      [['lint', BAD_MIGRATION, '--format', 'xml'], /Unknown --format "xml"/],
+      [['lint', BAD_MIGRATION, '--fail-on', 'fatal'], /Unknown --fail-on "fatal"/],
+      [['lint', BAD_MIGRATION, '--format'], /argument missing/],
+      [['frobnicate'], /Unknown command "frobnicate"/],
+      [[], /Usage: pg-index-guard <command>/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await run(args);
+      assert.equal(code, 2, args.join(' '));
+      assert.equal(stdout, '', args.join(' '));
+      assert.match(stderr, message, args.join(' '));
+    }
+  });
+
+  test('every missing path is named at once', async () => {
+    const { code, stderr } = await run(['lint', 'a.rb', BAD_MIGRATION, 'b']);
+    assert.equal(code, 2);
+    assert.match(stderr, /Cannot lint a\.rb: no such file or directory\nCannot lint b: no such file or directory/);
+  });
+
+  test('an unreadable file: the report for the others, a message on stderr, exit 2', { skip: process.getuid?.() === 0 && 'root reads everything' }, async () => {
+    const locked = join(dir.path, '20240101000000_locked.rb');
+    writeFileSync(locked, 'class Locked < ActiveRecord::Migration[7.1]; end\n');
+    chmodSync(locked, 0o000);
+    const { code, stdout, stderr } = await run(['lint', locked, GOOD_MIGRATION, '--format', 'json']);
+    assert.equal(code, 2);
+    assert.match(stderr, /Cannot read .*_locked\.rb: permission denied/);
+    assert.equal(JSON.parse(stdout).summary.files, 1);
+  });
+
+  test('a file that cannot be read while linting is reported, not thrown', async () => {
+    const parsers = await loadParsers();
+    const missing = join(dir.path, 'gone.rb');
+    const { report, unreadable } = lintTargets(
+      [
+        { path: 'gone.rb', absolutePath: missing, language: 'ruby', explicit: true },
+        { path: 'good.rb', absolutePath: GOOD_MIGRATION, language: 'ruby', explicit: true },
+      ],
+      defaultContext(),
+      parsers,
+    );
+    assert.deepEqual(unreadable, ['gone.rb: no such file or directory']);
+    assert.equal(report.files, 1);
+  });
+});
+
+describe('lint: odd files', () => {
+  let dir: { path: string; remove: () => void };
+  before(() => {
+    dir = tempDir();
+  });
+  after(() => dir.remove());
+
+  test('a binary file is skipped with the file-skipped finding', async () => {
+    const binary = join(dir.path, 'blob.sql');
+    writeFileSync(binary, Buffer.from([0x43, 0x52, 0x45, 0x00, 0x01, 0x02, 0xff, 0xfe]));
+    const { code, stdout } = await run(['lint', 'blob.sql', '--format', 'json'], { cwd: dir.path });
+    const report = JSON.parse(stdout);
+    assert.equal(code, 0);
+    assert.deepEqual(report.summary, { files: 1, findings: 1, parseErrors: 0 });
+    assert.equal(report.findings[0].rule, 'file-skipped');
+    assert.equal(report.findings[0].severity, 'info');
+    assert.match(report.findings[0].message, /binary/);
+    assert.deepEqual([report.findings[0].line, report.findings[0].column], [1, 1]);
+  });
+
+  test('files above maxFileSize are skipped (the core decides near the limit, the CLI far above it)', async () => {
+    mkdirSync(join(dir.path, 'big'), { recursive: true });
+    const migration = (body: string) => `class AddIndexToMessages < ActiveRecord::Migration[7.1]\n  def change\n${body}  end\nend\n`;
+    writeFileSync(join(dir.path, 'big', '1_near.rb'), migration(`    # ${'x'.repeat(150)}\n`));
+    writeFileSync(join(dir.path, 'big', '2_far.rb'), migration(`    # ${'x'.repeat(5000)}\n`));
+    writeFileSync(join(dir.path, 'big', '3_small.rb'), migration(''));
+    writeFileSync(join(dir.path, 'config.json'), JSON.stringify({ maxFileSize: 200 }));
+    const { stdout } = await run(['lint', 'big', '--format', 'json', '--config', 'config.json'], { cwd: dir.path });
+    const report = JSON.parse(stdout);
+    assert.deepEqual(
+      report.findings.map((f: { file: string; rule: string }) => [f.file, f.rule]),
+      [
+        ['big/1_near.rb', 'file-skipped'],
+        ['big/2_far.rb', 'file-skipped'],
+      ],
+    );
+    assert.equal(report.summary.files, 3);
+  });
+
+  test('an empty file and a non-UTF-8 file do not crash', async () => {
+    writeFileSync(join(dir.path, 'empty.rb'), '');
+    writeFileSync(join(dir.path, 'latin1.rb'), Buffer.from('class Caf\xe9 < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :id\n  end\nend\n', 'latin1'));
+    const { code, stdout } = await run(['lint', 'empty.rb', 'latin1.rb', '--format', 'json'], { cwd: dir.path });
+    assert.ok(code === 0 || code === 1);
+    assert.equal(JSON.parse(stdout).summary.files, 2);
+  });
+});
+
+describe('lint: --config and .pg-index-guard.json', () => {
+  test('--config maps rule severities onto the settings', async () => {
+    const config = join(FIXTURES, 'configs', 'only-concurrent-creation.json');
+    const { code, stdout } = await run(['lint', BAD_MIGRATION, '--format', 'json', '--config', config]);
+    assert.equal(code, 1, 'require-concurrent-index-creation is an error now');
+    const severities = JSON.parse(stdout)
+      .findings.filter((f: { rule: string }) => f.rule === CONCURRENT)
+      .map((f: { severity: string }) => f.severity);
+    assert.deepEqual(severities, ['error', 'error']);
+  });
+
+  test('.pg-index-guard.json in the current directory is used when --config is absent', async () => {
+    const cwd = join(FIXTURES, 'configured-app');
+    const { code, stdout } = await run(['lint', 'db', '--format', 'json'], { cwd });
+    const messages = JSON.parse(stdout).findings.filter((f: { rule: string; message: string }) => f.rule === CONCURRENT && /"messages"/.test(f.message));
+    assert.equal(messages.length, 1);
+    assert.equal(messages[0].severity, 'error', 'largeTables: ["messages"] raises the severity');
+    assert.equal(code, 1);
+    // Without the file (another cwd), the same migration only warns.
+    const plain = JSON.parse((await run(['lint', join(cwd, 'db'), '--format', 'json'], { cwd: RAILS_APP })).stdout);
+    assert.equal(plain.findings.find((f: { rule: string }) => f.rule === CONCURRENT).severity, 'warning');
+  });
+
+  test('--config wins over .pg-index-guard.json', async () => {
+    const cwd = join(FIXTURES, 'configured-app');
+    const config = join(FIXTURES, 'configs', 'only-concurrent-creation.json');
+    const { stdout } = await run(['lint', 'db', '--format', 'json', '--config', config], { cwd });
+    // only-concurrent-creation.json sets no largeTables: contacts and messages are both errors by the rule setting.
+    assert.ok(JSON.parse(stdout).findings.filter((f: { rule: string }) => f.rule === CONCURRENT).every((f: { severity: string }) => f.severity === 'error'));
+  });
+
+  test('bad configs exit 2 with a message that names the file and the problem', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['unknown-rule.json', /unknown-rule\.json: unknown rule id "require-concurrent-index-creations" in "rules"\. Known rules: .*require-concurrent-index-creation/],
+      ['bad-severity.json', /bad-severity\.json: bad severity "fatal" for rule "require-concurrent-index-creation"\. Use one of: off, default, error, warning, info, hint\./],
+      ['not-json.json', /Config file .*not-json\.json is not valid JSON/],
+      ['unknown-setting.json', /unknown-setting\.json: unknown setting "largeTable"\. Known settings: rules, largeTables/],
+      ['missing.json', /Cannot read config file .*missing\.json: no such file or directory/],
+    ];
+    for (const [file, message] of cases) {
+      const { code, stdout, stderr } = await run(['lint', BAD_MIGRATION, '--config', join(FIXTURES, 'configs', file)]);
+      assert.equal(code, 2, file);
+      assert.equal(stdout, '', file);
+      assert.match(stderr, message, file);
+    }
+  });
+
+  test('type errors in settings are reported', async () => {
+    const dir = tempDir();
+    try {
+      const cases: Array<[unknown, RegExp]> = [
+        [[], /must hold a JSON object/],
+        [{ rules: [] }, /"rules" must be an object/],
+        [{ largeTables: 'messages' }, /"largeTables" must be an array of table names/],
+        [{ largeTableRowThreshold: -1 }, /"largeTableRowThreshold" must be a positive number/],
+        [{ maxFileSize: '1MB' }, /"maxFileSize" must be a positive number/],
+      ];
+      for (const [config, message] of cases) {
+        writeFileSync(join(dir.path, 'c.json'), JSON.stringify(config));
+        const { code, stderr } = await run(['lint', BAD_MIGRATION, '--config', 'c.json'], { cwd: dir.path });
+        assert.equal(code, 2, JSON.stringify(config));
+        assert.match(stderr, message, JSON.stringify(config));
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('every setting lands in LintSettings', async () => {
+    const { loadConfig } = await import('../../src/cli/config');
+    const dir = tempDir();
+    try {
+      writeFileSync(
+        join(dir.path, '.pg-index-guard.json'),
+        JSON.stringify({ $schema: 'x', rules: { [CONCURRENT]: 'off' }, largeTables: ['messages'], largeTableRowThreshold: 5, maxFileSize: 7 }),
+      );
+      assert.deepEqual(loadConfig(undefined, dir.path).settings, {
+        ...DEFAULT_SETTINGS,
+        rules: { [CONCURRENT]: 'off' },
+        largeTables: ['messages'],
+        largeTableRowThreshold: 5,
+        maxFileBytes: 7,
+      });
+      assert.deepEqual(loadConfig(undefined, FIXTURES), { settings: DEFAULT_SETTINGS, path: null });
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('help and version', () => {
+  test('--help lists the commands; lint --help lists the options', async () => {
+    const top = await run(['--help']);
+    assert.equal(top.code, 0);
+    assert.match(top.stdout, /Usage: pg-index-guard <command>/);
+    assert.match(top.stdout, /\n {2}lint {2}/);
+    const lint = await run(['lint', '--help']);
+    assert.equal(lint.code, 0);
+    for (const option of ['--format', '--config', '--fail-on', '.pg-index-guard.json', 'Exit codes']) assert.ok(lint.stdout.includes(option), option);
+    assert.equal((await run(['help', 'lint'])).stdout, lint.stdout);
+  });
+
+  test('--version prints the package version', async () => {
+    const { version } = await import('../../package.json');
+    for (const flag of ['--version', '-v']) {
+      const { code, stdout } = await run([flag]);
+      assert.equal(code, 0);
+      assert.equal(stdout, `${version}\n`);
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { activateExtension, codeOf, ourDiagnostics, screenshot, waitFor, workspaceFile } from './support';
+
+/** One fixture migration per rule: each must show that rule's diagnostic. */
+const RULE_FIXTURES: Array<{ rule: string; file: string; line: number }> = [
+  { rule: 'require-concurrent-index-creation', file: 'db/migrate/20240318100000_add_index_to_conversations_on_status.rb', line: 3 },
+  { rule: 'require-concurrent-index-deletion', file: 'db/migrate/20240310100000_remove_index_from_messages_on_user_id.rb', line: 5 },
+  { rule: 'ban-concurrent-index-creation-in-transaction', file: 'db/migrate/20240311100000_add_index_to_messages_on_account_id.rb', line: 3 },
+  { rule: 'prefer-robust-stmts', file: 'db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', line: 5 },
+  { rule: 'require-timeouts', file: 'db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', line: 5 },
+  { rule: 'one-large-table-per-migration', file: 'db/migrate/20240313100000_add_account_indexes.rb', line: 6 },
+  { rule: 'prefer-partial-index', file: 'db/migrate/20240314100000_add_index_to_contacts_on_deleted_at.rb', line: 5 },
+  { rule: 'disallowed-unique-constraint', file: 'db/migrate/20240315100000_add_unique_constraint_to_contacts_email.rb', line: 3 },
+  { rule: 'require-concurrent-reindex', file: 'db/migrate/20240316100000_reindex_messages.rb', line: 5 },
+  { rule: 'require-concurrent-index-creation', file: 'db/sql/20240401000000_add_index_to_messages_on_status.sql', line: 5 },
+];
+
+async function diagnosticFor(file: string, rule: string): Promise<{ document: vscode.TextDocument; diagnostic: vscode.Diagnostic }> {
+  const uri = workspaceFile(file);
+  const document = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(document);
+  const diagnostic = await waitFor(`${rule} in ${file}`, () => ourDiagnostics(uri).find((d) => codeOf(d) === rule));
+  return { document, diagnostic };
+}
+
+async function quickFixes(document: vscode.TextDocument, diagnostic: vscode.Diagnostic): Promise<vscode.CodeAction[]> {
+  return vscode.commands.executeCommand<vscode.CodeAction[]>(
+    'vscode.executeCodeActionProvider',
+    document.uri,
+    diagnostic.range,
+    vscode.CodeActionKind.QuickFix.value,
+  );
+}
+
+/** Applies the rule's own fix (the first action) and waits for its diagnostic to go. */
+async function applyFirstFix(file: string, rule: string): Promise<{ document: vscode.TextDocument; action: vscode.CodeAction }> {
+  const { document, diagnostic } = await diagnosticFor(file, rule);
+  const actions = await quickFixes(document, diagnostic);
+  const action = actions[0];
+  assert.ok(action?.edit, `${rule}: no fix offered (actions: ${actions.map((a) => a.title).join(' | ')})`);
+  assert.ok(await vscode.workspace.applyEdit(action.edit));
+  await waitFor(`${rule} to go away after its fix`, () => (ourDiagnostics(document.uri).some((d) => codeOf(d) === rule) ? undefined : true));
+  return { document, action };
+}
+
+describe('every rule in the fixture app', () => {
+  before(async () => {
+    await activateExtension();
+  });
+
+  for (const { rule, file, line } of RULE_FIXTURES) {
+    it(`shows ${rule} in ${file.split('/').pop()}`, async () => {
+      const { diagnostic } = await diagnosticFor(file, rule);
+      assert.equal(diagnostic.range.start.line + 1, line);
+      assert.match((diagnostic.code as { target: vscode.Uri }).target.path, new RegExp(`docs/rules/${rule}\\.md$`));
+    });
+  }
+
+  it('orders the actions of a finding: fix, disable for the line, disable for the file, documentation', async () => {
+    const { document, diagnostic } = await diagnosticFor('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', 'prefer-robust-stmts');
+    const titles = (await quickFixes(document, diagnostic)).filter((a) => a.diagnostics?.[0] === diagnostic || a.title.includes('prefer-robust-stmts') || a.title.startsWith('Add if_not_exists')).map((a) => a.title);
+    assert.deepEqual(titles, [
+      'Add if_not_exists: true',
+      'Disable prefer-robust-stmts for this line',
+      'Disable prefer-robust-stmts for this file',
+      'Show documentation for prefer-robust-stmts',
+    ]);
+  });
+});
+
+describe('quick fixes applied in the editor', () => {
+  it('require-concurrent-index-deletion: adds algorithm: :concurrently', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240310100000_remove_index_from_messages_on_user_id.rb', 'require-concurrent-index-deletion');
+    assert.match(document.getText(), /remove_index :messages, :user_id, if_exists: true, algorithm: :concurrently\n/);
+  });
+
+  it('ban-concurrent-index-creation-in-transaction: adds disable_ddl_transaction!', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240311100000_add_index_to_messages_on_account_id.rb', 'ban-concurrent-index-creation-in-transaction');
+    assert.match(document.getText(), /^class AddIndexToMessagesOnAccountId < ActiveRecord::Migration\[7\.1\]\n  disable_ddl_transaction!\n\n  def change\n/);
+  });
+
+  it('prefer-robust-stmts: adds if_not_exists: true', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', 'prefer-robust-stmts');
+    assert.match(document.getText(), /add_index :contacts, :phone, algorithm: :concurrently, if_not_exists: true\n/);
+  });
+
+  it('require-timeouts: sets and resets the timeouts around the operation', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', 'require-timeouts');
+    const text = document.getText();
+    assert.match(text, /execute "SET lock_timeout = '5min'"/);
+    assert.match(text, /execute "RESET lock_timeout"/);
+    assert.ok(text.indexOf('SET statement_timeout') < text.indexOf('add_index :contacts') && text.indexOf('add_index :contacts') < text.indexOf('RESET statement_timeout'));
+  });
+
+  it('one-large-table-per-migration: splits the migration into one file per table', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240313100000_add_account_indexes.rb', 'one-large-table-per-migration');
+    assert.doesNotMatch(document.getText(), /add_index :contacts/);
+    const created = await vscode.workspace.findFiles('db/migrate/*.rb');
+    const newFile = created.find((u) => !u.path.endsWith('20240313100000_add_account_indexes.rb') && /20240313\d+_/.test(u.path));
+    assert.ok(newFile, `no split file among ${created.map((u) => u.path.split('/').pop()).join(', ')}`);
+    // The new file is open with its text, unsaved, like the edit to the original.
+    const text = (await vscode.workspace.openTextDocument(newFile)).getText();
+    assert.match(text, /^class AddAccountIndexesOnContacts < ActiveRecord::Migration\[7\.1\]\n  disable_ddl_transaction!\n/);
+    assert.match(text, /add_index :contacts, \[:account_id, :created_at\]/);
+  });
+
+  it('prefer-partial-index: adds a where: clause', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240314100000_add_index_to_contacts_on_deleted_at.rb', 'prefer-partial-index');
+    assert.match(document.getText(), /add_index :contacts, :deleted_at, .*where: "deleted_at IS NOT NULL"/);
+  });
+
+  it('disallowed-unique-constraint: builds the unique index concurrently first', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240315100000_add_unique_constraint_to_contacts_email.rb', 'disallowed-unique-constraint');
+    assert.match(document.getText(), /using_index: /);
+  });
+
+  it('require-concurrent-reindex: inserts CONCURRENTLY', async () => {
+    const { document } = await applyFirstFix('db/migrate/20240316100000_reindex_messages.rb', 'require-concurrent-reindex');
+    assert.match(document.getText(), /execute "REINDEX INDEX CONCURRENTLY index_messages_on_conversation_id"/);
+  });
+
+  it('a .sql migration: inserts CONCURRENTLY', async () => {
+    const { document } = await applyFirstFix('db/sql/20240401000000_add_index_to_messages_on_status.sql', 'require-concurrent-index-creation');
+    assert.match(document.getText(), /\nCREATE INDEX CONCURRENTLY index_messages_on_status ON messages \(status\);\n/);
+    await screenshot('sql-migration-fixed');
+  });
+});
+
+describe('suppression and fix-all', () => {
+  it('a disable-next-line comment silences the finding it names, and only that one', async () => {
+    const uri = workspaceFile('db/migrate/20240317100000_add_index_to_notifications_on_read.rb');
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    await waitFor('require-timeouts', () => ourDiagnostics(uri).find((d) => codeOf(d) === 'require-timeouts'));
+    assert.deepEqual(ourDiagnostics(uri).map(codeOf), ['require-timeouts']);
+    // Removing the comment brings the finding back.
+    const editor = vscode.window.activeTextEditor!;
+    await editor.edit((b) => b.delete(document.lineAt(2).rangeIncludingLineBreak));
+    await waitFor('the finding to come back', () => ourDiagnostics(uri).find((d) => codeOf(d) === 'require-concurrent-index-creation'));
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('fix-all on save applies the safe fixes and leaves the unsafe ones', async () => {
+    await vscode.workspace
+      .getConfiguration('editor', { languageId: 'ruby' })
+      .update('codeActionsOnSave', { 'source.fixAll.pgIndexGuard': 'explicit' }, vscode.ConfigurationTarget.Workspace, true);
+    try {
+      const uri = workspaceFile('db/migrate/20240319100000_add_index_to_notifications_on_user_id_and_read.rb');
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document);
+      // Out of the transaction already, so "concurrently" and "if_not_exists" are safe; the timeouts fix is not.
+      await waitFor('findings on the file', () => (ourDiagnostics(uri).length >= 2 ? true : undefined));
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      const text = document.getText();
+      assert.match(text, /add_index :notifications, \[:user_id, :read\], algorithm: :concurrently, if_not_exists: true\n/);
+      assert.doesNotMatch(text, /statement_timeout/, 'the unsafe timeouts fix must not be applied on save');
+      await waitFor('only the unsafe finding left', () =>
+        ourDiagnostics(uri).map(codeOf).join() === 'require-timeouts' ? true : undefined,
+      );
+    } finally {
+      await vscode.workspace.getConfiguration('editor', { languageId: 'ruby' }).update('codeActionsOnSave', undefined, vscode.ConfigurationTarget.Workspace, true);
+    }
+  });
+});
