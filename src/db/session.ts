@@ -54,6 +54,7 @@ const DEFAULT_RECONNECT: ReconnectPolicy = { initialDelayMs: 500, maxDelayMs: 30
 
 export class MonitorSession {
   private client: pg.Client | null = null;
+  private queue: Promise<void> = Promise.resolve();
   private currentState: SessionState = 'idle';
   private listeners = new Set<(event: SessionStateEvent) => void>();
   private attempt = 0;
@@ -135,11 +136,20 @@ export class MonitorSession {
     if (!client || this.currentState !== 'connected') {
       throw new DbError(notConnected(this.closed ? 'The monitoring session was closed.' : 'Not connected to the database yet.'));
     }
+    // One query at a time: pg queues concurrent calls itself but deprecates that (gone in pg 9).
+    const previous = this.queue;
+    let release!: () => void;
+    this.queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
     try {
+      if (this.client !== client) throw new DbError(notConnected('The connection was replaced while the query waited.'));
       const result = await client.query({ name: namedQuery.name, text: namedQuery.text, values: [...params] });
       return result.rows.map((row) => namedQuery.mapRow(row as Record<string, unknown>));
     } catch (err) {
+      if (err instanceof DbError) throw err;
       throw new DbError(describeConnectionError(err, this.lastContext), err);
+    } finally {
+      release();
     }
   }
 

@@ -46,7 +46,15 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   );
   void vscode.commands.executeCommand('setContext', 'pgIndexGuard.connected', false);
   void connections.connectRemembered();
+  void markMigrationWorkspace();
   return { diagnostics, lintService, connections, status, views };
+}
+
+/** Drives the "not a Rails/SQL-migration workspace" welcome view. */
+async function markMigrationWorkspace(): Promise<void> {
+  if (!vscode.workspace.workspaceFolders?.length) return;
+  const found = await vscode.workspace.findFiles('{db/migrate/*.rb,**/migrations/**/*.sql,**/migrate/**/*.sql,db/**/*.sql,**/*.sql}', '**/node_modules/**', 1);
+  await vscode.commands.executeCommand('setContext', 'pgIndexGuard.notMigrationWorkspace', found.length === 0);
 }
 
 export function deactivate(): void {}

@@ -8,6 +8,7 @@ export function run(): Promise<void> {
   // Required after pre-require so describe()/it() exist when they load.
   require('./lint.test');
   require('./rules.test');
+  require('./database.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;
