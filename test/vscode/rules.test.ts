@@ -151,9 +151,12 @@ describe('suppression and fix-all', () => {
       await vscode.window.showTextDocument(document);
       // Out of the transaction already, so "concurrently" and "if_not_exists" are safe; the timeouts fix is not.
       await waitFor('findings on the file', () => (ourDiagnostics(uri).length >= 2 ? true : undefined));
+      // Typed, then saved: the save participants run on a dirty document.
+      const editor = vscode.window.activeTextEditor!;
+      await editor.edit((b) => b.insert(new vscode.Position(4, 0), '    # for the notifications page\n'));
       await vscode.commands.executeCommand('workbench.action.files.save');
       const text = document.getText();
-      assert.match(text, /add_index :notifications, \[:user_id, :read\], algorithm: :concurrently, if_not_exists: true\n/);
+      assert.match(text, /# for the notifications page\n    add_index :notifications, \[:user_id, :read\], algorithm: :concurrently, if_not_exists: true\n/);
       assert.doesNotMatch(text, /statement_timeout/, 'the unsafe timeouts fix must not be applied on save');
       await waitFor('only the unsafe finding left', () =>
         ourDiagnostics(uri).map(codeOf).join() === 'require-timeouts' ? true : undefined,
