@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   const diagnostics = new DiagnosticsController(lintService, context.extensionUri, log);
   const connections = new ConnectionManager(context, log);
   const status = new StatusController(connections, lintService, log, () => diagnostics.relintAll());
-  const views = registerSectionViews(status, connections, (path) => diagnostics.findingCount(vscode.Uri.file(path)));
+  const views = registerSectionViews(status, connections, (path) => status.findingsOf(path));
   context.subscriptions.push(
     lintService,
     lintService.projectFiles.onDidChange(() => diagnostics.relintAll()),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { defaultContext, type DatabaseFacts, type LintContext } from '../core/lint-context';
-import { lintSource, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
+import { languageOfPath, lintSource, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
+import type { Finding } from '../core/rules/rule';
 import { ProjectFiles } from './project-files';
 import { readLintSettings } from './settings';
 
@@ -28,11 +29,12 @@ export class LintService {
   }
 
   /** Settings, plus what the project's files and the connected database tell. */
-  async contextFor(document: vscode.TextDocument): Promise<LintContext> {
+  async contextFor(document: vscode.TextDocument | vscode.Uri): Promise<LintContext> {
+    const uri = document instanceof vscode.Uri ? document : document.uri;
     const context = defaultContext();
-    context.settings = readLintSettings(document.uri);
+    context.settings = readLintSettings(uri);
     const parsers = await this.loadParsers();
-    const project = await this.projectFiles.factsFor(document, parsers.ruby);
+    const project = await this.projectFiles.factsFor(uri, parsers.ruby);
     if (project.schema) context.schema = project.schema;
     if (project.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
     if (this.databaseFacts) context.database = this.databaseFacts;
@@ -71,6 +73,21 @@ export class LintService {
     this.log.debug(`linted ${vscode.workspace.asRelativePath(document.uri)} v${version}: ${result.findings.length} findings in ${(performance.now() - started).toFixed(1)} ms`);
     this.cache.set(key, { version, result });
     return result;
+  }
+
+  /** Findings of a file on disk (pending migrations that are not open). Empty when it cannot be read. */
+  async lintFile(uri: vscode.Uri): Promise<Finding[]> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (open) return (await this.lint(open))?.findings ?? [];
+    const language = languageOfPath(uri.path);
+    if (!language) return [];
+    try {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      const parsers = await this.loadParsers();
+      return lintSource(uri.fsPath, text, language, await this.contextFor(uri), parsers).findings;
+    } catch {
+      return [];
+    }
   }
 
   cachedFor(document: vscode.TextDocument): LintResult | null {

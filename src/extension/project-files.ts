@@ -34,8 +34,8 @@ export class ProjectFiles implements vscode.Disposable {
     this.watcher.onDidDelete(forget);
   }
 
-  factsFor(document: vscode.TextDocument, prism: PrismParse): Promise<ProjectFacts> {
-    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+  factsFor(uri: vscode.Uri, prism: PrismParse): Promise<ProjectFacts> {
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
     if (!folder) return Promise.resolve({ timeoutsConfigured: false });
     const key = folder.uri.toString();
     let facts = this.cache.get(key);

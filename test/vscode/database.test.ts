@@ -50,6 +50,10 @@ describe('connected to the test database', () => {
     assert.ok(!pending.includes('20240101000000_create_conversations.rb'), 'a migration in schema_migrations is not pending');
     const node = api.views.providers.get(VIEW_IDS.pending)!.getChildren().find((n) => String(n.label).startsWith('20240303080000'))!;
     assert.deepEqual(labels(api, VIEW_IDS.pending, node), ['create index index_notifications_on_user_and_time']);
+    // Flagged with its lint findings, read from the file on disk.
+    const conversations = api.views.providers.get(VIEW_IDS.pending)!.getChildren().find((n) => String(n.label).startsWith('20240318100000'))!;
+    assert.match(String(conversations.description), /1 index operation · 2 findings/);
+    assert.match(String(conversations.tooltip), /require-concurrent-index-creation/);
     const tables = labels(api, VIEW_IDS.largeTables);
     assert.equal(tables[0], 'messages', `largest first: ${tables.join(', ')}`);
     assert.deepEqual(labels(api, VIEW_IDS.builds), ['No index build is running.']);

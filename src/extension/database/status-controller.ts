@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { collectDatabaseFacts, collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
+import type { Finding } from '../../core/rules/rule';
 import type { LintService } from '../lint-service';
 import { SECTION } from '../settings';
 import type { ConnectionManager } from './connection-manager';
@@ -11,6 +12,7 @@ import type { ConnectionManager } from './connection-manager';
 export class StatusController implements vscode.Disposable {
   private latest: DatabaseStatus | null = null;
   private lastFactsKey = '';
+  private pendingFindings = new Map<string, Finding[]>();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
   private readonly visibleViews = new Set<string>();
@@ -44,6 +46,11 @@ export class StatusController implements vscode.Disposable {
 
   get status(): DatabaseStatus | null {
     return this.latest;
+  }
+
+  /** Lint findings of a pending migration, as of the last refresh. */
+  findingsOf(path: string): Finding[] {
+    return this.pendingFindings.get(path) ?? [];
   }
 
   setViewVisible(viewId: string, visible: boolean): void {
@@ -93,6 +100,11 @@ export class StatusController implements vscode.Disposable {
       this.log.debug(`status collected in ${Date.now() - started} ms`);
       if (this.connections.current?.session !== current.session) return; // switched meanwhile
       this.latest = status;
+      const findings = new Map<string, Finding[]>();
+      for (const migration of status.pendingMigrations.items) {
+        findings.set(migration.path, await this.lintService.lintFile(vscode.Uri.file(migration.path)));
+      }
+      this.pendingFindings = findings;
       const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])]]) : '';
       if (facts && factsKey !== this.lastFactsKey) {
         // Re-lint only when what the linter knows changed, not on every poll.

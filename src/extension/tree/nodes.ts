@@ -1,6 +1,7 @@
 // One class per kind of node in the database views. contextValue drives the menus in
 // package.json; nothing here talks to the database.
 import * as vscode from 'vscode';
+import type { Finding } from '../../core/rules/rule';
 import type { ErrorDescription } from '../../db/errors';
 import type { BlockedQueryRow, LargeTableRow } from '../../db/queries';
 import type { BuildInProgress, InvalidIndex, MissingIndex, PendingIndexOperation, PendingMigration } from '../../db/status';
@@ -46,11 +47,13 @@ export class BuildNode extends DatabaseNode {
 export class PendingMigrationNode extends DatabaseNode {
   constructor(
     readonly migration: PendingMigration,
-    private readonly findingsFor: (path: string) => number,
+    findingsFor: (path: string) => Finding[],
   ) {
     super(migration.relativePath.split('/').pop() ?? migration.relativePath, migration.indexOperations.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    const findings = findingsFor(migration.path);
+    const all = findingsFor(migration.path);
+    const findings = all.length;
     this.description = migration.problem ?? `${migration.indexOperations.length} index operation${migration.indexOperations.length === 1 ? '' : 's'}${findings > 0 ? ` · ${findings} finding${findings === 1 ? '' : 's'}` : ''}`;
+    if (findings > 0) this.tooltip = `${migration.relativePath}\n${all.map((f) => `• ${f.ruleId}: ${f.message}`).join('\n')}`;
     this.resourceUri = vscode.Uri.file(migration.path);
     this.iconPath = new vscode.ThemeIcon(findings > 0 ? 'warning' : 'file-code', findings > 0 ? new vscode.ThemeColor('list.warningForeground') : undefined);
     this.contextValue = 'pendingMigration';

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Finding } from '../../core/rules/rule';
 import type { DatabaseStatus, StatusSection } from '../../db/status';
 import type { StatusController } from '../database/status-controller';
 import type { ConnectionManager } from '../database/connection-manager';
@@ -77,7 +78,7 @@ export const VIEW_IDS = {
 export function registerSectionViews(
   status: StatusController,
   connections: ConnectionManager,
-  findingsFor: (path: string) => number,
+  findingsFor: (path: string) => Finding[],
 ): { views: Map<string, vscode.TreeView<DatabaseNode>>; providers: Map<string, { refresh(): void; getChildren(node?: DatabaseNode): DatabaseNode[] }>; disposables: vscode.Disposable[] } {
   const specs: SectionSpec<any>[] = [
     { id: VIEW_IDS.builds, section: (s) => s.buildsInProgress, node: (b) => new BuildNode(b), empty: 'No index build is running.' },
