@@ -28,6 +28,15 @@ cpSync(join(root, 'test/fixtures/rails-app'), workspace, { recursive: true });
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
 mkdirSync(artifacts, { recursive: true });
 
+/** innerText of the build monitor's root element, from whichever (nested) webview frame holds it. */
+async function webviewText(page) {
+  for (const frame of page.frames()) {
+    const root = await frame.$('main#root').catch(() => null);
+    if (root) return root.innerText();
+  }
+  return '';
+}
+
 let server;
 let browser;
 let postgres;
@@ -80,6 +89,16 @@ try {
       return;
     }
     if (!verbose && NOISE.test(text)) return;
+    // The text a webview renders, read from its frame in the real browser DOM.
+    const textRequest = /__pgig_webview_text__:([\w.-]+)/.exec(text);
+    if (textRequest) {
+      screenshotRequests.push(
+        webviewText(page)
+          .then((content) => writeFileSync(join(artifacts, `${textRequest[1]}.txt`), content))
+          .catch((error) => writeFileSync(join(artifacts, `${textRequest[1]}.txt`), `error: ${error}`)),
+      );
+      return;
+    }
     (console[type] ?? console.log)(text);
   });
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));

@@ -1,5 +1,6 @@
 import type { BenchSection } from './section';
 import { lintSection } from './lint';
+import { monitorSection } from './monitor';
 
 /** Every benchmark section, in the order `npm run bench` runs them. */
-export const SECTIONS: readonly BenchSection[] = [lintSection];
+export const SECTIONS: readonly BenchSection[] = [lintSection, monitorSection];

@@ -6,6 +6,7 @@ import type { ConnectionManager } from './database/connection-manager';
 import type { StatusController } from './database/status-controller';
 import { ruleDocsUri } from './diagnostics';
 import { SHOW_RULE_DOCS_COMMAND } from './code-actions';
+import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import { BuildNode, InvalidIndexNode } from './tree/nodes';
 
 export interface CommandDependencies {
@@ -13,7 +14,7 @@ export interface CommandDependencies {
   log: vscode.LogOutputChannel;
   connections: ConnectionManager;
   status: StatusController;
-  openBuildMonitor: () => void;
+  panel: BuildMonitorPanel;
 }
 
 /**
@@ -59,7 +60,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     'pgIndexGuard.refresh': () => status.refresh(),
     'pgIndexGuard.forgetPasswords': () => connections.forgetPasswords(),
     'pgIndexGuard.showLog': () => log.show(),
-    'pgIndexGuard.openBuildMonitor': () => deps.openBuildMonitor(),
+    'pgIndexGuard.openBuildMonitor': () => deps.panel.show(),
     'pgIndexGuard.dropInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
       return confirmAndWrite(deps, `Drop the invalid index ${node.index.index}?`, node.index.dropSql, 'Drop Concurrently');
@@ -70,12 +71,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     },
     'pgIndexGuard.cancelBuild': (node: unknown) => {
       if (!(node instanceof BuildNode)) return;
-      return confirmAndWrite(
-        deps,
-        `Cancel the index build on ${node.build.table ?? '?'} (PID ${node.build.pid})? A concurrent build leaves an INVALID index behind.`,
-        `SELECT pg_cancel_backend(${Number(node.build.pid)})`,
-        'Cancel Build',
-      );
+      return deps.panel.cancel(node.build.pid);
     },
     [SHOW_RULE_DOCS_COMMAND]: async (ruleId: unknown) => {
       if (typeof ruleId !== 'string') return;

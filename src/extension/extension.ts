@@ -5,6 +5,9 @@ import { ConnectionManager } from './database/connection-manager';
 import { StatusController } from './database/status-controller';
 import { DiagnosticsController } from './diagnostics';
 import { LintService } from './lint-service';
+import { BuildMonitorPanel } from './monitor/build-monitor-panel';
+import { BuildWatcher } from './monitor/build-watcher';
+import { BuildStatusBar } from './monitor/status-bar';
 import { registerSectionViews } from './tree/section-views';
 
 /** What activate() hands back: the test suite reaches the running extension through it. */
@@ -14,6 +17,9 @@ export interface PgIndexGuardApi {
   connections: ConnectionManager;
   status: StatusController;
   views: ReturnType<typeof registerSectionViews>;
+  watcher: BuildWatcher;
+  panel: BuildMonitorPanel;
+  statusBar: BuildStatusBar;
 }
 
 const MIGRATION_SELECTOR: vscode.DocumentSelector = [
@@ -32,6 +38,16 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   const diagnostics = new DiagnosticsController(lintService, context.extensionUri, log);
   const connections = new ConnectionManager(context, log);
   const status = new StatusController(connections, lintService, log, () => diagnostics.relintAll());
+  const watcher = new BuildWatcher(connections, log);
+  const panel = new BuildMonitorPanel(context.extensionUri, connections, watcher, log);
+  const statusBar = new BuildStatusBar(watcher);
+  // The monitor polls faster than the tree: let a build it sees appear in the tree at once.
+  context.subscriptions.push(
+    watcher.onDidTick((tick) => {
+      const known = status.status?.buildsInProgress.items.length ?? 0;
+      if (tick.builds.length !== known) void status.refresh();
+    }),
+  );
   const views = registerSectionViews(status, connections, (path) => status.findingsOf(path));
   context.subscriptions.push(
     lintService,
@@ -41,13 +57,16 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     status,
     ...views.disposables,
     vscode.languages.registerCodeActionsProvider(MIGRATION_SELECTOR, new FindingCodeActions(lintService), FindingCodeActions.metadata),
-    ...registerCommands({ context, log, connections, status, openBuildMonitor: () => vscode.commands.executeCommand('pgIndexGuard.builds.focus') }),
+    watcher,
+    panel,
+    statusBar,
+    ...registerCommands({ context, log, connections, status, panel }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void connections.connectRemembered()),
   );
   void vscode.commands.executeCommand('setContext', 'pgIndexGuard.connected', false);
   void connections.connectRemembered();
   void markMigrationWorkspace();
-  return { diagnostics, lintService, connections, status, views };
+  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar };
 }
 
 /** Drives the "not a Rails/SQL-migration workspace" welcome view. */

@@ -9,6 +9,7 @@ export function run(): Promise<void> {
   require('./lint.test');
   require('./rules.test');
   require('./database.test');
+  require('./monitor.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

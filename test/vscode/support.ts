@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PgIndexGuardApi } from '../../src/extension/extension';
@@ -52,4 +52,14 @@ export async function screenshot(name: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 800)); // let the workbench paint
   console.log(`__pgig_screenshot__:${name}`);
   await waitFor(`screenshot ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
+}
+
+/** What the build monitor webview shows, as text read from its DOM by the test runner. */
+export async function webviewText(name: string): Promise<string> {
+  const artifacts = process.env.PGIG_TEST_ARTIFACTS;
+  if (!artifacts) throw new Error('webview text needs the browser-driven runner');
+  const file = join(artifacts, `${name}.txt`);
+  console.log(`__pgig_webview_text__:${name}`);
+  await waitFor(`webview text ${name}`, () => existsSync(file) || undefined, 30_000);
+  return readFileSync(file, 'utf8');
 }

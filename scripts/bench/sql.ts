@@ -1,0 +1,385 @@
+// `npm run bench -- sql`: our CLI against squawk (the peer, npm package squawk-cli) over the same
+// generated corpus of SQL migrations, each through its own command line, start-up included:
+//  - ours:   node dist/cli.js lint <dir> --format json
+//  - squawk: its native binary with the folder's glob (it takes paths or patterns, not folders)
+// Prints files per second, wall time, CPU time and peak RSS of each, and the ratio.
+// Target: our CLI at least as fast as squawk over the whole corpus.
+// Also runnable alone: node --import tsx scripts/bench/sql.ts [--files n] [--runs n] [--profile]
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runSquawk, squawkBinary } from '../../test/squawk/squawk';
+import { summarizeCpuProfiles } from './cpu-profile';
+import { prng } from './rails-corpus';
+import type { BenchSection } from './section';
+import { count, median, mib, ms, printTable, seconds, type Row } from './table';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'cli.js');
+const DEFAULT_FILES = 3000;
+const TIME = '/usr/bin/time';
+
+// ---------------------------------------------------------------------------------------------
+// Corpus: what SQL migration folders hold. Mostly index work on existing tables, tables with
+// their indexes, column changes, timeouts, some goose / dbmate files, BEGIN ... COMMIT blocks,
+// functions with dollar quotes, comments, and a rare file that does not parse.
+
+const TABLES = [
+  'messages', 'conversations', 'contacts', 'notifications', 'users', 'accounts', 'inboxes', 'attachments',
+  'campaigns', 'labels', 'taggings', 'events', 'audit_logs', 'webhooks', 'teams', 'team_members',
+  'reporting_events', 'contact_inboxes', 'mentions', 'csat_survey_responses', 'articles', 'portals',
+];
+const COLUMNS = [
+  'account_id', 'conversation_id', 'contact_id', 'inbox_id', 'user_id', 'assignee_id', 'team_id', 'created_at',
+  'updated_at', 'status', 'message_type', 'source_id', 'email', 'phone_number', 'identifier', 'uuid', 'name',
+  'display_id', 'last_activity_at', 'priority', 'sender_type', 'sender_id', 'content_type', 'deleted_at',
+];
+const TYPES = ['bigint', 'integer', 'text', 'varchar(255)', 'boolean NOT NULL DEFAULT false', 'timestamptz', 'jsonb', 'numeric(12,2)', 'uuid'];
+const COMMENTS = [
+  '-- Speeds up the conversation list filters.',
+  '-- Needed by the reporting dashboard.',
+  '-- TODO: drop the old index once this one is live.',
+  '-- See https://github.com/example/app/issues/1234',
+  '-- The table is large: built concurrently, outside a transaction.',
+  '/* Backfilled in a separate job. */',
+];
+
+interface Gen {
+  pick<T>(items: readonly T[]): T;
+  chance(p: number): boolean;
+  int(min: number, max: number): number;
+}
+
+function gen(seed: number): Gen {
+  const random = prng(seed);
+  return {
+    pick: (items) => items[Math.floor(random() * items.length)]!,
+    chance: (p) => random() < p,
+    int: (min, max) => min + Math.floor(random() * (max - min + 1)),
+  };
+}
+
+function columns(g: Gen): string[] {
+  if (g.chance(0.6)) return [g.pick(COLUMNS)];
+  return [...new Set(Array.from({ length: g.int(2, 3) }, () => g.pick(COLUMNS)))];
+}
+
+function createIndex(g: Gen, table: string, concurrent: boolean): string {
+  const cols = columns(g);
+  const unique = g.chance(0.2) ? 'UNIQUE ' : '';
+  const guard = g.chance(0.5) ? 'IF NOT EXISTS ' : '';
+  const name = `index_${table}_on_${cols.join('_and_')}`.slice(0, 63);
+  const using = g.chance(0.08) ? ` USING ${g.pick(['gin', 'brin', 'btree'])}` : '';
+  const where = g.chance(0.15) ? ` WHERE ${g.pick(['deleted_at IS NULL', 'status IN (0, 1)', 'private = false'])}` : '';
+  const keys = cols.map((c) => (g.chance(0.05) ? `${c} DESC` : c)).join(', ');
+  const head = `CREATE ${unique}INDEX ${concurrent ? 'CONCURRENTLY ' : ''}${guard}${name}`;
+  if (g.chance(0.3)) return `${head}\n  ON ${table}${using} (${keys})${where};`;
+  return `${head} ON ${table}${using} (${keys})${where};`;
+}
+
+function dropIndex(g: Gen, table: string, concurrent: boolean): string {
+  return `DROP INDEX ${concurrent ? 'CONCURRENTLY ' : ''}${g.chance(0.5) ? 'IF EXISTS ' : ''}index_${table}_on_${g.pick(COLUMNS)};`;
+}
+
+function createTable(g: Gen, table: string): string[] {
+  const lines = [`CREATE TABLE ${g.chance(0.3) ? 'IF NOT EXISTS ' : ''}${table} (`, '  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,'];
+  const n = g.int(2, 7);
+  for (let i = 0; i < n; i++) lines.push(`  ${g.pick(COLUMNS)}_${i} ${g.pick(TYPES)},`);
+  lines.push('  created_at timestamptz NOT NULL DEFAULT now()');
+  lines.push(');');
+  for (let i = g.int(0, 2); i > 0; i--) lines.push(`CREATE INDEX ${table}_created_at_${i}_idx ON ${table} (created_at);`);
+  return lines;
+}
+
+function timeouts(g: Gen): string[] {
+  return [`SET lock_timeout = '${g.pick(['5s', '10s', '2s'])}';`, `SET statement_timeout = '${g.pick(['30min', '1h', '0'])}';`];
+}
+
+function functionBody(g: Gen, table: string): string[] {
+  return [
+    `CREATE OR REPLACE FUNCTION touch_${table}() RETURNS trigger AS $$`,
+    'BEGIN',
+    '  NEW.updated_at := now();',
+    '  RETURN NEW;',
+    'END;',
+    '$$ LANGUAGE plpgsql;',
+    `CREATE TRIGGER ${table}_touch BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION touch_${table}();`,
+    ...(g.chance(0.5) ? [`COMMENT ON FUNCTION touch_${table}() IS 'keeps updated_at current';`] : []),
+  ];
+}
+
+/** The statements of one up (or down) direction. */
+function body(g: Gen, concurrent: boolean): string[] {
+  const lines: string[] = [];
+  const table = g.pick(TABLES);
+  const kind = g.int(0, 99);
+  if (g.chance(0.3)) lines.push(g.pick(COMMENTS));
+  if (kind < 35) {
+    if (g.chance(0.4)) lines.push(...timeouts(g));
+    for (let i = g.int(1, 3); i > 0; i--) lines.push(createIndex(g, g.chance(0.8) ? table : g.pick(TABLES), concurrent));
+  } else if (kind < 50) {
+    lines.push(...createTable(g, `${table}_${g.pick(['archive', 'history', 'stats', 'settings'])}`));
+  } else if (kind < 60) {
+    lines.push(dropIndex(g, table, concurrent));
+    if (g.chance(0.4)) lines.push(createIndex(g, table, concurrent));
+  } else if (kind < 70) {
+    lines.push(`ALTER TABLE ${table} ADD COLUMN ${g.pick(COLUMNS)}_v2 ${g.pick(TYPES)};`);
+    if (g.chance(0.5)) lines.push(createIndex(g, table, concurrent));
+  } else if (kind < 76) {
+    lines.push(`REINDEX ${g.pick(['INDEX', 'TABLE'])} ${concurrent ? 'CONCURRENTLY ' : ''}${g.chance(0.5) ? table : `index_${table}_on_${g.pick(COLUMNS)}`};`);
+  } else if (kind < 82) {
+    const cols = columns(g);
+    lines.push(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_${cols.join('_')}_key UNIQUE (${cols.join(', ')});`);
+  } else if (kind < 88) {
+    lines.push(...functionBody(g, table));
+  } else if (kind < 94) {
+    lines.push(`UPDATE ${table} SET status = 0 WHERE status IS NULL;`, `ALTER TABLE ${table} ALTER COLUMN status SET NOT NULL;`);
+  } else {
+    lines.push(`INSERT INTO settings (key, value) VALUES ('${table}.enabled', 'true') ON CONFLICT (key) DO NOTHING;`);
+    lines.push(createIndex(g, table, concurrent));
+  }
+  return lines;
+}
+
+/** One migration file's text; the style of runner it is written for varies. */
+export function generateSqlMigration(seed: number): string {
+  const g = gen(seed);
+  const style = g.int(0, 99);
+  const concurrent = g.chance(0.5);
+  if (style < 45) {
+    // psql -f: statement by statement, sometimes an explicit transaction.
+    const lines = body(g, concurrent);
+    if (!concurrent && g.chance(0.3)) return ['BEGIN;', '', ...lines, '', 'COMMIT;', ''].join('\n');
+    return [...lines, ''].join('\n');
+  }
+  if (style < 75) {
+    const marker = concurrent && g.chance(0.7) ? ['-- +goose NO TRANSACTION'] : [];
+    return [...marker, '-- +goose Up', ...body(g, concurrent), '', '-- +goose Down', ...body(g, concurrent), ''].join('\n');
+  }
+  if (style < 95) {
+    const up = concurrent && g.chance(0.7) ? '-- migrate:up transaction:false' : '-- migrate:up';
+    return [up, ...body(g, concurrent), '', '-- migrate:down', ...body(g, concurrent), ''].join('\n');
+  }
+  if (style < 99) return [...timeouts(g), ...body(g, concurrent), 'RESET ALL;', ''].join('\n');
+  // A template placeholder someone forgot to render.
+  return `CREATE INDEX index_{{ table }}_on_account_id ON {{ table }} (account_id);\n${body(g, concurrent).join('\n')}\n`;
+}
+
+export interface SqlCorpus {
+  folder: string;
+  files: number;
+  bytes: number;
+  lines: number;
+}
+
+/** Writes `count` migrations into `<root>/migrations`, the same files for the same seed. */
+export function writeSqlCorpus(root: string, count: number, seed = 20240601): SqlCorpus {
+  const folder = join(root, 'migrations');
+  mkdirSync(folder, { recursive: true });
+  const random = prng(seed);
+  let bytes = 0;
+  let lines = 0;
+  let time = Date.UTC(2020, 0, 1);
+  for (let n = 0; n < count; n++) {
+    time += Math.floor(random() * 2 * 86_400_000) + 1000;
+    const timestamp = new Date(time).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    const source = generateSqlMigration(Math.floor(random() * 2 ** 32));
+    writeFileSync(join(folder, `${timestamp}_migration_${String(n).padStart(5, '0')}.sql`), source);
+    bytes += Buffer.byteLength(source);
+    for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lines++;
+  }
+  return { folder, files: count, bytes, lines };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+interface Run {
+  wallMs: number;
+  cpuMs: number | null;
+  maxRssBytes: number | null;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let hasGnuTime: boolean | undefined;
+
+/** One run of a command: wall time from here (start-up included), CPU and peak RSS from GNU time or the child's rusage. */
+function measure(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Run {
+  hasGnuTime ??= existsSync(TIME) && spawnSync(TIME, ['-v', 'true']).status === 0;
+  const [file, argv] = hasGnuTime ? [TIME, ['-v', command, ...args]] : [command, args];
+  const started = performance.now();
+  const result = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, env: env ?? process.env });
+  const wallMs = performance.now() - started;
+  let stderr = result.stderr ?? '';
+  let cpuMs: number | null = null;
+  let maxRssBytes: number | null = null;
+  if (hasGnuTime) {
+    const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
+    cpuMs = (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')) * 1000;
+    maxRssBytes = field('Maximum resident set size \\(kbytes\\)') * 1024;
+    stderr = stderr.slice(0, Math.max(0, stderr.indexOf('\tCommand being timed')));
+  }
+  return {
+    wallMs,
+    cpuMs: cpuMs === null || Number.isNaN(cpuMs) ? null : cpuMs,
+    maxRssBytes: maxRssBytes === null || Number.isNaN(maxRssBytes) ? null : maxRssBytes,
+    exitCode: result.status,
+    stdout: result.stdout ?? '',
+    stderr,
+  };
+}
+
+function ours(paths: string[], cwd: string): Run {
+  const run = measure(process.execPath, [CLI, 'lint', ...paths, '--format', 'json'], cwd);
+  if (run.exitCode === null || run.exitCode > 1) throw new Error(`our CLI failed (exit ${run.exitCode}):\n${run.stderr}`);
+  return run;
+}
+
+function squawk(patterns: string[], cwd: string): Run {
+  const run = measure(squawkBinary(), ['--reporter=json', ...patterns], cwd);
+  if (run.exitCode === null || run.exitCode > 1) throw new Error(`squawk failed (exit ${run.exitCode}):\n${run.stderr}`);
+  return run;
+}
+
+function summaryOf(run: Run): { files: number; findings: number; parseErrors: number } {
+  return (JSON.parse(run.stdout) as { summary: { files: number; findings: number; parseErrors: number } }).summary;
+}
+
+export const sqlSection: BenchSection = {
+  name: 'sql',
+  description: `our CLI against squawk over ${count(DEFAULT_FILES)} generated SQL migrations`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      strict: false,
+      options: {
+        files: { type: 'string' },
+        runs: { type: 'string' },
+        profile: { type: 'boolean' },
+        'no-build': { type: 'boolean' },
+        keep: { type: 'boolean' },
+        seed: { type: 'string' },
+      },
+    });
+    const fileCount = Math.max(1, Number(values.files ?? DEFAULT_FILES));
+    const runs = Math.max(1, Number(values.runs ?? 3));
+    const seed = Number(values.seed ?? 20240601);
+    if (values['no-build'] !== true || !existsSync(CLI)) buildCli();
+    const work = mkdtempSync(join(tmpdir(), 'pg-index-guard-bench-sql-'));
+    try {
+      const corpus = writeSqlCorpus(work, fileCount, seed);
+      console.log(
+        `corpus: ${count(corpus.files)} SQL migrations, ${(corpus.bytes / 1024 / 1024).toFixed(1)} MiB, ${count(corpus.lines)} lines, in ${corpus.folder} (seed ${seed})`,
+      );
+      console.log(
+        `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
+          `squawk ${spawnSync(squawkBinary(), ['--version'], { encoding: 'utf8' }).stdout.trim()}`,
+      );
+      const oneFile = join('migrations', readdirSync(corpus.folder).sort()[0]!);
+      const startupOurs = median(Array.from({ length: 5 }, () => ours([oneFile], work).wallMs));
+      const startupSquawk = median(Array.from({ length: 5 }, () => squawk([oneFile], work).wallMs));
+
+      // Interleaved, so machine noise hits both alike.
+      const ourRuns: Run[] = [];
+      const squawkRuns: Run[] = [];
+      for (let i = 0; i < runs; i++) {
+        ourRuns.push(ours(['migrations'], work));
+        squawkRuns.push(squawk(['migrations/*.sql'], work));
+      }
+      const summary = summaryOf(ourRuns[0]!);
+      const squawkFindings = runSquawk(['migrations/*.sql'], { cwd: work }).findings;
+      const squawkFiles = new Set(squawkFindings.map((f) => f.file)).size;
+      if (summary.files !== fileCount) throw new Error(`our CLI linted ${summary.files} files of ${fileCount}`);
+
+      const wall = { ours: median(ourRuns.map((r) => r.wallMs)), squawk: median(squawkRuns.map((r) => r.wallMs)) };
+      const cpu = (list: Run[]) => (list.every((r) => r.cpuMs !== null) ? median(list.map((r) => r.cpuMs!)) : null);
+      const rss = (list: Run[]) => Math.max(...list.map((r) => r.maxRssBytes ?? 0));
+      const ratio = wall.squawk / wall.ours;
+      const met = wall.ours <= wall.squawk;
+      const cpuOurs = cpu(ourRuns);
+      const cpuSquawk = cpu(squawkRuns);
+      const rows: Row[] = [
+        { metric: 'start-up, 1 file (median of 5)', ours: ms(startupOurs, 0), squawk: ms(startupSquawk, 0), target: '', result: '' },
+        {
+          metric: `wall, ${count(fileCount)} files incl. start-up (median of ${runs})`,
+          ours: seconds(wall.ours),
+          squawk: seconds(wall.squawk),
+          target: 'ours <= squawk',
+          result: met ? 'ok' : 'MISSED',
+        },
+        {
+          metric: 'files per second (wall)',
+          ours: count((fileCount / wall.ours) * 1000),
+          squawk: count((fileCount / wall.squawk) * 1000),
+          target: '',
+          result: `${ratio.toFixed(2)}x squawk's speed`,
+        },
+        {
+          metric: 'CPU time, user + sys (median)',
+          ours: cpuOurs === null ? 'n/a' : seconds(cpuOurs),
+          squawk: cpuSquawk === null ? 'n/a' : seconds(cpuSquawk),
+          target: '',
+          result: cpuOurs && cpuSquawk ? `${(cpuSquawk / cpuOurs).toFixed(2)}x` : '',
+        },
+        { metric: 'peak RSS', ours: rss(ourRuns) ? mib(rss(ourRuns)) : 'n/a', squawk: rss(squawkRuns) ? mib(rss(squawkRuns)) : 'n/a', target: '', result: '' },
+        {
+          metric: 'findings (all rules) / files with findings',
+          ours: `${count(summary.findings)} / ${count(summary.files)} linted`,
+          squawk: `${count(squawkFindings.length)} / ${count(squawkFiles)}`,
+          target: '',
+          result: `parse errors (ours): ${summary.parseErrors}`,
+        },
+      ];
+      printTable(`sql: ${count(fileCount)} SQL migrations, our CLI against squawk`, rows, ['ours', 'squawk']);
+      console.log(
+        `\nnotes: our CLI picks its lint threads from ${availableParallelism()} available CPUs (PG_INDEX_GUARD_THREADS overrides); ` +
+          'squawk is given the glob migrations/*.sql (it does not walk folders). Wall time on a shared machine is noisy.',
+      );
+      if (values.profile === true || !met) {
+        console.log(values.profile === true ? '\nProfiling our CLI (--profile)...' : '\nOur CLI missed its target: profiling one run (node --cpu-prof)...');
+        profileCli(work);
+      }
+    } finally {
+      if (values.keep === true) console.log(`kept ${work}`);
+      else rmSync(work, { recursive: true, force: true });
+    }
+  },
+};
+
+function buildCli(): void {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
+  console.log(`built dist/cli.js in ${seconds(performance.now() - started)}`);
+}
+
+function profileCli(work: string): void {
+  const profileDir = join(work, 'cpu-profile');
+  const result = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI, 'lint', 'migrations', '--format', 'json'], {
+    cwd: work,
+    encoding: 'utf8',
+    maxBuffer: 1024 * 1024 * 1024,
+    env: { ...process.env, PG_INDEX_GUARD_THREADS: '1' },
+  });
+  if (result.status === null || result.status > 1) {
+    console.log(`profiling run failed (exit ${result.status}): ${result.stderr}`);
+    return;
+  }
+  const profile = summarizeCpuProfiles(profileDir, CLI);
+  printTable(
+    `CPU profile of one single-threaded CLI run (sampled ${seconds(profile.totalMs)}; profiling slows it down)`,
+    profile.categories.filter((c) => c.ms >= 1).map((c) => ({ 'where the time goes': c.category, time: ms(c.ms, 0), share: `${(c.share * 100).toFixed(1)} %` })),
+  );
+  printTable('Hottest functions (self time)', profile.hottest.map((f) => ({ function: f.fn, module: f.module, 'self time': ms(f.ms, 0) })));
+}
+
+if (process.argv[1] && /bench[\\/]sql\.ts$/.test(process.argv[1])) {
+  sqlSection.run(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { describeConnectionError } from '../../db/errors';
+import { cancelBuild, dropInvalidIndexConcurrently } from '../../db/progress/cancel';
+import { withWriteConnection } from '../../db/write-connection';
+import { isWebviewToHost, renderPanelHtml, type HostToWebview } from '../../shared/messages';
+import type { ConnectionManager } from '../database/connection-manager';
+import type { BuildWatcher } from './build-watcher';
+
+/**
+ * The build monitor webview: strict CSP with a nonce, no retained context (the webview keeps
+ * its state with setState), polling only while it is visible.
+ */
+export class BuildMonitorPanel implements vscode.Disposable {
+  static readonly viewType = 'pgIndexGuard.buildMonitor';
+  private panel: vscode.WebviewPanel | null = null;
+  private watch: { dispose(): void } | null = null;
+  private readonly panelSubscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly connections: ConnectionManager,
+    private readonly watcher: BuildWatcher,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions.push(
+      watcher.onDidTick((tick) => this.post({ type: 'builds', builds: tick.builds, recent: tick.recent, at: tick.at })),
+      watcher.onDidFinish((finished) => {
+        if (finished.outcome === 'cancelled' && finished.leftover) void this.offerDrop(finished.leftover.schema, finished.leftover.index);
+      }),
+      connections.onDidChangeState(() => {
+        this.postConnection();
+        this.updateWatch();
+      }),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== null;
+  }
+
+  show(): void {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(BuildMonitorPanel.viewType, 'Index Builds', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.svg');
+    const webview = panel.webview;
+    webview.html = renderPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64url'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'monitor.css')).toString(),
+    });
+    this.panel = panel;
+    this.panelSubscriptions.push(
+      webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
+      panel.onDidChangeViewState(() => this.updateWatch()),
+      panel.onDidDispose(() => {
+        this.panel = null;
+        for (const s of this.panelSubscriptions.splice(0)) s.dispose();
+        this.updateWatch();
+      }),
+    );
+    this.updateWatch();
+  }
+
+  private updateWatch(): void {
+    const wanted = this.panel?.visible === true && this.connections.state === 'connected';
+    if (wanted && !this.watch) this.watch = this.watcher.watch();
+    if (!wanted && this.watch) {
+      this.watch.dispose();
+      this.watch = null;
+    }
+  }
+
+  private post(message: HostToWebview): void {
+    void this.panel?.webview.postMessage(message);
+  }
+
+  private postConnection(): void {
+    const current = this.connections.current;
+    const state = this.connections.state;
+    this.post({
+      type: 'connection',
+      state: state === 'connected' ? 'connected' : state === 'connecting' ? 'connecting' : state === 'none' || state === 'closed' || state === 'idle' ? 'none' : 'disconnected',
+      ...(current ? { label: `${current.candidate.config.database} on ${current.candidate.config.host}` } : {}),
+      ...(this.connections.lastFailure ? { message: `${this.connections.lastFailure.title} ${this.connections.lastFailure.advice}` } : {}),
+    });
+  }
+
+  private async receive(message: unknown): Promise<void> {
+    if (!isWebviewToHost(message)) return;
+    switch (message.type) {
+      case 'ready': {
+        this.postConnection();
+        const last = this.watcher.last;
+        if (last) this.post({ type: 'builds', builds: last.builds, recent: last.recent, at: last.at });
+        void this.watcher.poll();
+        return;
+      }
+      case 'refresh':
+        if (this.connections.state !== 'connected') await vscode.commands.executeCommand('pgIndexGuard.connect');
+        void this.watcher.poll();
+        return;
+      case 'cancelBuild':
+        await this.cancel(message.pid);
+        return;
+      case 'dropInvalidIndex':
+        await this.offerDrop(message.schema, message.index);
+        return;
+    }
+  }
+
+  /** Asks, cancels with pg_cancel_backend, reports back; the leftover is offered when the monitor sees the build end. */
+  async cancel(pid: number): Promise<boolean> {
+    const build = this.watcher.last?.builds.find((b) => b.pid === pid);
+    const target = build ? `${build.command} of ${build.index ?? 'an index'} on ${build.table}` : `the index build in PID ${pid}`;
+    this.post({ type: 'cancelStatus', pid, status: 'confirming' });
+    const current = this.connections.current;
+    const answer = current
+      ? await vscode.window.showWarningMessage(
+          `Cancel ${target}?`,
+          {
+            modal: true,
+            detail: `Runs pg_cancel_backend(${pid}) on ${current.candidate.config.database} (${current.candidate.config.host}). A cancelled concurrent build leaves an INVALID index, which you can then drop.`,
+          },
+          'Cancel Build',
+        )
+      : undefined;
+    if (answer !== 'Cancel Build') {
+      this.post({ type: 'cancelStatus', pid, status: 'declined' });
+      return false;
+    }
+    this.post({ type: 'cancelStatus', pid, status: 'cancelling' });
+    try {
+      const result = await withWriteConnection(this.connections.writeConfigs(), (client) => cancelBuild(client, pid));
+      this.log.info(`cancel of PID ${pid}: ${result.cancelled ? 'sent' : result.reason}`);
+      if (result.cancelled) this.post({ type: 'cancelStatus', pid, status: 'cancelled' });
+      else
+        this.post({
+          type: 'cancelStatus',
+          pid,
+          status: 'failed',
+          message: result.reason === 'not-building' ? 'The build had already finished.' : 'PostgreSQL refused: cancelling needs the same role or pg_signal_backend.',
+        });
+      void this.watcher.poll();
+      return result.cancelled;
+    } catch (error) {
+      const description = describeConnectionError(error);
+      this.post({ type: 'cancelStatus', pid, status: 'failed', message: `${description.title} ${description.advice}` });
+      return false;
+    }
+  }
+
+  async offerDrop(schema: string, index: string): Promise<boolean> {
+    const answer = await vscode.window.showWarningMessage(
+      `The index ${schema}.${index} is INVALID: queries do not use it but every write still maintains it. Drop it concurrently?`,
+      'Drop Concurrently',
+    );
+    if (answer !== 'Drop Concurrently') return false;
+    try {
+      const result = await withWriteConnection(this.connections.writeConfigs(), (client) => dropInvalidIndexConcurrently(client, schema, index));
+      if (result.dropped) void vscode.window.showInformationMessage(`Dropped ${schema}.${index}.`);
+      else void vscode.window.showWarningMessage(`Did not drop ${schema}.${index}: ${result.reason === 'valid' ? 'it is valid' : result.reason === 'missing' ? 'it no longer exists' : 'a build on it is still running'}.`);
+      return result.dropped;
+    } catch (error) {
+      const description = describeConnectionError(error);
+      void vscode.window.showErrorMessage(`${description.title} ${description.advice}`);
+      return false;
+    }
+  }
+
+  dispose(): void {
+    this.watch?.dispose();
+    this.panel?.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,79 @@
+import * as assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import pg from 'pg';
+import type { PgIndexGuardApi } from '../../src/extension/extension';
+import { activateExtension, screenshot, waitFor, webviewText } from './support';
+
+/** Reads the panel's text until it shows what the test waits for (the webview renders a moment later). */
+async function panelShows(name: string, pattern: RegExp): Promise<string> {
+  let text = '';
+  await waitFor(`the panel to show ${pattern}`, async () => {
+    rmSync(join(process.env.PGIG_TEST_ARTIFACTS!, `${name}.txt`), { force: true });
+    text = await webviewText(name);
+    return pattern.test(text) ? true : undefined;
+  }, 30_000);
+  return text;
+}
+
+describe('the build monitor during a real build', () => {
+  let api: PgIndexGuardApi;
+  let writer: pg.Client;
+  let builder: pg.Client;
+  let build: Promise<unknown>;
+  let writerPid: number;
+
+  before(async () => {
+    api = await activateExtension();
+    if (api.connections.state !== 'connected') {
+      const candidate = api.connections.findCandidates().candidates.find((c) => c.source === 'DATABASE_URL')!;
+      assert.ok(await api.connections.connect(candidate, { interactive: false }));
+    }
+    // An open transaction that wrote to contacts holds CREATE INDEX CONCURRENTLY in its
+    // "waiting for writers" phase for as long as the test wants.
+    writer = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    builder = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: 'migration' });
+    await writer.connect();
+    await builder.connect();
+    writerPid = (await writer.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await writer.query('BEGIN');
+    await writer.query('UPDATE contacts SET phone = phone WHERE id = 1');
+    build = builder.query('CREATE INDEX CONCURRENTLY index_contacts_on_email_and_account ON contacts (email, account_id)').catch((e) => e);
+  });
+
+  after(async () => {
+    await writer?.query('ROLLBACK').catch(() => undefined);
+    await build;
+    await writer?.end();
+    await builder?.end();
+    await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('shows the waiting build with its locker, and the status bar counts it', async () => {
+    await vscode.commands.executeCommand('pgIndexGuard.openBuildMonitor');
+    assert.ok(api.panel.isOpen);
+    const text = await panelShows('monitor-waiting', /index_contacts_on_email_and_account/);
+    assert.match(text, /contacts/);
+    assert.match(text, /CREATE INDEX CONCURRENTLY/);
+    assert.match(text, new RegExp(`PID ${writerPid}`));
+    assert.match(text, /UPDATE contacts SET phone = phone WHERE id = 1/);
+    await waitFor('the status bar item', () => (/contacts \d+%/.test(api.statusBar.text) ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.closePanel');
+    await waitFor('the tree to list the build', () =>
+      api.views.providers.get('pgIndexGuard.builds')!.getChildren().some((n) => String(n.label).includes('index_contacts_on_email_and_account')) ? true : undefined,
+    );
+    await screenshot('monitor-panel-light');
+    await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
+    await new Promise((r) => setTimeout(r, 1500));
+    await screenshot('monitor-panel-dark');
+  });
+
+  it('shows the build finish as a valid index once the writer commits', async () => {
+    await writer.query('COMMIT');
+    const error = await build;
+    assert.ok(!(error instanceof Error), String(error));
+    const text = await panelShows('monitor-finished', /valid/i);
+    assert.match(text, /index_contacts_on_email_and_account/);
+  });
+});
