@@ -97,3 +97,12 @@ test('disableEdits: file scope goes below Ruby magic comments, or into the direc
   assert.match(twice, /^# frozen_string_literal: true\n# pg-index-guard:disable require-concurrent-index-creation, require-concurrent-index-deletion\n\n/);
   assert.deepEqual(await ruleIdsAfter(twice), []);
 });
+
+test('fixAll passes how a SQL file runs on to each round', async () => {
+  const parsers = await loadParsers();
+  const source = 'DROP INDEX CONCURRENTLY old;\n';
+  // Run statement by statement, a concurrent drop is not atomic: IF EXISTS makes the retry pass.
+  assert.equal(fixAll('m.sql', source, 'sql', defaultContext(), parsers).text, 'DROP INDEX CONCURRENTLY IF EXISTS old;\n');
+  // In goose's transaction it is another problem (unsafe to fix), and a failure rolls back.
+  assert.equal(fixAll('m.sql', source, 'sql', defaultContext(), parsers, { runner: 'goose' }).text, source);
+});

@@ -3,6 +3,7 @@ import type { MigrationFile } from './model/migration';
 import type { LintContext } from './lint-context';
 import { applyEdits, insertAt, selectFixes, type Edit, type Fix } from './fixes/fix';
 import { lintSource, type MigrationLanguage, type Parsers } from './lint';
+import type { SqlParseOptions } from './parsers/sql/parse-sql-migration';
 import type { Finding } from './rules/rule';
 import { indentationAt, lineStartOf, lineStarts, newlineOf, positionAt } from './parsers/source-text';
 
@@ -26,6 +27,7 @@ export function isAutomaticFix(fix: Fix): boolean {
 /**
  * Applies every automatic fix that does not clash with another, re-lints and repeats until
  * nothing is left to fix (at most MAX_FIX_ROUNDS rounds). Never throws for bad input.
+ * `sqlOptions` as for lintSource.
  */
 export function fixAll(
   path: string,
@@ -33,13 +35,14 @@ export function fixAll(
   language: MigrationLanguage,
   context: LintContext,
   parsers: Parsers,
+  sqlOptions?: SqlParseOptions,
 ): FixAllResult {
   let text = source;
   let applied = 0;
   // A fix the re-parse does not see as done would otherwise flip the text back and forth.
   const seen = new Set([text]);
   for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
-    const { findings } = lintSource(path, text, language, context, parsers);
+    const { findings } = lintSource(path, text, language, context, parsers, sqlOptions);
     const fixes = findings.flatMap((finding) => finding.fixes.filter(isAutomaticFix).slice(0, 1));
     const chosen = selectFixes(fixes);
     if (chosen.fixes.length === 0) break;

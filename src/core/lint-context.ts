@@ -23,6 +23,12 @@ export interface LintSettings {
   minBuildStatementTimeoutMs: number;
   /** Columns known to hold few distinct values (`status`, or `orders.status` for one table). */
   lowSelectivityColumns: string[];
+  /**
+   * The tool that runs the project's SQL migrations (`goose`, `dbmate`, `flyway`, `atlas`,
+   * `postgres-migrations`, `golang-migrate`, `prisma`, `psql`), for files that do not say it
+   * themselves with a marker comment. Unset: detected from each file (markers, then its path).
+   */
+  sqlRunner?: string;
 }
 
 /** pg_stats facts about one column. */
@@ -40,6 +46,24 @@ export interface DatabaseFacts {
   serverVersionNum?: number;
   /** Column statistics keyed `table.column` (unqualified, lower case). */
   columnStats?: Map<string, ColumnStats>;
+  /** The indexes that exist, valid or not (pg_index joined with pg_class). */
+  indexes?: DatabaseIndex[];
+}
+
+/** One index as the database has it. */
+export interface DatabaseIndex {
+  schema: string;
+  table: string;
+  name: string;
+  /** pg_index.indisvalid: false after a failed concurrent build (or while one runs). */
+  valid: boolean;
+  /** pg_get_indexdef(): `CREATE [UNIQUE] INDEX name ON schema.table USING method (...) [WHERE ...]`. */
+  definition: string;
+  /** Key columns in order; expressions as pg_get_indexdef writes them. */
+  columns: string[];
+  unique: boolean;
+  /** The partial index's predicate as pg_get_expr writes it, or null. */
+  predicate: string | null;
 }
 
 /** Columns and indexes read from db/schema.rb (or, later, db/structure.sql). */

@@ -76,3 +76,25 @@ test('garbage never throws', async () => {
     await findingsOf(source);
   }
 });
+
+test('lintSource takes how a SQL file runs from the caller, then the sqlRunner setting, then the file', async () => {
+  const parsers = await loadParsers();
+  const sql = 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\n';
+  const banned = (settings: Partial<LintSettings>, options?: Parameters<typeof lintSource>[5], source = sql) =>
+    lintSource('db/migrations/20240101_add_index.sql', source, 'sql', defaultContext(settings), parsers, options)
+      .findings.filter((f) => f.ruleId === 'ban-concurrent-index-creation-in-transaction').length;
+  assert.equal(banned({}), 0, 'psql by default: statement by statement');
+  assert.equal(banned({ sqlRunner: 'atlas' }), 1, 'the setting: Atlas runs each file in a transaction');
+  assert.equal(banned({ sqlRunner: 'atlas' }, { runner: 'psql' }), 0, 'the caller beats the setting');
+  assert.equal(banned({}, { runner: 'goose' }), 1);
+  assert.equal(banned({ sqlRunner: 'flyway' }, { sidecarConfig: 'executeInTransaction=true' }), 1, "Flyway's .conf keeps it in a transaction");
+  assert.equal(banned({ sqlRunner: 'atlas' }, undefined, `-- atlas:txmode none\n\n${sql}`), 0, "the file's own directive");
+  const file = lintSource('x.sql', sql, 'sql', defaultContext({ sqlRunner: ' Goose ' }), parsers).file;
+  assert.deepEqual([file?.sqlRunner?.name, file?.sqlRunner?.detectedBy], ['goose', 'setting']);
+});
+
+test('loadParsers for SQL alone still parses a Ruby file when one comes (Prism compiled on first use)', async () => {
+  const parsers = await loadParsers(['sql']);
+  const { findings } = lintSource('db/migrate/20240101000000_case.rb', migration('    add_index :messages, :user_id\n'), 'ruby', defaultContext(), parsers);
+  assert.ok(findings.some((f) => f.ruleId === 'require-concurrent-index-creation'));
+});

@@ -3,7 +3,7 @@ import type { LintContext } from './lint-context';
 import { RULES } from './rules';
 import type { Finding, Severity } from './rules/rule';
 import { parseRailsMigration } from './parsers/rails/parse-rails-migration';
-import { loadPrismParser, type PrismParse } from './parsers/rails/prism';
+import { lazyPrismParser, loadPrismParser, type PrismParse } from './parsers/rails/prism';
 import { loadSqlParser, type SqlParser } from './parsers/sql/libpg-query';
 import { parseSqlMigration, type SqlParseOptions } from './parsers/sql/parse-sql-migration';
 import { parseEmbeddedSql } from './parsers/sql/embedded';
@@ -20,12 +20,17 @@ export interface Parsers {
   sql: SqlParser;
 }
 
-export async function loadParsers(): Promise<Parsers> {
-  const [ruby, sql] = await Promise.all([loadPrismParser(), loadSqlParser()]);
+export type MigrationLanguage = 'ruby' | 'sql';
+
+/**
+ * Loads the parsers. `languages`: what is about to be linted. The SQL parser is always loaded
+ * (Ruby migrations embed SQL); Prism is compiled now only when Ruby is among them, otherwise on
+ * the first Ruby file, so a run over SQL migrations alone never pays for it.
+ */
+export async function loadParsers(languages: readonly MigrationLanguage[] = ['ruby', 'sql']): Promise<Parsers> {
+  const [ruby, sql] = await Promise.all([languages.includes('ruby') ? loadPrismParser() : lazyPrismParser(), loadSqlParser()]);
   return { ruby, sql };
 }
-
-export type MigrationLanguage = 'ruby' | 'sql';
 
 export function languageOfPath(path: string): MigrationLanguage | null {
   if (path.endsWith('.rb')) return 'ruby';
@@ -53,13 +58,18 @@ export interface LintResult {
   findings: Finding[];
 }
 
-/** Parses and lints one file's text. Never throws for bad input. */
+/**
+ * Parses and lints one file's text. Never throws for bad input. `sqlOptions` says how a SQL file
+ * runs (`runner`, Flyway's `sidecarConfig`); `context.settings.sqlRunner` is the project's
+ * runner for files that do not name one themselves.
+ */
 export function lintSource(
   path: string,
   source: string,
   language: MigrationLanguage,
   context: LintContext,
   parsers: Parsers,
+  sqlOptions?: SqlParseOptions,
 ): LintResult {
   if (source.length > context.settings.maxFileBytes) {
     return {
@@ -77,7 +87,7 @@ export function lintSource(
   }
   let file: MigrationFile | null;
   try {
-    file = parseMigration(path, source, language, parsers);
+    file = parseMigration(path, source, language, parsers, withSettings(sqlOptions, context));
   } catch (error) {
     return { file: null, findings: [internalError(`PG Index Guard could not read this file (${errorText(error)}). Please report this with the file attached.`)] };
   }
@@ -125,13 +135,20 @@ export function lint(file: MigrationFile, context: LintContext): Finding[] {
     }
     for (const finding of ruleFindings) {
       if (rule.meta.honorsSafetyAssured && finding.operation?.safetyAssured) continue;
-      const line = positionAt(starts, finding.range.start).line;
-      const onLine = suppressedOnLine.get(line);
-      if (onLine === 'all' || onLine?.has(rule.meta.id)) continue;
+      if (suppressedOnLine.size > 0) {
+        const onLine = suppressedOnLine.get(positionAt(starts, finding.range.start).line);
+        if (onLine === 'all' || onLine?.has(rule.meta.id)) continue;
+      }
       findings.push(setting === 'default' ? finding : { ...finding, severity: setting });
     }
   }
-  return findings.sort((a, b) => a.range.start - b.range.start || a.ruleId.localeCompare(b.ruleId));
+  return findings.sort((a, b) => a.range.start - b.range.start || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+}
+
+function withSettings(options: SqlParseOptions | undefined, context: LintContext): SqlParseOptions | undefined {
+  const setting = context.settings.sqlRunner;
+  if (!setting || options?.defaultRunner !== undefined) return options;
+  return { ...options, defaultRunner: setting };
 }
 
 function internalError(message: string): Finding {

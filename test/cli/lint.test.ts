@@ -1,5 +1,6 @@
 // `pg-index-guard lint`, in process: walking, exact JSON, exit codes, --fail-on, --config.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -195,14 +196,27 @@ describe('lint: exit codes and --fail-on', () => {
     assert.match(stderr, /Cannot lint a\.rb: no such file or directory\nCannot lint b: no such file or directory/);
   });
 
-  test('an unreadable file: the report for the others, a message on stderr, exit 2', { skip: process.getuid?.() === 0 && 'root reads everything' }, async () => {
+  test('an unreadable file: the report for the others, a message on stderr, exit 2', async () => {
     const locked = join(dir.path, '20240101000000_locked.rb');
     writeFileSync(locked, 'class Locked < ActiveRecord::Migration[7.1]; end\n');
     chmodSync(locked, 0o000);
-    const { code, stdout, stderr } = await run(['lint', locked, GOOD_MIGRATION, '--format', 'json']);
-    assert.equal(code, 2);
-    assert.match(stderr, /Cannot read .*_locked\.rb: permission denied/);
-    assert.equal(JSON.parse(stdout).summary.files, 1);
+    let outcome: { code: number | null; stdout: string; stderr: string };
+    if (process.getuid?.() === 0) {
+      // Root reads everything: run the real CLI as nobody, for whom the file is locked.
+      chmodSync(dir.path, 0o755);
+      const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/cli/main.ts'), 'lint', locked, GOOD_MIGRATION, '--format', 'json'], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        env: { ...process.env, TSX_TSCONFIG_PATH: join(__dirname, '../../tsconfig.json') },
+      });
+      outcome = { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    } else {
+      outcome = await run(['lint', locked, GOOD_MIGRATION, '--format', 'json']);
+    }
+    assert.equal(outcome.code, 2, outcome.stderr);
+    assert.match(outcome.stderr, /Cannot read .*_locked\.rb: permission denied/);
+    assert.equal(JSON.parse(outcome.stdout).summary.files, 1);
   });
 
   test('a file that cannot be read while linting is reported, not thrown', async () => {

@@ -15,10 +15,13 @@ export function makeConcurrent(file: MigrationFile, operation: Operation): Edit 
   return null;
 }
 
-/** Takes the migration out of its transaction (Rails: `disable_ddl_transaction!`; SQL: the runner's marker). */
-export function leaveTransaction(file: MigrationFile): Edit | null {
+/**
+ * Takes the migration out of its transaction (Rails: `disable_ddl_transaction!`; SQL: the runner's
+ * marker, on the operation's own section when the runner has sections, as dbmate does).
+ */
+export function leaveTransaction(file: MigrationFile, operation?: Operation): Edit | null {
   if (file.dialect === 'rails') return rails.disableDdlTransaction(file);
-  return sql.noTransactionMarker(file);
+  return sql.noTransactionMarker(file, operation);
 }
 
 /** Makes an index creation idempotent (`if_not_exists: true` / IF NOT EXISTS). */

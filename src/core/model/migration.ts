@@ -270,8 +270,11 @@ export const SQL_RUNNER_NAMES: readonly SqlRunnerName[] = [
 
 export interface SqlRunnerInfo {
   name: SqlRunnerName;
-  /** What identified the runner: the `runner` option, a marker comment, the file's path, its Flyway `.conf`, or nothing (psql). */
-  detectedBy: 'option' | 'marker' | 'path' | 'sidecar' | 'default';
+  /**
+   * What identified the runner: the `runner` option, a marker comment, its Flyway `.conf`, the
+   * project's `sqlRunner` setting, the file's path, or nothing (psql).
+   */
+  detectedBy: 'option' | 'marker' | 'sidecar' | 'setting' | 'path' | 'default';
   /**
    * How the runner sends the file to Postgres:
    * - `statements`: one statement at a time, outside any transaction (psql -f, or a no-transaction marker);

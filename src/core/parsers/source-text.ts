@@ -1,9 +1,22 @@
 // Small helpers over source text shared by both parsers and the fixers.
 
-/** Offsets of the start of every line. */
+let lastSource: string | undefined;
+let lastStarts: number[] = [0];
+
+/**
+ * Offsets of the start of every line. The parser, lint(), rules and front ends all ask for the
+ * same file's lines in turn, so the last answer is kept: do not change the array.
+ */
 export function lineStarts(source: string): number[] {
+  if (source === lastSource) return lastStarts;
   const starts = [0];
-  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) starts.push(i + 1);
+  let at = source.indexOf('\n');
+  while (at !== -1) {
+    starts.push(at + 1);
+    at = source.indexOf('\n', at + 1);
+  }
+  lastSource = source;
+  lastStarts = starts;
   return starts;
 }
 

@@ -8,4 +8,7 @@ declare namespace WebAssembly {
   }
   function compile(bytes: ArrayBufferView | ArrayBuffer): Promise<Module>;
   function instantiate(module: Module, imports?: Imports): Promise<Instance>;
+  // Synchronous forms: node allows them on any thread, whatever the module's size.
+  const Module: { new (bytes: ArrayBufferView | ArrayBuffer): Module };
+  const Instance: { new (module: Module, imports?: Imports): Instance };
 }

@@ -2,6 +2,7 @@ import type { MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
 import type { Fix } from '../fixes/fix';
 import { leaveTransaction } from '../fixes/operation-edits';
+import { runsInTransaction } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const banConcurrentIndexCreationInTransaction: Rule = {
@@ -41,13 +42,13 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     for (const operation of file.operations) {
       if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex' && operation.kind !== 'reindex') continue;
       if (!operation.concurrent) continue;
-      if (!operation.inTransactionBlock && !file.runsInTransaction) continue;
+      if (!operation.inTransactionBlock && !runsInTransaction(file, operation)) continue;
       const where = operation.inTransactionBlock
         ? 'inside a transaction block'
         : file.dialect === 'rails'
           ? 'inside the migration\'s transaction (the class has no disable_ddl_transaction!)'
           : 'inside the migration\'s transaction';
-      const leave = operation.inTransactionBlock ? null : leaveTransaction(file);
+      const leave = operation.inTransactionBlock ? null : leaveTransaction(file, operation);
       const fixes: Fix[] = leave
         ? [{ title: file.dialect === 'rails' ? 'Add disable_ddl_transaction!' : 'Run this migration outside a transaction', safety: 'unsafe', edits: [leave] }]
         : [];

@@ -1,8 +1,8 @@
 import type { AddUniqueConstraintOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
 import type { Fix } from '../fixes/fix';
-import { buildUniqueIndexFirst, leaveTransaction } from '../fixes/operation-edits';
-import { describeTable, isTableCreatedEarlier, severityForTable } from './helpers';
+import { buildUniqueIndexFirst } from '../fixes/operation-edits';
+import { describeTable, isTableCreatedEarlier, severityForTable, transactionExit } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const disallowedUniqueConstraint: Rule = {
@@ -25,13 +25,15 @@ export const disallowedUniqueConstraint: Rule = {
       },
       good: {
         ruby:
-          'class AddUniqueConstraintToContactsEmail < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :contacts, [:account_id, :email], unique: true, name: "index_contacts_on_account_id_and_email", algorithm: :concurrently, if_not_exists: true\n    add_unique_constraint :contacts, [:account_id, :email], using_index: "index_contacts_on_account_id_and_email"\n  end\nend',
+          'class AddUniqueConstraintToContactsEmail < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :contacts, [:account_id, :email], unique: true, name: "contacts_account_id_email_key", algorithm: :concurrently, if_not_exists: true\n    add_unique_constraint :contacts, [:account_id, :email], using_index: "contacts_account_id_email_key"\n  end\nend',
         sql: 'CREATE UNIQUE INDEX CONCURRENTLY contacts_account_id_email_key ON contacts (account_id, email);\nALTER TABLE contacts ADD CONSTRAINT contacts_account_id_email_key UNIQUE USING INDEX contacts_account_id_email_key;',
       },
       fix:
-        'Inserts a concurrent unique `add_index` on the same columns before the call, adds `using_index:` ' +
-        'naming it, and `disable_ddl_transaction!` when missing. Leaving the transaction makes the fix unsafe: ' +
-        'offered, never applied by fix-all.',
+        'Inserts a concurrent unique `add_index` on the same columns before the call (SQL: CREATE UNIQUE INDEX ' +
+        'CONCURRENTLY), adds `using_index:` (USING INDEX) naming it, and `disable_ddl_transaction!` (the ' +
+        'runner\'s no-transaction marker) when missing. The index takes the constraint\'s name, or the name ' +
+        'Postgres would have given the constraint (`<table>_<columns>_key`), so the constraint ends up named ' +
+        'the same. Leaving the transaction makes the fix unsafe: offered, never applied by fix-all.',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
@@ -54,19 +56,40 @@ export const disallowedUniqueConstraint: Rule = {
 };
 
 function fixesFor(file: MigrationFile, operation: AddUniqueConstraintOperation): Fix[] {
-  if (operation.primaryKey || operation.inTransactionBlock || operation.table === null) return [];
-  const columns = operation.columns ?? [];
-  // Rails' own default index name, so the index reads like one add_index would have made.
-  const indexName = operation.name ?? `index_${operation.table}_on_${columns.join('_and_')}`;
+  if (operation.primaryKey || operation.table === null) return [];
+  const indexName = operation.name ?? uniqueConstraintName(operation.table, operation.columns ?? []);
+  if (indexName === null) return [];
+  // The concurrent build the fix adds cannot run in the migration's transaction.
+  const exit = transactionExit(file, operation);
+  if (!exit) return [];
   const edits = buildUniqueIndexFirst(file, operation, indexName);
   if (!edits) return [];
-  const leave = file.runsInTransaction ? leaveTransaction(file) : null;
-  if (file.runsInTransaction && !leave) return [];
   return [
     {
-      title: 'Build the unique index concurrently first, then add the constraint USING INDEX',
-      safety: leave ? 'unsafe' : 'safe',
-      edits: leave ? [leave, ...edits] : edits,
+      title: `Build the unique index concurrently first, then add the constraint USING INDEX${exit.automatic ? ' (Flyway then runs the whole script outside a transaction)' : ''}`,
+      safety: exit.leaves ? 'unsafe' : 'safe',
+      edits: [...exit.edits, ...edits],
     },
   ];
+}
+
+/** Postgres' NAMEDATALEN - 1: longer identifiers are truncated. */
+const MAX_IDENTIFIER_BYTES = 63;
+
+/**
+ * The name Postgres gives an unnamed UNIQUE constraint, `<table>_<col1>_<col2>_key`, shortened
+ * the way it shortens them (makeObjectName: the longer of table and columns part loses characters
+ * first), so the constraint attached USING INDEX ends up named as it would have been. Null when
+ * a column is an expression or unknown.
+ */
+export function uniqueConstraintName(table: string, columns: string[]): string | null {
+  if (columns.length === 0 || columns.some((c) => !/^[A-Za-z_][\w$]*$/.test(c))) return null;
+  let name1 = table.replace(/"/g, '').replace(/^.*\./, '');
+  let name2 = columns.join('_');
+  const available = MAX_IDENTIFIER_BYTES - '_key'.length - 1;
+  while (Buffer.byteLength(name1) + Buffer.byteLength(name2) > available) {
+    if (Buffer.byteLength(name1) > Buffer.byteLength(name2)) name1 = [...name1].slice(0, -1).join('');
+    else name2 = [...name2].slice(0, -1).join('');
+  }
+  return `${name1}_${name2}_key`;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultContext, type LintSettings } from '../lint-context';
+import { defaultContext, type DatabaseIndex, type LintContext, type LintSettings } from '../lint-context';
 import { lintSource, loadParsers } from '../lint';
 import { RULES } from './index';
 import { README_END, README_START, renderRuleDoc, replaceReadmeTable, ruleDocsDrift } from './rule-docs';
@@ -44,6 +44,25 @@ const EXAMPLE_SETTINGS: Record<string, Partial<LintSettings>> = {
   'prefer-partial-index': { lowSelectivityColumns: ['archived'] },
 };
 
+const databaseIndex = (name: string, columns: string[], valid: boolean): DatabaseIndex => ({
+  schema: 'public',
+  table: 'messages',
+  name,
+  valid,
+  definition: `CREATE INDEX ${name} ON public.messages USING btree (${columns.join(', ')})`,
+  columns,
+  unique: false,
+  predicate: null,
+});
+
+// The database states the `assumes` of these rules' docs describe.
+const EXAMPLE_CONTEXT: Record<string, Omit<Partial<LintContext>, 'settings'>> = {
+  'invalid-index-exists': { database: { indexes: [databaseIndex('index_messages_on_conversation_id', ['conversation_id'], false)] } },
+  'redundant-index': {
+    database: { indexes: [databaseIndex('index_messages_on_conversation_id_and_created_at', ['conversation_id', 'created_at'], true)] },
+  },
+};
+
 // Shows two migration files in one snippet: not one file to lint.
 const MULTI_FILE_EXAMPLES = new Set(['one-large-table-per-migration:good:sql']);
 
@@ -55,7 +74,7 @@ test('each rule\'s bad examples trigger it and its good ones do not', async () =
       for (const language of ['ruby', 'sql'] as const) {
         const example = docs[which][language];
         if (!example || MULTI_FILE_EXAMPLES.has(`${id}:${which}:${language}`)) continue;
-        const context = defaultContext(EXAMPLE_SETTINGS[id]);
+        const context: LintContext = { ...defaultContext(EXAMPLE_SETTINGS[id]), ...EXAMPLE_CONTEXT[id] };
         const path = language === 'ruby' ? 'db/migrate/20240101000000_example.rb' : 'migrations/001_example.sql';
         const hits = lintSource(path, example, language, context, parsers).findings.filter((f) => f.ruleId === id).length;
         if (which === 'bad') assert.ok(hits > 0, `${id}: the bad ${language} example should be reported`);

@@ -1,6 +1,6 @@
 import type { Direction, MigrationFile, Operation } from '../model/migration';
 import { tableSize, type LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
+import type { Edit, Fix } from '../fixes/fix';
 import { leaveTransaction, makeConcurrent } from '../fixes/operation-edits';
 import type { Severity } from './rule';
 
@@ -49,8 +49,49 @@ export function indexOperationsOnExistingTables(file: MigrationFile): IndexOpera
   return file.operations.filter(isIndexOperation).filter((operation) => !isTableCreatedEarlier(file, operation));
 }
 
+/**
+ * A table name to compare by: quotes dropped, lower case, and `public.` dropped (the schema an
+ * unqualified name means under the default search_path), so `public.x`, `"x"` and `x` match.
+ */
 export function normalizeTable(table: string): string {
-  return table.replace(/"/g, '').toLowerCase();
+  return table.replace(/"/g, '').toLowerCase().replace(/^public\./, '');
+}
+
+/**
+ * Does the operation run inside the migration's own transaction (Rails' or the runner's)? An
+ * operation's section may differ from the file (dbmate's up and down each say). Explicit
+ * transaction blocks are `inTransactionBlock`, not this.
+ */
+export function runsInTransaction(file: MigrationFile, operation: Operation): boolean {
+  return operation.runsInTransaction ?? file.runsInTransaction;
+}
+
+/**
+ * What it takes for a concurrent form of `operation` (or a concurrent statement a fix adds right
+ * before it) to run outside a transaction:
+ * - `edits: []`, `leaves: false`: nothing, it already does;
+ * - `leaves: true`: the migration leaves its transaction, with the edits that do it (a marker,
+ *   `disable_ddl_transaction!`), or none for Flyway, which runs a script holding CREATE / DROP
+ *   INDEX CONCURRENTLY outside a transaction by itself;
+ * - null: no edit of this file can (an explicit transaction block, a runner that needs a file of
+ *   its own or a setting elsewhere).
+ */
+export interface TransactionExit {
+  edits: Edit[];
+  leaves: boolean;
+  /** Flyway leaves by itself once the script holds the concurrent statement. */
+  automatic?: boolean;
+}
+
+export function transactionExit(file: MigrationFile, operation: Operation): TransactionExit | null {
+  if (operation.inTransactionBlock) return null;
+  if (!runsInTransaction(file, operation)) return { edits: [], leaves: false };
+  // Flyway's check knows CREATE / DROP [UNIQUE] INDEX CONCURRENTLY, not REINDEX ... CONCURRENTLY.
+  if (file.dialect === 'sql' && file.sqlRunner?.leaveBy === 'automatic' && operation.kind !== 'reindex') {
+    return { edits: [], leaves: true, automatic: true };
+  }
+  const leave = leaveTransaction(file, operation);
+  return leave ? { edits: [leave], leaves: true } : null;
 }
 
 /** A rule's base severity, raised one step on a table known to be large. */
@@ -69,20 +110,20 @@ export function describeTable(table: string | null): string {
  * transaction block: no edit of this statement can make it work there.
  */
 export function concurrentFix(file: MigrationFile, operation: Operation, what: string): Fix[] {
-  if (operation.inTransactionBlock) return [];
+  const exit = transactionExit(file, operation);
+  if (!exit) return [];
   const concurrently = makeConcurrent(file, operation);
   if (!concurrently) return [];
-  const leave = file.runsInTransaction ? leaveTransaction(file) : null;
-  if (file.runsInTransaction && !leave) return [];
   const option = file.dialect === 'rails' && operation.syntax?.kind === 'railsCall' ? 'add algorithm: :concurrently' : 'add CONCURRENTLY';
+  const leaving = exit.automatic
+    ? `; ${file.sqlRunner?.name === 'flyway' ? 'Flyway' : 'the runner'} then runs the whole script outside a transaction`
+    : ' and take the migration out of its transaction';
   return [
     {
-      title: leave
-        ? `${what} concurrently (${option} and take the migration out of its transaction)`
-        : `${what} concurrently (${option})`,
+      title: exit.leaves ? `${what} concurrently (${option}${leaving})` : `${what} concurrently (${option})`,
       // Leaving the transaction changes how the whole migration runs: never automatic.
-      safety: leave ? 'unsafe' : 'safe',
-      edits: leave ? [leave, concurrently] : [concurrently],
+      safety: exit.leaves ? 'unsafe' : 'safe',
+      edits: [...exit.edits, concurrently],
     },
   ];
 }

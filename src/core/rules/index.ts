@@ -1,9 +1,11 @@
 import type { Rule } from './rule';
 import { banConcurrentIndexCreationInTransaction } from './ban-concurrent-index-creation-in-transaction';
 import { disallowedUniqueConstraint } from './disallowed-unique-constraint';
+import { invalidIndexExists } from './invalid-index-exists';
 import { oneLargeTablePerMigration } from './one-large-table-per-migration';
 import { preferPartialIndex } from './prefer-partial-index';
 import { preferRobustStmts } from './prefer-robust-stmts';
+import { redundantIndex } from './redundant-index';
 import { requireConcurrentIndexCreation } from './require-concurrent-index-creation';
 import { requireConcurrentIndexDeletion } from './require-concurrent-index-deletion';
 import { requireConcurrentReindex } from './require-concurrent-reindex';
@@ -14,9 +16,11 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
   [
     banConcurrentIndexCreationInTransaction,
     disallowedUniqueConstraint,
+    invalidIndexExists,
     oneLargeTablePerMigration,
     preferPartialIndex,
     preferRobustStmts,
+    redundantIndex,
     requireConcurrentIndexCreation,
     requireConcurrentIndexDeletion,
     requireConcurrentReindex,

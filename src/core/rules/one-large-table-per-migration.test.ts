@@ -15,6 +15,11 @@ ruleCases('one-large-table-per-migration', {
   valid: [
     { name: 'several indexes on one table', source: migration('    add_index :messages, :account_id\n    add_index :messages, :user_id\n    remove_index :messages, :state\n') },
     { name: 'the other table is created in the migration', source: migration('    create_table :audits\n    add_index :audits, :user_id\n    add_index :messages, :user_id\n') },
+    {
+      name: 'sql: public.messages and messages are one table',
+      language: 'sql',
+      source: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON public.messages (x);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS b ON messages (y);\n',
+    },
     { name: 'a table that cannot be named does not count', source: migration('    add_index :messages, :user_id\n    [:a].each { |t| add_index t, :user_id }\n') },
   ],
   invalid: [

@@ -1,13 +1,15 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { defaultContext, type LintContext } from '../lint-context';
-import { lintSource, loadParsers } from '../lint';
-import { applyEdits } from '../fixes/fix';
-import { parseRailsSchema } from '../parsers/rails/parse-schema';
+import type { SchemaInfo } from '../lint-context';
 import { ruleCases } from '../testing/rule-cases';
 
 const migration = (body: string, header = '') =>
   `class AddIndexes < ActiveRecord::Migration[7.1]\n${header}  def change\n${body}  end\nend\n`;
+
+// What db/schema.rb tells (parse-schema.test.ts covers reading it).
+const schema: SchemaInfo = {
+  tables: new Map([['conversations', new Map([['archived', 'boolean'], ['deleted_at', 'string']])]]),
+  indexes: [],
+};
+const kindStats = new Map([['messages.kind', { nDistinct: 3 }]]);
 
 ruleCases('prefer-partial-index', {
   valid: [
@@ -17,6 +19,16 @@ ruleCases('prefer-partial-index', {
     { name: 'a composite index with a selective column', source: migration('    add_index :contacts, [:account_id, :deleted_at]\n') },
     { name: 'a table created in the migration', source: migration('    create_table :posts\n    add_index :posts, :deleted_at\n') },
     { name: 'a column listed for another table', source: migration('    add_index :orders, :status\n'), settings: { lowSelectivityColumns: ['invoices.status'] } },
+    {
+      name: 'a soft-delete name whose db/schema.rb type is not a timestamp',
+      source: migration('    add_index :conversations, :deleted_at\n'),
+      context: { schema },
+    },
+    {
+      name: 'few distinct values in the statistics, but a table known to be small',
+      source: migration('    add_index :messages, :kind\n'),
+      context: { database: { columnStats: kindStats, tableRowEstimates: new Map([['messages', 300]]) } },
+    },
   ],
   invalid: [
     {
@@ -44,53 +56,23 @@ ruleCases('prefer-partial-index', {
       findings: [{ at: '4:7-4:28' }],
       fixed: migration('    change_table :posts do |t|\n      t.index :discarded_at, where: "discarded_at IS NOT NULL"\n    end\n'),
     },
+    {
+      name: 'a boolean column known from db/schema.rb: a suggested predicate, raised on a large table',
+      source: migration('    add_index :conversations, :archived\n'),
+      settings: { largeTables: ['conversations'] },
+      context: { schema },
+      findings: [{ at: '3:5-3:40', severity: 'info', message: /\(boolean\)/ }],
+      fix: { safety: 'safe', suggestion: true },
+      fixed: migration('    add_index :conversations, :archived, where: "archived = true"\n'),
+    },
+    {
+      name: 'few distinct values in the database statistics of a large table: no guessed predicate',
+      source: migration('    add_index :messages, :kind\n'),
+      context: { database: { columnStats: kindStats, tableRowEstimates: new Map([['messages', 50_000_000]]) } },
+      findings: [{ at: '3:5-3:31', severity: 'info', message: /few distinct values in the database statistics/ }],
+      noFix: true,
+    },
   ],
 });
 
-const schemaSource = `ActiveRecord::Schema[7.1].define(version: 2024_01_01_000000) do
-  create_table "conversations", force: :cascade do |t|
-    t.boolean "archived", default: false, null: false
-    t.string "deleted_at"
-  end
-end
-`;
 
-async function partialIndexFindings(source: string, context: LintContext) {
-  const { findings } = lintSource('db/migrate/20240101000000_case.rb', source, 'ruby', context, await loadParsers());
-  return findings.filter((f) => f.ruleId === 'prefer-partial-index');
-}
-
-test('prefer-partial-index: a boolean column known from db/schema.rb', async () => {
-  const parsers = await loadParsers();
-  const context: LintContext = { ...defaultContext({ largeTables: ['conversations'] }), schema: parseRailsSchema(schemaSource, parsers.ruby) };
-  const source = migration('    add_index :conversations, :archived\n');
-  const [finding, ...rest] = await partialIndexFindings(source, context);
-  assert.ok(finding);
-  assert.equal(rest.length, 0);
-  assert.equal(finding.severity, 'info');
-  assert.match(finding.message, /\(boolean\)/);
-  const fix = finding.fixes[0]!;
-  assert.equal(fix.suggestion, true);
-  assert.equal(applyEdits(source, fix.edits), migration('    add_index :conversations, :archived, where: "archived = true"\n'));
-});
-
-test('prefer-partial-index: a soft-delete name whose schema type is not a timestamp is left alone', async () => {
-  const parsers = await loadParsers();
-  const context: LintContext = { ...defaultContext(), schema: parseRailsSchema(schemaSource, parsers.ruby) };
-  assert.deepEqual(await partialIndexFindings(migration('    add_index :conversations, :deleted_at\n'), context), []);
-});
-
-test('prefer-partial-index: database statistics, and silence on a table known to be small', async () => {
-  const source = migration('    add_index :messages, :kind\n');
-  const stats = new Map([['messages.kind', { nDistinct: 3 }]]);
-  const large: LintContext = {
-    ...defaultContext(),
-    database: { columnStats: stats, tableRowEstimates: new Map([['messages', 50_000_000]]) },
-  };
-  const [finding] = await partialIndexFindings(source, large);
-  assert.match(finding?.message ?? '', /few distinct values in the database statistics/);
-  assert.equal(finding?.severity, 'info');
-  assert.deepEqual(finding?.fixes, []);
-  const small: LintContext = { ...defaultContext(), database: { columnStats: stats, tableRowEstimates: new Map([['messages', 300]]) } };
-  assert.deepEqual(await partialIndexFindings(source, small), []);
-});

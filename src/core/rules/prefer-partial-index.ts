@@ -27,6 +27,7 @@ export const preferPartialIndex: Rule = {
         'says they are boolean, when they are named deleted_at / discarded_at / archived_at, when the ' +
         '`lowSelectivityColumns` setting lists them, or when the connected database\'s statistics say so. ' +
         'Reported as a hint when the table size is unknown, raised on large tables, silent on known small ones.',
+      assumes: 'that `archived` is known to hold few distinct values: a boolean column in db/schema.rb, or listed in the `lowSelectivityColumns` setting.',
       bad: {
         ruby: 'class AddIndexToConversationsOnArchived < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :conversations, :archived, algorithm: :concurrently\n  end\nend',
         sql: 'CREATE INDEX CONCURRENTLY index_conversations_on_archived ON conversations (archived);',
@@ -44,12 +45,13 @@ export const preferPartialIndex: Rule = {
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
+    const listed = context.settings.lowSelectivityColumns.map((c) => c.toLowerCase());
     for (const operation of file.operations) {
       if (operation.kind !== 'createIndex' || operation.where !== null || operation.unique) continue;
       if (operation.table === null || operation.columns.length === 0) continue;
       if (tableSize(operation.table, context) === 'small' || isTableCreatedEarlier(file, operation)) continue;
       const table = operation.table;
-      const reasons = operation.columns.map((column) => lowSelectivityReason(table, column, context));
+      const reasons = operation.columns.map((column) => lowSelectivityReason(table, column, context, listed));
       if (reasons.some((reason) => reason === null)) continue;
       const columns = operation.columns.join(', ');
       findings.push({
@@ -65,9 +67,8 @@ export const preferPartialIndex: Rule = {
   },
 };
 
-function lowSelectivityReason(table: string, column: string, context: LintContext): Reason | null {
+function lowSelectivityReason(table: string, column: string, context: LintContext, listed: string[]): Reason | null {
   const tableName = normalizeTable(table).replace(/^.*\./, '');
-  const listed = context.settings.lowSelectivityColumns.map((c) => c.toLowerCase());
   if (listed.includes(column.toLowerCase()) || listed.includes(`${tableName}.${column.toLowerCase()}`)) return 'setting';
   const stats = context.database?.columnStats?.get(`${tableName}.${column.toLowerCase()}`);
   if (stats && ((stats.nDistinct > 0 && stats.nDistinct <= 10) || (stats.mostCommonFrequency ?? 0) >= 0.5)) return 'statistics';

@@ -7,6 +7,11 @@ const concurrentAdd = '    add_index :messages, :user_id, algorithm: :concurrent
 
 ruleCases('prefer-robust-stmts', {
   valid: [
+    {
+      name: 'sql: a dbmate down section in a transaction while up is not: a failure rolls it back',
+      language: 'sql',
+      source: '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (x);\n\n-- migrate:down\nDROP INDEX old;\nDROP INDEX older;\n',
+    },
     { name: 'inside the migration transaction a failure rolls back', source: migration('    add_index :messages, :user_id\n') },
     { name: 'a lone blocking statement is atomic', source: migration('    add_index :messages, :user_id\n', noTransaction) },
     { name: 'if_not_exists: true', source: migration('    add_index :messages, :user_id, algorithm: :concurrently, if_not_exists: true\n', noTransaction) },
@@ -76,6 +81,13 @@ ruleCases('prefer-robust-stmts', {
       source: 'DROP INDEX CONCURRENTLY old;\n',
       findings: [{ at: '1:1-1:28' }],
       fixed: 'DROP INDEX CONCURRENTLY IF EXISTS old;\n',
+    },
+    {
+      name: 'sql: a dbmate down section outside a transaction while up runs in one',
+      language: 'sql',
+      source: '-- migrate:up\nCREATE TABLE t (x int);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY old;\n',
+      findings: [{ at: '5:1-5:28' }],
+      fixed: '-- migrate:up\nCREATE TABLE t (x int);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY IF EXISTS old;\n',
     },
   ],
 });

@@ -2,7 +2,7 @@ import type { CreateIndexOperation, DropIndexOperation, MigrationFile } from '..
 import type { LintContext } from '../lint-context';
 import type { Fix } from '../fixes/fix';
 import { addIfExists, addIfNotExists } from '../fixes/operation-edits';
-import { describeTable, isTableCreatedEarlier, railsVersionAtLeast, runTogether, severityForTable } from './helpers';
+import { describeTable, isTableCreatedEarlier, railsVersionAtLeast, runsInTransaction, runTogether, severityForTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
 /** Rails calls that only take `if_not_exists:` / `if_exists:` from Rails 6.1 on. */
@@ -44,7 +44,7 @@ export const preferRobustStmts: Rule = {
       if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex') continue;
       if (operation.kind === 'createIndex' ? operation.ifNotExists : operation.ifExists) continue;
       // A failure inside a transaction rolls back: nothing is left behind to trip the retry.
-      if (file.runsInTransaction || operation.inTransactionBlock) continue;
+      if (runsInTransaction(file, operation) || operation.inTransactionBlock) continue;
       // A lone blocking statement is atomic: failing, it leaves nothing behind. A concurrent
       // build is not: failing, it leaves an INVALID index that trips the retry.
       if (!operation.concurrent && isOnlySchemaChange(file, operation)) continue;

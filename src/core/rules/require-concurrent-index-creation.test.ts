@@ -42,6 +42,20 @@ ruleCases('require-concurrent-index-creation', {
       language: 'sql',
       source: '-- squawk-ignore require-concurrent-index-creation\nCREATE INDEX idx ON messages (user_id);\n',
     },
+    {
+      name: 'sql: ON ONLY a partitioned parent builds nothing and cannot be CONCURRENTLY',
+      language: 'sql',
+      source: 'CREATE INDEX IF NOT EXISTS measurements_city_idx ON ONLY measurements (city_id);\n',
+    },
+    {
+      name: 'sql: a table created as public.audits is the audits indexed later',
+      language: 'sql',
+      source: 'CREATE TABLE public.audits (id bigint, user_id bigint);\nCREATE INDEX idx_audits_user ON audits (user_id);\nCREATE INDEX idx_audits_id ON "public"."audits" (id);\n',
+    },
+    {
+      name: 'a heredoc on a table created earlier in the migration',
+      source: migration('    create_table :audits\n    execute <<~SQL\n      CREATE INDEX index_audits_on_user_id\n        ON audits (user_id);\n    SQL\n'),
+    },
   ],
   invalid: [
     {
@@ -237,6 +251,59 @@ ruleCases('require-concurrent-index-creation', {
       source: migration('    execute "CREATE INDEX idx ON messages (user_id)"\n', '  disable_ddl_transaction!\n'),
       findings: [{ at: '4:14-4:52' }],
       fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n  def change\n    execute "CREATE INDEX CONCURRENTLY idx ON messages (user_id)"\n  end\nend\n',
+    },
+    {
+      // Prism makes a multi-line squiggly heredoc an InterpolatedStringNode, `#{}` or not.
+      name: 'a multi-line execute <<~SQL heredoc is read as SQL, with exact ranges',
+      source: migration('    execute <<~SQL\n      CREATE INDEX index_messages_on_user_id\n        ON messages (user_id);\n    SQL\n', '  disable_ddl_transaction!\n'),
+      findings: [{ at: '5:7-6:30', message: /"messages"/ }],
+      fix: { safety: 'safe' },
+      fixed: migration('    execute <<~SQL\n      CREATE INDEX CONCURRENTLY index_messages_on_user_id\n        ON messages (user_id);\n    SQL\n', '  disable_ddl_transaction!\n'),
+    },
+    {
+      name: 'a heredoc behind .squish in a migration still in its transaction',
+      source: migration('    execute <<~SQL.squish\n      CREATE UNIQUE INDEX index_contacts_on_email\n      ON contacts (email)\n    SQL\n'),
+      findings: [{ at: '4:7-5:26' }],
+      fix: { safety: 'unsafe' },
+      fixed:
+        'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n' +
+        '    execute <<~SQL.squish\n      CREATE UNIQUE INDEX CONCURRENTLY index_contacts_on_email\n      ON contacts (email)\n    SQL\n  end\nend\n',
+    },
+    {
+      name: 'an interpolated string is checked; the interpolated table cannot be named',
+      source: migration('    execute "CREATE INDEX index_#{table}_on_user_id ON #{table} (user_id)"\n', '  disable_ddl_transaction!\n'),
+      findings: [{ at: '4:14-4:74', message: /a table this linter cannot name/ }],
+      fixed: migration('    execute "CREATE INDEX CONCURRENTLY index_#{table}_on_user_id ON #{table} (user_id)"\n', '  disable_ddl_transaction!\n'),
+    },
+    {
+      name: 'an interpolated string with escapes keeps exact ranges',
+      source: migration('    execute "CREATE INDEX \\"idx_#{n}\\" ON \\"Messages\\" (user_id)"\n', '  disable_ddl_transaction!\n'),
+      findings: [{ at: '4:14-4:65', message: /"Messages"/ }],
+      fixed: migration('    execute "CREATE INDEX CONCURRENTLY \\"idx_#{n}\\" ON \\"Messages\\" (user_id)"\n', '  disable_ddl_transaction!\n'),
+    },
+    {
+      name: 'sql: Flyway: CONCURRENTLY alone takes the script out of its transaction, so the fix is unsafe',
+      language: 'sql',
+      path: 'db/migration/V2__add_index_to_messages.sql',
+      source: 'CREATE INDEX idx ON messages (user_id);\n',
+      findings: [{ at: '1:1-1:39' }],
+      fix: { safety: 'unsafe', title: /add CONCURRENTLY; Flyway then runs the whole script outside a transaction/ },
+      fixed: 'CREATE INDEX CONCURRENTLY idx ON messages (user_id);\n',
+    },
+    {
+      name: 'sql: Flyway whose .conf keeps the script in a transaction: no fix can make it concurrent',
+      language: 'sql',
+      path: 'db/migration/V2__add_index_to_messages.sql',
+      sqlOptions: { sidecarConfig: 'executeInTransaction=true\n' },
+      source: 'CREATE INDEX idx ON messages (user_id);\n',
+      findings: [{ at: '1:1-1:39' }],
+      noFix: true,
+    },
+    {
+      name: 'sql: public.messages created after the index does not exempt messages',
+      language: 'sql',
+      source: 'CREATE INDEX idx ON messages (user_id);\nCREATE TABLE public.messages (id bigint);\n',
+      findings: [{ at: '1:1-1:39' }],
     },
   ],
 });

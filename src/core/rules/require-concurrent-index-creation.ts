@@ -17,7 +17,8 @@ export const requireConcurrentIndexCreation: Rule = {
         'CONCURRENTLY builds the index while writes go on, at the cost of two table scans. Rails builds an index ' +
         'for `add_reference` / `add_belongs_to` / `t.references` by default (since Rails 5), so those count too. ' +
         'Indexes on a table created earlier in the same migration (`create_table`, `create_join_table`) are ' +
-        'not reported: the table is empty and nobody else uses it yet.',
+        'not reported: the table is empty and nobody else uses it yet; neither is `CREATE INDEX ... ON ONLY` a ' +
+        'partitioned table, which builds nothing (and cannot be CONCURRENTLY).',
       bad: {
         ruby:
           'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id\n    add_reference :messages, :author\n  end\nend',
@@ -40,6 +41,8 @@ export const requireConcurrentIndexCreation: Rule = {
     const findings: Finding[] = [];
     for (const operation of file.operations) {
       if (operation.kind !== 'createIndex' || operation.concurrent) continue;
+      // ON ONLY builds nothing (the parent's index starts INVALID) and Postgres refuses CONCURRENTLY there.
+      if (operation.onlyParent) continue;
       if (isTableCreatedEarlier(file, operation)) continue;
       findings.push({
         ruleId: this.meta.id,

@@ -3,7 +3,7 @@ import type { LintContext } from '../lint-context';
 import type { Fix } from '../fixes/fix';
 import { insertTimeouts } from '../fixes/operation-edits';
 import { lineStarts, positionAt } from '../parsers/source-text';
-import { describeTable, indexOperationsOnExistingTables, runTogether, severityForTable, type IndexOperation } from './helpers';
+import { describeTable, indexOperationsOnExistingTables, runsInTransaction, runTogether, severityForTable, type IndexOperation } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const requireTimeouts: Rule = {
@@ -98,7 +98,7 @@ function timeoutInEffect(
       continue;
     }
     if (timeout.range.start >= operation.range.start || !runTogether(timeout.direction, operation.direction)) continue;
-    if (timeout.local && !(operation.inTransactionBlock || file.runsInTransaction)) continue;
+    if (timeout.local && !(operation.inTransactionBlock || runsInTransaction(file, operation))) continue;
     current = timeout;
   }
   return current?.reset ? null : current;

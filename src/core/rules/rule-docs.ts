@@ -43,6 +43,7 @@ export function renderRuleDoc(rule: Rule): string {
     '',
     meta.docs.why,
     '',
+    ...(meta.docs.assumes ? [`The examples assume ${meta.docs.assumes}`, ''] : []),
     '## Bad',
     '',
     examples('bad'),

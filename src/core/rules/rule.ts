@@ -9,6 +9,11 @@ export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info', 'hin
 export interface RuleDocs {
   /** Why it hurts in production, in a paragraph. */
   why: string;
+  /**
+   * What the examples take for granted beyond the file (database state, settings), completing
+   * "The examples assume ...". Shown on the rule's page.
+   */
+  assumes?: string;
   bad: { ruby?: string; sql?: string };
   good: { ruby?: string; sql?: string };
   /** What the quick fix does. */

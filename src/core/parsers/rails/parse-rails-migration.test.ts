@@ -17,11 +17,16 @@ test('execute string and heredoc arguments go to the injected SQL parser with th
     '      SQL\n' +
     '    end\n' +
     '    execute "SELECT #{1}"\n' +
+    '    execute <<~SQL\n' +
+    '      REINDEX INDEX\n' +
+    '        idx_c\n' +
+    '    SQL\n' +
     '  end\n' +
     'end\n';
   const seen: Array<{ sql: string; offset: number }> = [];
   const parseEmbeddedSql: EmbeddedSqlParser = (sql, offset) => {
     seen.push({ sql, offset });
+    if (!sql.includes('REINDEX')) return [];
     const start = offset + sql.indexOf('REINDEX');
     // What a SQL parser returns: ranges in the file; the Rails parser fills in where the call stands.
     const reindex: Operation = {
@@ -39,14 +44,16 @@ test('execute string and heredoc arguments go to the injected SQL parser with th
     return [reindex];
   };
   const file = parseRailsMigration(path, source, await loadPrismParser(), { parseEmbeddedSql });
-  // The interpolated string is not a literal: never handed over.
-  assert.deepEqual(seen.map((s) => s.sql), ['REINDEX INDEX idx_a', '        REINDEX INDEX idx_b\n']);
+  // An interpolated string keeps `#{}` as written (the SQL reader makes it a placeholder); a
+  // multi-line squiggly heredoc (an InterpolatedStringNode to Prism) is its body as written.
+  assert.deepEqual(seen.map((s) => s.sql), ['REINDEX INDEX idx_a', '        REINDEX INDEX idx_b\n', 'SELECT #{1}', '      REINDEX INDEX\n        idx_c\n']);
   for (const { sql, offset } of seen) assert.equal(source.slice(offset, offset + sql.length), sql);
   assert.deepEqual(
     file.operations.map((o) => [o.kind, o.direction, o.inTransactionBlock, source.slice(o.range.start, o.range.end)]),
     [
       ['reindex', 'up', false, 'REINDEX'],
       ['reindex', 'up', true, 'REINDEX'],
+      ['reindex', 'up', false, 'REINDEX'],
     ],
   );
 });

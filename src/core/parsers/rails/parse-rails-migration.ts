@@ -334,11 +334,9 @@ export function parseRailsMigration(
     const parseEmbeddedSql = parseOptions.parseEmbeddedSql;
     const literal = stringLiteralOf(call.arguments_?.arguments_[0]);
     if (!parseEmbeddedSql || !literal) return;
-    const content = range(literal.contentLoc);
-    const raw = source.slice(content.start, content.end);
-    const isHeredoc = literal.openingLoc !== null && text(literal.openingLoc).startsWith('<<');
-    const sql = isHeredoc || raw === literal.unescaped.value ? raw : literal.unescaped.value;
-    for (const operation of parseEmbeddedSql(sql, content.start)) {
+    const embedded = embeddedSqlText(literal);
+    if (!embedded) return;
+    for (const operation of parseEmbeddedSql(embedded.sql, embedded.offset)) {
       operations.push({
         ...operation,
         direction: ctx.direction,
@@ -346,6 +344,35 @@ export function parseRailsMigration(
         safetyAssured: ctx.safetyAssured,
       });
     }
+  };
+
+  /**
+   * The SQL of a string literal and the file offset it starts at. A heredoc's body is taken as
+   * written (SQL ignores its indentation; a squiggly heredoc's value has it removed line by line,
+   * which is why Prism makes a multi-line one an InterpolatedStringNode even without `#{}`).
+   * A quoted string is its value, `#{...}` kept as written (parseEmbeddedSql turns it into a
+   * placeholder of the same length), so escapes can be realigned over the source.
+   */
+  const embeddedSqlText = (literal: P.StringNode | P.InterpolatedStringNode): { sql: string; offset: number } | null => {
+    const isHeredoc = literal.openingLoc !== null && text(literal.openingLoc).startsWith('<<');
+    if (literal instanceof P.StringNode) {
+      const content = range(literal.contentLoc);
+      const raw = source.slice(content.start, content.end);
+      return { sql: isHeredoc || raw === literal.unescaped.value ? raw : literal.unescaped.value, offset: content.start };
+    }
+    const parts = literal.parts;
+    if (parts.length === 0) return null;
+    const start = range(parts[0]!.location).start;
+    const end = range(parts[parts.length - 1]!.location).end;
+    if (isHeredoc) return { sql: source.slice(start, end), offset: start };
+    let sql = '';
+    for (const part of parts) {
+      // `"a" "b"` (adjacent literals, each with its own quotes) is left alone.
+      if (part instanceof P.StringNode && part.openingLoc === null) sql += part.unescaped.value;
+      else if (part instanceof P.EmbeddedStatementsNode) sql += text(part);
+      else return null;
+    }
+    return { sql, offset: start };
   };
 
   const walk = (node: Node | null, ctx: WalkContext): void => {
@@ -563,14 +590,14 @@ function isConnection(node: Node | null): boolean {
   return node instanceof P.CallNode && node.name === 'connection' && (node.arguments_?.arguments_.length ?? 0) === 0;
 }
 
-/** A plain string literal, also behind `.squish` / `.strip` (common on heredocs). */
-function stringLiteralOf(node: Node | undefined): P.StringNode | null {
+/** A string literal (interpolated or not), also behind `.squish` / `.strip` (common on heredocs). */
+function stringLiteralOf(node: Node | undefined): P.StringNode | P.InterpolatedStringNode | null {
   let current: Node | undefined | null = node;
   while (current instanceof P.CallNode && ['squish', 'strip', 'strip_heredoc', 'chomp', 'freeze'].includes(current.name)) {
     if (current.arguments_) return null;
     current = current.receiver;
   }
-  return current instanceof P.StringNode ? current : null;
+  return current instanceof P.StringNode || current instanceof P.InterpolatedStringNode ? current : null;
 }
 
 /** The name a symbol or plain string stands for; null for anything computed. */

@@ -7,6 +7,19 @@ import { locateWasm } from '../wasm-assets';
 export type PrismParse = (source: string) => ParseResult;
 
 let loading: Promise<PrismParse> | undefined;
+let ready: PrismParse | undefined;
+
+function prismWasm(): Buffer {
+  return readFileSync(locateWasm('prism.wasm', '@ruby/prism/src/prism.wasm'));
+}
+
+function parserOf(instance: WebAssembly.Instance): PrismParse {
+  return (source: string) => parsePrism(instance.exports, source, {});
+}
+
+function newWasi(): WASI {
+  return new WASI({ version: 'preview1' });
+}
 
 /**
  * Loads Prism's WASM build once per process. We do not use the package's own
@@ -14,16 +27,34 @@ let loading: Promise<PrismParse> | undefined;
  * survive bundling; this reads the copy shipped beside the bundle instead.
  */
 export function loadPrismParser(): Promise<PrismParse> {
+  if (ready) return Promise.resolve(ready);
   loading ??= (async () => {
-    const wasmPath = locateWasm('prism.wasm', '@ruby/prism/src/prism.wasm');
-    const module = await WebAssembly.compile(readFileSync(wasmPath));
-    const wasi = new WASI({ version: 'preview1' });
+    const module = await WebAssembly.compile(prismWasm());
+    const wasi = newWasi();
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as unknown as WebAssembly.Imports);
     wasi.initialize(instance);
-    return (source: string) => parsePrism(instance.exports, source, {});
+    ready ??= parserOf(instance);
+    return ready;
   })();
   loading.catch(() => {
     loading = undefined;
   });
   return loading;
+}
+
+/**
+ * Prism, compiled on the first parse (synchronously, some 10 ms) rather than now: for runs that
+ * may meet no Ruby file at all (a folder of SQL migrations).
+ */
+export function lazyPrismParser(): PrismParse {
+  return (source) => {
+    if (!ready) {
+      const module = new WebAssembly.Module(prismWasm());
+      const wasi = newWasi();
+      const instance = new WebAssembly.Instance(module, wasi.getImportObject() as unknown as WebAssembly.Imports);
+      wasi.initialize(instance);
+      ready = parserOf(instance);
+    }
+    return ready(source);
+  };
 }

@@ -126,11 +126,25 @@ function relationRange(statement: RawStatement, relation: RangeVar | undefined):
   if (relation?.location === undefined) return null;
   const offset = statement.at(relation.location);
   const tokens = statement.tokens;
-  let i = tokens.findIndex((t) => t.start === offset);
+  let i = tokenStartingAt(tokens, offset);
   if (i === -1) return null;
   const start = tokens[i]!.start;
   while (tokens[i + 1]?.word === '.' && tokens[i + 2]) i += 2;
   return { start, end: tokens[i]!.end };
+}
+
+/** Index of the token starting at `offset` (tokens are in order), or -1. */
+function tokenStartingAt(tokens: SqlToken[], offset: number): number {
+  let low = 0;
+  let high = tokens.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const start = tokens[mid]!.start;
+    if (start === offset) return mid;
+    if (start < offset) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
 }
 
 function relationName(relation: RangeVar | undefined, ctx: StatementContext): string | null {

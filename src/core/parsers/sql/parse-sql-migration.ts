@@ -14,6 +14,11 @@ export interface SqlParseOptions {
   runner?: string;
   /** Flyway: the text of the script's `<name>.sql.conf`, when it exists. The parser reads no files. */
   sidecarConfig?: string;
+  /**
+   * The project's runner (a setting), for a file that names none itself: used after the file's
+   * marker comments and its Flyway `.conf`, before guessing from its path.
+   */
+  defaultRunner?: string;
 }
 
 /**
@@ -28,7 +33,7 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
   const starts = lineStarts(source);
   const suppressions: SuppressionComment[] = [];
   for (const comment of sql.comments) {
-    if (!comment.word.startsWith('--')) continue;
+    if (!comment.word.startsWith('--') || !/pg-index-guard:|squawk-ignore/.test(comment.word)) continue;
     const suppression = parseSuppressionComment(source.slice(comment.start, comment.end), positionAt(starts, comment.start).line);
     if (suppression) suppressions.push(suppression);
   }
@@ -41,6 +46,7 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
     statementCount: sql.statementCount,
     runner: options.runner,
     sidecarConfig: options.sidecarConfig,
+    defaultRunner: options.defaultRunner,
   });
 
   const operations: Operation[] = [];

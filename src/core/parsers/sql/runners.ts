@@ -18,6 +18,8 @@ export interface RunnerInput {
   statementCount: number;
   runner?: string;
   sidecarConfig?: string;
+  /** The project's setting: after the file's own markers, before its path. */
+  defaultRunner?: string;
 }
 
 export interface RunnerResult {
@@ -50,14 +52,16 @@ export function detectRunner(input: RunnerInput): RunnerResult {
     .filter((c) => c.word.startsWith('--') && startsLine(input.source, c.start))
     .map((comment) => ({ comment, text: input.source.slice(comment.start, comment.end).trim() }));
 
-  const fromOption = SQL_RUNNER_NAMES.find((name) => name === input.runner?.toLowerCase());
+  const fromOption = runnerNamed(input.runner);
   const fromMarker = markerRunner(annotations);
+  const fromSetting = runnerNamed(input.defaultRunner);
   const fromPath = pathRunner(input.path);
   let name: SqlRunnerName;
   let detectedBy: SqlRunnerInfo['detectedBy'];
   if (fromOption) [name, detectedBy] = [fromOption, 'option'];
   else if (fromMarker) [name, detectedBy] = [fromMarker, 'marker'];
   else if (input.sidecarConfig !== undefined) [name, detectedBy] = ['flyway', 'sidecar'];
+  else if (fromSetting) [name, detectedBy] = [fromSetting, 'setting'];
   else if (fromPath) [name, detectedBy] = [fromPath, 'path'];
   else [name, detectedBy] = ['psql', 'default'];
 
@@ -131,6 +135,11 @@ export function detectRunner(input: RunnerInput): RunnerResult {
   }
   if (info.execution !== 'multiStatement') info.execution = runsInTransaction ? 'transaction' : 'statements';
   return { info, runsInTransaction, defaultDirection };
+}
+
+function runnerNamed(name: string | undefined): SqlRunnerName | undefined {
+  const wanted = name?.trim().toLowerCase();
+  return wanted ? SQL_RUNNER_NAMES.find((n) => n === wanted) : undefined;
 }
 
 function startsLine(source: string, offset: number): boolean {

@@ -2,7 +2,8 @@
 // everything here is converted once to UTF-16 offsets into the text (what editors use).
 import type { Node, RawStmt } from 'libpg-query';
 import { byteToUtf16Mapper } from '../source-text';
-import type { ScanToken, SqlParser } from './libpg-query';
+import { lexSql } from './lexer';
+import type { SqlParser } from './libpg-query';
 
 export interface SqlToken {
   start: number;
@@ -43,8 +44,6 @@ export interface SqlText {
   statementCount: number;
 }
 
-const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
-
 /**
  * Splits and parses SQL text. Never throws: when the whole text does not parse, it is split
  * on the scanner's semicolons and each statement is parsed alone, so one broken statement
@@ -52,7 +51,7 @@ const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
  */
 export function readSqlText(text: string, parser: SqlParser): SqlText {
   const toOffset = byteToUtf16Mapper(text);
-  const tokens = scanTokens(text, parser, toOffset);
+  const tokens = scanTokens(text);
   const comments = tokens.filter((t) => t.comment);
   const code = tokens.filter((t) => !t.comment);
 
@@ -152,29 +151,21 @@ function problemAt(text: string, message: string, offset: number, code: SqlToken
 }
 
 /**
- * The scanner's tokens, in UTF-16 offsets. When the scanner rejects the text as a whole
- * (an unterminated quote or comment, usually mid-typing), the text is cut at top-level
- * semicolons by a small lexer and the pieces are scanned one by one; pieces that still
- * fail contribute no tokens.
+ * The tokens, in UTF-16 offsets, from the lexer that cuts them as Postgres' scanner does. When
+ * the text as a whole is rejected (an unterminated quote or comment, usually mid-typing), it is
+ * cut at top-level semicolons by a small lexer and the pieces are read one by one; pieces that
+ * are still rejected contribute no tokens.
  */
-function scanTokens(text: string, parser: SqlParser, toOffset: (byte: number) => number): SqlToken[] {
-  const whole = parser.scan(text);
-  if (whole) return whole.map((t) => token(text, t, toOffset(t.start), toOffset(t.end)));
+function scanTokens(text: string): SqlToken[] {
+  const whole = lexSql(text);
+  if (whole) return whole;
   const tokens: SqlToken[] = [];
   for (const piece of splitOnSemicolons(text)) {
-    const pieceText = text.slice(piece.start, piece.end);
-    const scanned = parser.scan(pieceText);
+    const scanned = lexSql(text.slice(piece.start, piece.end));
     if (!scanned) continue;
-    const pieceOffset = byteToUtf16Mapper(pieceText);
-    for (const t of scanned) tokens.push(token(text, t, piece.start + pieceOffset(t.start), piece.start + pieceOffset(t.end)));
+    for (const t of scanned) tokens.push({ ...t, start: piece.start + t.start, end: piece.start + t.end });
   }
   return tokens;
-}
-
-function token(text: string, t: ScanToken, start: number, end: number): SqlToken {
-  const keyword = t.keywordKind > 0;
-  const raw = text.slice(start, end);
-  return { start, end, word: keyword ? raw.toUpperCase() : raw, keyword, comment: COMMENT_TOKENS.has(t.tokenName) };
 }
 
 /**
