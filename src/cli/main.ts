@@ -2,12 +2,17 @@ import './silence-wasi-warning';
 import { isMainThread } from 'node:worker_threads';
 import type { Command } from './command';
 import { EXIT_OK, EXIT_USAGE } from './command';
+import { checkMissingCommand } from './commands/check-missing';
+import { createPendingCommand } from './commands/create-pending';
 import { lintCommand } from './commands/lint';
+import { markAsRunCommand } from './commands/mark-as-run';
+import { monitorCommand } from './commands/monitor';
+import { statusCommand } from './commands/status';
 import { UsageError, processIO, type CliIO } from './io';
 import { VERSION } from './version';
 
 /** Every subcommand, by name. Adding one: a module in commands/ exporting a Command, a line here. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand].map((command) => [command.name, command]));
+export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand, statusCommand, checkMissingCommand, monitorCommand, createPendingCommand, markAsRunCommand].map((command) => [command.name, command]));
 
 function usage(): string {
   const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));

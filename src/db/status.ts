@@ -261,14 +261,33 @@ function withRepairSql(row: InvalidIndexRow): InvalidIndex {
 
 /** Row estimates and server version for the linter (`LintContext.database`). */
 export async function collectDatabaseFacts(session: StatusQuerySource): Promise<DatabaseFacts> {
-  const [version, estimates] = await Promise.all([session.query('serverVersion'), session.query('tableRowEstimates')]);
+  const [version, estimates, indexes] = await Promise.all([
+    session.query('serverVersion'),
+    session.query('tableRowEstimates'),
+    session.query('existingIndexes', null),
+  ]);
   const tableRowEstimates = new Map<string, number>();
   for (const row of estimates) {
     if (row.rowEstimate === null) continue;
     const key = row.table.toLowerCase();
     tableRowEstimates.set(key, Math.max(tableRowEstimates.get(key) ?? 0, row.rowEstimate));
   }
-  return { tableRowEstimates, ...(version[0] ? { serverVersionNum: version[0].serverVersionNum } : {}) };
+  return {
+    tableRowEstimates,
+    // invalid-index-exists and redundant-index compare a migration's index with these.
+    indexes: indexes.map((row) => ({
+      schema: row.schema,
+      table: row.table,
+      name: row.index,
+      valid: row.valid,
+      definition: row.definition,
+      // An expression key's text is only in the definition; a placeholder keeps positions aligned.
+      columns: row.columns.map((column, i) => column ?? `(expression ${i + 1})`),
+      unique: row.unique,
+      predicate: row.predicate,
+    })),
+    ...(version[0] ? { serverVersionNum: version[0].serverVersionNum } : {}),
+  };
 }
 
 /** Rails migration file names: `20240102030405_add_index_to_messages.rb`. */
@@ -352,3 +371,4 @@ function readOptional(file: string): string | null {
     return null;
   }
 }
+

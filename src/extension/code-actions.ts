@@ -49,6 +49,18 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
       const finding = findingFor(document, result.findings, diagnostic);
       if (!finding || !RULES.has(finding.ruleId)) continue;
       for (const fix of finding.fixes) actions.push(fixAction(document, fix, diagnostic));
+      if (finding.ruleId === 'invalid-index-exists' && finding.operation?.kind === 'createIndex') {
+        // No text fix: the leftover lives in the database. The command asks before it drops.
+        const drop = new vscode.CodeAction('Drop the INVALID index concurrently…', vscode.CodeActionKind.QuickFix);
+        drop.command = {
+          title: drop.title,
+          command: 'pgIndexGuard.dropInvalidIndexNamed',
+          arguments: [{ table: finding.operation.table, name: finding.operation.name }],
+        };
+        drop.diagnostics = [diagnostic];
+        drop.isPreferred = true;
+        actions.push(drop);
+      }
       for (const scope of ['line', 'file'] as const) {
         const action = new vscode.CodeAction(
           scope === 'line' ? `Disable ${finding.ruleId} for this line` : `Disable ${finding.ruleId} for this file`,

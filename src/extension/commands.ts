@@ -2,10 +2,13 @@
 import * as vscode from 'vscode';
 import { describeConnectionError } from '../db/errors';
 import { withWriteConnection } from '../db/write-connection';
+import { confirmWrite } from './confirm';
 import type { ConnectionManager } from './database/connection-manager';
 import type { StatusController } from './database/status-controller';
 import { ruleDocsUri } from './diagnostics';
 import { SHOW_RULE_DOCS_COMMAND } from './code-actions';
+import { createPendingIndexes, markAsRun } from './builder-commands';
+import type { LintService } from './lint-service';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import { BuildNode, InvalidIndexNode } from './tree/nodes';
 
@@ -15,6 +18,7 @@ export interface CommandDependencies {
   connections: ConnectionManager;
   status: StatusController;
   panel: BuildMonitorPanel;
+  lintService: LintService;
 }
 
 /**
@@ -33,12 +37,12 @@ export async function confirmAndWrite(
     return false;
   }
   const { config } = current.candidate;
-  const answer = await vscode.window.showWarningMessage(
+  const confirmed = await confirmWrite({
     question,
-    { modal: true, detail: `Database ${config.database} on ${config.host}:${config.port} as ${config.user}:\n\n${sql}` },
+    detail: `Database ${config.database} on ${config.host}:${config.port} as ${config.user}:\n\n${sql}`,
     button,
-  );
-  if (answer !== button) return false;
+  });
+  if (!confirmed) return false;
   try {
     deps.log.info(`running on ${config.database}: ${sql}`);
     await withWriteConnection(deps.connections.writeConfigs(), (client) => client.query(sql));
@@ -61,6 +65,8 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     'pgIndexGuard.forgetPasswords': () => connections.forgetPasswords(),
     'pgIndexGuard.showLog': () => log.show(),
     'pgIndexGuard.openBuildMonitor': () => deps.panel.show(),
+    'pgIndexGuard.createPendingIndexes': (clicked?: unknown, all?: unknown[]) => createPendingIndexes(deps, clicked, all),
+    'pgIndexGuard.markMigrationAsRun': (node: unknown) => markAsRun(deps, node),
     'pgIndexGuard.dropInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
       return confirmAndWrite(deps, `Drop the invalid index ${node.index.index}?`, node.index.dropSql, 'Drop Concurrently');
@@ -68,6 +74,18 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     'pgIndexGuard.reindexInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
       return confirmAndWrite(deps, `Rebuild the invalid index ${node.index.index}?`, node.index.reindexSql, 'Reindex Concurrently');
+    },
+    // From the invalid-index-exists quick fix: the index by name (and table), as the database lists it.
+    'pgIndexGuard.dropInvalidIndexNamed': async (target: { table?: string | null; name?: string | null } | undefined) => {
+      await status.refresh();
+      const invalid = status.status?.invalidIndexes.items.find(
+        (i) => (target?.name == null || i.index === target.name) && (target?.table == null || i.table === target.table.replace(/^.*\./, '')),
+      );
+      if (!invalid) {
+        void vscode.window.showInformationMessage('The database has no such INVALID index (any more).');
+        return false;
+      }
+      return confirmAndWrite(deps, `Drop the invalid index ${invalid.index}, then run the migration again?`, invalid.dropSql, 'Drop Concurrently');
     },
     'pgIndexGuard.cancelBuild': (node: unknown) => {
       if (!(node instanceof BuildNode)) return;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { FindingCodeActions } from './code-actions';
 import { registerCommands } from './commands';
+import { answerConfirmationsForTests } from './confirm';
 import { ConnectionManager } from './database/connection-manager';
 import { StatusController } from './database/status-controller';
 import { DiagnosticsController } from './diagnostics';
@@ -20,6 +21,8 @@ export interface PgIndexGuardApi {
   watcher: BuildWatcher;
   panel: BuildMonitorPanel;
   statusBar: BuildStatusBar;
+  /** For the test suite: VS Code refuses modal dialogs in test mode. */
+  answerConfirmationsForTests: typeof answerConfirmationsForTests;
 }
 
 const MIGRATION_SELECTOR: vscode.DocumentSelector = [
@@ -60,13 +63,13 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     watcher,
     panel,
     statusBar,
-    ...registerCommands({ context, log, connections, status, panel }),
+    ...registerCommands({ context, log, connections, status, panel, lintService }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void connections.connectRemembered()),
   );
   void vscode.commands.executeCommand('setContext', 'pgIndexGuard.connected', false);
   void connections.connectRemembered();
   void markMigrationWorkspace();
-  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar };
+  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, answerConfirmationsForTests };
 }
 
 /** Drives the "not a Rails/SQL-migration workspace" welcome view. */

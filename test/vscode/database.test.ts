@@ -77,4 +77,19 @@ describe('connected to the test database', () => {
     await waitFor('the views to render', () => (api.views.views.get(VIEW_IDS.invalid)!.visible ? true : undefined));
     await screenshot('tree-view');
   });
+
+  it('flags a migration whose index exists as INVALID, and offers to drop it', async () => {
+    const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'db/migrate/20240320100000_add_index_to_contacts_on_phone_again.rb');
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    const diagnostic = await waitFor('invalid-index-exists', () =>
+      vscode.languages.getDiagnostics(uri).find((d) => typeof d.code === 'object' && d.code.value === 'invalid-index-exists'),
+    );
+    assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(diagnostic.message, /index_contacts_on_phone_leftover/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, 'quickfix');
+    const drop = actions.find((a) => a.command?.command === 'pgIndexGuard.dropInvalidIndexNamed');
+    assert.ok(drop, actions.map((a) => a.title).join(' | '));
+    assert.deepEqual(drop.command!.arguments, [{ table: 'contacts', name: 'index_contacts_on_phone_leftover' }]);
+  });
 });

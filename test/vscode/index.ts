@@ -10,6 +10,7 @@ export function run(): Promise<void> {
   require('./rules.test');
   require('./database.test');
   require('./monitor.test');
+  require('./builder.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

@@ -63,3 +63,4 @@ export async function webviewText(name: string): Promise<string> {
   await waitFor(`webview text ${name}`, () => existsSync(file) || undefined, 30_000);
   return readFileSync(file, 'utf8');
 }
+

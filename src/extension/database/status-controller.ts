@@ -105,7 +105,7 @@ export class StatusController implements vscode.Disposable {
         findings.set(migration.path, await this.lintService.lintFile(vscode.Uri.file(migration.path)));
       }
       this.pendingFindings = findings;
-      const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])]]) : '';
+      const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])], facts.indexes ?? []]) : '';
       if (facts && factsKey !== this.lastFactsKey) {
         // Re-lint only when what the linter knows changed, not on every poll.
         this.lastFactsKey = factsKey;

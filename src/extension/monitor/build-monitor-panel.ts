@@ -4,6 +4,7 @@ import { describeConnectionError } from '../../db/errors';
 import { cancelBuild, dropInvalidIndexConcurrently } from '../../db/progress/cancel';
 import { withWriteConnection } from '../../db/write-connection';
 import { isWebviewToHost, renderPanelHtml, type HostToWebview } from '../../shared/messages';
+import { confirmWrite } from '../confirm';
 import type { ConnectionManager } from '../database/connection-manager';
 import type { BuildWatcher } from './build-watcher';
 
@@ -123,17 +124,14 @@ export class BuildMonitorPanel implements vscode.Disposable {
     const target = build ? `${build.command} of ${build.index ?? 'an index'} on ${build.table}` : `the index build in PID ${pid}`;
     this.post({ type: 'cancelStatus', pid, status: 'confirming' });
     const current = this.connections.current;
-    const answer = current
-      ? await vscode.window.showWarningMessage(
-          `Cancel ${target}?`,
-          {
-            modal: true,
-            detail: `Runs pg_cancel_backend(${pid}) on ${current.candidate.config.database} (${current.candidate.config.host}). A cancelled concurrent build leaves an INVALID index, which you can then drop.`,
-          },
-          'Cancel Build',
-        )
-      : undefined;
-    if (answer !== 'Cancel Build') {
+    const confirmed =
+      current !== null &&
+      (await confirmWrite({
+        question: `Cancel ${target}?`,
+        detail: `Runs pg_cancel_backend(${pid}) on ${current.candidate.config.database} (${current.candidate.config.host}). A cancelled concurrent build leaves an INVALID index, which you can then drop.`,
+        button: 'Cancel Build',
+      }));
+    if (!confirmed) {
       this.post({ type: 'cancelStatus', pid, status: 'declined' });
       return false;
     }

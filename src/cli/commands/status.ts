@@ -1,0 +1,110 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadParsers, type Parsers } from '../../core/lint';
+import { resolveDatabaseTarget, DatabaseTargetError, type DatabaseTarget } from '../../db/builder/target';
+import { DbError } from '../../db/errors';
+import { MonitorSession } from '../../db/session';
+import { collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
+import { formatStatusText, statusToJson } from '../../db/status-format';
+import { EXIT_OK, type Command } from '../command';
+import { UsageError, type CliIO } from '../io';
+
+/** Options every database command takes. */
+export const CONNECTION_OPTIONS = {
+  'database-url': { type: 'string' },
+  env: { type: 'string' },
+} as const;
+
+export const CONNECTION_HELP = `Connection (first found wins):
+  --database-url <url>   postgres://user:password@host:port/database?sslmode=...
+  DATABASE_URL           from the environment or the app's .env
+  --env <environment>    the Rails environment to read from config/database.yml
+                         (default RAILS_ENV, RACK_ENV, then development)
+  PGHOST, PGPORT, ...    the libpq environment variables
+Passwords: from the URL, database.yml, PGPASSWORD or ~/.pgpass.`;
+
+export const CLI_APPLICATION_NAME = 'pg-index-guard cli';
+
+/** The database a command works on; a configuration problem is a UsageError (exit 2). */
+export function resolveTargetForCli(values: { 'database-url'?: string | undefined; env?: string | undefined }, io: CliIO): DatabaseTarget {
+  try {
+    const target = resolveDatabaseTarget({
+      workspaceRoot: io.cwd,
+      env: io.env,
+      ...(values['database-url'] !== undefined ? { databaseUrl: values['database-url'] } : {}),
+      ...(values.env !== undefined ? { railsEnv: values.env } : {}),
+      applicationName: CLI_APPLICATION_NAME,
+    });
+    for (const warning of target.warnings) io.stderr(`warning: ${warning}\n`);
+    return target;
+  } catch (error) {
+    if (error instanceof DatabaseTargetError) throw new UsageError(error.message);
+    if (error instanceof DbError) throw new UsageError(`${error.description.title} ${error.description.advice}`);
+    throw error;
+  }
+}
+
+/** A connected read-only session, or a UsageError saying why there is none. */
+export async function openSession(target: DatabaseTarget): Promise<MonitorSession> {
+  const session = new MonitorSession({ target: target.configs, reconnect: false, applicationName: CLI_APPLICATION_NAME, statementTimeoutMs: 30_000 });
+  const outcome = await session.connect();
+  if (!outcome.ok) {
+    await session.close();
+    throw new UsageError(`Cannot connect to ${target.description}: ${outcome.error.title} ${outcome.error.advice}`);
+  }
+  return session;
+}
+
+/** collectStatus over the app in the current directory and the target database. */
+export async function collectCliStatus(target: DatabaseTarget, io: CliIO, parsers?: Parsers): Promise<DatabaseStatus> {
+  const workspace = readStatusWorkspace(io.cwd, { parsers: parsers ?? (await loadParsers()), migrationsPaths: target.migrationsPaths });
+  const session = await openSession(target);
+  try {
+    return await collectStatus(session, workspace);
+  } finally {
+    await session.close();
+  }
+}
+
+export function parseOrUsage<T extends ParseArgsConfig>(config: T, command: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs<T>(config);
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nRun "pg-index-guard ${command} --help" for usage.`);
+  }
+}
+
+const HELP = `Usage: pg-index-guard status [--json] [connection options]
+
+Shows the database's index status for the Rails app in the current directory: index builds in
+progress, pending migrations and their index operations, indexes declared in db/schema.rb or
+db/structure.sql but missing from the database, invalid indexes, the largest tables and blocked
+queries. The session is read-only.
+
+Options:
+  --json    The status as JSON ({"formatVersion": 1, ...})
+  -h, --help
+
+${CONNECTION_HELP}
+
+Exit codes: 0 status shown, 2 usage, configuration or connection error.
+`;
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Show pending migrations, missing and invalid indexes, builds in progress',
+  help: HELP,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const { values } = parseOrUsage(
+      { args, strict: true, allowPositionals: false, options: { ...CONNECTION_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } },
+      'status',
+    );
+    if (values.help) {
+      io.stdout(HELP);
+      return EXIT_OK;
+    }
+    const target = resolveTargetForCli(values, io);
+    const status = await collectCliStatus(target, io);
+    io.stdout(values.json ? `${JSON.stringify(statusToJson(status), null, 2)}\n` : `${formatStatusText(status)}\n`);
+    return EXIT_OK;
+  },
+};
