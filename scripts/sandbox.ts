@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   writeFileSync(join(workspace, '.env'), `DATABASE_URL=${databaseUrl}\n`);
   writeFileSync(
     join(workspace, '.vscode/settings.json'),
-    JSON.stringify({ 'pgIndexGuard.largeTables': ['messages', 'conversations', 'contacts', 'notifications'] }, null, 2),
+    JSON.stringify({ 'pgIndexGuard.largeTables': ['messages', 'conversations', 'contacts', 'notifications'], 'pgIndexGuard.autoConnect': true }, null, 2),
   );
 
   const server = await startVsCodeServer({ vscodeDir, dataDir: join(work, 'vscode'), port: Number(values.port) || undefined });

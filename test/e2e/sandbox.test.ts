@@ -67,6 +67,12 @@ test('npm start serves a VS Code whose sample migration shows the diagnostic, an
   await page.getByText('Index built without CONCURRENTLY on "messages"').first().waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(artifacts, 'sandbox.png') });
 
+  // The sandbox connects by itself: the views show the seeded tables out of the box.
+  await page.locator('.activitybar .action-item a[aria-label^="PG Index Guard"]').first().click();
+  await page.getByText(/messages\s*~10k rows/).first().waitFor({ timeout: 60_000 });
+  await page.getByText('20240301120000_add_index_to_messages_on_conversation_id.rb').first().waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: join(artifacts, 'sandbox-views.png') });
+
   sandbox.kill('SIGINT');
   const code = await new Promise<number | null>((r) => sandbox.once('exit', (c) => r(c)));
   assert.equal(code, 0, output);

@@ -67,9 +67,12 @@ export class ConnectionManager implements vscode.Disposable {
 
   /** Connects to the connection remembered for this workspace, quietly (no prompts). */
   async connectRemembered(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
     const id = this.context.workspaceState.get<string>(REMEMBERED_CONNECTION);
-    if (!id || !vscode.workspace.isTrusted) return;
-    const candidate = this.findCandidates().candidates.find((c) => c.id === id);
+    const { candidates } = this.findCandidates();
+    let candidate = id ? candidates.find((c) => c.id === id) : undefined;
+    // Opt-in: connect to the first database found without asking (a dev database from .env).
+    if (!candidate && !id && vscode.workspace.getConfiguration(SECTION).get<boolean>('autoConnect') === true) candidate = candidates[0];
     if (candidate) await this.connect(candidate, { interactive: false });
   }
 
