@@ -346,6 +346,31 @@ SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_nam
   ),
 
   /** $1 table, $2 column, $3 schema or null for every schema that has such a table. */
+  /**
+   * Column statistics of the tables above a row estimate, for the linter's partial-index advice
+   * (which columns hold few distinct values, and how common the most common one is).
+   */
+  lowSelectivityStats: query<[minRows: number], { table: string; column: string; distinctValues: number; mostCommonFrequency: number | null }>(
+    'low_selectivity_stats_v1',
+    `
+SELECT s.tablename AS table_name, s.attname AS column_name, s.n_distinct::float8 AS n_distinct,
+       (s.most_common_freqs::float8[])[1] AS top_freq
+  FROM pg_stats s
+  JOIN pg_namespace n ON n.nspname = s.schemaname
+  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename
+ WHERE s.schemaname <> 'information_schema' AND s.schemaname !~ '^pg_'
+   AND NOT s.inherited
+   AND c.reltuples >= $1::float8
+   AND ((s.n_distinct > 0 AND s.n_distinct <= 10) OR (s.most_common_freqs::float8[])[1] >= 0.5)
+ ORDER BY 1, 2
+ LIMIT 5000`,
+    (r) => ({
+      table: String(r['table_name']),
+      column: String(r['column_name']),
+      distinctValues: Number(r['n_distinct']),
+      mostCommonFrequency: num(r['top_freq']),
+    }),
+  ),
   columnStats: query<[table: string, column: string, schema: string | null], ColumnStatsRow>(
     'column_stats_v1',
     `

@@ -260,12 +260,20 @@ function withRepairSql(row: InvalidIndexRow): InvalidIndex {
 }
 
 /** Row estimates and server version for the linter (`LintContext.database`). */
-export async function collectDatabaseFacts(session: StatusQuerySource): Promise<DatabaseFacts> {
-  const [version, estimates, indexes] = await Promise.all([
+export async function collectDatabaseFacts(session: StatusQuerySource, largeTableRows = 100_000): Promise<DatabaseFacts> {
+  const [version, estimates, indexes, stats] = await Promise.all([
     session.query('serverVersion'),
     session.query('tableRowEstimates'),
     session.query('existingIndexes', null),
+    session.query('lowSelectivityStats', largeTableRows),
   ]);
+  // prefer-partial-index reads these as `table.column`.
+  const columnStats = new Map(
+    stats.map((row) => [
+      `${row.table.toLowerCase()}.${row.column.toLowerCase()}`,
+      { nDistinct: row.distinctValues, ...(row.mostCommonFrequency !== null ? { mostCommonFrequency: row.mostCommonFrequency } : {}) },
+    ]),
+  );
   const tableRowEstimates = new Map<string, number>();
   for (const row of estimates) {
     if (row.rowEstimate === null) continue;
@@ -274,6 +282,7 @@ export async function collectDatabaseFacts(session: StatusQuerySource): Promise<
   }
   return {
     tableRowEstimates,
+    columnStats,
     // invalid-index-exists and redundant-index compare a migration's index with these.
     indexes: indexes.map((row) => ({
       schema: row.schema,

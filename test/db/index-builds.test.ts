@@ -154,9 +154,15 @@ test('large tables, row estimates, existing indexes, column statistics', async (
   assert.equal(messages.indexCount, 2); // primary key + index_messages_on_conversation_id
   assert.ok(messages.totalBytes > messages.tableBytes && messages.indexBytes > 0);
 
-  const facts = await collectDatabaseFacts(session);
+  const facts = await collectDatabaseFacts(session, 1_000_000);
   assert.ok(facts.tableRowEstimates!.get('contacts')! > 4000);
   assert.ok(facts.serverVersionNum! >= 180000);
+  // Few distinct values on a table above the threshold: what prefer-partial-index reads.
+  assert.equal(facts.columnStats!.get('messages.status')!.nDistinct, 2);
+  assert.ok(facts.columnStats!.get('messages.status')!.mostCommonFrequency! > 0.9);
+  assert.equal(facts.columnStats!.has('messages.id'), false);
+  assert.ok([...facts.columnStats!.keys()].every((key) => key.startsWith('messages.')), 'only tables above the threshold');
+  assert.ok(facts.indexes!.some((i) => i.name === 'index_messages_on_conversation_id' && i.valid && i.columns[0] === 'conversation_id'));
 
   const indexes = await session.query('existingIndexes', 'messages');
   assert.deepEqual(

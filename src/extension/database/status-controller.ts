@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { collectDatabaseFacts, collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
 import type { Finding } from '../../core/rules/rule';
 import type { LintService } from '../lint-service';
-import { SECTION } from '../settings';
+import { readLintSettings, SECTION } from '../settings';
 import type { ConnectionManager } from './connection-manager';
 
 /**
@@ -95,7 +95,7 @@ export class StatusController implements vscode.Disposable {
       const started = Date.now();
       const [status, facts] = await Promise.all([
         collectStatus(current.session, workspace),
-        collectDatabaseFacts(current.session).catch(() => undefined),
+        collectDatabaseFacts(current.session, readLintSettings().largeTableRowThreshold).catch(() => undefined),
       ]);
       this.log.debug(`status collected in ${Date.now() - started} ms`);
       if (this.connections.current?.session !== current.session) return; // switched meanwhile
@@ -105,7 +105,7 @@ export class StatusController implements vscode.Disposable {
         findings.set(migration.path, await this.lintService.lintFile(vscode.Uri.file(migration.path)));
       }
       this.pendingFindings = findings;
-      const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])], facts.indexes ?? []]) : '';
+      const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])], facts.indexes ?? [], [...(facts.columnStats ?? [])]]) : '';
       if (facts && factsKey !== this.lastFactsKey) {
         // Re-lint only when what the linter knows changed, not on every poll.
         this.lastFactsKey = factsKey;
