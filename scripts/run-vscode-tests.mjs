@@ -89,6 +89,22 @@ try {
       return;
     }
     if (!verbose && NOISE.test(text)) return;
+    // Text typed into the focused input (a password prompt), then Enter, as a user would.
+    const typing = /__pgig_type__:([\w-]+):(.*)$/.exec(text);
+    if (typing) {
+      const [, name, value] = typing;
+      screenshotRequests.push(
+        page
+          .locator('.quick-input-widget input')
+          .first()
+          .waitFor({ state: 'visible', timeout: 20_000 })
+          .then(() => page.keyboard.type(value))
+          .then(() => page.keyboard.press('Enter'))
+          .then(() => writeFileSync(join(artifacts, `${name}.done`), ''))
+          .catch((error) => writeFileSync(join(artifacts, `${name}.done`), `error: ${error}`)),
+      );
+      return;
+    }
     // The text a webview renders, read from its frame in the real browser DOM.
     const textRequest = /__pgig_webview_text__:([\w.-]+)/.exec(text);
     if (textRequest) {

