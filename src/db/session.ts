@@ -143,7 +143,10 @@ export class MonitorSession {
     await previous;
     try {
       if (this.client !== client) throw new DbError(notConnected('The connection was replaced while the query waited.'));
+      const started = Date.now();
       const result = await client.query({ name: namedQuery.name, text: namedQuery.text, values: [...params] });
+      // The query's name and timing only: parameters may hold names from the user's schema, never secrets, but stay out anyway.
+      this.options.log?.(`query ${namedQuery.name}: ${result.rows.length} rows in ${Date.now() - started} ms`);
       return result.rows.map((row) => namedQuery.mapRow(row as Record<string, unknown>));
     } catch (err) {
       if (err instanceof DbError) throw err;
