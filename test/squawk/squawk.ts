@@ -1,6 +1,7 @@
-// Runs squawk (npm package squawk-cli, its native binary from the platform package it depends
-// on: no download at install or run time) and reads its JSON report. Shared by the comparison
-// test and the SQL benchmark.
+// Runs squawk (its native binary, from the npm package @squawk-cli/linux-x64: the registry these
+// machines reach serves only that platform package of squawk-cli, so depending on squawk-cli
+// itself breaks `npm ci`) and reads its JSON report. Shared by the comparison test and the SQL
+// benchmark.
 import { spawnSync } from 'node:child_process';
 
 /** One entry of `squawk --reporter=json`. Lines and columns are 0-based. */
@@ -13,11 +14,14 @@ export interface SquawkFinding {
   rule_name: string;
 }
 
-/** The native squawk binary, as squawk-cli's own launcher finds it. */
+/** The native squawk binary of this platform's package. */
 export function squawkBinary(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const launcher = require('squawk-cli/js/index.js') as { getBinaryPath(): string };
-  return launcher.getBinaryPath();
+  const platformPackage = `@squawk-cli/${process.platform}-${process.arch}`;
+  try {
+    return require.resolve(`${platformPackage}/bin/squawk`);
+  } catch {
+    throw new Error(`squawk's binary for this platform is not installed (npm package ${platformPackage}); the comparison runs on linux-x64.`);
+  }
 }
 
 export interface SquawkRun {
