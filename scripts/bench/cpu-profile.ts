@@ -20,6 +20,7 @@ interface CpuProfile {
 /** Ordered: the first matching pattern names the category. */
 const CATEGORIES: Array<[RegExp, string]> = [
   [/^wasm$/, 'Prism parse (WASM)'],
+  [/^wasm:libpg-query$/, 'libpg-query (SQL parser)'],
   [/node_modules\/@ruby\/prism\//, 'Prism AST -> JS objects (deserialize)'],
   [/node_modules\/libpg-query\//, 'libpg-query (SQL parser)'],
   [/src\/core\/parsers\//, 'core: parser -> migration model'],
@@ -77,7 +78,14 @@ export function summarizeCpuProfiles(profileDir: string, bundlePath: string): Pr
     const moduleOf = (node: CpuProfileNode): string => {
       const { url, functionName } = node.callFrame;
       if (url.endsWith('cli.js')) return moduleAt(node.callFrame.lineNumber);
-      if (functionName.startsWith('wasm-function') || url.startsWith('wasm://')) return 'wasm';
+      if (functionName.startsWith('wasm-function') || url.startsWith('wasm://')) {
+        // Which parser's WASM: the bundle code that called into it tells.
+        for (let id = parent.get(node.id); id !== undefined; id = parent.get(id)) {
+          const up = byId.get(id)!;
+          if (up.callFrame.url.endsWith('cli.js')) return /libpg-query/.test(moduleAt(up.callFrame.lineNumber)) ? 'wasm:libpg-query' : 'wasm';
+        }
+        return 'wasm';
+      }
       if (url === '' && functionName.startsWith('(')) return functionName;
       // Native or node-internal frame (fs calls, decoders): charge the bundle code that called it.
       for (let id = parent.get(node.id); id !== undefined; id = parent.get(id)) {

@@ -105,6 +105,8 @@ export function defaultContext(overrides: Partial<LintSettings> = {}): LintConte
 /** Is this table known to be large, known to be small, or unknown? */
 export function tableSize(table: string | null, context: LintContext): 'large' | 'small' | 'unknown' {
   if (table === null) return 'unknown';
+  // Nothing to look the table up in (the usual case without a database).
+  if (context.settings.largeTables.length === 0 && context.database?.tableRowEstimates === undefined) return 'unknown';
   const name = table.toLowerCase().replace(/^.*\./, '');
   if (context.settings.largeTables.some((t) => t.toLowerCase() === name)) return 'large';
   const rows = context.database?.tableRowEstimates?.get(name);

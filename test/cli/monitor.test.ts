@@ -54,6 +54,15 @@ async function heldBuild(): Promise<{ writerPid: number; release: () => Promise<
   };
 }
 
+test('monitor --help prints its usage; an unknown option is a usage error (exit 2)', async () => {
+  const help = io();
+  assert.equal(await runCli(['monitor', '--help'], help), 0);
+  assert.match(help.out, /^Usage: pg-index-guard monitor/);
+  const bad = io();
+  assert.equal(await runCli(['monitor', '--bogus'], bad), 2);
+  assert.match(bad.err, /Unknown option '--bogus'/);
+});
+
 test('monitor --once shows the waiting build, its phase and who it waits for', async () => {
   const held = await heldBuild();
   try {

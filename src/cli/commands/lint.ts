@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadParsers } from '../../core/lint';
+import { loadParsers, type MigrationLanguage } from '../../core/lint';
 import { defaultContext, type LintSettings } from '../../core/lint-context';
 import { SEVERITIES, type Severity } from '../../core/rules/rule';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
@@ -81,7 +81,14 @@ async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO): P
   }
   const context = defaultContext();
   context.settings = settings;
-  return lintTargets(targets, context, await loadParsers());
+  return lintTargets(targets, context, await loadParsers(languagesOf(targets)));
+}
+
+/** The languages among the files: a run over SQL migrations alone never compiles Prism. */
+function languagesOf(targets: readonly LintTarget[]): MigrationLanguage[] {
+  const languages = new Set<MigrationLanguage>();
+  for (const target of targets) languages.add(target.language);
+  return [...languages];
 }
 
 /** PG_INDEX_GUARD_THREADS caps the lint threads (1: lint in the main thread only). */

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { ProgressMonitor, type ProgressMonitorEvents } from '../../db/progress/progress-monitor';
 import { jsonEventLine, renderBuildsForTerminal, type MonitorEvent } from '../../db/progress/terminal-view';
 import { MonitorSession } from '../../db/session';
 import { EXIT_OK, type Command } from '../command';
 import { useColor, UsageError, type CliIO } from '../io';
-import { CLI_APPLICATION_NAME, CONNECTION_HELP, CONNECTION_OPTIONS, resolveTargetForCli } from './status';
+import { CLI_APPLICATION_NAME, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
 
 const HELP = `Usage: pg-index-guard monitor [options]
 
@@ -17,6 +16,7 @@ Options:
                          build-progress, build-finished, error) for scripts
   --interval <seconds>   seconds between polls while a build runs (default 1)
   --once                 print the current builds once and exit
+  -h, --help
 ${CONNECTION_HELP}`;
 
 /** Events a script following `--json` cares about (every tick would be noise). */
@@ -27,11 +27,19 @@ export const monitorCommand: Command = {
   summary: 'Watch index builds live in the terminal',
   help: HELP,
   async run(args: string[], io: CliIO): Promise<number> {
-    const { values } = parseArgs({
-      args,
-      options: { ...CONNECTION_OPTIONS, json: { type: 'boolean' }, interval: { type: 'string' }, once: { type: 'boolean' } },
-      strict: true,
-    });
+    const { values } = parseOrUsage(
+      {
+        args,
+        strict: true,
+        allowPositionals: false,
+        options: { ...CONNECTION_OPTIONS, json: { type: 'boolean' }, interval: { type: 'string' }, once: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      },
+      'monitor',
+    );
+    if (values.help) {
+      io.stdout(HELP);
+      return EXIT_OK;
+    }
     const interval = values.interval === undefined ? 1 : Number(values.interval);
     if (!(interval > 0)) throw new UsageError('--interval takes a number of seconds above 0');
     const target = resolveTargetForCli(values, io);

@@ -99,8 +99,17 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
   return found;
 }
 
+/** A path segment that normalizing would change: empty (`//`, a trailing `/`), `.` or `..`. */
+const ODD_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /** Relative to the working directory when the file is inside it; absolute otherwise. */
 export function displayPath(absolutePath: string, cwd: string): string {
+  // Without path.relative's normalizing (it costs more than reading the file) when both are
+  // plain POSIX paths, the file below the directory: the rest of the path is the answer.
+  if (sep === '/' && absolutePath.startsWith(cwd) && absolutePath.charCodeAt(cwd.length) === 47 /* / */ && cwd.startsWith('/')) {
+    const rest = absolutePath.slice(cwd.length + 1);
+    if (!ODD_SEGMENT.test(rest) && !ODD_SEGMENT.test(cwd.slice(1))) return rest;
+  }
   const rel = relative(cwd, absolutePath);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return absolutePath;
   return sep === '/' ? rel : rel.split(sep).join('/');

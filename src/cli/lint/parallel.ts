@@ -3,10 +3,10 @@
 import '../silence-wasi-warning';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { loadParsers } from '../../core/lint';
+import { loadParsers, type MigrationLanguage } from '../../core/lint';
 import { defaultContext, type LintSettings } from '../../core/lint-context';
 import type { LintTarget } from './files';
-import { lintTarget, mergeResults, type LintRun, type TargetResult } from './run';
+import { lintBatch, mergeResults, type LintRun, type TargetResult } from './run';
 
 const WORKER_TAG = 'pg-index-guard/lint-worker';
 /** A worker costs ~100 ms to start (bundle + two WASM parsers): not worth it for fewer files than this. */
@@ -46,6 +46,7 @@ export function lintTargetsInParallel(targets: readonly LintTarget[], settings: 
   const batches: LintTarget[][] = [];
   for (let i = 0; i < targets.length; i += batchSize) batches.push(targets.slice(i, i + batchSize));
   const results: TargetResult[][] = new Array(batches.length);
+  const languages = [...new Set(targets.map((target) => target.language))];
 
   return new Promise<LintRun>((resolve, reject) => {
     const pool: Worker[] = [];
@@ -68,7 +69,7 @@ export function lintTargetsInParallel(targets: readonly LintTarget[], settings: 
     };
     if (batches.length === 0) return finish();
     for (let i = 0; i < Math.min(workers, batches.length); i++) {
-      const worker = new Worker(__filename, { workerData: { tag: WORKER_TAG, settings }, stdout: false, stderr: false });
+      const worker = new Worker(__filename, { workerData: { tag: WORKER_TAG, settings, languages }, stdout: false, stderr: false });
       pool.push(worker);
       worker.on('message', (response: BatchResponse) => {
         results[response.batch] = response.results;
@@ -85,21 +86,22 @@ export function lintTargetsInParallel(targets: readonly LintTarget[], settings: 
   });
 }
 
-async function serveLintRequests(settings: LintSettings): Promise<void> {
+async function serveLintRequests(settings: LintSettings, languages: MigrationLanguage[]): Promise<void> {
   const port = parentPort!;
   const context = defaultContext();
   context.settings = settings;
-  const parsers = loadParsers();
+  const parsers = loadParsers(languages);
   port.on('message', async (request: BatchRequest) => {
     const loaded = await parsers;
     const response: BatchResponse = {
       batch: request.batch,
-      results: request.targets.map((target) => lintTarget(target, context, loaded)),
+      results: lintBatch(request.targets, context, loaded),
     };
     port.postMessage(response);
   });
 }
 
 if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === WORKER_TAG) {
-  void serveLintRequests((workerData as { settings: LintSettings }).settings);
+  const { settings, languages } = workerData as { settings: LintSettings; languages: MigrationLanguage[] };
+  void serveLintRequests(settings, languages);
 }

@@ -88,3 +88,19 @@ export function selectFixes(fixes: Fix[]): { fixes: Fix[]; edits: Edit[] } {
 export function combineFixes(fixes: Fix[]): Edit[] {
   return selectFixes(fixes).edits;
 }
+
+/**
+ * `{ edits, newFiles }` worked out on first read of either, once. Splitting writes whole new
+ * files: worth doing only for the fix someone looks at.
+ */
+export function lazySplit(build: () => { edits: Edit[]; newFiles: NewFile[] }): { edits: Edit[]; newFiles: NewFile[] } {
+  let built: { edits: Edit[]; newFiles: NewFile[] } | undefined;
+  return {
+    get edits() {
+      return (built ??= build()).edits;
+    },
+    get newFiles() {
+      return (built ??= build()).newFiles;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { railsVersionAtLeast } from '../parsers/rails/rails-version';
-import { insertAt, replaceRange, type Edit, type NewFile } from './fix';
+import { insertAt, lazySplit, replaceRange, type Edit, type NewFile } from './fix';
 
 /**
  * Adds `key: value` to a Rails call's options, in the style the call already uses:
@@ -61,7 +61,8 @@ function standaloneLines(file: MigrationFile, operation: Operation): { lineStart
   const lineStart = lineStartOf(source, operation.range.start);
   if (source.slice(lineStart, operation.range.start).trim() !== '') return null;
   // A heredoc's body follows the line its opener stands on: lines cannot be inserted there.
-  if (/<<[~-]?["'`]?[A-Za-z_]/.test(source.slice(operation.range.start, operation.range.end))) return null;
+  const heredoc = source.indexOf('<<', operation.range.start);
+  if (heredoc !== -1 && heredoc < operation.range.end && /<<[~-]?["'`]?[A-Za-z_]/.test(source.slice(heredoc, operation.range.end))) return null;
   let lineEnd = source.indexOf('\n', operation.range.end);
   if (lineEnd === -1) lineEnd = source.length;
   if (lineEnd > 0 && source[lineEnd - 1] === '\r') lineEnd--;
@@ -159,12 +160,11 @@ export function splitRailsMigration(
   const layout = file.railsClass;
   const fileName = /^(.*\/)?(\d+)_([^/]+)\.rb$/.exec(file.path);
   if (!layout || !file.className || !fileName) return null;
-  const [, directory = '', version] = fileName;
-  const newline = newlineOf(file.source);
-  const edits: Edit[] = [];
-  const newFiles: NewFile[] = [];
-  for (const [k, group] of groups.slice(1).entries()) {
-    const chunks: Record<'change' | 'up' | 'down', string[]> = { change: [], up: [], down: [] };
+  // Whether the split can be done is settled now; the files' text is written when first read
+  // (the CLI only reports that a fix exists).
+  const moves: Array<Array<{ operation: Operation; lines: { lineStart: number; lineEnd: number } }>> = [];
+  for (const group of groups.slice(1)) {
+    const moved: (typeof moves)[number] = [];
     const seen = new Set<number>();
     for (const operation of group.operations) {
       if (seen.has(operation.range.start)) continue;
@@ -172,28 +172,42 @@ export function splitRailsMigration(
       if (operation.syntax?.kind !== 'railsCall' || !operation.syntax.directInMethod || operation.direction === 'sql') return null;
       const lines = standaloneLines(file, operation);
       if (!lines) return null;
-      const start = withCommentsAbove(file.source, lines.lineStart);
-      const end = file.source.indexOf('\n', lines.lineEnd);
-      const chunkEnd = end === -1 ? file.source.length : end + 1;
-      const chunk = file.source.slice(start, chunkEnd);
-      chunks[operation.direction].push(chunk.endsWith('\n') ? chunk : chunk + newline);
-      edits.push({ start, end: chunkEnd, text: '' });
+      moved.push({ operation, lines });
     }
-    const className = `${file.className}On${camelCase(group.table)}`;
-    const indent = layout.bodyIndent;
-    const classLevel = layout.classLevelStatements.map((s) => `${indent}${s}${newline}`).join('');
-    const methods = (['change', 'up', 'down'] as const)
-      .filter((direction) => chunks[direction].length > 0)
-      .map((direction) => `${indent}def ${direction}${newline}${chunks[direction].join('')}${indent}end${newline}`)
-      .join(newline);
-    const text =
-      `${layout.preamble}class ${className} < ${layout.superclass}${newline}` +
-      (classLevel ? classLevel + newline : '') +
-      methods +
-      `end${newline}`;
-    newFiles.push({ path: `${directory}${nextVersion(version!, k + 1)}_${snakeCase(className)}.rb`, text });
+    moves.push(moved);
   }
-  return { edits, newFiles };
+  const className = file.className;
+  const [, directory = '', version] = fileName;
+  return lazySplit(() => {
+    const newline = newlineOf(file.source);
+    const edits: Edit[] = [];
+    const newFiles: NewFile[] = [];
+    for (const [k, moved] of moves.entries()) {
+      const chunks: Record<'change' | 'up' | 'down', string[]> = { change: [], up: [], down: [] };
+      for (const { operation, lines } of moved) {
+        const start = withCommentsAbove(file.source, lines.lineStart);
+        const end = file.source.indexOf('\n', lines.lineEnd);
+        const chunkEnd = end === -1 ? file.source.length : end + 1;
+        const chunk = file.source.slice(start, chunkEnd);
+        chunks[operation.direction as 'change' | 'up' | 'down'].push(chunk.endsWith('\n') ? chunk : chunk + newline);
+        edits.push({ start, end: chunkEnd, text: '' });
+      }
+      const newClassName = `${className}On${camelCase(groups[k + 1]!.table)}`;
+      const indent = layout.bodyIndent;
+      const classLevel = layout.classLevelStatements.map((s) => `${indent}${s}${newline}`).join('');
+      const methods = (['change', 'up', 'down'] as const)
+        .filter((direction) => chunks[direction].length > 0)
+        .map((direction) => `${indent}def ${direction}${newline}${chunks[direction].join('')}${indent}end${newline}`)
+        .join(newline);
+      const text =
+        `${layout.preamble}class ${newClassName} < ${layout.superclass}${newline}` +
+        (classLevel ? classLevel + newline : '') +
+        methods +
+        `end${newline}`;
+      newFiles.push({ path: `${directory}${nextVersion(version!, k + 1)}_${snakeCase(newClassName)}.rb`, text });
+    }
+    return { edits, newFiles };
+  });
 }
 
 /** Comment lines right above a statement belong to it (a suppression comment, an explanation). */

@@ -9,7 +9,7 @@ import type {
   SqlStatementSyntax,
 } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
-import { insertAt, replaceRange, type Edit, type NewFile } from './fix';
+import { insertAt, lazySplit, replaceRange, type Edit, type NewFile } from './fix';
 import { nextVersion } from './rails-edits';
 
 function sqlSyntax(operation: Operation): SqlStatementSyntax | null {
@@ -214,13 +214,12 @@ export function splitMigration(
   const runner = file.sqlRunner;
   if (file.dialect !== 'sql' || !runner) return null;
   const source = file.source;
-  const newline = newlineOf(source);
-  const edits: Edit[] = [];
-  const newFiles: NewFile[] = [];
+  // Whether the split can be done is settled now; the files' text is written when first read.
+  const moves: Array<{ path: string; moved: Array<{ operation: Operation; lines: { lineStart: number; lineEnd: number } }> }> = [];
   for (const [k, group] of groups.slice(1).entries()) {
     const path = splitFilePath(file.path, runner.name, k + 1, group.table);
     if (!path) return null;
-    const bySection = new Map<SqlSection | null, string[]>();
+    const moved: (typeof moves)[number]['moved'] = [];
     const seen = new Set<number>();
     const ordered = [...group.operations].sort((a, b) => a.range.start - b.range.start);
     for (const operation of ordered) {
@@ -229,24 +228,36 @@ export function splitMigration(
       if (operation.inTransactionBlock) return null;
       const lines = statementLines(file, operation);
       if (!lines || (lines.rest !== '' && !lines.rest.startsWith('--'))) return null;
-      const start = withCommentsAbove(source, lines.lineStart);
-      const newlineAt = source.indexOf('\n', lines.lineEnd);
-      const end = newlineAt === -1 ? source.length : newlineAt + 1;
-      let chunk = source.slice(start, end);
-      if (!chunk.endsWith('\n')) chunk += newline;
-      if (sqlSyntax(operation)?.terminated === false) chunk = chunk.replace(/(\r?\n)$/, ';$1');
-      const section = runner.sections.find((s) => s.range.start <= operation.range.start && operation.range.start < s.range.end) ?? null;
-      bySection.set(section, [...(bySection.get(section) ?? []), chunk]);
-      edits.push({ start, end, text: '' });
+      moved.push({ operation, lines });
     }
-    let text = header(file, newline);
-    for (const [section, chunks] of bySection) {
-      if (section) text += source.slice(section.annotation.start, section.annotation.end).trim() + newline;
-      text += chunks.join('');
-    }
-    newFiles.push({ path, text });
+    moves.push({ path, moved });
   }
-  return { edits, newFiles };
+  return lazySplit(() => {
+    const newline = newlineOf(source);
+    const edits: Edit[] = [];
+    const newFiles: NewFile[] = [];
+    for (const { path, moved } of moves) {
+      const bySection = new Map<SqlSection | null, string[]>();
+      for (const { operation, lines } of moved) {
+        const start = withCommentsAbove(source, lines.lineStart);
+        const newlineAt = source.indexOf('\n', lines.lineEnd);
+        const end = newlineAt === -1 ? source.length : newlineAt + 1;
+        let chunk = source.slice(start, end);
+        if (!chunk.endsWith('\n')) chunk += newline;
+        if (sqlSyntax(operation)?.terminated === false) chunk = chunk.replace(/(\r?\n)$/, ';$1');
+        const section = runner.sections.find((s) => s.range.start <= operation.range.start && operation.range.start < s.range.end) ?? null;
+        bySection.set(section, [...(bySection.get(section) ?? []), chunk]);
+        edits.push({ start, end, text: '' });
+      }
+      let text = header(file, newline);
+      for (const [section, chunks] of bySection) {
+        if (section) text += source.slice(section.annotation.start, section.annotation.end).trim() + newline;
+        text += chunks.join('');
+      }
+      newFiles.push({ path, text });
+    }
+    return { edits, newFiles };
+  });
 }
 
 /** The lines a split-off file needs first: the runner's no-transaction marker when the file has it. */

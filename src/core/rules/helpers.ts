@@ -54,7 +54,11 @@ export function indexOperationsOnExistingTables(file: MigrationFile): IndexOpera
  * unqualified name means under the default search_path), so `public.x`, `"x"` and `x` match.
  */
 export function normalizeTable(table: string): string {
-  return table.replace(/"/g, '').toLowerCase().replace(/^public\./, '');
+  // The same as table.replace(/"/g, '').toLowerCase().replace(/^public\./, ''), without the
+  // regular expressions for the plain names most tables have.
+  let name = table.toLowerCase();
+  if (name.includes('"')) name = name.replace(/"/g, '');
+  return name.startsWith('public.') ? name.slice(7) : name;
 }
 
 /**

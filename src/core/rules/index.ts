@@ -26,6 +26,8 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     requireConcurrentReindex,
     requireTimeouts,
   ]
-    .sort((a, b) => a.meta.id.localeCompare(b.meta.id))
+    // Ids are lower-case letters, digits and hyphens, which sort the same by code unit as by
+    // locale; localeCompare would load ICU's collation tables on every start (some 7 ms).
+    .sort((a, b) => (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0))
     .map((rule) => [rule.meta.id, rule]),
 );

@@ -44,7 +44,6 @@ export const requireTimeouts: Rule = {
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
     const timeouts = file.operations.filter((o): o is SetTimeoutOperation => o.kind === 'setTimeout');
-    const starts = lineStarts(file.source);
     for (const operation of indexOperationsOnExistingTables(file)) {
       const lock = timeoutInEffect(file, timeouts, operation, 'lock_timeout');
       const statement = timeoutInEffect(file, timeouts, operation, 'statement_timeout');
@@ -52,7 +51,7 @@ export const requireTimeouts: Rule = {
       const statementHandled = statement !== null || isGitlabHelper(operation);
 
       if (isConcurrentBuild(operation) && statement?.milliseconds && statement.milliseconds < context.settings.minBuildStatementTimeoutMs) {
-        const line = positionAt(starts, statement.range.start).line + 1;
+        const line = positionAt(lineStarts(file.source), statement.range.start).line + 1;
         findings.push({
           ruleId: this.meta.id,
           severity: 'warning',

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { WASI } from 'node:wasi';
-import type { ParseResult } from '@ruby/prism/src/deserialize.js';
-import { parsePrism } from '@ruby/prism/src/parsePrism.js';
+import { deserialize, type ParseResult } from '@ruby/prism/src/deserialize.js';
 import { locateWasm } from '../wasm-assets';
 
 export type PrismParse = (source: string) => ParseResult;
@@ -13,8 +12,59 @@ function prismWasm(): Buffer {
   return readFileSync(locateWasm('prism.wasm', '@ruby/prism/src/prism.wasm'));
 }
 
+/** The exports of prism.wasm the parse uses. */
+interface PrismExports {
+  memory: { buffer: ArrayBuffer };
+  malloc(size: number): number;
+  free(pointer: number): void;
+  pm_buffer_sizeof(): number;
+  pm_buffer_init(buffer: number): void;
+  pm_buffer_value(buffer: number): number;
+  pm_buffer_length(buffer: number): number;
+  pm_buffer_free(buffer: number): void;
+  pm_serialize_parse(buffer: number, source: number, length: number, options: number): void;
+}
+
+/**
+ * The options `parsePrism(exports, source, {})` packs (the package's dumpOptions): no file path,
+ * line 1, no encoding, no flags, latest Ruby, no scopes; little-endian integers.
+ */
+const DEFAULT_OPTIONS = new Uint8Array([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+const utf8 = new TextEncoder();
+
+/**
+ * What the package's parsePrism does, minus its per-call costs: the options are packed once,
+ * the source is encoded straight into WASM memory (into a buffer kept from one parse to the
+ * next), and the output buffer's header is allocated once. The source bytes and the output are
+ * read in place by the package's own deserializer, as parsePrism does.
+ */
 function parserOf(instance: WebAssembly.Instance): PrismParse {
-  return (source: string) => parsePrism(instance.exports, source, {});
+  const prism = instance.exports as unknown as PrismExports;
+  const options = prism.malloc(DEFAULT_OPTIONS.length);
+  new Uint8Array(prism.memory.buffer, options, DEFAULT_OPTIONS.length).set(DEFAULT_OPTIONS);
+  const output = prism.malloc(prism.pm_buffer_sizeof());
+  let sourcePointer = 0;
+  let capacity = 0;
+  return (source: string) => {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const needed = source.length * 3 + 1;
+    if (needed > capacity) {
+      if (sourcePointer !== 0) prism.free(sourcePointer);
+      capacity = Math.max(needed, 64 * 1024);
+      sourcePointer = prism.malloc(capacity);
+    }
+    const { written } = utf8.encodeInto(source, new Uint8Array(prism.memory.buffer, sourcePointer, capacity));
+    prism.pm_buffer_init(output);
+    try {
+      prism.pm_serialize_parse(output, sourcePointer, written, options);
+      // Views made after the last call that may grow the memory.
+      const memory = prism.memory.buffer;
+      const serialized = new Uint8Array(memory, prism.pm_buffer_value(output), prism.pm_buffer_length(output));
+      return deserialize(new Uint8Array(memory, sourcePointer, written), serialized);
+    } finally {
+      prism.pm_buffer_free(output);
+    }
+  };
 }
 
 function newWasi(): WASI {

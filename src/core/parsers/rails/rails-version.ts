@@ -10,8 +10,16 @@ export function railsVersionAtLeast(version: string | null, minimum: string): bo
   return have[0] !== want[0] ? have[0] > want[0] : have[1] >= want[1];
 }
 
+/** Versions read so far: a project has a handful, asked about for every finding. */
+const parsed = new Map<string, [number, number] | null>();
+
 function versionParts(version: string): [number, number] | null {
-  const match = /^\s*(\d+)(?:\.(\d+))?/.exec(version);
-  if (!match) return null;
-  return [Number(match[1]), Number(match[2] ?? 0)];
+  let parts = parsed.get(version);
+  if (parts === undefined) {
+    const match = /^\s*(\d+)(?:\.(\d+))?/.exec(version);
+    parts = match ? [Number(match[1]), Number(match[2] ?? 0)] : null;
+    if (parsed.size >= 256) parsed.clear();
+    parsed.set(version, parts);
+  }
+  return parts;
 }

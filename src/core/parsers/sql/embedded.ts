@@ -9,6 +9,8 @@ export interface EmbeddedSqlOptions {
   parser: SqlParser;
   /** The Ruby file's whole text. */
   source: string;
+  /** Reads every statement with libpg-query (see SqlParseOptions.fullSyntaxTrees). */
+  fullSyntaxTrees?: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ function readEmbeddedSql(sql: string, offsetInFile: number, options: EmbeddedSql
   const { text, hasPlaceholders } = neutralizeInterpolation(sql);
   const aligned = alignToSource(sql, options.source, offsetInFile);
   const toSource = aligned ?? ((offset: number) => offsetInFile + Math.min(offset, sql.length));
-  const parsed = readSqlText(text, options.parser);
+  const parsed = readSqlText(text, options.parser, { lintTrees: options.fullSyntaxTrees !== true });
   const operations: Operation[] = [];
   const indexTables = new Map<string, string | null>();
   let inTransactionBlock = false;

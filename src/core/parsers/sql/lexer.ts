@@ -250,13 +250,9 @@ export function lexSql(text: string): SqlToken[] | null {
 }
 
 function isKeyword(text: string, start: number, end: number): boolean {
-  let lower = '';
-  for (let k = start; k < end; k++) {
-    const c = text.charCodeAt(k);
-    if (c >= 0x80) return false;
-    lower += String.fromCharCode(c >= Char.UpperA && c <= Char.UpperZ ? c + 32 : c);
-  }
-  return SQL_KEYWORDS.has(lower);
+  // Postgres folds ASCII letters only: a word with any other character is no keyword.
+  for (let k = start; k < end; k++) if (text.charCodeAt(k) >= 0x80) return false;
+  return SQL_KEYWORDS.has(text.slice(start, end).toLowerCase());
 }
 
 /** End of a nested block comment starting at `at`; -1 when unterminated. */

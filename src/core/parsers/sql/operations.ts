@@ -71,10 +71,34 @@ export function operationsOf(statement: RawStatement, ctx: StatementContext): Op
   const create = nodeAs<CreateStmt>(node, 'CreateStmt');
   if (create) {
     const table = relationName(create.relation, ctx);
-    return [{ ...base(statement, ctx, table, { table: relationRange(statement, create.relation) }), kind: 'createTable', via: 'sql' }];
+    return [
+      {
+        range: rangeOf(statement, ctx),
+        direction: ctx.direction,
+        table,
+        inTransactionBlock: ctx.inTransactionBlock,
+        safetyAssured: ctx.safetyAssured,
+        syntax: syntaxOf(statement, ctx, { table: relationRange(statement, create.relation) }),
+        kind: 'createTable',
+        via: 'sql',
+      },
+    ];
   }
   const createAs = nodeAs<CreateTableAsStmt>(node, 'CreateTableAsStmt');
-  if (createAs) return [{ ...base(statement, ctx, relationName(createAs.into?.rel, ctx)), kind: 'createTable', via: 'sql' }];
+  if (createAs) {
+    return [
+      {
+        range: rangeOf(statement, ctx),
+        direction: ctx.direction,
+        table: relationName(createAs.into?.rel, ctx),
+        inTransactionBlock: ctx.inTransactionBlock,
+        safetyAssured: ctx.safetyAssured,
+        syntax: syntaxOf(statement, ctx, {}),
+        kind: 'createTable',
+        via: 'sql',
+      },
+    ];
+  }
   const set = nodeAs<VariableSetStmt>(node, 'VariableSetStmt');
   if (set) return setTimeouts(statement, set, ctx);
   const select = nodeAs<SelectStmt>(node, 'SelectStmt');
@@ -84,15 +108,10 @@ export function operationsOf(statement: RawStatement, ctx: StatementContext): Op
   return [];
 }
 
-function base(statement: RawStatement, ctx: StatementContext, table: string | null, anchors: Anchors = {}) {
-  return {
-    range: { start: ctx.toSource(statement.start), end: ctx.toSource(statement.end) },
-    direction: ctx.direction,
-    table,
-    inTransactionBlock: ctx.inTransactionBlock,
-    safetyAssured: ctx.safetyAssured,
-    syntax: syntaxOf(statement, ctx, anchors),
-  };
+// Operations are built as whole object literals with the common fields written out in each: an
+// object spread of shared fields costs several times more.
+function rangeOf(statement: RawStatement, ctx: StatementContext): SourceRange {
+  return { start: ctx.toSource(statement.start), end: ctx.toSource(statement.end) };
 }
 
 /** Positions in the SQL text, mapped to the file by `syntaxOf`. */
@@ -196,7 +215,12 @@ function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementCon
   if (name !== null) ctx.indexTables.set(name, table);
 
   return {
-    ...base(statement, ctx, table, {
+    range: rangeOf(statement, ctx),
+    direction: ctx.direction,
+    table,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: syntaxOf(statement, ctx, {
       concurrentlyInsertAt: !concurrent && !onlyParent && indexAt !== -1 ? tokens[indexAt]!.end : undefined,
       // IF NOT EXISTS needs a name: `CREATE INDEX IF NOT EXISTS ON t` is a syntax error.
       ifExistsInsertAt: !ifNotExists && hasName ? tokens[nameAt]!.start : undefined,
@@ -268,7 +292,12 @@ function dropIndex(statement: RawStatement, stmt: DropStmt, ctx: StatementContex
   let nameAt = indexAt + 1;
   if (tokens[nameAt]?.word === 'CONCURRENTLY') nameAt++;
   return {
-    ...base(statement, ctx, first === null ? null : (ctx.indexTables.get(unqualified(first)) ?? null), {
+    range: rangeOf(statement, ctx),
+    direction: ctx.direction,
+    table: first === null ? null : (ctx.indexTables.get(unqualified(first)) ?? null),
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: syntaxOf(statement, ctx, {
       // DROP INDEX CONCURRENTLY takes exactly one index and no CASCADE.
       concurrentlyInsertAt:
         !concurrent && names.length === 1 && stmt.behavior !== 'DROP_CASCADE' && indexAt !== -1 ? tokens[indexAt]!.end : undefined,
@@ -306,16 +335,16 @@ function reindexOperation(statement: RawStatement, stmt: ReindexStmt, ctx: State
   if (tokens[1]?.word === '(') kindAt = closingParen(tokens, 1) + 1;
   const kindToken = tokens[kindAt];
   return {
-    ...base(
-      statement,
-      ctx,
-      target === 'table' ? relation : target === 'index' && relation ? (ctx.indexTables.get(unqualified(relation)) ?? null) : null,
-      {
-        // The system catalogs cannot be reindexed concurrently.
-        concurrentlyInsertAt: !concurrent && target !== 'system' && kindToken?.keyword ? kindToken.end : undefined,
-        table: target === 'table' ? relationRange(statement, stmt.relation) : null,
-      },
-    ),
+    range: rangeOf(statement, ctx),
+    direction: ctx.direction,
+    table: target === 'table' ? relation : target === 'index' && relation ? (ctx.indexTables.get(unqualified(relation)) ?? null) : null,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: syntaxOf(statement, ctx, {
+      // The system catalogs cannot be reindexed concurrently.
+      concurrentlyInsertAt: !concurrent && target !== 'system' && kindToken?.keyword ? kindToken.end : undefined,
+      table: target === 'table' ? relationRange(statement, stmt.relation) : null,
+    }),
     kind: 'reindex',
     via: ctx.via,
     target,
@@ -361,7 +390,12 @@ function alterTable(statement: RawStatement, stmt: AlterTableStmt, ctx: Statemen
       if (constraint.contype !== 'CONSTR_UNIQUE' && constraint.contype !== 'CONSTR_PRIMARY') continue;
       const keys = (constraint.keys ?? []).map((k) => nodeAs<{ sval?: string }>(k, 'String')?.sval ?? '?');
       operations.push({
-        ...base(statement, ctx, table, {
+        range: rangeOf(statement, ctx),
+        direction: ctx.direction,
+        table,
+        inTransactionBlock: ctx.inTransactionBlock,
+        safetyAssured: ctx.safetyAssured,
+        syntax: syntaxOf(statement, ctx, {
           table: tableRange,
           constraintColumns: column === null && !constraint.indexname ? constraintColumns(statement, constraint) : null,
         }),
@@ -397,7 +431,12 @@ function constraintColumns(statement: RawStatement, constraint: Constraint): Sou
 
 function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: StatementContext): Operation[] {
   const timeout = (setting: string, milliseconds: number | null, reset: boolean): SetTimeoutOperation => ({
-    ...base(statement, ctx, null),
+    range: rangeOf(statement, ctx),
+    direction: ctx.direction,
+    table: null,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: syntaxOf(statement, ctx, {}),
     kind: 'setTimeout',
     setting: setting as SetTimeoutOperation['setting'],
     milliseconds,
@@ -415,7 +454,18 @@ function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: Statem
 /** `SELECT set_config('lock_timeout', '5s', false)`, and `SELECT ... INTO new_table`. */
 function selectStatement(statement: RawStatement, stmt: SelectStmt, ctx: StatementContext): Operation[] {
   if (stmt.intoClause?.rel) {
-    return [{ ...base(statement, ctx, relationName(stmt.intoClause.rel, ctx)), kind: 'createTable', via: 'sql' }];
+    return [
+      {
+        range: rangeOf(statement, ctx),
+        direction: ctx.direction,
+        table: relationName(stmt.intoClause.rel, ctx),
+        inTransactionBlock: ctx.inTransactionBlock,
+        safetyAssured: ctx.safetyAssured,
+        syntax: syntaxOf(statement, ctx, {}),
+        kind: 'createTable',
+        via: 'sql',
+      },
+    ];
   }
   const operations: Operation[] = [];
   for (const target of stmt.targetList ?? []) {
@@ -426,7 +476,12 @@ function selectStatement(statement: RawStatement, stmt: SelectStmt, ctx: Stateme
     if (!setting || !TIMEOUT_SETTINGS.has(setting)) continue;
     const local = nodeAs<A_Const>(call.args[2], 'A_Const')?.boolval?.boolval === true;
     operations.push({
-      ...base(statement, ctx, null),
+      range: rangeOf(statement, ctx),
+      direction: ctx.direction,
+      table: null,
+      inTransactionBlock: ctx.inTransactionBlock,
+      safetyAssured: ctx.safetyAssured,
+      syntax: syntaxOf(statement, ctx, {}),
       kind: 'setTimeout',
       setting: setting as SetTimeoutOperation['setting'],
       milliseconds: constantMilliseconds(call.args[1]),
@@ -481,7 +536,18 @@ function transactionControl(statement: RawStatement, stmt: TransactionStmt, ctx:
     default:
       return [];
   }
-  return [{ ...base(statement, ctx, null), kind: 'transactionControl', action }];
+  return [
+    {
+      range: rangeOf(statement, ctx),
+      direction: ctx.direction,
+      table: null,
+      inTransactionBlock: ctx.inTransactionBlock,
+      safetyAssured: ctx.safetyAssured,
+      syntax: syntaxOf(statement, ctx, {}),
+      kind: 'transactionControl',
+      action,
+    },
+  ];
 }
 
 /** Whether a statement opens or closes an explicit transaction block, for the operations after it. */

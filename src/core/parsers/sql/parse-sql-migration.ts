@@ -19,6 +19,11 @@ export interface SqlParseOptions {
    * marker comments and its Flyway `.conf`, before guessing from its path.
    */
   defaultRunner?: string;
+  /**
+   * Reads every statement with libpg-query, even those the fast reader knows (tests compare
+   * the two readings; the result is the same).
+   */
+  fullSyntaxTrees?: boolean;
 }
 
 /**
@@ -28,7 +33,7 @@ export interface SqlParseOptions {
  */
 export function parseSqlMigration(path: string, source: string, parser: SqlParser, options: SqlParseOptions = {}): MigrationFile {
   const text = blankPsqlMetaCommands(source);
-  const sql = readSqlText(text, parser);
+  const sql = readSqlText(text, parser, { lintTrees: options.fullSyntaxTrees !== true });
 
   const starts = lineStarts(source);
   const suppressions: SuppressionComment[] = [];

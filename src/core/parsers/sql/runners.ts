@@ -214,7 +214,7 @@ function sections(
     const annotation: SourceRange = { start: a.comment.start, end: a.comment.end };
     const previous = found[found.length - 1];
     if (previous) previous.range.end = annotation.start;
-    found.push({ ...section, annotation, range: { start: annotation.start, end: source.length } });
+    found.push({ direction: section.direction, runsInTransaction: section.runsInTransaction, annotation, range: { start: annotation.start, end: source.length } });
   }
   return found;
 }

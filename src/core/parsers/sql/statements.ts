@@ -2,6 +2,7 @@
 // everything here is converted once to UTF-16 offsets into the text (what editors use).
 import type { Node, RawStmt } from 'libpg-query';
 import { byteToUtf16Mapper } from '../source-text';
+import { fastStatementNode } from './fast-statements';
 import { lexSql } from './lexer';
 import type { SqlParser } from './libpg-query';
 
@@ -44,12 +45,26 @@ export interface SqlText {
   statementCount: number;
 }
 
+export interface ReadSqlOptions {
+  /**
+   * The caller reads no more of the syntax trees than the linter does (operations.ts,
+   * transactionEffect): statements in the plain forms fast-statements.ts knows are then read
+   * without libpg-query. The result is the same either way; without it every tree is
+   * libpg-query's whole one.
+   */
+  lintTrees?: boolean;
+}
+
 /**
  * Splits and parses SQL text. Never throws: when the whole text does not parse, it is split
  * on the scanner's semicolons and each statement is parsed alone, so one broken statement
  * (a template placeholder, a typo) hides only itself.
  */
-export function readSqlText(text: string, parser: SqlParser): SqlText {
+export function readSqlText(text: string, parser: SqlParser, options: ReadSqlOptions = {}): SqlText {
+  if (options.lintTrees) {
+    const read = readStatementByStatement(text, parser);
+    if (read) return read;
+  }
   const toOffset = byteToUtf16Mapper(text);
   const tokens = scanTokens(text);
   const comments = tokens.filter((t) => t.comment);
@@ -89,6 +104,66 @@ export function readSqlText(text: string, parser: SqlParser): SqlText {
     }
   }
   return { statements, comments, problem, statementCount: groups.length };
+}
+
+const sameOffset = (offset: number) => offset;
+
+/**
+ * The text read statement by statement (cut at its top-level semicolons), each one by
+ * fastStatementNode or else by libpg-query alone: the same statements, trees and problem (none)
+ * as parsing the whole text, for it is valid exactly when each statement is. Null, for the
+ * whole-text reading, when a statement does not parse (the problem and the statements around
+ * it are then reported as ever), when the scanner rejects the text, or when semicolons may
+ * stand inside a statement (BEGIN ATOMIC bodies, a rule's parenthesized actions).
+ */
+function readStatementByStatement(text: string, parser: SqlParser): SqlText | null {
+  const tokens = lexSql(text);
+  if (!tokens) return null;
+  const comments: SqlToken[] = [];
+  const statements: RawStatement[] = [];
+  let statementCount = 0;
+  let group: SqlToken[] = [];
+  let depth = 0;
+  const read = (semicolon: SqlToken | null): boolean => {
+    statementCount++;
+    const first = group[0]!;
+    const last = group[group.length - 1]!;
+    const end = semicolon ? semicolon.end : last.end;
+    let node = fastStatementNode(group, text);
+    let at = sameOffset;
+    if (node === null) {
+      const chunk = text.slice(first.start, end);
+      const parsed = parser.parse(chunk);
+      const stmts = parsed.ok ? (parsed.result.stmts ?? []) : [];
+      if (stmts.length !== 1 || !stmts[0]!.stmt) return false;
+      node = stmts[0]!.stmt;
+      const chunkOffset = byteToUtf16Mapper(chunk);
+      at = (byte: number) => first.start + chunkOffset(byte);
+    }
+    statements.push({ node, start: first.start, end: last.end, terminatorEnd: end, terminated: semicolon !== null, tokens: group, at });
+    group = [];
+    return true;
+  };
+  for (const t of tokens) {
+    if (t.comment) {
+      comments.push(t);
+      continue;
+    }
+    if (t.keyword) {
+      if (t.word === 'ATOMIC') return null;
+    } else if (t.word === '(') {
+      depth++;
+    } else if (t.word === ')') {
+      depth--;
+    } else if (t.word === ';') {
+      if (depth !== 0) return null;
+      if (group.length > 0 && !read(t)) return null;
+      continue;
+    }
+    group.push(t);
+  }
+  if (depth !== 0 || (group.length > 0 && !read(null))) return null;
+  return { statements, comments, problem: null, statementCount };
 }
 
 function rawStatement(

@@ -1,0 +1,1073 @@
+// A recognizer for the SQL statements migrations are mostly made of, in plain forms: it tells
+// whether a statement is valid Postgres and builds the part of its syntax tree the linter reads,
+// without libpg-query (whose WASM call, JSON output and JSON.parse cost more than the rest of
+// the lint). Anything it does not know for sure is left to libpg-query: it answers null, never
+// a guess. Conservative by construction:
+//  - it accepts only token sequences of the Postgres grammar, in a subset of each rule where
+//    no keyword could be read two ways (identifiers are plain words or a few unreserved
+//    keywords, never keywords that may start another clause where they stand);
+//  - it builds the fields operations.ts and transactionEffect read, as libpg-query writes
+//    them (fast-statements.test.ts compares the two on thousands of statements, valid or not).
+// Locations in the nodes it builds are offsets into the text (statement.at is the identity).
+import type { Node } from 'libpg-query';
+import type { SqlToken } from './statements';
+
+/**
+ * Unreserved keywords read as names (a table, a column, an index): common column names that
+ * start no clause where a name stands in the statements below. Other keywords as names are
+ * left to libpg-query.
+ */
+const NAME_KEYWORDS = new Set([
+  'ACTION', 'COMMENT', 'COMMENTS', 'CONTENT', 'DATA', 'DAY', 'DOCUMENT', 'EVENT', 'HOUR', 'KEY',
+  'LABEL', 'LANGUAGE', 'LEVEL', 'LOCATION', 'MINUTE', 'MODE', 'MONTH', 'NAME', 'OBJECT', 'OPTIONS',
+  'OWNER', 'PASSWORD', 'PATH', 'ROLE', 'SECOND', 'SOURCE', 'TARGET', 'TYPE', 'VALUE', 'VERSION', 'YEAR',
+]);
+
+/** Types written as keywords (Postgres' Numeric, Character, ConstDatetime and JSON rules), without modifiers. */
+const KEYWORD_TYPES = new Set(['INT', 'INTEGER', 'SMALLINT', 'BIGINT', 'REAL', 'BOOLEAN', 'JSON', 'TEXT']);
+/** Keyword types that take an optional `(p[, s])`. */
+const KEYWORD_TYPES_WITH_MODIFIERS = new Set(['DECIMAL', 'DEC', 'NUMERIC']);
+
+const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
+/** Postgres' NAMEDATALEN - 1: longer names are truncated by its scanner (left to libpg-query). */
+const MAX_NAME_LENGTH = 63;
+const INT32_MAX = 2147483647;
+
+class Unrecognized extends Error {}
+const UNRECOGNIZED = new Unrecognized('not a statement the fast reader knows');
+
+/**
+ * The syntax tree of one statement (its tokens without comments or the closing semicolon) when
+ * the statement is one of the plain forms known here and valid; null when libpg-query must read it.
+ */
+export function fastStatementNode(tokens: readonly SqlToken[], text: string): Node | null {
+  if (tokens.length === 0) return null;
+  try {
+    const reader = new Reader(tokens, text);
+    const node = reader.statement();
+    return reader.atEnd() ? node : null;
+  } catch (error) {
+    if (error === UNRECOGNIZED) return null;
+    throw error;
+  }
+}
+
+interface RangeVarNode {
+  relname: string;
+  schemaname?: string;
+  inh?: boolean;
+  relpersistence: string;
+  location: number;
+}
+
+class Reader {
+  private i = 0;
+
+  constructor(
+    private readonly tokens: readonly SqlToken[],
+    private readonly text: string,
+  ) {}
+
+  atEnd(): boolean {
+    return this.i === this.tokens.length;
+  }
+
+  // --- tokens -------------------------------------------------------------------------------
+
+  private peek(offset = 0): SqlToken | undefined {
+    return this.tokens[this.i + offset];
+  }
+
+  private fail(): never {
+    throw UNRECOGNIZED;
+  }
+
+  /** Consumes the keyword `word` when it comes next. */
+  private accept(word: string): boolean {
+    const t = this.tokens[this.i];
+    if (t !== undefined && t.keyword && t.word === word) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+
+  private expect(word: string): SqlToken {
+    const t = this.tokens[this.i];
+    if (t === undefined || !t.keyword || t.word !== word) this.fail();
+    this.i++;
+    return t;
+  }
+
+  private isKeyword(word: string, offset = 0): boolean {
+    const t = this.tokens[this.i + offset];
+    return t !== undefined && t.keyword && t.word === word;
+  }
+
+  /** Consumes punctuation or an operator `symbol` when it comes next. */
+  private acceptSymbol(symbol: string): boolean {
+    const t = this.tokens[this.i];
+    if (t !== undefined && !t.keyword && t.word === symbol) {
+      this.i++;
+      return true;
+    }
+    return false;
+  }
+
+  private expectSymbol(symbol: string): void {
+    if (!this.acceptSymbol(symbol)) this.fail();
+  }
+
+  private isSymbol(symbol: string, offset = 0): boolean {
+    const t = this.tokens[this.i + offset];
+    return t !== undefined && !t.keyword && t.word === symbol;
+  }
+
+  // --- names --------------------------------------------------------------------------------
+
+  /** The name a token stands for when it is a plain identifier, a quoted one or a name keyword; else null. */
+  private nameOf(t: SqlToken | undefined): string | null {
+    if (t === undefined) return null;
+    const word = t.word;
+    if (t.keyword) return NAME_KEYWORDS.has(word) ? word.toLowerCase() : null;
+    const first = word.charCodeAt(0);
+    if (first === 34 /* " */) {
+      // A quoted identifier, ASCII only (Postgres truncates names by bytes).
+      if (!/^"(?:[\x20-\x21\x23-\x7e]|"")+"$/.test(word)) return null;
+      const name = word.slice(1, -1).replace(/""/g, '"');
+      return name.length <= MAX_NAME_LENGTH ? name : null;
+    }
+    // A plain identifier: [A-Za-z_][A-Za-z0-9_$]*, lower-cased as Postgres folds it.
+    if (word.length > MAX_NAME_LENGTH) return null;
+    for (let k = 0; k < word.length; k++) {
+      const c = word.charCodeAt(k);
+      const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+      if (!letter && !(k > 0 && ((c >= 48 && c <= 57) || c === 36))) return null;
+    }
+    return word.toLowerCase();
+  }
+
+  private isName(offset = 0): boolean {
+    return this.nameOf(this.peek(offset)) !== null;
+  }
+
+  /** ColId: a name. */
+  private name(): string {
+    const name = this.nameOf(this.peek());
+    if (name === null) this.fail();
+    this.i++;
+    return name;
+  }
+
+  /** A possibly qualified name (`a`, `a.b`, `a.b.c`) as its parts. */
+  private qualifiedNameParts(maxParts: number): string[] {
+    const parts = [this.name()];
+    while (this.isSymbol('.')) {
+      if (parts.length === maxParts) this.fail();
+      this.i++;
+      parts.push(this.name());
+    }
+    return parts;
+  }
+
+  /** qualified_name -> RangeVar (`table` or `schema.table`). */
+  private relation(inh: boolean): RangeVarNode {
+    const location = this.peek()?.start ?? this.fail();
+    const parts = this.qualifiedNameParts(2);
+    const relation: RangeVarNode =
+      parts.length === 2
+        ? { schemaname: parts[0]!, relname: parts[1]!, relpersistence: 'p', location }
+        : { relname: parts[0]!, relpersistence: 'p', location };
+    if (inh) relation.inh = true;
+    return relation;
+  }
+
+  /** `( name [, ...] )` */
+  private nameList(): string[] {
+    this.expectSymbol('(');
+    const names = [this.name()];
+    while (this.acceptSymbol(',')) names.push(this.name());
+    this.expectSymbol(')');
+    return names;
+  }
+
+  // --- literals -----------------------------------------------------------------------------
+
+  /** A plain '...' string literal's value ('' for a quote), or null for anything else (E'', U&'', continued strings). */
+  private stringValue(t: SqlToken | undefined): string | null {
+    if (t === undefined || t.keyword) return null;
+    const word = t.word;
+    const last = word.length - 1;
+    if (last < 1 || word.charCodeAt(0) !== 39 /* ' */ || word.charCodeAt(last) !== 39) return null;
+    // Inside, quotes come in pairs only ('' is a quote; anything else ends the string early).
+    let quotes = false;
+    for (let k = 1; k < last; k++) {
+      if (word.charCodeAt(k) !== 39) continue;
+      if (k + 1 >= last || word.charCodeAt(k + 1) !== 39) return null;
+      quotes = true;
+      k++;
+    }
+    const inside = word.slice(1, last);
+    return quotes ? inside.replace(/''/g, "'") : inside;
+  }
+
+  /** An unsigned decimal number's kind: an integer Postgres reads as int4, a number it keeps as text, or null. */
+  private numberKind(t: SqlToken | undefined): 'integer' | 'numeric' | null {
+    if (t === undefined || t.keyword) return null;
+    const word = t.word;
+    let digits = 0;
+    let dots = 0;
+    for (let k = 0; k < word.length; k++) {
+      const c = word.charCodeAt(k);
+      if (c >= 48 && c <= 57) digits++;
+      else if (c === 46 /* . */) dots++;
+      else return null;
+    }
+    // Digits, or digits with one dot (`1.5`, `1.`, `.5`). An integer that does not fit in int4
+    // stays a numeric constant, as the text it is.
+    if (digits === 0 || dots > 1) return null;
+    if (dots === 1) return 'numeric';
+    return Number(word) <= INT32_MAX ? 'integer' : 'numeric';
+  }
+
+  private integer(): number {
+    if (this.numberKind(this.peek()) !== 'integer') this.fail();
+    return Number(this.tokens[this.i++]!.word);
+  }
+
+  // --- statements ---------------------------------------------------------------------------
+
+  statement(): Node {
+    const first = this.peek()!;
+    if (!first.keyword) this.fail();
+    switch (first.word) {
+      case 'CREATE':
+        return this.create();
+      case 'DROP':
+        return this.drop();
+      case 'ALTER':
+        return this.alter();
+      case 'REINDEX':
+        return this.reindex();
+      case 'SET':
+        return this.set();
+      case 'RESET':
+        return this.reset();
+      case 'UPDATE':
+        return this.update();
+      case 'INSERT':
+        return this.insert();
+      case 'COMMENT':
+        return this.comment();
+      case 'BEGIN':
+      case 'START':
+      case 'COMMIT':
+      case 'END':
+      case 'ROLLBACK':
+      case 'ABORT':
+        return this.transaction();
+      default:
+        return this.fail();
+    }
+  }
+
+  private create(): Node {
+    this.expect('CREATE');
+    if (this.isKeyword('UNIQUE') || this.isKeyword('INDEX')) return this.createIndex();
+    if (this.isKeyword('TABLE')) return this.createTable();
+    if (this.accept('OR')) this.expect('REPLACE');
+    if (this.isKeyword('FUNCTION')) return this.createFunction();
+    if (this.isKeyword('TRIGGER')) return this.createTrigger();
+    return this.fail();
+  }
+
+  /**
+   * CREATE [UNIQUE] INDEX [CONCURRENTLY] [[IF NOT EXISTS] name] ON [ONLY] relation
+   * [USING method] ( element [, ...] ) [WHERE predicate]
+   */
+  private createIndex(): Node {
+    const unique = this.accept('UNIQUE');
+    this.expect('INDEX');
+    const concurrent = this.accept('CONCURRENTLY');
+    let ifNotExists = false;
+    let idxname: string | undefined;
+    if (this.isKeyword('IF')) {
+      this.expect('IF');
+      this.expect('NOT');
+      this.expect('EXISTS');
+      ifNotExists = true;
+      idxname = this.name();
+    } else if (!this.isKeyword('ON')) {
+      idxname = this.name();
+    }
+    this.expect('ON');
+    const only = this.accept('ONLY');
+    const relation = this.relation(!only);
+    let accessMethod = 'btree';
+    if (this.accept('USING')) accessMethod = this.name();
+    this.expectSymbol('(');
+    const indexParams: Node[] = [this.indexElement()];
+    while (this.acceptSymbol(',')) indexParams.push(this.indexElement());
+    this.expectSymbol(')');
+    if (this.accept('WHERE')) this.predicate();
+    const stmt: Record<string, unknown> = {};
+    if (idxname !== undefined) stmt['idxname'] = idxname;
+    stmt['relation'] = relation;
+    stmt['accessMethod'] = accessMethod;
+    stmt['indexParams'] = indexParams;
+    if (unique) stmt['unique'] = true;
+    if (concurrent) stmt['concurrent'] = true;
+    if (ifNotExists) stmt['if_not_exists'] = true;
+    return { IndexStmt: stmt } as Node;
+  }
+
+  /** A column or `function(column, ...)`, then [ASC | DESC] [NULLS FIRST | LAST]. */
+  private indexElement(): Node {
+    let element: Record<string, unknown>;
+    if (this.isName() && this.isSymbol('(', 1)) {
+      this.functionCall();
+      element = { expr: {} };
+    } else {
+      element = { name: this.name() };
+    }
+    if (this.accept('ASC')) element['ordering'] = 'SORTBY_ASC';
+    else if (this.accept('DESC')) element['ordering'] = 'SORTBY_DESC';
+    else element['ordering'] = 'SORTBY_DEFAULT';
+    // NULLS FIRST / LAST: the scanner's lookahead makes NULLS a token of its own here.
+    if (this.isKeyword('NULLS') && (this.isKeyword('FIRST', 1) || this.isKeyword('LAST', 1))) {
+      this.i++;
+      element['nulls_ordering'] = this.tokens[this.i++]!.word === 'FIRST' ? 'SORTBY_NULLS_FIRST' : 'SORTBY_NULLS_LAST';
+    } else {
+      element['nulls_ordering'] = 'SORTBY_NULLS_DEFAULT';
+    }
+    return { IndexElem: element } as Node;
+  }
+
+  /** DROP INDEX [CONCURRENTLY] [IF EXISTS] name [, ...] [CASCADE | RESTRICT] */
+  private drop(): Node {
+    this.expect('DROP');
+    this.expect('INDEX');
+    const concurrent = this.accept('CONCURRENTLY');
+    let missingOk = false;
+    if (this.isKeyword('IF')) {
+      this.expect('IF');
+      this.expect('EXISTS');
+      missingOk = true;
+    }
+    const objects: Node[] = [];
+    do {
+      const items = this.qualifiedNameParts(3).map((sval) => ({ String: { sval } }));
+      objects.push({ List: { items } } as Node);
+    } while (this.acceptSymbol(','));
+    let behavior = 'DROP_RESTRICT';
+    if (this.accept('CASCADE')) behavior = 'DROP_CASCADE';
+    else this.accept('RESTRICT');
+    const stmt: Record<string, unknown> = { objects, removeType: 'OBJECT_INDEX', behavior };
+    if (missingOk) stmt['missing_ok'] = true;
+    if (concurrent) stmt['concurrent'] = true;
+    return { DropStmt: stmt } as Node;
+  }
+
+  /** REINDEX { INDEX | TABLE } [CONCURRENTLY] relation, REINDEX SCHEMA [CONCURRENTLY] name */
+  private reindex(): Node {
+    this.expect('REINDEX');
+    const kindToken = this.peek();
+    if (!kindToken?.keyword) return this.fail();
+    const kind = { INDEX: 'REINDEX_OBJECT_INDEX', TABLE: 'REINDEX_OBJECT_TABLE', SCHEMA: 'REINDEX_OBJECT_SCHEMA' }[kindToken.word];
+    if (kind === undefined) return this.fail();
+    this.i++;
+    const concurrently = this.peek();
+    const concurrent = this.accept('CONCURRENTLY');
+    const stmt: Record<string, unknown> = { kind };
+    if (kind === 'REINDEX_OBJECT_SCHEMA') stmt['name'] = this.name();
+    else stmt['relation'] = this.relation(true);
+    if (concurrent) stmt['params'] = [{ DefElem: { defname: 'concurrently', defaction: 'DEFELEM_UNSPEC', location: concurrently!.start } }];
+    return { ReindexStmt: stmt } as Node;
+  }
+
+  /** ALTER TABLE [IF EXISTS] [ONLY] relation action [, ...] */
+  private alter(): Node {
+    this.expect('ALTER');
+    this.expect('TABLE');
+    let missingOk = false;
+    if (this.isKeyword('IF')) {
+      this.expect('IF');
+      this.expect('EXISTS');
+      missingOk = true;
+    }
+    const only = this.accept('ONLY');
+    const relation = this.relation(!only);
+    // RENAME makes a RenameStmt, which the linter does not read.
+    if (this.accept('RENAME')) {
+      if (this.accept('TO')) this.name();
+      else {
+        if (!this.accept('CONSTRAINT')) this.accept('COLUMN');
+        this.name();
+        this.expect('TO');
+        this.name();
+      }
+      return { RenameStmt: {} } as Node;
+    }
+    const cmds: Node[] = [this.alterTableCommand()];
+    while (this.acceptSymbol(',')) cmds.push(this.alterTableCommand());
+    const stmt: Record<string, unknown> = { relation, cmds, objtype: 'OBJECT_TABLE' };
+    if (missingOk) stmt['missing_ok'] = true;
+    return { AlterTableStmt: stmt } as Node;
+  }
+
+  private alterTableCommand(): Node {
+    const cmd: Record<string, unknown> = {};
+    if (this.accept('ADD')) {
+      if (this.isConstraintStart()) {
+        cmd['subtype'] = 'AT_AddConstraint';
+        cmd['def'] = this.tableConstraint();
+      } else {
+        this.accept('COLUMN');
+        if (this.isKeyword('IF')) {
+          this.expect('IF');
+          this.expect('NOT');
+          this.expect('EXISTS');
+          cmd['missing_ok'] = true;
+        }
+        cmd['subtype'] = 'AT_AddColumn';
+        cmd['def'] = this.columnDefinition();
+      }
+    } else if (this.accept('ALTER')) {
+      this.accept('COLUMN');
+      cmd['name'] = this.name();
+      if (this.accept('SET')) {
+        if (this.accept('NOT')) {
+          this.expect('NULL');
+          cmd['subtype'] = 'AT_SetNotNull';
+        } else if (this.accept('DEFAULT')) {
+          this.valueExpression();
+          cmd['subtype'] = 'AT_ColumnDefault';
+        } else if (this.accept('DATA')) {
+          this.expect('TYPE');
+          this.typeName();
+          cmd['subtype'] = 'AT_AlterColumnType';
+        } else return this.fail();
+      } else if (this.accept('DROP')) {
+        if (this.accept('NOT')) {
+          this.expect('NULL');
+          cmd['subtype'] = 'AT_DropNotNull';
+        } else {
+          this.expect('DEFAULT');
+          cmd['subtype'] = 'AT_ColumnDefault';
+        }
+      } else if (this.accept('TYPE')) {
+        this.typeName();
+        cmd['subtype'] = 'AT_AlterColumnType';
+      } else return this.fail();
+    } else if (this.accept('DROP')) {
+      if (this.accept('CONSTRAINT')) cmd['subtype'] = 'AT_DropConstraint';
+      else {
+        this.accept('COLUMN');
+        cmd['subtype'] = 'AT_DropColumn';
+      }
+      if (this.isKeyword('IF')) {
+        this.expect('IF');
+        this.expect('EXISTS');
+        cmd['missing_ok'] = true;
+      }
+      cmd['name'] = this.name();
+      if (!this.accept('CASCADE')) this.accept('RESTRICT');
+    } else {
+      return this.fail();
+    }
+    return { AlterTableCmd: cmd } as Node;
+  }
+
+  private isConstraintStart(): boolean {
+    const t = this.peek();
+    return t !== undefined && t.keyword && (t.word === 'CONSTRAINT' || t.word === 'UNIQUE' || t.word === 'PRIMARY' || t.word === 'CHECK' || t.word === 'FOREIGN');
+  }
+
+  /**
+   * [CONSTRAINT name] { UNIQUE ( columns ) | UNIQUE USING INDEX name | PRIMARY KEY ( columns ) |
+   * PRIMARY KEY USING INDEX name | CHECK ( predicate ) | FOREIGN KEY ( columns ) REFERENCES ... }
+   */
+  private tableConstraint(): Node {
+    const location = this.peek()!.start;
+    let conname: string | undefined;
+    if (this.accept('CONSTRAINT')) conname = this.name();
+    const constraint: Record<string, unknown> = {};
+    if (this.accept('UNIQUE') || (this.accept('PRIMARY') && this.expect('KEY'))) {
+      constraint['contype'] = this.tokens[this.i - 1]!.word === 'UNIQUE' ? 'CONSTR_UNIQUE' : 'CONSTR_PRIMARY';
+      if (conname !== undefined) constraint['conname'] = conname;
+      if (this.accept('USING')) {
+        this.expect('INDEX');
+        constraint['indexname'] = this.name();
+      } else {
+        constraint['keys'] = this.nameList().map((sval) => ({ String: { sval } }));
+      }
+    } else if (this.accept('CHECK')) {
+      constraint['contype'] = 'CONSTR_CHECK';
+      if (conname !== undefined) constraint['conname'] = conname;
+      this.expectSymbol('(');
+      this.predicate();
+      this.expectSymbol(')');
+    } else if (this.accept('FOREIGN')) {
+      this.expect('KEY');
+      constraint['contype'] = 'CONSTR_FOREIGN';
+      if (conname !== undefined) constraint['conname'] = conname;
+      this.nameList();
+      this.references();
+    } else {
+      return this.fail();
+    }
+    constraint['location'] = location;
+    return { Constraint: constraint } as Node;
+  }
+
+  /** REFERENCES relation [( column )] [ON DELETE action] [ON UPDATE action] */
+  private references(): void {
+    this.expect('REFERENCES');
+    this.relation(true);
+    if (this.isSymbol('(')) this.nameList();
+    // At most one ON DELETE and one ON UPDATE, in either order.
+    const seen = new Set<string>();
+    while (this.accept('ON')) {
+      const event = this.accept('DELETE') ? 'DELETE' : this.expect('UPDATE').word;
+      if (seen.has(event)) this.fail();
+      seen.add(event);
+      if (this.accept('CASCADE') || this.accept('RESTRICT')) continue;
+      if (this.accept('NO')) this.expect('ACTION');
+      else if (this.accept('SET')) {
+        if (!this.accept('NULL')) this.expect('DEFAULT');
+      } else this.fail();
+    }
+  }
+
+  /** name type [constraint ...] */
+  private columnDefinition(): Node {
+    const location = this.peek()?.start ?? this.fail();
+    const colname = this.name();
+    this.typeName();
+    const constraints: Node[] = [];
+    for (;;) {
+      const constraint = this.columnConstraint();
+      if (constraint === null) break;
+      constraints.push(constraint);
+    }
+    const column: Record<string, unknown> = { colname, location };
+    if (constraints.length > 0) column['constraints'] = constraints;
+    return { ColumnDef: column } as Node;
+  }
+
+  /**
+   * [CONSTRAINT name] { NOT NULL | NULL | DEFAULT value | UNIQUE | PRIMARY KEY | CHECK ( predicate ) |
+   * REFERENCES ... | GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY }, or null when none follows.
+   */
+  private columnConstraint(): Node | null {
+    const t = this.peek();
+    if (t === undefined || !t.keyword) return null;
+    const location = t.start;
+    let conname: string | undefined;
+    if (this.accept('CONSTRAINT')) conname = this.name();
+    let contype: string;
+    if (this.accept('NOT')) {
+      this.expect('NULL');
+      contype = 'CONSTR_NOTNULL';
+    } else if (this.accept('NULL')) {
+      contype = 'CONSTR_NULL';
+    } else if (this.accept('DEFAULT')) {
+      this.valueExpression();
+      contype = 'CONSTR_DEFAULT';
+    } else if (this.accept('UNIQUE')) {
+      contype = 'CONSTR_UNIQUE';
+    } else if (this.accept('PRIMARY')) {
+      this.expect('KEY');
+      contype = 'CONSTR_PRIMARY';
+    } else if (this.accept('CHECK')) {
+      this.expectSymbol('(');
+      this.predicate();
+      this.expectSymbol(')');
+      contype = 'CONSTR_CHECK';
+    } else if (this.isKeyword('REFERENCES')) {
+      this.references();
+      contype = 'CONSTR_FOREIGN';
+    } else if (this.accept('GENERATED')) {
+      if (!this.accept('ALWAYS')) {
+        this.expect('BY');
+        this.expect('DEFAULT');
+      }
+      this.expect('AS');
+      this.expect('IDENTITY');
+      contype = 'CONSTR_IDENTITY';
+    } else {
+      if (conname !== undefined) this.fail();
+      return null;
+    }
+    const constraint: Record<string, unknown> = { contype };
+    if (conname !== undefined) constraint['conname'] = conname;
+    constraint['location'] = location;
+    return { Constraint: constraint } as Node;
+  }
+
+  /**
+   * CREATE TABLE [IF NOT EXISTS] relation ( column or table constraint [, ...] ). Only the
+   * relation is read from the tree; the rest is checked.
+   */
+  private createTable(): Node {
+    this.expect('TABLE');
+    let ifNotExists = false;
+    if (this.isKeyword('IF')) {
+      this.expect('IF');
+      this.expect('NOT');
+      this.expect('EXISTS');
+      ifNotExists = true;
+    }
+    const relation = this.relation(true);
+    this.expectSymbol('(');
+    const tableElts: Node[] = [];
+    do {
+      tableElts.push(this.isConstraintStart() ? this.tableConstraint() : this.columnDefinition());
+    } while (this.acceptSymbol(','));
+    this.expectSymbol(')');
+    const stmt: Record<string, unknown> = { relation, tableElts, oncommit: 'ONCOMMIT_NOOP' };
+    if (ifNotExists) stmt['if_not_exists'] = true;
+    return { CreateStmt: stmt } as Node;
+  }
+
+  /**
+   * SET [SESSION | LOCAL] name { TO | = } { value [, ...] | DEFAULT }. Values: plain strings,
+   * unsigned numbers, ON / TRUE / FALSE, names.
+   */
+  private set(): Node {
+    this.expect('SET');
+    let isLocal = false;
+    if (this.accept('LOCAL')) isLocal = true;
+    else this.accept('SESSION');
+    const name = this.variableName();
+    if (!this.accept('TO')) this.expectSymbol('=');
+    const stmt: Record<string, unknown> = {};
+    if (this.accept('DEFAULT')) {
+      stmt['kind'] = 'VAR_SET_DEFAULT';
+      stmt['name'] = name;
+      if (isLocal) stmt['is_local'] = true;
+      stmt['location'] = -1;
+      return { VariableSetStmt: stmt } as Node;
+    }
+    const location = this.peek()?.start ?? this.fail();
+    const args: Node[] = [this.settingValue()];
+    while (this.acceptSymbol(',')) args.push(this.settingValue());
+    stmt['kind'] = 'VAR_SET_VALUE';
+    stmt['name'] = name;
+    stmt['args'] = args;
+    if (isLocal) stmt['is_local'] = true;
+    stmt['location'] = location;
+    return { VariableSetStmt: stmt } as Node;
+  }
+
+  /** RESET { name | ALL } */
+  private reset(): Node {
+    this.expect('RESET');
+    if (this.accept('ALL')) return { VariableSetStmt: { kind: 'VAR_RESET_ALL', location: -1 } } as Node;
+    return { VariableSetStmt: { kind: 'VAR_RESET', name: this.variableName(), location: -1 } } as Node;
+  }
+
+  /** var_name: plain names only (keywords such as TIME ZONE, NAMES, ROLE make other statements). */
+  private variableName(): string {
+    const parts: string[] = [];
+    do {
+      const t = this.peek();
+      if (t === undefined || t.keyword) this.fail();
+      parts.push(this.name());
+    } while (this.acceptSymbol('.'));
+    return parts.join('.');
+  }
+
+  private settingValue(): Node {
+    const t = this.peek() ?? this.fail();
+    const location = t.start;
+    const value = this.stringValue(t);
+    if (value !== null) {
+      this.i++;
+      return { A_Const: { sval: { sval: value }, location } } as Node;
+    }
+    const number = this.numberKind(t);
+    if (number === 'integer') {
+      this.i++;
+      const ival = Number(t.word);
+      return { A_Const: { ival: ival === 0 ? {} : { ival }, location } } as Node;
+    }
+    if (number === 'numeric') {
+      this.i++;
+      return { A_Const: { fval: { fval: t.word }, location } } as Node;
+    }
+    if (t.keyword && (t.word === 'ON' || t.word === 'TRUE' || t.word === 'FALSE')) {
+      this.i++;
+      return { A_Const: { sval: { sval: t.word.toLowerCase() }, location } } as Node;
+    }
+    if (!t.keyword) return { A_Const: { sval: { sval: this.name() }, location } } as Node;
+    return this.fail();
+  }
+
+  /**
+   * BEGIN [WORK | TRANSACTION], START TRANSACTION, COMMIT / END / ROLLBACK / ABORT
+   * [WORK | TRANSACTION] [AND [NO] CHAIN]
+   */
+  private transaction(): Node {
+    const word = this.tokens[this.i++]!.word;
+    let kind: string;
+    let chain = false;
+    if (word === 'START') {
+      this.expect('TRANSACTION');
+      kind = 'TRANS_STMT_START';
+    } else {
+      if (!this.accept('WORK')) this.accept('TRANSACTION');
+      if (word === 'BEGIN') kind = 'TRANS_STMT_BEGIN';
+      else {
+        kind = word === 'COMMIT' || word === 'END' ? 'TRANS_STMT_COMMIT' : 'TRANS_STMT_ROLLBACK';
+        if (this.accept('AND')) {
+          chain = !this.accept('NO');
+          this.expect('CHAIN');
+        }
+      }
+    }
+    return { TransactionStmt: chain ? { kind, chain: true, location: -1 } : { kind, location: -1 } } as Node;
+  }
+
+  // --- statements the linter does not read: checked, not modelled --------------------------
+
+  /** UPDATE [ONLY] relation SET column = value [, ...] [WHERE condition] */
+  private update(): Node {
+    this.expect('UPDATE');
+    this.accept('ONLY');
+    this.relation(true);
+    this.expect('SET');
+    do {
+      this.name();
+      this.expectSymbol('=');
+      this.predicate();
+    } while (this.acceptSymbol(','));
+    if (this.accept('WHERE')) this.predicate();
+    return { UpdateStmt: {} } as Node;
+  }
+
+  /**
+   * INSERT INTO relation [( column [, ...] )] VALUES ( value [, ...] ) [, ...]
+   * [ON CONFLICT [( column or function [, ...] )] DO NOTHING]
+   */
+  private insert(): Node {
+    this.expect('INSERT');
+    this.expect('INTO');
+    this.relation(true);
+    if (this.isSymbol('(')) this.nameList();
+    this.expect('VALUES');
+    do {
+      this.expectSymbol('(');
+      this.predicate();
+      while (this.acceptSymbol(',')) this.predicate();
+      this.expectSymbol(')');
+    } while (this.acceptSymbol(','));
+    if (this.accept('ON')) {
+      this.expect('CONFLICT');
+      if (this.acceptSymbol('(')) {
+        this.indexElement();
+        while (this.acceptSymbol(',')) this.indexElement();
+        this.expectSymbol(')');
+      }
+      this.expect('DO');
+      this.expect('NOTHING');
+    }
+    return { InsertStmt: {} } as Node;
+  }
+
+  /** COMMENT ON { TABLE | INDEX | COLUMN } name IS text, COMMENT ON FUNCTION name ( [type, ...] ) IS text */
+  private comment(): Node {
+    this.expect('COMMENT');
+    this.expect('ON');
+    if (this.accept('FUNCTION')) {
+      this.qualifiedNameParts(2);
+      this.functionArguments();
+    } else if (this.accept('COLUMN')) {
+      if (this.qualifiedNameParts(3).length < 2) this.fail();
+    } else {
+      if (!this.accept('TABLE')) this.expect('INDEX');
+      this.qualifiedNameParts(3);
+    }
+    this.expect('IS');
+    if (!this.accept('NULL')) {
+      if (this.stringValue(this.peek()) === null) this.fail();
+      this.i++;
+    }
+    return { CommentStmt: {} } as Node;
+  }
+
+  /**
+   * `( [[name] type [, ...]] )` of a function: a name, when there is one, is a plain word
+   * followed by the type (`(a int)`); otherwise the argument is the type alone (`(int)`, `(mytype)`).
+   */
+  private functionArguments(): void {
+    this.expectSymbol('(');
+    if (this.acceptSymbol(')')) return;
+    do {
+      const t = this.peek();
+      const next = this.peek(1);
+      if (t !== undefined && !t.keyword && next !== undefined && (next.keyword || this.nameOf(next) !== null)) this.name();
+      this.typeName();
+    } while (this.acceptSymbol(','));
+    this.expectSymbol(')');
+  }
+
+  /**
+   * CREATE [OR REPLACE] FUNCTION name ( [arguments] ) RETURNS type { AS 'body' | AS $$body$$ |
+   * LANGUAGE name | IMMUTABLE | STABLE | VOLATILE | STRICT | LEAKPROOF | SECURITY { DEFINER | INVOKER } |
+   * PARALLEL name } ... (Postgres reads the body when the function is created, not here.)
+   */
+  private createFunction(): Node {
+    this.expect('FUNCTION');
+    this.qualifiedNameParts(2);
+    this.functionArguments();
+    this.expect('RETURNS');
+    this.returnType();
+    while (!this.atEnd()) {
+      const t = this.tokens[this.i++]!;
+      if (!t.keyword) this.fail();
+      switch (t.word) {
+        case 'AS':
+          if (this.stringValue(this.peek()) === null && !this.isDollarQuoted(this.peek())) this.fail();
+          this.i++;
+          break;
+        case 'LANGUAGE': {
+          const language = this.peek();
+          if (language?.keyword ? language.word !== 'SQL' : this.nameOf(language) === null && this.stringValue(language) === null) this.fail();
+          this.i++;
+          break;
+        }
+        case 'IMMUTABLE':
+        case 'STABLE':
+        case 'VOLATILE':
+        case 'STRICT':
+        case 'LEAKPROOF':
+          break;
+        case 'SECURITY':
+          if (!this.accept('DEFINER')) this.expect('INVOKER');
+          break;
+        case 'PARALLEL':
+          if (this.peek()?.keyword) this.fail();
+          this.name();
+          break;
+        default:
+          this.fail();
+      }
+    }
+    return { CreateFunctionStmt: {} } as Node;
+  }
+
+  /** A function's return type: a type, or `trigger` (an unreserved keyword, a type name there). */
+  private returnType(): void {
+    if (this.isKeyword('TRIGGER')) this.i++;
+    else this.typeName();
+  }
+
+  /** A dollar-quoted string ($$...$$, $body$...$body$): the lexer gives it as one token starting with `$` and no digit. */
+  private isDollarQuoted(t: SqlToken | undefined): boolean {
+    if (t === undefined || t.keyword || t.word.length < 2 || t.word.charCodeAt(0) !== 36 /* $ */) return false;
+    const second = t.word.charCodeAt(1);
+    return !(second >= 48 && second <= 57);
+  }
+
+  /**
+   * CREATE [OR REPLACE] TRIGGER name { BEFORE | AFTER } event [OR event ...] ON relation
+   * [FOR [EACH] { ROW | STATEMENT }] EXECUTE { FUNCTION | PROCEDURE } name ( [argument, ...] ),
+   * events INSERT, UPDATE, DELETE, TRUNCATE, each at most once.
+   */
+  private createTrigger(): Node {
+    this.expect('TRIGGER');
+    this.name();
+    if (!this.accept('BEFORE')) this.expect('AFTER');
+    const events = new Set<string>();
+    do {
+      const t = this.peek();
+      if (!t?.keyword || !['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'].includes(t.word) || events.has(t.word)) this.fail();
+      events.add(t.word);
+      this.i++;
+    } while (this.accept('OR'));
+    this.expect('ON');
+    this.relation(true);
+    if (this.accept('FOR')) {
+      this.accept('EACH');
+      if (!this.accept('ROW')) this.expect('STATEMENT');
+    }
+    this.expect('EXECUTE');
+    if (!this.accept('FUNCTION')) this.expect('PROCEDURE');
+    if (this.peek()?.keyword) this.fail();
+    this.qualifiedNameParts(2);
+    this.expectSymbol('(');
+    if (!this.acceptSymbol(')')) {
+      do {
+        const t = this.peek();
+        if (this.stringValue(t) === null && this.numberKind(t) === null && (t === undefined || t.keyword || this.nameOf(t) === null)) this.fail();
+        this.i++;
+      } while (this.acceptSymbol(','));
+      this.expectSymbol(')');
+    }
+    return { CreateTrigStmt: {} } as Node;
+  }
+
+  // --- types and expressions (checked, not modelled) ----------------------------------------
+
+  /**
+   * A type: a plain name (`uuid`, `jsonb`, `timestamptz`, `public.citext`) with optional
+   * `(n[, m])`, a keyword type (`bigint`, `boolean`, `text`, `numeric(12, 2)`, `varchar(255)`,
+   * `timestamp [with | without time zone]`), then optional `[]`s.
+   */
+  private typeName(): void {
+    const t = this.peek() ?? this.fail();
+    if (t.keyword) {
+      this.i++;
+      if (KEYWORD_TYPES_WITH_MODIFIERS.has(t.word)) this.typeModifiers();
+      else if (t.word === 'VARCHAR') this.typeLength();
+      else if (t.word === 'TIMESTAMP' || t.word === 'TIME') {
+        if (this.isSymbol('(')) {
+          this.i++;
+          this.integer();
+          this.expectSymbol(')');
+        }
+        if ((this.isKeyword('WITH') || this.isKeyword('WITHOUT')) && this.isKeyword('TIME', 1)) {
+          this.i += 2;
+          this.expect('ZONE');
+        }
+      } else if (t.word === 'DOUBLE') {
+        this.expect('PRECISION');
+      } else if (t.word === 'CHARACTER') {
+        this.accept('VARYING');
+        this.typeLength();
+      } else if (!KEYWORD_TYPES.has(t.word)) this.fail();
+    } else {
+      this.qualifiedNameParts(2);
+      this.typeModifiers();
+    }
+    while (this.isSymbol('[')) {
+      this.i++;
+      if (!this.isSymbol(']')) this.integer();
+      this.expectSymbol(']');
+    }
+  }
+
+  /** Optional `( integer )`: a character type's length. */
+  private typeLength(): void {
+    if (!this.acceptSymbol('(')) return;
+    this.integer();
+    this.expectSymbol(')');
+  }
+
+  /** Optional `( integer [, integer] )`. */
+  private typeModifiers(): void {
+    if (!this.acceptSymbol('(')) return;
+    this.integer();
+    if (this.acceptSymbol(',')) this.integer();
+    this.expectSymbol(')');
+  }
+
+  /**
+   * A condition (WHERE, CHECK): comparisons, IS [NOT] NULL, [NOT] IN ( ... ), [NOT] LIKE,
+   * joined by AND / OR / NOT; each comparison stands alone (Postgres' comparison operators do
+   * not chain).
+   */
+  private predicate(): void {
+    this.conjunction();
+    while (this.accept('OR')) this.conjunction();
+  }
+
+  private conjunction(): void {
+    this.negation();
+    while (this.accept('AND')) this.negation();
+  }
+
+  private negation(): void {
+    while (this.accept('NOT'));
+    this.comparison();
+  }
+
+  private comparison(): void {
+    this.operand();
+    const t = this.peek();
+    if (t === undefined) return;
+    if (!t.keyword) {
+      if (COMPARISONS.has(t.word)) {
+        this.i++;
+        this.operand();
+      }
+      return;
+    }
+    if (t.word === 'IS') {
+      this.i++;
+      this.accept('NOT');
+      if (!this.accept('NULL') && !this.accept('TRUE') && !this.accept('FALSE')) this.fail();
+    } else if (t.word === 'NOT' && (this.isKeyword('IN', 1) || this.isKeyword('LIKE', 1) || this.isKeyword('ILIKE', 1))) {
+      this.i++;
+      this.afterNot();
+    } else if (t.word === 'IN' || t.word === 'LIKE' || t.word === 'ILIKE') {
+      this.afterNot();
+    }
+  }
+
+  /** IN ( operand [, ...] ) | LIKE operand | ILIKE operand */
+  private afterNot(): void {
+    if (this.accept('IN')) {
+      this.expectSymbol('(');
+      this.operand();
+      while (this.acceptSymbol(',')) this.operand();
+      this.expectSymbol(')');
+    } else {
+      this.i++;
+      this.operand();
+    }
+  }
+
+  /** A value: a constant, a column, `function(...)`, `( condition )`, then optional `::type`s. */
+  private operand(): void {
+    const t = this.peek() ?? this.fail();
+    if (t.keyword) {
+      if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE') this.i++;
+      // A column named by a keyword (`name`), never taken as a function (`name(...)`).
+      else if (NAME_KEYWORDS.has(t.word) && !this.isSymbol('(', 1)) this.qualifiedNameParts(3);
+      else this.fail();
+    } else if (this.stringValue(t) !== null || this.numberKind(t) !== null) {
+      this.i++;
+    } else if (t.word === '(') {
+      this.i++;
+      this.predicate();
+      this.expectSymbol(')');
+    } else if (this.isSymbol('(', 1)) {
+      this.functionCall();
+    } else {
+      this.qualifiedNameParts(3);
+    }
+    while (this.acceptSymbol('::')) this.typeName();
+  }
+
+  /** A default value: a constant (signed numbers too), `function(...)`, CURRENT_TIMESTAMP and the like, then optional `::type`s. */
+  private valueExpression(): void {
+    const t = this.peek() ?? this.fail();
+    if (t.keyword) {
+      if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE' || t.word === 'CURRENT_TIMESTAMP' || t.word === 'CURRENT_DATE' || t.word === 'LOCALTIMESTAMP') this.i++;
+      else this.fail();
+    } else if (this.stringValue(t) !== null || this.numberKind(t) !== null) {
+      this.i++;
+    } else if (t.word === '-' && this.numberKind(this.peek(1)) !== null) {
+      this.i += 2;
+    } else if (this.isSymbol('(', 1)) {
+      this.functionCall();
+    } else {
+      this.fail();
+    }
+    while (this.acceptSymbol('::')) this.typeName();
+  }
+
+  /** A plain function name (never a keyword: several are functions of their own grammar) and `( [operand [, ...]] )`. */
+  private functionCall(): void {
+    const t = this.peek();
+    if (t === undefined || t.keyword) this.fail();
+    this.name();
+    this.expectSymbol('(');
+    if (this.acceptSymbol(')')) return;
+    this.operand();
+    while (this.acceptSymbol(',')) this.operand();
+    this.expectSymbol(')');
+  }
+}
