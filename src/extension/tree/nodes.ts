@@ -108,7 +108,7 @@ export class InvalidIndexNode extends DatabaseNode {
 export class LargeTableNode extends DatabaseNode {
   constructor(readonly table: LargeTableRow) {
     super(table.schema === 'public' ? table.table : `${table.schema}.${table.table}`, vscode.TreeItemCollapsibleState.None);
-    this.description = `~${table.rowEstimate === null ? '?' : formatCount(table.rowEstimate)} rows · ${formatBytes(table.totalBytes)} · ${table.indexCount} index${table.indexCount === 1 ? '' : 'es'}`;
+    this.description = `${table.rowEstimate === null ? 'not analyzed yet' : `~${formatCount(table.rowEstimate)} rows`} · ${formatBytes(table.totalBytes)} · ${table.indexCount} index${table.indexCount === 1 ? '' : 'es'}`;
     this.iconPath = new vscode.ThemeIcon('table');
     this.contextValue = 'largeTable';
   }
