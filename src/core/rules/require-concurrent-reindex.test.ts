@@ -29,6 +29,20 @@ ruleCases('require-concurrent-reindex', {
       fix: { safety: 'safe' },
       fixed: up('    execute <<~SQL\n      REINDEX TABLE CONCURRENTLY messages;\n    SQL\n', noTransaction),
     },
+    {
+      name: 'a connected server before PostgreSQL 12 has no REINDEX CONCURRENTLY: other advice, no fix',
+      source: up('    execute "REINDEX INDEX index_messages_on_user_id"\n'),
+      context: { database: { serverVersionNum: 110022 } },
+      findings: [{ at: '3:14-3:53', severity: 'warning', message: /before PostgreSQL 12\) has no REINDEX CONCURRENTLY: build a replacement with CREATE INDEX CONCURRENTLY/ }],
+      noFix: true,
+    },
+    {
+      name: 'a connected PostgreSQL 18 server: the usual fix',
+      source: up('    execute "REINDEX INDEX index_messages_on_user_id"\n'),
+      context: { database: { serverVersionNum: 180001 } },
+      findings: [{ at: '3:14-3:53', message: /REINDEX without CONCURRENTLY/ }],
+      fixed: up('    execute "REINDEX INDEX CONCURRENTLY index_messages_on_user_id"\n', noTransaction),
+    },
     // SQL migrations (libpg-query).
     {
       name: 'sql: CONCURRENTLY goes after the target kind, past the options list',

@@ -27,7 +27,9 @@ export const requireConcurrentReindex: Rule = {
       },
       fix:
         'Inserts CONCURRENTLY and, when missing, takes the migration out of its transaction ' +
-        '(`disable_ddl_transaction!`), which makes the fix unsafe: offered, never applied by fix-all.',
+        '(`disable_ddl_transaction!`), which makes the fix unsafe: offered, never applied by fix-all. ' +
+        'Connected to a server before PostgreSQL 12, which has no REINDEX CONCURRENTLY, the finding says to build a ' +
+        'replacement index concurrently instead, and offers no fix.',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
@@ -39,12 +41,21 @@ export const requireConcurrentReindex: Rule = {
       findings.push({
         ruleId: this.meta.id,
         severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: `REINDEX without CONCURRENTLY on ${subject}: writes to the table and queries using the index wait for the whole rebuild.`,
+        message: beforeConcurrentReindex(context)
+          ? `REINDEX on ${subject} blocks writes for the whole rebuild, and this server (before PostgreSQL 12) has no REINDEX CONCURRENTLY: build a replacement with CREATE INDEX CONCURRENTLY, then drop the old index concurrently.`
+          : `REINDEX without CONCURRENTLY on ${subject}: writes to the table and queries using the index wait for the whole rebuild.`,
         range: operation.range,
-        fixes: concurrentFix(file, operation, 'Rebuild'),
+        // Inserting CONCURRENTLY would only make the migration fail on such a server.
+        fixes: beforeConcurrentReindex(context) ? [] : concurrentFix(file, operation, 'Rebuild'),
         operation,
       });
     }
     return findings;
   },
 };
+
+/** The connected server predates REINDEX CONCURRENTLY (PostgreSQL 12). Unknown: assume it has it. */
+function beforeConcurrentReindex(context: LintContext): boolean {
+  const version = context.database?.serverVersionNum;
+  return version !== undefined && version < 120000;
+}
