@@ -3,31 +3,23 @@
 //  - Editor path: lintSource per file with parsers loaded (what the extension does on an edit).
 // Targets: 10,000 files under 2 s through the CLI; p95 under 2 ms per file in the editor path.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { summarizeCpuProfiles } from './cpu-profile';
+import { buildCli, CLI, measureCommand, profileCli, ROOT, type CommandRun } from './cli-runs';
 import type { EditorPathResult } from './lint-editor-path';
 import { writeRailsCorpus } from './rails-corpus';
 import type { BenchSection } from './section';
 import { count, median, mib, ms, percentile, printTable, seconds, type Row } from './table';
 
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const CLI_TARGET_MS = 2000;
 const CLI_TARGET_FILES = 10_000;
 const EDITOR_P95_TARGET_MS = 2;
-const TIME = '/usr/bin/time';
 
-interface CliRun {
-  wallMs: number;
-  cpuMs: number | null;
-  maxRssBytes: number | null;
-  exitCode: number | null;
+interface CliRun extends CommandRun {
   summary: { files: number; findings: number; parseErrors: number } | null;
-  stderr: string;
 }
 
 export const lintSection: BenchSection = {
@@ -121,7 +113,7 @@ export const lintSection: BenchSection = {
 
       if (values.profile === true || cliWall >= scaledTarget) {
         console.log(values.profile === true ? '\nProfiling the CLI (--profile)...' : '\nThe CLI missed its target: profiling one run (node --cpu-prof)...');
-        profileCli(work);
+        profileCli(work, 'db');
       }
     } finally {
       if (values.keep === true) console.log(`kept ${work}`);
@@ -130,55 +122,16 @@ export const lintSection: BenchSection = {
   },
 };
 
-function buildCli(): void {
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
-  console.log(`built dist/cli.js in ${seconds(performance.now() - started)}`);
-}
-
-let hasGnuTime: boolean | undefined;
-
-/** Runs the bundled CLI once; CPU and peak RSS from GNU time when present, else from a preloaded reporter. */
-function runCli(paths: string[], cwd: string, extraNodeArgs: string[] = []): CliRun {
-  hasGnuTime ??= existsSync(TIME) && spawnSync(TIME, ['-v', 'true']).status === 0;
-  const useTime = hasGnuTime;
-  const reporter = join(cwd, 'usage-reporter.cjs');
-  const marker = '@@pg-index-guard-bench-usage@@';
-  if (!useTime && !existsSync(reporter)) {
-    writeFileSync(
-      reporter,
-      `process.on('exit', () => { const u = process.resourceUsage(); ` +
-        `require('fs').writeSync(2, '${marker}' + JSON.stringify({ cpu: (u.userCPUTime + u.systemCPUTime) / 1000, rss: u.maxRSS * 1024 }) + '\\n'); });\n`,
-    );
-  }
-  const nodeArgs = [...extraNodeArgs, ...(useTime ? [] : ['--require', reporter]), CLI, 'lint', ...paths, '--format', 'json'];
-  const [command, args] = useTime ? [TIME, ['-v', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
-  const started = performance.now();
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
-  const wallMs = performance.now() - started;
-  const stderr = result.stderr ?? '';
-  let cpuMs: number | null = null;
-  let maxRssBytes: number | null = null;
-  if (useTime) {
-    const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
-    cpuMs = (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')) * 1000;
-    maxRssBytes = field('Maximum resident set size \\(kbytes\\)') * 1024;
-  } else {
-    const line = stderr.split('\n').find((l) => l.startsWith(marker));
-    if (line) {
-      const usage = JSON.parse(line.slice(marker.length)) as { cpu: number; rss: number };
-      cpuMs = usage.cpu;
-      maxRssBytes = usage.rss;
-    }
-  }
+/** The bundled CLI over `paths`, with the report's summary. */
+function runCli(paths: string[], cwd: string): CliRun {
+  const run = measureCommand(process.execPath, [CLI, 'lint', ...paths, '--format', 'json'], cwd);
   let summary: CliRun['summary'] = null;
   try {
-    summary = (JSON.parse(result.stdout) as { summary: CliRun['summary'] }).summary;
+    summary = (JSON.parse(run.stdout) as { summary: CliRun['summary'] }).summary;
   } catch {
     summary = null;
   }
-  return { wallMs, cpuMs: Number.isNaN(cpuMs) ? null : cpuMs, maxRssBytes: Number.isNaN(maxRssBytes) ? null : maxRssBytes, exitCode: result.status, summary, stderr };
+  return { ...run, summary };
 }
 
 /** Bundles lint-editor-path.ts like the extension is bundled (WASM beside it) and runs it in a child. */
@@ -201,26 +154,3 @@ async function measureEditorPath(folder: string, work: string): Promise<EditorPa
   return JSON.parse(result.stdout) as EditorPathResult;
 }
 
-/** One single-threaded CLI run under --cpu-prof, summarized by where the time goes. */
-function profileCli(work: string): void {
-  const profileDir = join(work, 'cpu-profile');
-  const result = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI, 'lint', 'db', '--format', 'json'], {
-    cwd: work,
-    encoding: 'utf8',
-    maxBuffer: 1024 * 1024 * 1024,
-    env: { ...process.env, PG_INDEX_GUARD_THREADS: '1' },
-  });
-  if (result.status === null || result.status > 1) {
-    console.log(`profiling run failed (exit ${result.status}): ${result.stderr}`);
-    return;
-  }
-  const profile = summarizeCpuProfiles(profileDir, CLI);
-  printTable(
-    `CPU profile of one CLI run (sampled ${seconds(profile.totalMs)} on ${profile.threads} thread(s); profiling slows it down)`,
-    profile.categories.filter((c) => c.ms >= 1).map((c) => ({ 'where the time goes': c.category, time: ms(c.ms, 0), share: `${(c.share * 100).toFixed(1)} %` })),
-  );
-  printTable(
-    'Hottest functions (self time)',
-    profile.hottest.map((f) => ({ function: f.fn, module: f.module, 'self time': ms(f.ms, 0) })),
-  );
-}

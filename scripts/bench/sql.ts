@@ -11,15 +11,12 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSquawk, squawkBinary } from '../../test/squawk/squawk';
-import { summarizeCpuProfiles } from './cpu-profile';
+import { buildCli, CLI, measureCommand, profileCli, type CommandRun } from './cli-runs';
 import { prng } from './rails-corpus';
 import type { BenchSection } from './section';
 import { count, median, mib, ms, printTable, seconds, type Row } from './table';
 
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const DEFAULT_FILES = 3000;
-const TIME = '/usr/bin/time';
 
 // ---------------------------------------------------------------------------------------------
 // Corpus: what SQL migration folders hold. Mostly index work on existing tables, tables with
@@ -196,56 +193,19 @@ export function writeSqlCorpus(root: string, count: number, seed = 20240601): Sq
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
-interface Run {
-  wallMs: number;
-  cpuMs: number | null;
-  maxRssBytes: number | null;
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-let hasGnuTime: boolean | undefined;
-
-/** One run of a command: wall time from here (start-up included), CPU and peak RSS from GNU time or the child's rusage. */
-function measure(command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Run {
-  hasGnuTime ??= existsSync(TIME) && spawnSync(TIME, ['-v', 'true']).status === 0;
-  const [file, argv] = hasGnuTime ? [TIME, ['-v', command, ...args]] : [command, args];
-  const started = performance.now();
-  const result = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, env: env ?? process.env });
-  const wallMs = performance.now() - started;
-  let stderr = result.stderr ?? '';
-  let cpuMs: number | null = null;
-  let maxRssBytes: number | null = null;
-  if (hasGnuTime) {
-    const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(stderr)?.[1] ?? NaN);
-    cpuMs = (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')) * 1000;
-    maxRssBytes = field('Maximum resident set size \\(kbytes\\)') * 1024;
-    stderr = stderr.slice(0, Math.max(0, stderr.indexOf('\tCommand being timed')));
-  }
-  return {
-    wallMs,
-    cpuMs: cpuMs === null || Number.isNaN(cpuMs) ? null : cpuMs,
-    maxRssBytes: maxRssBytes === null || Number.isNaN(maxRssBytes) ? null : maxRssBytes,
-    exitCode: result.status,
-    stdout: result.stdout ?? '',
-    stderr,
-  };
-}
-
-function ours(paths: string[], cwd: string): Run {
-  const run = measure(process.execPath, [CLI, 'lint', ...paths, '--format', 'json'], cwd);
+function ours(paths: string[], cwd: string): CommandRun {
+  const run = measureCommand(process.execPath, [CLI, 'lint', ...paths, '--format', 'json'], cwd);
   if (run.exitCode === null || run.exitCode > 1) throw new Error(`our CLI failed (exit ${run.exitCode}):\n${run.stderr}`);
   return run;
 }
 
-function squawk(patterns: string[], cwd: string): Run {
-  const run = measure(squawkBinary(), ['--reporter=json', ...patterns], cwd);
+function squawk(patterns: string[], cwd: string): CommandRun {
+  const run = measureCommand(squawkBinary(), ['--reporter=json', ...patterns], cwd);
   if (run.exitCode === null || run.exitCode > 1) throw new Error(`squawk failed (exit ${run.exitCode}):\n${run.stderr}`);
   return run;
 }
 
-function summaryOf(run: Run): { files: number; findings: number; parseErrors: number } {
+function summaryOf(run: CommandRun): { files: number; findings: number; parseErrors: number } {
   return (JSON.parse(run.stdout) as { summary: { files: number; findings: number; parseErrors: number } }).summary;
 }
 
@@ -284,8 +244,8 @@ export const sqlSection: BenchSection = {
       const startupSquawk = median(Array.from({ length: 5 }, () => squawk([oneFile], work).wallMs));
 
       // Interleaved, so machine noise hits both alike.
-      const ourRuns: Run[] = [];
-      const squawkRuns: Run[] = [];
+      const ourRuns: CommandRun[] = [];
+      const squawkRuns: CommandRun[] = [];
       for (let i = 0; i < runs; i++) {
         ourRuns.push(ours(['migrations'], work));
         squawkRuns.push(squawk(['migrations/*.sql'], work));
@@ -296,8 +256,8 @@ export const sqlSection: BenchSection = {
       if (summary.files !== fileCount) throw new Error(`our CLI linted ${summary.files} files of ${fileCount}`);
 
       const wall = { ours: median(ourRuns.map((r) => r.wallMs)), squawk: median(squawkRuns.map((r) => r.wallMs)) };
-      const cpu = (list: Run[]) => (list.every((r) => r.cpuMs !== null) ? median(list.map((r) => r.cpuMs!)) : null);
-      const rss = (list: Run[]) => Math.max(...list.map((r) => r.maxRssBytes ?? 0));
+      const cpu = (list: CommandRun[]) => (list.every((r) => r.cpuMs !== null) ? median(list.map((r) => r.cpuMs!)) : null);
+      const rss = (list: CommandRun[]) => Math.max(...list.map((r) => r.maxRssBytes ?? 0));
       const ratio = wall.squawk / wall.ours;
       const met = wall.ours <= wall.squawk;
       const cpuOurs = cpu(ourRuns);
@@ -341,7 +301,7 @@ export const sqlSection: BenchSection = {
       );
       if (values.profile === true || !met) {
         console.log(values.profile === true ? '\nProfiling our CLI (--profile)...' : '\nOur CLI missed its target: profiling one run (node --cpu-prof)...');
-        profileCli(work);
+        profileCli(work, 'migrations');
       }
     } finally {
       if (values.keep === true) console.log(`kept ${work}`);
@@ -349,33 +309,6 @@ export const sqlSection: BenchSection = {
     }
   },
 };
-
-function buildCli(): void {
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
-  console.log(`built dist/cli.js in ${seconds(performance.now() - started)}`);
-}
-
-function profileCli(work: string): void {
-  const profileDir = join(work, 'cpu-profile');
-  const result = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI, 'lint', 'migrations', '--format', 'json'], {
-    cwd: work,
-    encoding: 'utf8',
-    maxBuffer: 1024 * 1024 * 1024,
-    env: { ...process.env, PG_INDEX_GUARD_THREADS: '1' },
-  });
-  if (result.status === null || result.status > 1) {
-    console.log(`profiling run failed (exit ${result.status}): ${result.stderr}`);
-    return;
-  }
-  const profile = summarizeCpuProfiles(profileDir, CLI);
-  printTable(
-    `CPU profile of one single-threaded CLI run (sampled ${seconds(profile.totalMs)}; profiling slows it down)`,
-    profile.categories.filter((c) => c.ms >= 1).map((c) => ({ 'where the time goes': c.category, time: ms(c.ms, 0), share: `${(c.share * 100).toFixed(1)} %` })),
-  );
-  printTable('Hottest functions (self time)', profile.hottest.map((f) => ({ function: f.fn, module: f.module, 'self time': ms(f.ms, 0) })));
-}
 
 if (process.argv[1] && /bench[\\/]sql\.ts$/.test(process.argv[1])) {
   sqlSection.run(process.argv.slice(2)).catch((error: unknown) => {
