@@ -429,8 +429,16 @@ function constraintColumns(statement: RawStatement, constraint: Constraint): Sou
   return { start: tokens[open]!.start, end: tokens[close]!.end };
 }
 
-function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: StatementContext): Operation[] {
-  const timeout = (setting: string, milliseconds: number | null, reset: boolean): SetTimeoutOperation => ({
+/** A SET / RESET / set_config of lock_timeout or statement_timeout. */
+function timeoutOperation(
+  statement: RawStatement,
+  ctx: StatementContext,
+  setting: string,
+  milliseconds: number | null,
+  local: boolean,
+  reset: boolean,
+): SetTimeoutOperation {
+  return {
     range: rangeOf(statement, ctx),
     direction: ctx.direction,
     table: null,
@@ -440,9 +448,14 @@ function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: Statem
     kind: 'setTimeout',
     setting: setting as SetTimeoutOperation['setting'],
     milliseconds,
-    local: stmt.is_local === true,
+    local,
     ...(reset ? { reset: true } : {}),
-  });
+  };
+}
+
+function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: StatementContext): Operation[] {
+  const local = stmt.is_local === true;
+  const timeout = (setting: string, milliseconds: number | null, reset: boolean) => timeoutOperation(statement, ctx, setting, milliseconds, local, reset);
   if (stmt.kind === 'VAR_RESET_ALL') return [...TIMEOUT_SETTINGS].map((s) => timeout(s, null, true));
   const name = stmt.name?.toLowerCase() ?? '';
   if (!TIMEOUT_SETTINGS.has(name)) return [];
@@ -475,18 +488,7 @@ function selectStatement(statement: RawStatement, stmt: SelectStmt, ctx: Stateme
     const setting = constantString(call.args[0])?.toLowerCase();
     if (!setting || !TIMEOUT_SETTINGS.has(setting)) continue;
     const local = nodeAs<A_Const>(call.args[2], 'A_Const')?.boolval?.boolval === true;
-    operations.push({
-      range: rangeOf(statement, ctx),
-      direction: ctx.direction,
-      table: null,
-      inTransactionBlock: ctx.inTransactionBlock,
-      safetyAssured: ctx.safetyAssured,
-      syntax: syntaxOf(statement, ctx, {}),
-      kind: 'setTimeout',
-      setting: setting as SetTimeoutOperation['setting'],
-      milliseconds: constantMilliseconds(call.args[1]),
-      local,
-    });
+    operations.push(timeoutOperation(statement, ctx, setting, constantMilliseconds(call.args[1]), local, false));
   }
   return operations;
 }
