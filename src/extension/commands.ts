@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { describeConnectionError } from '../db/errors';
 import { withWriteConnection } from '../db/write-connection';
 import { confirmWrite } from './confirm';
+import { dropInvalidIndex } from './database/drop-invalid-index';
 import type { ConnectionManager } from './database/connection-manager';
 import type { StatusController } from './database/status-controller';
 import { ruleDocsUri } from './diagnostics';
@@ -21,30 +22,29 @@ export interface CommandDependencies {
   lintService: LintService;
 }
 
-/**
- * Runs SQL that writes, after a modal confirmation naming the database and the exact
- * statement, on a separate short-lived connection (the monitoring session is read-only).
- */
-export async function confirmAndWrite(
-  deps: CommandDependencies,
-  question: string,
-  sql: string,
-  button: string,
-): Promise<boolean> {
+/** A modal confirmation naming the database and the exact statement. */
+async function askToWrite(deps: CommandDependencies, question: string, sql: string, button: string): Promise<boolean> {
   const current = deps.connections.current;
   if (!current) {
     void vscode.window.showWarningMessage('Connect to a database first.');
     return false;
   }
   const { config } = current.candidate;
-  const confirmed = await confirmWrite({
+  return confirmWrite({
     question,
     detail: `Database ${config.database} on ${config.host}:${config.port} as ${config.user}:\n\n${sql}`,
     button,
   });
-  if (!confirmed) return false;
+}
+
+/**
+ * Runs SQL that writes, after asking, on a separate short-lived connection (the monitoring
+ * session is read-only).
+ */
+async function confirmAndWrite(deps: CommandDependencies, question: string, sql: string, button: string): Promise<boolean> {
+  if (!(await askToWrite(deps, question, sql, button))) return false;
   try {
-    deps.log.info(`running on ${config.database}: ${sql}`);
+    deps.log.info(`running on ${deps.connections.current?.candidate.config.database}: ${sql}`);
     await withWriteConnection(deps.connections.writeConfigs(), (client) => client.query(sql));
     void deps.status.refresh();
     return true;
@@ -54,6 +54,14 @@ export async function confirmAndWrite(
     void vscode.window.showErrorMessage(`${description.title} ${description.advice}`);
     return false;
   }
+}
+
+/** Asks, then drops through the one shared path (which refuses a valid index or one still building). */
+async function confirmAndDrop(deps: CommandDependencies, question: string, schema: string, index: string, sql: string): Promise<boolean> {
+  if (!(await askToWrite(deps, question, sql, 'Drop Concurrently'))) return false;
+  const dropped = await dropInvalidIndex(deps.connections, deps.log, schema, index);
+  void deps.status.refresh();
+  return dropped;
 }
 
 export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
@@ -69,7 +77,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     'pgIndexGuard.markMigrationAsRun': (node: unknown) => markAsRun(deps, node),
     'pgIndexGuard.dropInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
-      return confirmAndWrite(deps, `Drop the invalid index ${node.index.index}?`, node.index.dropSql, 'Drop Concurrently');
+      return confirmAndDrop(deps, `Drop the invalid index ${node.index.index}?`, node.index.schema, node.index.index, node.index.dropSql);
     },
     'pgIndexGuard.reindexInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
@@ -85,7 +93,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
         void vscode.window.showInformationMessage('The database has no such INVALID index (any more).');
         return false;
       }
-      return confirmAndWrite(deps, `Drop the invalid index ${invalid.index}, then run the migration again?`, invalid.dropSql, 'Drop Concurrently');
+      return confirmAndDrop(deps, `Drop the invalid index ${invalid.index}, then run the migration again?`, invalid.schema, invalid.index, invalid.dropSql);
     },
     'pgIndexGuard.cancelBuild': (node: unknown) => {
       if (!(node instanceof BuildNode)) return;

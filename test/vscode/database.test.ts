@@ -92,4 +92,24 @@ describe('connected to the test database', () => {
     assert.ok(drop, actions.map((a) => a.title).join(' | '));
     assert.deepEqual(drop.command!.arguments, [{ table: 'contacts', name: 'index_contacts_on_phone_leftover' }]);
   });
+
+  it('drops the INVALID index from the tree after asking, and the badge goes', async () => {
+    const asked: string[] = [];
+    api.answerConfirmationsForTests(async (request) => {
+      asked.push(`${request.question} | ${request.detail}`);
+      return true;
+    });
+    try {
+      const node = api.views.providers.get(VIEW_IDS.invalid)!.getChildren().find((n) => n.label === 'index_contacts_on_phone_leftover');
+      assert.ok(node);
+      assert.equal(await vscode.commands.executeCommand('pgIndexGuard.dropInvalidIndex', node), true);
+      assert.equal(asked.length, 1);
+      assert.match(asked[0]!, /Drop the invalid index index_contacts_on_phone_leftover\?.*DROP INDEX CONCURRENTLY IF EXISTS "public"\."index_contacts_on_phone_leftover";/s);
+      await api.status.refresh();
+      assert.deepEqual(labels(api, VIEW_IDS.invalid), ['No invalid indexes.']);
+      assert.equal(api.views.views.get(VIEW_IDS.invalid)!.badge, undefined);
+    } finally {
+      api.answerConfirmationsForTests(undefined);
+    }
+  });
 });

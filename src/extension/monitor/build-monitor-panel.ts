@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { describeConnectionError } from '../../db/errors';
-import { cancelBuild, dropInvalidIndexConcurrently } from '../../db/progress/cancel';
+import { cancelBuild } from '../../db/progress/cancel';
 import { withWriteConnection } from '../../db/write-connection';
 import { isWebviewToHost, renderPanelHtml, type HostToWebview } from '../../shared/messages';
 import { confirmWrite } from '../confirm';
 import type { ConnectionManager } from '../database/connection-manager';
+import { dropInvalidIndex } from '../database/drop-invalid-index';
 import type { BuildWatcher } from './build-watcher';
 
 /**
@@ -162,16 +163,7 @@ export class BuildMonitorPanel implements vscode.Disposable {
       'Drop Concurrently',
     );
     if (answer !== 'Drop Concurrently') return false;
-    try {
-      const result = await withWriteConnection(this.connections.writeConfigs(), (client) => dropInvalidIndexConcurrently(client, schema, index));
-      if (result.dropped) void vscode.window.showInformationMessage(`Dropped ${schema}.${index}.`);
-      else void vscode.window.showWarningMessage(`Did not drop ${schema}.${index}: ${result.reason === 'valid' ? 'it is valid' : result.reason === 'missing' ? 'it no longer exists' : 'a build on it is still running'}.`);
-      return result.dropped;
-    } catch (error) {
-      const description = describeConnectionError(error);
-      void vscode.window.showErrorMessage(`${description.title} ${description.advice}`);
-      return false;
-    }
+    return dropInvalidIndex(this.connections, this.log, schema, index);
   }
 
   dispose(): void {
