@@ -58,11 +58,6 @@ export class DiagnosticsController implements vscode.Disposable {
     this.relintAll();
   }
 
-  /** How many of our diagnostics a file has now (0 when it is not open). */
-  findingCount(uri: vscode.Uri): number {
-    return this.collection.get(uri)?.length ?? 0;
-  }
-
   relintAll(): void {
     this.lintService.clear();
     for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);

@@ -20,6 +20,8 @@ export function migrationLanguage(document: vscode.TextDocument): MigrationLangu
 export class LintService {
   private parsers: Promise<Parsers> | undefined;
   private readonly cache = new Map<string, { version: number; result: LintResult }>();
+  /** Files on disk linted without an editor (pending migrations), by modification time. */
+  private readonly fileCache = new Map<string, { mtime: number; size: number; findings: Finding[] }>();
   private databaseFacts: DatabaseFacts | undefined;
 
   readonly projectFiles: ProjectFiles;
@@ -44,7 +46,7 @@ export class LintService {
   /** What the connected database knows (row estimates, version); undefined when disconnected. */
   setDatabaseFacts(facts: DatabaseFacts | undefined): void {
     this.databaseFacts = facts;
-    this.cache.clear();
+    this.clear();
   }
 
   async loadParsers(): Promise<Parsers> {
@@ -82,25 +84,29 @@ export class LintService {
     const language = languageOfPath(uri.path);
     if (!language) return [];
     try {
+      // The status view asks again on every refresh: re-read and re-lint only what changed on disk.
+      const { mtime, size } = await vscode.workspace.fs.stat(uri);
+      const key = uri.toString();
+      const cached = this.fileCache.get(key);
+      if (cached && cached.mtime === mtime && cached.size === size) return cached.findings;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       const parsers = await this.loadParsers();
-      return lintSource(uri.fsPath, text, language, await this.contextFor(uri), parsers).findings;
+      const findings = lintSource(uri.fsPath, text, language, await this.contextFor(uri), parsers).findings;
+      this.fileCache.set(key, { mtime, size, findings });
+      return findings;
     } catch {
       return [];
     }
-  }
-
-  cachedFor(document: vscode.TextDocument): LintResult | null {
-    const cached = this.cache.get(document.uri.toString());
-    return cached && cached.version === document.version ? cached.result : null;
   }
 
   forget(document: vscode.TextDocument): void {
     this.cache.delete(document.uri.toString());
   }
 
+  /** Forgets every result: settings, project files or database facts changed. */
   clear(): void {
     this.cache.clear();
+    this.fileCache.clear();
   }
 
   dispose(): void {
