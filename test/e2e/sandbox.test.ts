@@ -6,6 +6,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+// @ts-expect-error plain ESM helper shared with the test runner
+import { CHROMIUM_ARGS } from '../../scripts/vscode-server.mjs';
 
 const root = resolve(__dirname, '../..');
 const artifacts = join(root, 'test-artifacts');
@@ -50,7 +52,7 @@ test('npm start serves a VS Code whose sample migration shows the diagnostic, an
   const [, workspace] = /sample app: (\S+)/.exec(output)!;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+    args: CHROMIUM_ARGS,
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(url!);

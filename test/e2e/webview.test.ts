@@ -13,6 +13,8 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+// @ts-expect-error plain ESM helper shared with the test runner
+import { CHROMIUM_ARGS } from '../../scripts/vscode-server.mjs';
 import { BuildTracker } from '../../src/db/progress/progress-model';
 import { recordedConcurrentBuild, RECORDED_PIDS } from '../../src/db/progress/testing/recorded-builds';
 import { renderPanelHtml, type BuildView, type FinishedBuildView, type HostToWebview } from '../../src/shared/messages';
@@ -182,7 +184,7 @@ before(async () => {
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+    args: CHROMIUM_ARGS,
   });
 });
 
