@@ -75,46 +75,53 @@ try {
   let finish;
   const finished = new Promise((resolve) => (finish = resolve));
   const screenshotRequests = [];
-  await page.exposeFunction('codeAutomationLog', (type, args) => {
-    const text = format(...(Array.isArray(args) ? args : [args]));
-    // The suite asks for screenshots through its output: only the browser side can take them.
-    const request = /__pgig_screenshot__:([\w.-]+)/.exec(text);
-    if (request) {
-      screenshotRequests.push(
-        page
-          .screenshot({ path: join(artifacts, `${request[1]}.png`) })
-          .catch((error) => console.error(`screenshot ${request[1]} failed: ${error}`))
-          .then(() => writeFileSync(join(artifacts, `${request[1]}.done`), '')),
-      );
-      return;
-    }
-    if (!verbose && NOISE.test(text)) return;
-    // Text typed into the focused input (a password prompt), then Enter, as a user would.
-    const typing = /__pgig_type__:([\w-]+):(.*)$/.exec(text);
-    if (typing) {
-      const [, name, value] = typing;
-      screenshotRequests.push(
+  // What the suite asks of the browser through its output (only the browser side can do it).
+  // Each request's answer goes to a file in test-artifacts: its result, or "error: ..." when it failed.
+  const BROWSER_REQUESTS = [
+    {
+      // A screenshot of the page; the answer file only says it is taken.
+      pattern: /__pgig_screenshot__:([\w.-]+)/,
+      answerFile: ([, name]) => `${name}.done`,
+      act: ([, name]) => page.screenshot({ path: join(artifacts, `${name}.png`) }).then(() => ''),
+    },
+    {
+      // Text typed into the focused input (a password prompt), then Enter, as a user would.
+      pattern: /__pgig_type__:([\w-]+):(.*)$/,
+      answerFile: ([, name]) => `${name}.done`,
+      act: ([, , value]) =>
         page
           .locator('.quick-input-widget input')
           .first()
           .waitFor({ state: 'visible', timeout: 20_000 })
           .then(() => page.keyboard.type(value))
           .then(() => page.keyboard.press('Enter'))
-          .then(() => writeFileSync(join(artifacts, `${name}.done`), ''))
-          .catch((error) => writeFileSync(join(artifacts, `${name}.done`), `error: ${error}`)),
-      );
-      return;
-    }
-    // The text a webview renders, read from its frame in the real browser DOM.
-    const textRequest = /__pgig_webview_text__:([\w.-]+)/.exec(text);
-    if (textRequest) {
+          .then(() => ''),
+    },
+    {
+      // The text a webview renders, read from its frame in the real browser DOM.
+      pattern: /__pgig_webview_text__:([\w.-]+)/,
+      answerFile: ([, name]) => `${name}.txt`,
+      act: () => webviewText(page),
+    },
+  ];
+  await page.exposeFunction('codeAutomationLog', (type, args) => {
+    const text = format(...(Array.isArray(args) ? args : [args]));
+    for (const request of BROWSER_REQUESTS) {
+      const match = request.pattern.exec(text);
+      if (!match) continue;
+      const file = join(artifacts, request.answerFile(match));
       screenshotRequests.push(
-        webviewText(page)
-          .then((content) => writeFileSync(join(artifacts, `${textRequest[1]}.txt`), content))
-          .catch((error) => writeFileSync(join(artifacts, `${textRequest[1]}.txt`), `error: ${error}`)),
+        request
+          .act(match)
+          .then((answer) => writeFileSync(file, answer))
+          .catch((error) => {
+            console.error(`${match[0]} failed: ${error}`);
+            writeFileSync(file, `error: ${error}`);
+          }),
       );
       return;
     }
+    if (!verbose && NOISE.test(text)) return;
     (console[type] ?? console.log)(text);
   });
   await page.exposeFunction('codeAutomationExit', (code) => finish(code));
