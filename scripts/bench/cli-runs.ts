@@ -14,6 +14,16 @@ export const CLI = join(ROOT, 'dist', 'cli.js');
 const TIME = '/usr/bin/time';
 const USAGE_MARKER = '@@pg-index-guard-bench-usage@@';
 
+/** Options of the sections that lint a generated corpus: `--files n --runs n --seed n --profile --no-build --keep`. */
+export const CORPUS_BENCH_OPTIONS = {
+  files: { type: 'string' },
+  runs: { type: 'string' },
+  profile: { type: 'boolean' },
+  'no-build': { type: 'boolean' },
+  keep: { type: 'boolean' },
+  seed: { type: 'string' },
+} as const;
+
 export interface CommandRun {
   wallMs: number;
   cpuMs: number | null;

@@ -8,7 +8,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { buildCli, CLI, measureCommand, profileCli, ROOT, type CommandRun } from './cli-runs';
+import { buildCli, CLI, CORPUS_BENCH_OPTIONS, measureCommand, profileCli, ROOT, type CommandRun } from './cli-runs';
 import type { EditorPathResult } from './lint-editor-path';
 import { writeRailsCorpus } from './rails-corpus';
 import type { BenchSection } from './section';
@@ -29,14 +29,7 @@ export const lintSection: BenchSection = {
     const { values } = parseArgs({
       args,
       strict: false,
-      options: {
-        files: { type: 'string' },
-        runs: { type: 'string' },
-        profile: { type: 'boolean' },
-        'no-build': { type: 'boolean' },
-        keep: { type: 'boolean' },
-        seed: { type: 'string' },
-      },
+      options: CORPUS_BENCH_OPTIONS,
     });
     const fileCount = Number(values.files ?? CLI_TARGET_FILES);
     const runs = Math.max(1, Number(values.runs ?? 3));

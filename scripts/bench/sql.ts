@@ -11,7 +11,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSquawk, squawkBinary } from '../../test/squawk/squawk';
-import { buildCli, CLI, measureCommand, profileCli, type CommandRun } from './cli-runs';
+import { buildCli, CLI, CORPUS_BENCH_OPTIONS, measureCommand, profileCli, type CommandRun } from './cli-runs';
 import { prng } from './rails-corpus';
 import type { BenchSection } from './section';
 import { count, median, mib, ms, printTable, seconds, type Row } from './table';
@@ -216,14 +216,7 @@ export const sqlSection: BenchSection = {
     const { values } = parseArgs({
       args,
       strict: false,
-      options: {
-        files: { type: 'string' },
-        runs: { type: 'string' },
-        profile: { type: 'boolean' },
-        'no-build': { type: 'boolean' },
-        keep: { type: 'boolean' },
-        seed: { type: 'string' },
-      },
+      options: CORPUS_BENCH_OPTIONS,
     });
     const fileCount = Math.max(1, Number(values.files ?? DEFAULT_FILES));
     const runs = Math.max(1, Number(values.runs ?? 3));
