@@ -239,6 +239,32 @@ describe('the fast statement reader reads SQL as libpg-query does', () => {
     }
   });
 
+  test('template placeholders: a `{` anywhere in a statement, alone or among others', () => {
+    // A `{` is in no statement Postgres accepts; the reader reports it without libpg-query when
+    // it knows every token before it. Counted so the test is known to take that way.
+    let calls = 0;
+    const counting: SqlParser = { parse: (text) => (calls++, parser.parse(text)), scan: (text) => parser.scan(text) };
+    const path = 'migrations/20240101000000_case.sql';
+    const g = gen(1234);
+    let withoutLibpg = 0;
+    for (let n = 0; n < 4000; n++) {
+      const sql = g.chance(0.2) ? mutate(g, statement(g)) : statement(g);
+      const tokens = lexSql(sql)?.filter((t) => !t.comment) ?? [];
+      const k = g.int(0, tokens.length);
+      const at = k === tokens.length ? sql.length : g.chance(0.5) ? tokens[k]!.start : tokens[k]!.end;
+      const placeholder = g.pick(['{{ table }}', '{{table}}', '{', ' {{ .Name }} ', '{%s}', '{0}', '${x}', '}{']);
+      const broken = `${sql.slice(0, at)}${placeholder}${sql.slice(at)}`;
+      // Statements around it, broken ones too (the first problem is then elsewhere).
+      const around = () => (g.chance(0.3) ? `${g.chance(0.3) ? mutate(g, statement(g)) : statement(g)};` : '');
+      const text = [around(), `${broken}${g.chance(0.8) ? ';' : ''}`, around()].join('\n');
+      calls = 0;
+      const fast = parseSqlMigration(path, text, counting);
+      if (calls === 0) withoutLibpg++;
+      assert.deepStrictEqual(fast, parseSqlMigration(path, text, parser, { fullSyntaxTrees: true }), `read differently:\n${text}`);
+    }
+    assert.ok(withoutLibpg > 600, `only ${withoutLibpg} of 4000 texts were read without libpg-query`);
+  });
+
   test('SQL inside Ruby execute calls', () => {
     const g = gen(3);
     for (let n = 0; n < 500; n++) {

@@ -29,7 +29,7 @@ const KEYWORD_TYPES = new Set(['INT', 'INTEGER', 'SMALLINT', 'BIGINT', 'REAL', '
 const KEYWORD_TYPES_WITH_MODIFIERS = new Set(['DECIMAL', 'DEC', 'NUMERIC']);
 
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
-/** Postgres' NAMEDATALEN - 1: longer names are truncated by its scanner (left to libpg-query). */
+/** Postgres' NAMEDATALEN - 1: its scanner cuts longer names to this many bytes (characters, in ASCII). */
 const MAX_NAME_LENGTH = 63;
 const INT32_MAX = 2147483647;
 
@@ -52,6 +52,50 @@ export function fastStatementNode(tokens: readonly SqlToken[], text: string): No
   }
 }
 
+/**
+ * Whether the statement's first `count` tokens begin a statement Postgres accepts, for when the
+ * next token is one no statement may hold (a template's `{`): true when the fast reader takes
+ * them all through the forms it knows and only then looks at the next token, so Postgres reports
+ * its syntax error at that token. False when it cannot tell.
+ */
+export function fastStatementStartIsValid(tokens: readonly SqlToken[], count: number, text: string): boolean {
+  // Nothing yet: any statement may follow.
+  if (count === 0) return true;
+  const prefix = tokens.slice(0, count);
+  const reader = new Reader(prefix, text);
+  const next = tokens[count]!;
+  // Where the reader stood when it first looked at the next token: it must have read all before.
+  let lookedAt = -1;
+  const look = () => {
+    if (lookedAt === -1) lookedAt = reader.position;
+  };
+  prefix.push({
+    get start() {
+      look();
+      return next.start;
+    },
+    get end() {
+      look();
+      return next.end;
+    },
+    get word() {
+      look();
+      return next.word;
+    },
+    get keyword() {
+      look();
+      return next.keyword;
+    },
+    comment: false,
+  });
+  try {
+    reader.statement();
+  } catch (error) {
+    if (error !== UNRECOGNIZED) throw error;
+  }
+  return lookedAt === count;
+}
+
 interface RangeVarNode {
   relname: string;
   schemaname?: string;
@@ -70,6 +114,11 @@ class Reader {
 
   atEnd(): boolean {
     return this.i === this.tokens.length;
+  }
+
+  /** How many tokens have been read. */
+  get position(): number {
+    return this.i;
   }
 
   // --- tokens -------------------------------------------------------------------------------
@@ -135,16 +184,15 @@ class Reader {
       // A quoted identifier, ASCII only (Postgres truncates names by bytes).
       if (!/^"(?:[\x20-\x21\x23-\x7e]|"")+"$/.test(word)) return null;
       const name = word.slice(1, -1).replace(/""/g, '"');
-      return name.length <= MAX_NAME_LENGTH ? name : null;
+      return name.length <= MAX_NAME_LENGTH ? name : name.slice(0, MAX_NAME_LENGTH);
     }
     // A plain identifier: [A-Za-z_][A-Za-z0-9_$]*, lower-cased as Postgres folds it.
-    if (word.length > MAX_NAME_LENGTH) return null;
     for (let k = 0; k < word.length; k++) {
       const c = word.charCodeAt(k);
       const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
       if (!letter && !(k > 0 && ((c >= 48 && c <= 57) || c === 36))) return null;
     }
-    return word.toLowerCase();
+    return (word.length <= MAX_NAME_LENGTH ? word : word.slice(0, MAX_NAME_LENGTH)).toLowerCase();
   }
 
   private isName(offset = 0): boolean {

@@ -6,6 +6,26 @@
 import { MAX_KEYWORD_LENGTH, SQL_KEYWORDS } from './keywords';
 import type { SqlToken } from './statements';
 
+/**
+ * Each keyword, written in lower or in upper case (as nearly all SQL is), -> its upper-case form:
+ * one lookup of the word as sliced gives the token's word without another string.
+ */
+const KEYWORD_FORMS = new Map<string, string>();
+for (const keyword of SQL_KEYWORDS) {
+  const upper = keyword.toUpperCase();
+  KEYWORD_FORMS.set(keyword, upper);
+  KEYWORD_FORMS.set(upper, upper);
+}
+
+// Runs of characters matched natively (sticky: from lastIndex, which the match moves to its end).
+const ASCII_WORD = /[A-Za-z0-9_$]*/y;
+const LINE_REST = /[^\r\n]*/y;
+
+/** Every token is made here, so that all have one shape. */
+function token(start: number, end: number, word: string, keyword: boolean, comment: boolean): SqlToken {
+  return { start, end, word, keyword, comment };
+}
+
 const enum Char {
   Tab = 9,
   Newline = 10,
@@ -20,6 +40,8 @@ const enum Char {
   Percent = 37,
   Ampersand = 38,
   Quote = 39,
+  LeftParen = 40,
+  RightParen = 41,
   Star = 42,
   Plus = 43,
   Minus = 45,
@@ -28,6 +50,7 @@ const enum Char {
   Zero = 48,
   Nine = 57,
   Colon = 58,
+  Semicolon = 59,
   Less = 60,
   Equals = 61,
   Greater = 62,
@@ -101,12 +124,48 @@ function isNonMathOperatorChar(c: number): boolean {
  * letters stuck to it: Postgres' scanner rejects such text as a whole too.
  */
 export function lexSql(text: string): SqlToken[] | null {
+  const lexed = lexSqlStatements(text);
+  if (!lexed) return null;
+  const { code, comments } = lexed;
+  if (comments.length === 0) return code;
   const tokens: SqlToken[] = [];
+  let k = 0;
+  for (const t of code) {
+    while (k < comments.length && comments[k]!.start < t.start) tokens.push(comments[k++]!);
+    tokens.push(t);
+  }
+  while (k < comments.length) tokens.push(comments[k++]!);
+  return tokens;
+}
+
+/** The tokens of a text as the statement reader takes them: comments apart, and where statements end. */
+export interface LexedSql {
+  /** The tokens other than comments, in order. */
+  code: SqlToken[];
+  comments: SqlToken[];
+  /** Indexes into `code` of the semicolons outside parentheses. */
+  semicolons: number[];
+  /**
+   * False when a semicolon may stand inside a statement: one inside parentheses (a rule's
+   * actions), unbalanced parentheses, or an ATOMIC keyword (BEGIN ATOMIC bodies).
+   */
+  plainSemicolons: boolean;
+}
+
+/**
+ * lexSql's tokens, comments apart, with the semicolons that cut statements: noted as the tokens
+ * are made, which saves the statement reader a pass over them.
+ */
+export function lexSqlStatements(text: string): LexedSql | null {
+  const code: SqlToken[] = [];
+  const comments: SqlToken[] = [];
+  const semicolons: number[] = [];
+  let plainSemicolons = true;
+  let depth = 0;
   const n = text.length;
   let i = 0;
-  const push = (start: number, end: number, keyword = false, comment = false) => {
-    const raw = text.slice(start, end);
-    tokens.push({ start, end, word: keyword ? raw.toUpperCase() : raw, keyword, comment });
+  const push = (start: number, end: number) => {
+    code.push(token(start, end, text.slice(start, end), false, false));
   };
 
   while (i < n) {
@@ -120,20 +179,17 @@ export function lexSql(text: string): SqlToken[] | null {
 
     // Comments.
     if (c === Char.Minus && next === Char.Minus) {
-      i += 2;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === Char.Newline || d === Char.Return) break;
-        i++;
-      }
-      push(start, i, false, true);
+      LINE_REST.lastIndex = i + 2;
+      LINE_REST.test(text);
+      i = LINE_REST.lastIndex;
+      comments.push(token(start, i, text.slice(start, i), false, true));
       continue;
     }
     if (c === Char.Slash && next === Char.Star) {
       const end = blockCommentEnd(text, i);
       if (end === -1) return null;
       i = end;
-      push(start, i, false, true);
+      comments.push(token(start, i, text.slice(start, i), false, true));
       continue;
     }
 
@@ -155,7 +211,7 @@ export function lexSql(text: string): SqlToken[] | null {
       }
       if (next === Char.Quote && (c | 0x20) === 0x6e /* n */) {
         // NATIONAL CHARACTER: the scanner gives the N as a keyword of its own.
-        push(start, start + 1, true);
+        code.push(token(start, start + 1, 'N', true, false));
         const end = quotedEnd(text, i + 1, 'plain');
         if (end === -1) return null;
         push(i + 1, end);
@@ -172,11 +228,26 @@ export function lexSql(text: string): SqlToken[] | null {
           continue;
         }
       }
-      i++;
-      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      const length = i - start;
-      const keyword = length <= MAX_KEYWORD_LENGTH && isKeyword(text, start, i);
-      push(start, i, keyword);
+      // The word's ASCII run is matched natively (a JavaScript loop over characters costs more
+      // while the lexer is still cold); any other character goes on by the loop.
+      ASCII_WORD.lastIndex = i + 1;
+      ASCII_WORD.test(text);
+      i = ASCII_WORD.lastIndex;
+      let ascii = c < 0x80;
+      if (i < n && text.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+      }
+      const raw = text.slice(start, i);
+      // Postgres folds ASCII letters only: a word with any other character is no keyword. Words
+      // in mixed case (rare) are looked up again in lower case.
+      const keyword =
+        ascii && i - start <= MAX_KEYWORD_LENGTH ? (KEYWORD_FORMS.get(raw) ?? KEYWORD_FORMS.get(raw.toLowerCase())) : undefined;
+      if (keyword === undefined) code.push(token(start, i, raw, false, false));
+      else {
+        if (keyword === 'ATOMIC') plainSemicolons = false;
+        code.push(token(start, i, keyword, true, false));
+      }
       continue;
     }
 
@@ -243,16 +314,17 @@ export function lexSql(text: string): SqlToken[] | null {
     }
 
     // ( ) [ ] , ; and anything else: one character.
+    if (c === Char.LeftParen) depth++;
+    else if (c === Char.RightParen) depth--;
+    else if (c === Char.Semicolon) {
+      if (depth === 0) semicolons.push(code.length);
+      else plainSemicolons = false;
+    }
     i++;
     push(start, i);
   }
-  return tokens;
-}
-
-function isKeyword(text: string, start: number, end: number): boolean {
-  // Postgres folds ASCII letters only: a word with any other character is no keyword.
-  for (let k = start; k < end; k++) if (text.charCodeAt(k) >= 0x80) return false;
-  return SQL_KEYWORDS.has(text.slice(start, end).toLowerCase());
+  if (depth !== 0) plainSemicolons = false;
+  return { code, comments, semicolons, plainSemicolons };
 }
 
 /** End of a nested block comment starting at `at`; -1 when unterminated. */

@@ -22,6 +22,7 @@ import type {
   VariableSetStmt,
 } from 'libpg-query';
 import type {
+  CreateIndexOperation,
   Direction,
   Operation,
   SourceRange,
@@ -205,7 +206,13 @@ function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementCon
   if (tokens[nameAt]?.word === 'IF') nameAt += 3;
   const hasName = stmt.idxname !== undefined && nameAt < onAt;
 
-  const open = tokens.findIndex((t, i) => i > onAt && t.word === '(');
+  let open = -1;
+  for (let i = onAt + 1; i < tokens.length; i++) {
+    if (tokens[i]!.word === '(') {
+      open = i;
+      break;
+    }
+  }
   const close = open === -1 ? -1 : closingParen(tokens, open);
   const usingAt = keywordAt(tokens, 'USING', onAt + 1);
   const whereAt = close === -1 ? -1 : topLevelKeyword(tokens, 'WHERE', close + 1);
@@ -214,7 +221,7 @@ function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementCon
   const name = stmt.idxname && !ctx.isPlaceholder(stmt.idxname) ? stmt.idxname : null;
   if (name !== null) ctx.indexTables.set(name, table);
 
-  return {
+  const operation: CreateIndexOperation = {
     range: rangeOf(statement, ctx),
     direction: ctx.direction,
     table,
@@ -235,8 +242,10 @@ function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementCon
     ifNotExists,
     where: whereAt === -1 ? null : ctx.text.slice(tokens[whereAt + 1]?.start ?? statement.end, statement.end),
     using: usingAt !== -1 && (open === -1 || usingAt < open) ? (stmt.accessMethod ?? null) : null,
-    ...(onlyParent ? { onlyParent: true } : {}),
   };
+  // Set after the literal: a spread in it costs a copy for every index.
+  if (onlyParent) operation.onlyParent = true;
+  return operation;
 }
 
 function topLevelKeyword(tokens: SqlToken[], word: string, from: number): number {

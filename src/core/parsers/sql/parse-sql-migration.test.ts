@@ -668,6 +668,44 @@ for (const c of problemCases) {
   });
 }
 
+// A broken file is read statement by statement as a valid one is, libpg-query reading only the
+// statements the fast reader does not know: the same statements, problem (message, position:
+// libpg-query counts characters from the start of what it parsed) and count as parsing the
+// whole text, the reading `fullSyntaxTrees` keeps.
+const brokenTexts = [
+  'SELECT (',
+  'CREATE INDEX a ON t (x);\nCREATE INDEX b ON -- c\n',
+  'ALTER TABLE t ADD COLUMN',
+  'CREATE INDEX a ON t (x);\nSELECT ( -- a comment after',
+  'CREATE INDEX a ON t (x);\nSELECT (\n\n  /* x */  ',
+  'select 1; SELECT ( ;',
+  'FOO bar;',
+  'CREATE INDEX a ON t (x);\nFOO bar;\nCREATE INDEX b ON t (x);',
+  "SELECT '😀😀'; SELECT {{x}}; CREATE INDEX a ON t (x);",
+  "SELECT '😀'; CREATE INDX a ON t (x); CREATE INDEX b ON t (x)",
+  "-- Größe 😀\nCREATE INDEX a ON t (lower(x)) WHERE s = 'ü';\nCREATE INDEX b ON t USING {{ method }} (x);",
+  'CREATE TABLE t (like x including foo);',
+  'SELECT 1; ALTER TABLE t ADD CONSTRAINT c UNIQUE (a) NOT VALID;',
+  'SELECT 1; CREATE TABLE a.b.c.d (x int); CREATE INDEX a ON t (x);',
+  'CREATE INDEX a ON t (x); CREATE INDEX {{ name }} ON t (x); CREATE INDX b ON t (x); CREATE INDEX c ON t (x)',
+  'CREATE INDEX a ON t (x)\n;\n;CREATE INDEX {{ x }} ON t (x)\n-- trailing',
+  'CREATE INDEX index_{{ table }}_on_id ON {{ table }} (id);\nALTER TABLE t ADD COLUMN a int;',
+  // Semicolons inside a statement and texts the scanner rejects keep the whole-text reading.
+  'CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1; END; CREATE INDEX {{x}} ON t (a);',
+  'CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b); CREATE INDX a ON t (x);',
+  "CREATE INDX a ON t (x); SELECT 'abc",
+  'CREATE INDEX a ON t ((x);',
+];
+
+test('sql parser: broken files are read as parsing the whole text reads them', async () => {
+  const parser = await loadSqlParser();
+  for (const sql of brokenTexts) {
+    const fast = parseSqlMigration('migrations/001_case.sql', sql, parser);
+    assert.equal(fast.problems.length, 1, sql);
+    assert.deepStrictEqual(fast, parseSqlMigration('migrations/001_case.sql', sql, parser, { fullSyntaxTrees: true }), sql);
+  }
+});
+
 test('sql parser: suppression comments with their 0-based lines', async () => {
   const file = await parse(
     '-- pg-index-guard:disable prefer-robust-stmts\nSELECT 1;\n-- pg-index-guard:disable-next-line require-concurrent-index-creation\nCREATE INDEX a ON t (x); -- squawk-ignore require-concurrent-index-creation\n/* pg-index-guard:disable */',

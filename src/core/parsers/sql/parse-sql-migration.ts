@@ -35,10 +35,11 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
   const text = blankPsqlMetaCommands(source);
   const sql = readSqlText(text, parser, { lintTrees: options.fullSyntaxTrees !== true });
 
-  const starts = lineStarts(source);
   const suppressions: SuppressionComment[] = [];
+  let starts: number[] | undefined; // line starts, only for files with a suppression comment
   for (const comment of sql.comments) {
     if (!comment.word.startsWith('--') || !/pg-index-guard:|squawk-ignore/.test(comment.word)) continue;
+    starts ??= lineStarts(source);
     const suppression = parseSuppressionComment(source.slice(comment.start, comment.end), positionAt(starts, comment.start).line);
     if (suppression) suppressions.push(suppression);
   }
@@ -55,34 +56,34 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
   });
 
   const operations: Operation[] = [];
-  const indexTables = new Map<string, string | null>();
   const sections = runner.info.sections;
   let sectionIndex = -1;
-  let inTransactionBlock = false;
+  // One context for the file, its per-statement fields updated: operationsOf keeps no reference to it.
+  const context: StatementContext = {
+    text,
+    source,
+    toSource: sameOffset,
+    direction: runner.defaultDirection,
+    inTransactionBlock: false,
+    safetyAssured: false,
+    via: 'sql',
+    isPlaceholder: noPlaceholders,
+    indexTables: new Map<string, string | null>(),
+  };
   for (const statement of sql.statements) {
     // Each section runs on its own: an unclosed BEGIN in `up` does not reach `down`.
     while (sectionIndex + 1 < sections.length && sections[sectionIndex + 1]!.range.start <= statement.start) {
       sectionIndex++;
-      inTransactionBlock = false;
+      context.inTransactionBlock = false;
     }
     const section = sections[sectionIndex];
-    const context: StatementContext = {
-      text,
-      source,
-      toSource: (offset) => offset,
-      direction: section?.direction ?? runner.defaultDirection,
-      inTransactionBlock,
-      safetyAssured: false,
-      via: 'sql',
-      isPlaceholder: () => false,
-      indexTables,
-    };
+    context.direction = section?.direction ?? runner.defaultDirection;
     for (const operation of operationsOf(statement, context)) {
       if (section && section.runsInTransaction !== runner.runsInTransaction) operation.runsInTransaction = section.runsInTransaction;
       operations.push(operation);
     }
     const effect = transactionEffect(statement);
-    if (effect) inTransactionBlock = effect === 'begin';
+    if (effect) context.inTransactionBlock = effect === 'begin';
   }
 
   return {
@@ -100,6 +101,9 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
   };
 }
 
+const sameOffset = (offset: number) => offset;
+const noPlaceholders = () => false;
+
 function problemOf(problem: SqlProblem, text: string): { message: string; range: { start: number; end: number } } {
   let message = problem.message
     .replace(/^syntax error at or near (.*)$/, 'unexpected $1')
@@ -116,6 +120,7 @@ function problemOf(problem: SqlProblem, text: string): { message: string; range:
  * blanked with spaces of the same length so offsets stay the same.
  */
 function blankPsqlMetaCommands(source: string): string {
-  if (!/^[ \t]*\\/m.test(source)) return source;
+  // Most files hold no backslash at all: a plain search rules them out before the line regex.
+  if (!source.includes('\\') || !/^[ \t]*\\/m.test(source)) return source;
   return source.replace(/^([ \t]*)(\\[^\r\n]*)/gm, (_, indent: string, command: string) => indent + ' '.repeat(command.length));
 }

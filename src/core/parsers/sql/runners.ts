@@ -48,24 +48,40 @@ interface Annotation {
 
 export function detectRunner(input: RunnerInput): RunnerResult {
   // Annotations only count at the start of their line, as the tools read them.
-  const annotations: Annotation[] = input.comments
-    .filter((c) => c.word.startsWith('--') && startsLine(input.source, c.start))
-    .map((comment) => ({ comment, text: input.source.slice(comment.start, comment.end).trim() }));
+  const annotations: Annotation[] = [];
+  for (const comment of input.comments) {
+    if (comment.word.startsWith('--') && startsLine(input.source, comment.start)) {
+      annotations.push({ comment, text: input.source.slice(comment.start, comment.end).trim() });
+    }
+  }
 
-  const fromOption = runnerNamed(input.runner);
-  const fromMarker = markerRunner(annotations);
-  const fromSetting = runnerNamed(input.defaultRunner);
-  const fromPath = pathRunner(input.path);
-  let name: SqlRunnerName;
-  let detectedBy: SqlRunnerInfo['detectedBy'];
-  if (fromOption) [name, detectedBy] = [fromOption, 'option'];
-  else if (fromMarker) [name, detectedBy] = [fromMarker, 'marker'];
-  else if (input.sidecarConfig !== undefined) [name, detectedBy] = ['flyway', 'sidecar'];
-  else if (fromSetting) [name, detectedBy] = [fromSetting, 'setting'];
-  else if (fromPath) [name, detectedBy] = [fromPath, 'path'];
-  else [name, detectedBy] = ['psql', 'default'];
+  const path = input.path.includes('\\') ? input.path.replace(/\\/g, '/') : input.path;
+  const fileName = path.slice(path.lastIndexOf('/') + 1);
+  // The first that names a runner wins; later sources are not read. (Plain assignments: a
+  // destructuring of an array literal costs an iterator.)
+  let name: SqlRunnerName | null | undefined = runnerNamed(input.runner);
+  let detectedBy: SqlRunnerInfo['detectedBy'] = 'option';
+  if (!name) {
+    name = markerRunner(annotations);
+    detectedBy = 'marker';
+  }
+  if (!name && input.sidecarConfig !== undefined) {
+    name = 'flyway';
+    detectedBy = 'sidecar';
+  }
+  if (!name) {
+    name = runnerNamed(input.defaultRunner);
+    detectedBy = 'setting';
+  }
+  if (!name) {
+    name = runnerOfPath(path, fileName);
+    detectedBy = 'path';
+  }
+  if (!name) {
+    name = 'psql';
+    detectedBy = 'default';
+  }
 
-  const fileName = input.path.slice(input.path.replace(/\\/g, '/').lastIndexOf('/') + 1);
   const info: SqlRunnerInfo = { name, detectedBy, execution: 'statements', leaveBy: 'none', sections: [] };
   if (MARKERS[name]) info.marker = MARKERS[name];
   let runsInTransaction = false;
@@ -164,7 +180,11 @@ function markerRunner(annotations: Annotation[]): SqlRunnerName | null {
 /** golang-migrate: `1_name.up.sql`; Prisma: `migrations/<name>/migration.sql`; Flyway: `V1__name.sql`. */
 export function pathRunner(path: string): SqlRunnerName | null {
   const normalized = path.replace(/\\/g, '/');
-  const fileName = normalized.slice(normalized.lastIndexOf('/') + 1);
+  return runnerOfPath(normalized, normalized.slice(normalized.lastIndexOf('/') + 1));
+}
+
+/** pathRunner over a path with forward slashes and its file name. */
+function runnerOfPath(normalized: string, fileName: string): SqlRunnerName | null {
   if (/\.(up|down)\.sql$/i.test(fileName)) return 'golang-migrate';
   if (/(^|\/)migrations\/[^/]+\/migration\.sql$/.test(normalized)) return 'prisma';
   if (/^(?:[VU]\d+(?:[._]\d+)*|R)__.+\.sql$/.test(fileName)) return 'flyway';

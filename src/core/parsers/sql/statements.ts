@@ -2,8 +2,8 @@
 // everything here is converted once to UTF-16 offsets into the text (what editors use).
 import type { Node, RawStmt } from 'libpg-query';
 import { byteToUtf16Mapper } from '../source-text';
-import { fastStatementNode } from './fast-statements';
-import { lexSql } from './lexer';
+import { fastStatementNode, fastStatementStartIsValid } from './fast-statements';
+import { lexSql, lexSqlStatements } from './lexer';
 import type { SqlParser } from './libpg-query';
 
 export interface SqlToken {
@@ -110,60 +110,95 @@ const sameOffset = (offset: number) => offset;
 
 /**
  * The text read statement by statement (cut at its top-level semicolons), each one by
- * fastStatementNode or else by libpg-query alone: the same statements, trees and problem (none)
- * as parsing the whole text, for it is valid exactly when each statement is. Null, for the
- * whole-text reading, when a statement does not parse (the problem and the statements around
- * it are then reported as ever), when the scanner rejects the text, or when semicolons may
- * stand inside a statement (BEGIN ATOMIC bodies, a rule's parenthesized actions).
+ * fastStatementNode or else by libpg-query alone: the same statements, trees and problem as
+ * parsing the whole text. The text is valid exactly when each statement is; when one is not,
+ * parsing the whole text stops at the first broken statement, at the same place as parsing that
+ * statement alone (the parser starts each statement afresh after a semicolon), and the
+ * whole-text reading then reads every statement alone, as here. Null, for the whole-text
+ * reading, when the scanner rejects the text, when semicolons may stand inside a statement
+ * (BEGIN ATOMIC bodies, a rule's parenthesized actions), or when the problem's position cannot
+ * be told from the statement alone.
  */
 function readStatementByStatement(text: string, parser: SqlParser): SqlText | null {
-  const tokens = lexSql(text);
-  if (!tokens) return null;
-  const comments: SqlToken[] = [];
+  const lexed = lexSqlStatements(text);
+  if (!lexed || !lexed.plainSemicolons) return null;
+  const { code, semicolons } = lexed;
   const statements: RawStatement[] = [];
+  let problem: SqlProblem | null = null;
   let statementCount = 0;
-  let group: SqlToken[] = [];
-  let depth = 0;
-  const read = (semicolon: SqlToken | null): boolean => {
+  // One more round than semicolons: the last one reads a statement without a semicolon.
+  for (let k = 0, from = 0; k <= semicolons.length; k++) {
+    const to = k < semicolons.length ? semicolons[k]! : code.length;
+    const semicolon = k < semicolons.length ? code[to]! : null;
+    const groupStart = from;
+    from = to + 1;
+    if (to === groupStart) continue;
+    const group = code.slice(groupStart, to);
+
     statementCount++;
     const first = group[0]!;
     const last = group[group.length - 1]!;
-    const end = semicolon ? semicolon.end : last.end;
+    const end = semicolon !== null ? semicolon.end : last.end;
     let node = fastStatementNode(group, text);
     let at = sameOffset;
     if (node === null) {
+      // A `{` (a template placeholder, `{{ table }}`) is in no statement Postgres accepts: the
+      // statement is left out, and when the fast reader knows all before it, that is where
+      // Postgres reports the syntax error. No call into libpg-query is needed.
+      const brace = group.findIndex(isBrace);
+      if (brace !== -1 && (problem !== null || fastStatementStartIsValid(group, brace, text))) {
+        problem ??= { message: 'syntax error at or near "{"', start: group[brace]!.start, end: group[brace]!.end };
+        continue;
+      }
       const chunk = text.slice(first.start, end);
       const parsed = parser.parse(chunk);
-      const stmts = parsed.ok ? (parsed.result.stmts ?? []) : [];
-      if (stmts.length !== 1 || !stmts[0]!.stmt) return false;
+      if (!parsed.ok) {
+        // Only the first problem is reported; the statement is left out, as a whole-text reading does.
+        if (problem === null) {
+          problem = problemInStatement(chunk, parsed.message, parsed.cursorPosition, group, semicolon);
+          if (problem === null) return null;
+        }
+        continue;
+      }
+      const stmts = parsed.result.stmts ?? [];
+      if (stmts.length !== 1 || !stmts[0]!.stmt) return null;
       node = stmts[0]!.stmt;
       const chunkOffset = byteToUtf16Mapper(chunk);
-      at = (byte: number) => first.start + chunkOffset(byte);
+      const chunkStart = first.start;
+      at = (byte: number) => chunkStart + chunkOffset(byte);
     }
     statements.push({ node, start: first.start, end: last.end, terminatorEnd: end, terminated: semicolon !== null, tokens: group, at });
-    group = [];
-    return true;
-  };
-  for (const t of tokens) {
-    if (t.comment) {
-      comments.push(t);
-      continue;
-    }
-    if (t.keyword) {
-      if (t.word === 'ATOMIC') return null;
-    } else if (t.word === '(') {
-      depth++;
-    } else if (t.word === ')') {
-      depth--;
-    } else if (t.word === ';') {
-      if (depth !== 0) return null;
-      if (group.length > 0 && !read(t)) return null;
-      continue;
-    }
-    group.push(t);
   }
-  if (depth !== 0 || (group.length > 0 && !read(null))) return null;
-  return { statements, comments, problem: null, statementCount };
+  return { statements, comments: lexed.comments, problem, statementCount };
+}
+
+const isBrace = (t: SqlToken) => t.word === '{' && !t.keyword;
+
+/**
+ * The problem parsing the whole text would report, from parsing the broken statement alone:
+ * `chunk` is the text from its first token through its semicolon (or to its last token when it
+ * has none) and `cursor` libpg-query's position in it. Null when that cannot be told.
+ */
+function problemInStatement(
+  chunk: string,
+  message: string,
+  cursor: number,
+  group: SqlToken[],
+  semicolon: SqlToken | null,
+): SqlProblem | null {
+  // Position 0 is also what libpg-query says for an error without a position; a syntax error always has one.
+  if (cursor === 0 && !message.startsWith('syntax error at or near ')) return null;
+  const inChunk = codePointToUtf16(chunk, cursor);
+  if (inChunk >= chunk.length) {
+    // "at end of input": only the text's last statement, without a semicolon, ends where the text does.
+    if (semicolon !== null) return null;
+    const last = group[group.length - 1]!;
+    return { message, start: last.start, end: last.end };
+  }
+  const offset = group[0]!.start + inChunk;
+  // The chunk's tokens are the group's and the semicolon: problemAt over them.
+  const token = group.find((t) => t.start <= offset && offset < t.end) ?? (semicolon && semicolon.start <= offset ? semicolon : undefined);
+  return token ? { message, start: offset, end: token.end } : { message, start: offset, end: offset + 1 };
 }
 
 function rawStatement(
