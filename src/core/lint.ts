@@ -1,7 +1,7 @@
 import type { MigrationFile } from './model/migration';
 import type { LintContext } from './lint-context';
 import { RULES } from './rules';
-import type { Finding, Severity } from './rules/rule';
+import type { Finding, Rule } from './rules/rule';
 import { parseRailsMigration } from './parsers/rails/parse-rails-migration';
 import { lazyPrismParser, loadPrismParser, type PrismParse } from './parsers/rails/prism';
 import { loadSqlParser, type SqlParser } from './parsers/sql/libpg-query';
@@ -95,55 +95,110 @@ export function lintSource(
   return { file, findings: lint(file, context) };
 }
 
+/** The rules in id order, as an array: lint() runs them for every file. */
+const RULE_LIST: readonly Rule[] = [...RULES.values()];
+
 /** Runs every enabled rule over a parsed migration, then applies settings and suppressions. */
 export function lint(file: MigrationFile, context: LintContext): Finding[] {
-  const findings: Finding[] = file.problems.slice(0, 1).map((problem) => ({
-    ruleId: SYNTAX_ERROR,
-    severity: 'error' as Severity,
-    message: `Syntax error: ${problem.message}. Findings below this point may be incomplete.`,
-    range: problem.range,
-    fixes: [],
-  }));
+  const findings: Finding[] = [];
+  const problem = file.problems[0];
+  if (problem) {
+    findings.push({
+      ruleId: SYNTAX_ERROR,
+      severity: 'error',
+      message: `Syntax error: ${problem.message}. Findings below this point may be incomplete.`,
+      range: problem.range,
+      fixes: [],
+    });
+  }
   if (!file.isMigration) return findings;
 
-  // Line positions only matter for suppression comments, which few files have.
-  const starts = file.suppressions.length > 0 ? lineStarts(file.source) : [];
-  const suppressedOnLine = new Map<number, Set<string> | 'all'>();
-  const suppressedInFile = new Set<string>();
-  let fileSuppressedAll = false;
-  for (const s of file.suppressions) {
-    if (s.scope === 'file') {
-      if (s.ruleIds.length === 0) fileSuppressedAll = true;
-      for (const id of s.ruleIds) suppressedInFile.add(id);
-      continue;
-    }
-    const target = nextCodeLine(file.source, starts, s.line);
-    const current = suppressedOnLine.get(target);
-    if (s.ruleIds.length === 0 || current === 'all') suppressedOnLine.set(target, 'all');
-    else suppressedOnLine.set(target, new Set([...(current ?? []), ...s.ruleIds]));
-  }
-
-  for (const rule of RULES.values()) {
-    const setting = context.settings.rules[rule.meta.id] ?? 'default';
+  // Few files have suppression comments: nothing to work out for the others.
+  const suppressions = file.suppressions.length > 0 ? readSuppressions(file) : null;
+  const overrides = context.settings.rules;
+  // Usually none: then no lookup per rule.
+  const anyOverride = hasKeys(overrides);
+  // Indexed loops: this runs cold, interpreted, where for-of allocates per step.
+  for (let r = 0; r < RULE_LIST.length; r++) {
+    const rule = RULE_LIST[r]!;
+    const id = rule.meta.id;
+    const setting = anyOverride ? (overrides[id] ?? 'default') : 'default';
     if (setting === 'off') continue;
-    if (fileSuppressedAll || suppressedInFile.has(rule.meta.id)) continue;
+    if (suppressions && (suppressions.allInFile || suppressions.inFile.has(id))) continue;
     let ruleFindings: Finding[];
     try {
       ruleFindings = rule.check(file, context);
     } catch (error) {
-      findings.push(internalError(`Rule ${rule.meta.id} failed on this file (${errorText(error)}); the other rules still ran. Please report this with the file attached.`));
+      findings.push(internalError(`Rule ${id} failed on this file (${errorText(error)}); the other rules still ran. Please report this with the file attached.`));
       continue;
     }
-    for (const finding of ruleFindings) {
-      if (rule.meta.honorsSafetyAssured && finding.operation?.safetyAssured) continue;
-      if (suppressedOnLine.size > 0) {
-        const onLine = suppressedOnLine.get(positionAt(starts, finding.range.start).line);
-        if (onLine === 'all' || onLine?.has(rule.meta.id)) continue;
+    const honorsSafetyAssured = rule.meta.honorsSafetyAssured;
+    for (let f = 0; f < ruleFindings.length; f++) {
+      const finding = ruleFindings[f]!;
+      if (honorsSafetyAssured && finding.operation?.safetyAssured) continue;
+      if (suppressions && suppressions.onLine.size > 0) {
+        const onLine = suppressions.onLine.get(positionAt(suppressions.starts, finding.range.start).line);
+        if (onLine === 'all' || onLine?.has(id)) continue;
       }
-      findings.push(setting === 'default' ? finding : { ...finding, severity: setting });
+      // The rule made this finding for this call alone: setting its severity changes nothing else.
+      if (setting !== 'default') finding.severity = setting;
+      findings.push(finding);
     }
   }
-  return findings.sort((a, b) => a.range.start - b.range.start || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+  return sortFindings(findings);
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+interface Suppressions {
+  allInFile: boolean;
+  inFile: Set<string>;
+  /** Rules silenced on a line (0-based), or all of them. */
+  onLine: Map<number, Set<string> | 'all'>;
+  starts: number[];
+}
+
+function readSuppressions(file: MigrationFile): Suppressions {
+  const starts = lineStarts(file.source);
+  const result: Suppressions = { allInFile: false, inFile: new Set(), onLine: new Map(), starts };
+  for (const s of file.suppressions) {
+    if (s.scope === 'file') {
+      if (s.ruleIds.length === 0) result.allInFile = true;
+      for (const id of s.ruleIds) result.inFile.add(id);
+      continue;
+    }
+    const target = nextCodeLine(file.source, starts, s.line);
+    const current = result.onLine.get(target);
+    if (s.ruleIds.length === 0 || current === 'all') result.onLine.set(target, 'all');
+    else result.onLine.set(target, new Set([...(current ?? []), ...s.ruleIds]));
+  }
+  return result;
+}
+
+/**
+ * By position, then rule id. A file has a handful of findings, mostly in order already: an
+ * insertion sort (stable, like Array.prototype.sort, so the order is the same) does without
+ * the comparator calls and the builtin's setup.
+ */
+function sortFindings(findings: Finding[]): Finding[] {
+  if (findings.length > 16) return findings.sort(compareFindings);
+  for (let i = 1; i < findings.length; i++) {
+    const finding = findings[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareFindings(findings[j]!, finding) > 0) {
+      findings[j + 1] = findings[j]!;
+      j--;
+    }
+    findings[j + 1] = finding;
+  }
+  return findings;
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.range.start - b.range.start || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }
 
 function withSettings(options: SqlParseOptions | undefined, context: LintContext): SqlParseOptions | undefined {

@@ -90,17 +90,42 @@ export function combineFixes(fixes: Fix[]): Edit[] {
 }
 
 /**
- * `{ edits, newFiles }` worked out on first read of either, once. Splitting writes whole new
- * files: worth doing only for the fix someone looks at.
+ * A fix whose edits (and new files) are written on first read, once. Rules settle cheaply
+ * whether they offer a fix and what it is called; the text is only worth writing for the fix
+ * someone applies or looks at (the CLI only reports that a finding has one).
  */
-export function lazySplit(build: () => { edits: Edit[]; newFiles: NewFile[] }): { edits: Edit[]; newFiles: NewFile[] } {
-  let built: { edits: Edit[]; newFiles: NewFile[] } | undefined;
-  return {
-    get edits() {
-      return (built ??= build()).edits;
-    },
-    get newFiles() {
-      return (built ??= build()).newFiles;
-    },
-  };
+export class LazyFix implements Fix {
+  // Assigned in the constructor, not declared as class fields: fields would be defined one by
+  // one before the constructor runs, for every fix of every finding.
+  declare readonly title: string;
+  declare readonly safety: 'safe' | 'unsafe';
+  declare readonly suggestion: boolean | undefined;
+  declare private readonly build: () => { edits: Edit[]; newFiles?: NewFile[] };
+  declare private built: { edits: Edit[]; newFiles?: NewFile[] } | undefined;
+
+  constructor(title: string, safety: 'safe' | 'unsafe', build: () => { edits: Edit[]; newFiles?: NewFile[] }, suggestion?: boolean) {
+    this.title = title;
+    this.safety = safety;
+    this.suggestion = suggestion;
+    this.build = build;
+    this.built = undefined;
+  }
+
+  get edits(): Edit[] {
+    return (this.built ??= this.build()).edits;
+  }
+
+  get newFiles(): NewFile[] | undefined {
+    return (this.built ??= this.build()).newFiles;
+  }
+}
+
+/**
+ * Is `operations[i]` the first of the list at its start offset? Operations of one statement
+ * share it, and a split moves the statement once: the first stands for the others.
+ */
+export function firstOfItsStatement(operations: ReadonlyArray<{ range: SourceRange }>, i: number): boolean {
+  const start = operations[i]!.range.start;
+  for (let j = 0; j < i; j++) if (operations[j]!.range.start === start) return false;
+  return true;
 }

@@ -3,16 +3,31 @@
 //
 // Edits inside one statement follow the operation's syntax (SQL embedded in a Rails
 // `execute` is edited as SQL); edits around statements follow the file's dialect.
+//
+// Each edit has a `can...` twin that says cheaply whether it would return one: rules decide
+// with it whether they offer a fix, and write the edits only when someone reads them.
 import type { AddUniqueConstraintOperation, MigrationFile, Operation } from '../model/migration';
 import type { Edit, NewFile } from './fix';
 import * as rails from './rails-edits';
 import * as sql from './sql-edits';
+
+export function canMakeConcurrent(file: MigrationFile, operation: Operation): boolean {
+  // A Rails call always takes the option.
+  if (operation.syntax?.kind === 'railsCall') return true;
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canInsertConcurrently(operation);
+  return false;
+}
 
 /** Makes an index create/drop/reindex concurrent (Rails: `algorithm: :concurrently`; SQL: CONCURRENTLY). */
 export function makeConcurrent(file: MigrationFile, operation: Operation): Edit | null {
   if (operation.syntax?.kind === 'railsCall') return rails.makeRailsCallConcurrent(file, operation);
   if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertConcurrently(file, operation);
   return null;
+}
+
+export function canLeaveTransaction(file: MigrationFile, operation?: Operation): boolean {
+  if (file.dialect === 'rails') return rails.canDisableDdlTransaction(file);
+  return sql.canWriteNoTransactionMarker(file, operation);
 }
 
 /**
@@ -24,6 +39,12 @@ export function leaveTransaction(file: MigrationFile, operation?: Operation): Ed
   return sql.noTransactionMarker(file, operation);
 }
 
+export function canAddIfNotExists(file: MigrationFile, operation: Operation): boolean {
+  if (operation.syntax?.kind === 'railsCall') return true;
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canInsertIfExists(operation, 'IF NOT EXISTS');
+  return false;
+}
+
 /** Makes an index creation idempotent (`if_not_exists: true` / IF NOT EXISTS). */
 export function addIfNotExists(file: MigrationFile, operation: Operation): Edit | null {
   if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_not_exists', 'true');
@@ -31,11 +52,22 @@ export function addIfNotExists(file: MigrationFile, operation: Operation): Edit 
   return null;
 }
 
+export function canAddIfExists(file: MigrationFile, operation: Operation): boolean {
+  if (operation.syntax?.kind === 'railsCall') return true;
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canInsertIfExists(operation, 'IF EXISTS');
+  return false;
+}
+
 /** Makes an index drop idempotent (`if_exists: true` / IF EXISTS). */
 export function addIfExists(file: MigrationFile, operation: Operation): Edit | null {
   if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_exists', 'true');
   if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertIfExists(file, operation, 'IF EXISTS');
   return null;
+}
+
+export function canInsertTimeouts(file: MigrationFile, operation: Operation, timeouts: { statement?: string; lock?: string }): boolean {
+  if (file.dialect === 'rails') return rails.canInsertRailsTimeouts(file, operation, timeouts);
+  return sql.canInsertTimeouts(file, operation, timeouts);
 }
 
 /**
@@ -51,6 +83,12 @@ export function insertTimeouts(
   return sql.insertTimeouts(file, operation, timeouts);
 }
 
+export function canAddIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): boolean {
+  if (operation.syntax?.kind === 'railsCall') return rails.canAddRailsIndexPredicate(operation);
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canAddIndexPredicate(file, operation, predicate);
+  return false;
+}
+
 /** Turns a full index into a partial one (`where: "..."` / WHERE ...). */
 export function addIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): Edit | null {
   if (operation.syntax?.kind === 'railsCall') return rails.addRailsIndexPredicate(file, operation, predicate);
@@ -58,11 +96,22 @@ export function addIndexPredicate(file: MigrationFile, operation: Operation, pre
   return null;
 }
 
+export function canBuildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation): boolean {
+  if (operation.syntax?.kind === 'railsCall') return rails.canAddRailsUniqueIndexFirst(file, operation);
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canBuildUniqueIndexFirst(file, operation);
+  return false;
+}
+
 /** Builds a unique constraint's index concurrently first, then has the constraint use it. */
 export function buildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation, indexName: string): Edit[] | null {
   if (operation.syntax?.kind === 'railsCall') return rails.addRailsUniqueIndexFirst(file, operation, indexName);
   if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.uniqueIndexFirst(file, operation, indexName);
   return null;
+}
+
+export function canSplitMigration(file: MigrationFile, groups: Array<{ table: string; operations: Operation[] }>): boolean {
+  if (file.dialect === 'rails') return rails.canSplitRailsMigration(file, groups);
+  return sql.canSplitMigration(file, groups);
 }
 
 /** Keeps the first group of operations here and moves every other group to a new migration file. */

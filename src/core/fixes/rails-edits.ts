@@ -1,7 +1,7 @@
 import type { AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { railsVersionAtLeast } from '../parsers/rails/rails-version';
-import { insertAt, lazySplit, replaceRange, type Edit, type NewFile } from './fix';
+import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
 
 /**
  * Adds `key: value` to a Rails call's options, in the style the call already uses:
@@ -48,9 +48,14 @@ function addReferenceIndexOption(file: MigrationFile, operation: Operation, key:
   return insertAt(hash.lastElementEnd, `, ${optionPair(style, key, value)}`);
 }
 
+/** Whether disableDdlTransaction has an edit: the class has a body to add to and does not say it yet. */
+export function canDisableDdlTransaction(file: MigrationFile): boolean {
+  return !file.ddlTransactionDisabled && Boolean(file.classBodyInsert);
+}
+
 /** `disable_ddl_transaction!` as the first line of the migration class, unless it is there. */
 export function disableDdlTransaction(file: MigrationFile): Edit | null {
-  if (file.ddlTransactionDisabled || !file.classBodyInsert) return null;
+  if (!file.classBodyInsert || !canDisableDdlTransaction(file)) return null;
   const newline = newlineOf(file.source);
   return insertAt(file.classBodyInsert.offset, `${file.classBodyInsert.indent}disable_ddl_transaction!${newline}${newline}`);
 }
@@ -71,6 +76,13 @@ function standaloneLines(file: MigrationFile, operation: Operation): { lineStart
   return { lineStart, lineEnd };
 }
 
+/** Whether insertRailsTimeouts has edits for the operation. */
+export function canInsertRailsTimeouts(file: MigrationFile, operation: Operation, timeouts: { statement?: string; lock?: string }): boolean {
+  if (operation.syntax?.kind !== 'railsCall') return false;
+  if (timeouts.statement === undefined && timeouts.lock === undefined) return false;
+  return standaloneLines(file, operation) !== null;
+}
+
 /**
  * `execute "SET ..."` lines before the operation and `execute "RESET ..."` after it. In a
  * `change` method they go in `up_only { }`: `execute` cannot be reversed, and a bare one
@@ -81,15 +93,13 @@ export function insertRailsTimeouts(
   operation: Operation,
   timeouts: { statement?: string; lock?: string },
 ): Edit[] | null {
-  if (operation.syntax?.kind !== 'railsCall') return null;
-  const lines = standaloneLines(file, operation);
-  if (!lines) return null;
+  if (operation.syntax?.kind !== 'railsCall' || !canInsertRailsTimeouts(file, operation, timeouts)) return null;
+  const lines = standaloneLines(file, operation)!;
   const newline = newlineOf(file.source);
   const indent = operation.syntax.indent;
   const settings: Array<[string, string]> = [];
   if (timeouts.statement !== undefined) settings.push(['statement_timeout', timeouts.statement]);
   if (timeouts.lock !== undefined) settings.push(['lock_timeout', timeouts.lock]);
-  if (settings.length === 0) return null;
   const run = (sql: string): string => {
     const execute = `execute "${sql}"`;
     if (operation.direction !== 'change') return execute;
@@ -112,10 +122,24 @@ function rubySymbolOrString(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `:${name}` : rubyString(name);
 }
 
+/** Whether addRailsIndexPredicate has an edit for the operation. */
+export function canAddRailsIndexPredicate(operation: Operation): boolean {
+  if (operation.kind !== 'createIndex' || (operation.via !== 'add_index' && operation.via !== 't.index')) return false;
+  return operation.syntax?.kind === 'railsCall';
+}
+
 /** `where: "..."` on add_index / t.index (add_reference keeps its options in `index:`). */
 export function addRailsIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): Edit | null {
-  if (operation.kind !== 'createIndex' || (operation.via !== 'add_index' && operation.via !== 't.index')) return null;
+  if (!canAddRailsIndexPredicate(operation)) return null;
   return addRailsCallOption(file, operation, 'where', rubyString(predicate));
+}
+
+/** Whether addRailsUniqueIndexFirst has edits for the operation. */
+export function canAddRailsUniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation): boolean {
+  const columns = operation.columns ?? [];
+  if (operation.syntax?.kind !== 'railsCall' || operation.table === null) return false;
+  if (columns.length === 0 || columns.includes('?')) return false;
+  return standaloneLines(file, operation) !== null;
 }
 
 /**
@@ -128,11 +152,9 @@ export function addRailsUniqueIndexFirst(
   indexName: string,
 ): Edit[] | null {
   const syntax = operation.syntax;
-  const columns = operation.columns ?? [];
-  if (syntax?.kind !== 'railsCall' || operation.table === null) return null;
-  if (columns.length === 0 || columns.includes('?')) return null;
-  const lines = standaloneLines(file, operation);
-  if (!lines) return null;
+  if (syntax?.kind !== 'railsCall' || operation.table === null || !canAddRailsUniqueIndexFirst(file, operation)) return null;
+  const columns = operation.columns!;
+  const lines = standaloneLines(file, operation)!;
   const style = syntax.optionStyle;
   const columnList = columns.length === 1 ? rubySymbolOrString(columns[0]!) : `[${columns.map(rubySymbolOrString).join(', ')}]`;
   const options = [
@@ -142,9 +164,29 @@ export function addRailsUniqueIndexFirst(
     ...(railsVersionAtLeast(file.frameworkVersion, '6.1') ? [optionPair(style, 'if_not_exists', 'true')] : []),
   ];
   const addIndex = `${syntax.indent}add_index ${rubySymbolOrString(operation.table)}, ${columnList}, ${options.join(', ')}${newlineOf(file.source)}`;
-  const usingIndex = addRailsCallOption(file, operation, 'using_index', rubyString(indexName));
-  if (!usingIndex) return null;
+  // Never null on a Rails call.
+  const usingIndex = addRailsCallOption(file, operation, 'using_index', rubyString(indexName))!;
   return [insertAt(lines.lineStart, addIndex), usingIndex];
+}
+
+const RAILS_FILE_NAME = /^(.*\/)?(\d+)_([^/]+)\.rb$/;
+
+/**
+ * Whether splitRailsMigration can move every group after the first: a versioned file with a
+ * migration class, each moved operation a whole statement directly in `change`/`up`/`down`.
+ */
+export function canSplitRailsMigration(file: MigrationFile, groups: Array<{ table: string; operations: Operation[] }>): boolean {
+  if (!file.railsClass || !file.className || !RAILS_FILE_NAME.test(file.path)) return false;
+  for (let k = 1; k < groups.length; k++) {
+    const operations = groups[k]!.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
+      if (!firstOfItsStatement(operations, i)) continue;
+      if (operation.syntax?.kind !== 'railsCall' || !operation.syntax.directInMethod || operation.direction === 'sql') return false;
+      if (!standaloneLines(file, operation)) return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -158,56 +200,41 @@ export function splitRailsMigration(
   groups: Array<{ table: string; operations: Operation[] }>,
 ): { edits: Edit[]; newFiles: NewFile[] } | null {
   const layout = file.railsClass;
-  const fileName = /^(.*\/)?(\d+)_([^/]+)\.rb$/.exec(file.path);
-  if (!layout || !file.className || !fileName) return null;
-  // Whether the split can be done is settled now; the files' text is written when first read
-  // (the CLI only reports that a fix exists).
-  const moves: Array<Array<{ operation: Operation; lines: { lineStart: number; lineEnd: number } }>> = [];
-  for (const group of groups.slice(1)) {
-    const moved: (typeof moves)[number] = [];
+  const className = file.className;
+  if (!layout || !className || !canSplitRailsMigration(file, groups)) return null;
+  const [, directory = '', version] = RAILS_FILE_NAME.exec(file.path)!;
+  const newline = newlineOf(file.source);
+  const edits: Edit[] = [];
+  const newFiles: NewFile[] = [];
+  for (const [k, group] of groups.slice(1).entries()) {
+    const chunks: Record<'change' | 'up' | 'down', string[]> = { change: [], up: [], down: [] };
     const seen = new Set<number>();
     for (const operation of group.operations) {
       if (seen.has(operation.range.start)) continue;
       seen.add(operation.range.start);
-      if (operation.syntax?.kind !== 'railsCall' || !operation.syntax.directInMethod || operation.direction === 'sql') return null;
-      const lines = standaloneLines(file, operation);
-      if (!lines) return null;
-      moved.push({ operation, lines });
+      const lines = standaloneLines(file, operation)!;
+      const start = withCommentsAbove(file.source, lines.lineStart);
+      const end = file.source.indexOf('\n', lines.lineEnd);
+      const chunkEnd = end === -1 ? file.source.length : end + 1;
+      const chunk = file.source.slice(start, chunkEnd);
+      chunks[operation.direction as 'change' | 'up' | 'down'].push(chunk.endsWith('\n') ? chunk : chunk + newline);
+      edits.push({ start, end: chunkEnd, text: '' });
     }
-    moves.push(moved);
+    const newClassName = `${className}On${camelCase(group.table)}`;
+    const indent = layout.bodyIndent;
+    const classLevel = layout.classLevelStatements.map((s) => `${indent}${s}${newline}`).join('');
+    const methods = (['change', 'up', 'down'] as const)
+      .filter((direction) => chunks[direction].length > 0)
+      .map((direction) => `${indent}def ${direction}${newline}${chunks[direction].join('')}${indent}end${newline}`)
+      .join(newline);
+    const text =
+      `${layout.preamble}class ${newClassName} < ${layout.superclass}${newline}` +
+      (classLevel ? classLevel + newline : '') +
+      methods +
+      `end${newline}`;
+    newFiles.push({ path: `${directory}${nextVersion(version!, k + 1)}_${snakeCase(newClassName)}.rb`, text });
   }
-  const className = file.className;
-  const [, directory = '', version] = fileName;
-  return lazySplit(() => {
-    const newline = newlineOf(file.source);
-    const edits: Edit[] = [];
-    const newFiles: NewFile[] = [];
-    for (const [k, moved] of moves.entries()) {
-      const chunks: Record<'change' | 'up' | 'down', string[]> = { change: [], up: [], down: [] };
-      for (const { operation, lines } of moved) {
-        const start = withCommentsAbove(file.source, lines.lineStart);
-        const end = file.source.indexOf('\n', lines.lineEnd);
-        const chunkEnd = end === -1 ? file.source.length : end + 1;
-        const chunk = file.source.slice(start, chunkEnd);
-        chunks[operation.direction as 'change' | 'up' | 'down'].push(chunk.endsWith('\n') ? chunk : chunk + newline);
-        edits.push({ start, end: chunkEnd, text: '' });
-      }
-      const newClassName = `${className}On${camelCase(groups[k + 1]!.table)}`;
-      const indent = layout.bodyIndent;
-      const classLevel = layout.classLevelStatements.map((s) => `${indent}${s}${newline}`).join('');
-      const methods = (['change', 'up', 'down'] as const)
-        .filter((direction) => chunks[direction].length > 0)
-        .map((direction) => `${indent}def ${direction}${newline}${chunks[direction].join('')}${indent}end${newline}`)
-        .join(newline);
-      const text =
-        `${layout.preamble}class ${newClassName} < ${layout.superclass}${newline}` +
-        (classLevel ? classLevel + newline : '') +
-        methods +
-        `end${newline}`;
-      newFiles.push({ path: `${directory}${nextVersion(version!, k + 1)}_${snakeCase(newClassName)}.rb`, text });
-    }
-    return { edits, newFiles };
-  });
+  return { edits, newFiles };
 }
 
 /** Comment lines right above a statement belong to it (a suppression comment, an explanation). */

@@ -9,7 +9,7 @@ import type {
   SqlStatementSyntax,
 } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
-import { insertAt, lazySplit, replaceRange, type Edit, type NewFile } from './fix';
+import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
 import { nextVersion } from './rails-edits';
 
 function sqlSyntax(operation: Operation): SqlStatementSyntax | null {
@@ -22,25 +22,31 @@ function inStatementCase(file: MigrationFile, operation: Operation, keyword: str
   return first && first[0] === first[0].toLowerCase() ? keyword.toLowerCase() : keyword;
 }
 
-/** ` CONCURRENTLY` after INDEX (CREATE / DROP INDEX) or after the target kind (REINDEX TABLE). */
-export function insertConcurrently(file: MigrationFile, operation: Operation): Edit | null {
-  const syntax = sqlSyntax(operation);
-  if (!syntax || syntax.concurrentlyInsertAt === undefined) return null;
-  if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex' && operation.kind !== 'reindex') return null;
-  if (operation.concurrent) return null;
-  return insertAt(syntax.concurrentlyInsertAt, ' ' + inStatementCase(file, operation, 'CONCURRENTLY'));
+/** Whether insertConcurrently has an edit for the operation. */
+export function canInsertConcurrently(operation: Operation): boolean {
+  if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex' && operation.kind !== 'reindex') return false;
+  return !operation.concurrent && sqlSyntax(operation)?.concurrentlyInsertAt !== undefined;
 }
 
-/** `IF NOT EXISTS ` before a created index's name, `IF EXISTS ` before a dropped one's. */
-export function insertIfExists(file: MigrationFile, operation: Operation, words: 'IF EXISTS' | 'IF NOT EXISTS'): Edit | null {
-  const syntax = sqlSyntax(operation);
-  if (!syntax || syntax.ifExistsInsertAt === undefined) return null;
+/** ` CONCURRENTLY` after INDEX (CREATE / DROP INDEX) or after the target kind (REINDEX TABLE). */
+export function insertConcurrently(file: MigrationFile, operation: Operation): Edit | null {
+  if (!canInsertConcurrently(operation)) return null;
+  return insertAt(sqlSyntax(operation)!.concurrentlyInsertAt!, ' ' + inStatementCase(file, operation, 'CONCURRENTLY'));
+}
+
+/** Whether insertIfExists has an edit for the operation. */
+export function canInsertIfExists(operation: Operation, words: 'IF EXISTS' | 'IF NOT EXISTS'): boolean {
   const fits =
     words === 'IF NOT EXISTS'
       ? operation.kind === 'createIndex' && !operation.ifNotExists
       : operation.kind === 'dropIndex' && !operation.ifExists;
-  if (!fits) return null;
-  return insertAt(syntax.ifExistsInsertAt, inStatementCase(file, operation, words) + ' ');
+  return fits && sqlSyntax(operation)?.ifExistsInsertAt !== undefined;
+}
+
+/** `IF NOT EXISTS ` before a created index's name, `IF EXISTS ` before a dropped one's. */
+export function insertIfExists(file: MigrationFile, operation: Operation, words: 'IF EXISTS' | 'IF NOT EXISTS'): Edit | null {
+  if (!canInsertIfExists(operation, words)) return null;
+  return insertAt(sqlSyntax(operation)!.ifExistsInsertAt!, inStatementCase(file, operation, words) + ' ');
 }
 
 /**
@@ -52,9 +58,8 @@ export function insertIfExists(file: MigrationFile, operation: Operation, words:
  * `.conf`), golang-migrate and Prisma (only a file of its own takes a statement out).
  */
 export function noTransactionMarker(file: MigrationFile, operation?: Operation): Edit | null {
-  const runner = file.sqlRunner;
-  if (file.dialect !== 'sql' || !runner) return null;
-  if (!(operation?.runsInTransaction ?? file.runsInTransaction)) return null;
+  if (!canWriteNoTransactionMarker(file, operation)) return null;
+  const runner = file.sqlRunner!;
   const newline = newlineOf(file.source);
   const top = file.source.startsWith('\ufeff') ? 1 : 0;
   switch (runner.name) {
@@ -69,8 +74,7 @@ export function noTransactionMarker(file: MigrationFile, operation?: Operation):
       return insertAt(top, `-- atlas:txmode none${newline}${startsWithDirective ? '' : newline}`);
     }
     case 'dbmate': {
-      const section = sectionOf(runner.sections, operation);
-      if (!section || !section.runsInTransaction) return null;
+      const section = sectionOf(runner.sections, operation)!;
       const annotation = file.source.slice(section.annotation.start, section.annotation.end);
       const explicit = /\btransaction:\s*true\b/.exec(annotation);
       if (explicit) {
@@ -84,13 +88,30 @@ export function noTransactionMarker(file: MigrationFile, operation?: Operation):
   }
 }
 
+/** Whether noTransactionMarker has an edit: the runner has a marker, and there is a transaction to leave. */
+export function canWriteNoTransactionMarker(file: MigrationFile, operation?: Operation): boolean {
+  const runner = file.sqlRunner;
+  if (file.dialect !== 'sql' || !runner) return false;
+  if (!(operation?.runsInTransaction ?? file.runsInTransaction)) return false;
+  switch (runner.name) {
+    case 'goose':
+    case 'postgres-migrations':
+    case 'atlas':
+      return true;
+    case 'dbmate':
+      return sectionOf(runner.sections, operation)?.runsInTransaction === true;
+    default:
+      return false;
+  }
+}
+
 function sectionOf(sections: SqlSection[], operation: Operation | undefined): SqlSection | undefined {
   if (operation) {
     const at = operation.range.start;
-    const own = sections.find((s) => s.range.start <= at && at < s.range.end);
-    if (own) return own;
+    for (const s of sections) if (s.range.start <= at && at < s.range.end) return s;
   }
-  return sections.find((s) => s.direction === 'up') ?? sections[0];
+  for (const s of sections) if (s.direction === 'up') return s;
+  return sections[0];
 }
 
 /** Where the statement's lines start and end, when it stands alone on them (comments after it allowed). */
@@ -141,42 +162,59 @@ function canAddStatements(file: MigrationFile, operation: Operation): boolean {
   return file.dialect === 'sql' && file.sqlRunner?.execution !== 'multiStatement' && sqlSyntax(operation) !== null;
 }
 
+/** Whether insertTimeouts has edits for the operation. */
+export function canInsertTimeouts(file: MigrationFile, operation: Operation, timeouts: { statement?: string; lock?: string }): boolean {
+  if (file.dialect !== 'sql' || !sqlSyntax(operation)) return false;
+  const concurrent = 'concurrent' in operation && operation.concurrent;
+  // golang-migrate / Prisma: a second statement puts a concurrent build in an implicit transaction.
+  if (file.sqlRunner?.execution === 'multiStatement' && concurrent) return false;
+  return timeouts.statement !== undefined || timeouts.lock !== undefined;
+}
+
 /** `SET statement_timeout` / `SET lock_timeout` before the statement and `RESET` after it. */
 export function insertTimeouts(
   file: MigrationFile,
   operation: Operation,
   timeouts: { statement?: string; lock?: string },
 ): Edit[] | null {
-  if (file.dialect !== 'sql' || !sqlSyntax(operation)) return null;
-  const concurrent = 'concurrent' in operation && operation.concurrent;
-  // golang-migrate / Prisma: a second statement puts a concurrent build in an implicit transaction.
-  if (file.sqlRunner?.execution === 'multiStatement' && concurrent) return null;
+  if (!canInsertTimeouts(file, operation, timeouts)) return null;
   const settings: Array<[string, string]> = [];
   if (timeouts.statement !== undefined) settings.push(['statement_timeout', timeouts.statement]);
   if (timeouts.lock !== undefined) settings.push(['lock_timeout', timeouts.lock]);
-  if (settings.length === 0) return null;
   const keyword = (word: string) => inStatementCase(file, operation, word);
+  // Neither is null: the statement has SQL syntax and there is a setting.
   const before = beforeStatement(
     file,
     operation,
     settings.map(([name, value]) => `${keyword('SET')} ${name} = ${sqlString(value.replace(/^'|'$/g, ''))};`),
-  );
-  const after = afterStatement(file, operation, settings.map(([name]) => `${keyword('RESET')} ${name};`));
-  if (!before || !after) return null;
+  )!;
+  const after = afterStatement(file, operation, settings.map(([name]) => `${keyword('RESET')} ${name};`))!;
   return [before, ...after];
+}
+
+/** Whether addIndexPredicate has an edit for the operation. */
+export function canAddIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): boolean {
+  if (operation.kind !== 'createIndex' || operation.where !== null || !sqlSyntax(operation)) return false;
+  // Inside a Ruby string literal, quotes, backslashes and `#` would need escaping for its kind of literal.
+  return file.dialect === 'sql' || !/["'\\#]/.test(predicate);
 }
 
 /** ` WHERE <predicate>` at the end of a CREATE INDEX. */
 export function addIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): Edit | null {
-  if (operation.kind !== 'createIndex' || operation.where !== null || !sqlSyntax(operation)) return null;
-  // Inside a Ruby string literal, quotes, backslashes and `#` would need escaping for its kind of literal.
-  if (file.dialect !== 'sql' && /["'\\#]/.test(predicate)) return null;
+  if (!canAddIndexPredicate(file, operation, predicate)) return null;
   return insertAt(operation.range.end, ` ${inStatementCase(file, operation, 'WHERE')} ${predicate}`);
 }
 
 /** An identifier as SQL needs it written: bare when plainly lower-case, quoted otherwise. */
 export function sqlIdentifier(name: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Whether uniqueIndexFirst has edits for the operation. */
+export function canBuildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation): boolean {
+  const syntax = sqlSyntax(operation);
+  if (!syntax?.tableRange || !syntax.constraintColumnsRange || operation.inTransactionBlock) return false;
+  return canAddStatements(file, operation);
 }
 
 /**
@@ -187,18 +225,39 @@ export function sqlIdentifier(name: string): string {
  * cannot run.
  */
 export function uniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation, indexName: string): Edit[] | null {
-  const syntax = sqlSyntax(operation);
-  if (!syntax?.tableRange || !syntax.constraintColumnsRange || operation.inTransactionBlock) return null;
-  if (!canAddStatements(file, operation)) return null;
+  if (!canBuildUniqueIndexFirst(file, operation)) return null;
+  const syntax = sqlSyntax(operation)!;
+  const tableRange = syntax.tableRange!;
+  const columnsRange = syntax.constraintColumnsRange!;
   const source = file.source;
   const name = sqlIdentifier(indexName);
-  const table = source.slice(syntax.tableRange.start, syntax.tableRange.end);
-  const columns = source.slice(syntax.constraintColumnsRange.start, syntax.constraintColumnsRange.end);
+  const table = source.slice(tableRange.start, tableRange.end);
+  const columns = source.slice(columnsRange.start, columnsRange.end);
   const k = (word: string) => inStatementCase(file, operation, word);
   const create = `${k('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS')} ${name} ${k('ON')} ${table} ${columns};`;
-  const before = beforeStatement(file, operation, [create]);
-  if (!before) return null;
-  return [before, replaceRange(syntax.constraintColumnsRange, `${k('USING INDEX')} ${name}`)];
+  const before = beforeStatement(file, operation, [create])!;
+  return [before, replaceRange(columnsRange, `${k('USING INDEX')} ${name}`)];
+}
+
+/**
+ * Whether splitMigration can move every group after the first: the file's name carries a
+ * version to follow, and each moved statement stands alone on its lines outside BEGIN ... COMMIT.
+ */
+export function canSplitMigration(file: MigrationFile, groups: Array<{ table: string; operations: Operation[] }>): boolean {
+  const runner = file.sqlRunner;
+  if (file.dialect !== 'sql' || !runner) return false;
+  if (groups.length > 1 && !hasSplitVersion(file.path, runner.name)) return false;
+  for (let k = 1; k < groups.length; k++) {
+    const operations = groups[k]!.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
+      if (!firstOfItsStatement(operations, i)) continue;
+      if (operation.inTransactionBlock) return false;
+      const lines = statementLines(file, operation);
+      if (!lines || (lines.rest !== '' && !lines.rest.startsWith('--'))) return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -211,53 +270,39 @@ export function splitMigration(
   file: MigrationFile,
   groups: Array<{ table: string; operations: Operation[] }>,
 ): { edits: Edit[]; newFiles: NewFile[] } | null {
-  const runner = file.sqlRunner;
-  if (file.dialect !== 'sql' || !runner) return null;
+  if (!canSplitMigration(file, groups)) return null;
+  const runner = file.sqlRunner!;
   const source = file.source;
-  // Whether the split can be done is settled now; the files' text is written when first read.
-  const moves: Array<{ path: string; moved: Array<{ operation: Operation; lines: { lineStart: number; lineEnd: number } }> }> = [];
+  const newline = newlineOf(source);
+  const edits: Edit[] = [];
+  const newFiles: NewFile[] = [];
   for (const [k, group] of groups.slice(1).entries()) {
-    const path = splitFilePath(file.path, runner.name, k + 1, group.table);
-    if (!path) return null;
-    const moved: (typeof moves)[number]['moved'] = [];
+    const path = splitFilePath(file.path, runner.name, k + 1, group.table)!;
+    const bySection = new Map<SqlSection | null, string[]>();
     const seen = new Set<number>();
     const ordered = [...group.operations].sort((a, b) => a.range.start - b.range.start);
     for (const operation of ordered) {
       if (seen.has(operation.range.start)) continue;
       seen.add(operation.range.start);
-      if (operation.inTransactionBlock) return null;
-      const lines = statementLines(file, operation);
-      if (!lines || (lines.rest !== '' && !lines.rest.startsWith('--'))) return null;
-      moved.push({ operation, lines });
+      const lines = statementLines(file, operation)!;
+      const start = withCommentsAbove(source, lines.lineStart);
+      const newlineAt = source.indexOf('\n', lines.lineEnd);
+      const end = newlineAt === -1 ? source.length : newlineAt + 1;
+      let chunk = source.slice(start, end);
+      if (!chunk.endsWith('\n')) chunk += newline;
+      if (sqlSyntax(operation)?.terminated === false) chunk = chunk.replace(/(\r?\n)$/, ';$1');
+      const section = runner.sections.find((s) => s.range.start <= operation.range.start && operation.range.start < s.range.end) ?? null;
+      bySection.set(section, [...(bySection.get(section) ?? []), chunk]);
+      edits.push({ start, end, text: '' });
     }
-    moves.push({ path, moved });
+    let text = header(file, newline);
+    for (const [section, chunks] of bySection) {
+      if (section) text += source.slice(section.annotation.start, section.annotation.end).trim() + newline;
+      text += chunks.join('');
+    }
+    newFiles.push({ path, text });
   }
-  return lazySplit(() => {
-    const newline = newlineOf(source);
-    const edits: Edit[] = [];
-    const newFiles: NewFile[] = [];
-    for (const { path, moved } of moves) {
-      const bySection = new Map<SqlSection | null, string[]>();
-      for (const { operation, lines } of moved) {
-        const start = withCommentsAbove(source, lines.lineStart);
-        const newlineAt = source.indexOf('\n', lines.lineEnd);
-        const end = newlineAt === -1 ? source.length : newlineAt + 1;
-        let chunk = source.slice(start, end);
-        if (!chunk.endsWith('\n')) chunk += newline;
-        if (sqlSyntax(operation)?.terminated === false) chunk = chunk.replace(/(\r?\n)$/, ';$1');
-        const section = runner.sections.find((s) => s.range.start <= operation.range.start && operation.range.start < s.range.end) ?? null;
-        bySection.set(section, [...(bySection.get(section) ?? []), chunk]);
-        edits.push({ start, end, text: '' });
-      }
-      let text = header(file, newline);
-      for (const [section, chunks] of bySection) {
-        if (section) text += source.slice(section.annotation.start, section.annotation.end).trim() + newline;
-        text += chunks.join('');
-      }
-      newFiles.push({ path, text });
-    }
-    return { edits, newFiles };
-  });
+  return { edits, newFiles };
 }
 
 /** The lines a split-off file needs first: the runner's no-transaction marker when the file has it. */
@@ -282,6 +327,17 @@ function withCommentsAbove(source: string, lineStart: number): number {
   return start;
 }
 
+const PRISMA_PATH = /^(.*\/)?(\d+)_([^/]+)\/migration\.sql$/;
+const FLYWAY_NAME = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
+const NUMBERED_NAME = /^(\d+)([_-])(.+?)((?:\.(?:up|down))?\.sql)$/i;
+
+/** Whether splitFilePath finds a version to follow in `path` (whatever the table and offset). */
+function hasSplitVersion(path: string, runner: string): boolean {
+  if (runner === 'prisma' && PRISMA_PATH.test(path)) return true;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return (runner === 'flyway' && FLYWAY_NAME.test(name)) || NUMBERED_NAME.test(name);
+}
+
 /**
  * The path of the `offset`-th file split off `path`: golang-migrate `<next>_<name>_on_<table>.up.sql`,
  * Flyway `V<version>.<offset>__<desc>_on_<table>.sql`, Prisma `<next>_<name>_on_<table>/migration.sql`,
@@ -289,16 +345,16 @@ function withCommentsAbove(source: string, lineStart: number): number {
  */
 export function splitFilePath(path: string, runner: string, offset: number, table: string): string | null {
   const suffix = `on_${table.replace(/^.*\./, '').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}`;
-  const prisma = /^(.*\/)?(\d+)_([^/]+)\/migration\.sql$/.exec(path);
+  const prisma = PRISMA_PATH.exec(path);
   if (runner === 'prisma' && prisma) {
     return `${prisma[1] ?? ''}${nextVersion(prisma[2]!, offset)}_${prisma[3]}_${suffix}/migration.sql`;
   }
   const slash = path.lastIndexOf('/');
   const directory = path.slice(0, slash + 1);
   const name = path.slice(slash + 1);
-  const flyway = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/.exec(name);
+  const flyway = FLYWAY_NAME.exec(name);
   if (runner === 'flyway' && flyway) return `${directory}${flyway[1]}${flyway[2]}.${offset}__${flyway[3]}_${suffix}.sql`;
-  const numbered = /^(\d+)([_-])(.+?)((?:\.(?:up|down))?\.sql)$/i.exec(name);
+  const numbered = NUMBERED_NAME.exec(name);
   if (numbered) {
     const [, version, separator, rest, extension] = numbered;
     return `${directory}${nextVersion(version!, offset)}${separator}${rest}${separator}${suffix}${extension}`;

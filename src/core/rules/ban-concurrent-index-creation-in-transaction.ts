@@ -1,7 +1,7 @@
 import type { MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
-import { leaveTransaction } from '../fixes/operation-edits';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { canLeaveTransaction, leaveTransaction } from '../fixes/operation-edits';
 import { runsInTransaction } from './helpers';
 import type { Finding, Rule } from './rule';
 
@@ -39,7 +39,9 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
   },
   check(file: MigrationFile, _context: LintContext): Finding[] {
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex' && operation.kind !== 'reindex') continue;
       if (!operation.concurrent) continue;
       if (!operation.inTransactionBlock && !runsInTransaction(file, operation)) continue;
@@ -48,10 +50,14 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         : file.dialect === 'rails'
           ? 'inside the migration\'s transaction (the class has no disable_ddl_transaction!)'
           : 'inside the migration\'s transaction';
-      const leave = operation.inTransactionBlock ? null : leaveTransaction(file, operation);
-      const fixes: Fix[] = leave
-        ? [{ title: file.dialect === 'rails' ? 'Add disable_ddl_transaction!' : 'Run this migration outside a transaction', safety: 'unsafe', edits: [leave] }]
-        : [];
+      const fixes: Fix[] =
+        !operation.inTransactionBlock && canLeaveTransaction(file, operation)
+          ? [
+              new LazyFix(file.dialect === 'rails' ? 'Add disable_ddl_transaction!' : 'Run this migration outside a transaction', 'unsafe', () => ({
+                edits: [leaveTransaction(file, operation)!],
+              })),
+            ]
+          : [];
       findings.push({
         ruleId: this.meta.id,
         severity: this.meta.defaultSeverity,

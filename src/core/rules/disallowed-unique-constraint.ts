@@ -1,8 +1,8 @@
 import type { AddUniqueConstraintOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
-import { buildUniqueIndexFirst } from '../fixes/operation-edits';
-import { describeTable, isTableCreatedEarlier, severityForTable, transactionExit } from './helpers';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { buildUniqueIndexFirst, canBuildUniqueIndexFirst } from '../fixes/operation-edits';
+import { describeTable, exitEdits, isTableCreatedEarlier, severityForTable, transactionExit } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const disallowedUniqueConstraint: Rule = {
@@ -38,7 +38,9 @@ export const disallowedUniqueConstraint: Rule = {
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       if (operation.kind !== 'addUniqueConstraint' || operation.usingIndex !== null) continue;
       if (isTableCreatedEarlier(file, operation)) continue;
       const what = operation.primaryKey ? 'PRIMARY KEY' : 'UNIQUE';
@@ -61,15 +63,15 @@ function fixesFor(file: MigrationFile, operation: AddUniqueConstraintOperation):
   if (indexName === null) return [];
   // The concurrent build the fix adds cannot run in the migration's transaction.
   const exit = transactionExit(file, operation);
-  if (!exit) return [];
-  const edits = buildUniqueIndexFirst(file, operation, indexName);
-  if (!edits) return [];
+  if (!exit || !canBuildUniqueIndexFirst(file, operation)) return [];
   return [
-    {
-      title: `Build the unique index concurrently first, then add the constraint USING INDEX${exit.automatic ? ' (Flyway then runs the whole script outside a transaction)' : ''}`,
-      safety: exit.leaves ? 'unsafe' : 'safe',
-      edits: [...exit.edits, ...edits],
-    },
+    new LazyFix(
+      exit.automatic
+        ? 'Build the unique index concurrently first, then add the constraint USING INDEX (Flyway then runs the whole script outside a transaction)'
+        : 'Build the unique index concurrently first, then add the constraint USING INDEX',
+      exit.leaves ? 'unsafe' : 'safe',
+      () => ({ edits: [...exitEdits(file, operation, exit), ...buildUniqueIndexFirst(file, operation, indexName)!] }),
+    ),
   ];
 }
 

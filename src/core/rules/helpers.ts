@@ -1,7 +1,7 @@
 import type { Direction, MigrationFile, Operation } from '../model/migration';
 import { tableSize, type LintContext } from '../lint-context';
-import type { Edit, Fix } from '../fixes/fix';
-import { leaveTransaction, makeConcurrent } from '../fixes/operation-edits';
+import { LazyFix, type Edit, type Fix } from '../fixes/fix';
+import { canLeaveTransaction, canMakeConcurrent, leaveTransaction, makeConcurrent } from '../fixes/operation-edits';
 import type { Severity } from './rule';
 
 export { railsVersionAtLeast } from '../parsers/rails/rails-version';
@@ -34,19 +34,56 @@ export function runTogether(a: Direction, b: Direction): boolean {
  */
 export function isTableCreatedEarlier(file: MigrationFile, operation: Operation): boolean {
   if (operation.table === null) return false;
+  const created = factsOf(file).createdTables;
+  // Most migrations create no table: no name to normalize then.
+  if (created.length === 0) return false;
   const name = normalizeTable(operation.table);
-  for (const other of file.operations) {
-    if (other === operation) continue;
-    if (other.kind !== 'createTable' || !runTogether(other.direction, operation.direction)) continue;
-    if (other.range.start > operation.range.start) continue;
-    if (other.table !== null && normalizeTable(other.table) === name) return true;
+  for (let i = 0; i < created.length; i++) {
+    const other = created[i]!;
+    if (other.operation === operation) continue;
+    if (!runTogether(other.operation.direction, operation.direction)) continue;
+    if (other.operation.range.start > operation.range.start) continue;
+    if (other.name === name) return true;
   }
   return false;
 }
 
-/** Index operations on tables that already hold data (not created earlier in this migration). */
-export function indexOperationsOnExistingTables(file: MigrationFile): IndexOperation[] {
-  return file.operations.filter(isIndexOperation).filter((operation) => !isTableCreatedEarlier(file, operation));
+/**
+ * Index operations on tables that already hold data (not created earlier in this migration).
+ * Shared by the rules that ask: do not modify.
+ */
+export function indexOperationsOnExistingTables(file: MigrationFile): readonly IndexOperation[] {
+  const facts = factsOf(file);
+  return (facts.indexOperationsOnExistingTables ??= file.operations.filter(
+    (operation): operation is IndexOperation => isIndexOperation(operation) && !isTableCreatedEarlier(file, operation),
+  ));
+}
+
+/** What several rules derive from a file, worked out once per file. */
+interface FileFacts {
+  /** The file's createTable operations with a table name, and that name normalized. */
+  createdTables: Array<{ operation: Operation; name: string }>;
+  indexOperationsOnExistingTables?: IndexOperation[];
+}
+
+// lint() runs the rules one after the other on a file, and a parsed file does not change:
+// remembering the last file is enough (and cheaper than a WeakMap, whose entries for
+// thousands of files only go at a GC).
+let factsFile: MigrationFile | null = null;
+let facts: FileFacts = { createdTables: [] };
+
+function factsOf(file: MigrationFile): FileFacts {
+  if (file !== factsFile) {
+    const createdTables: FileFacts['createdTables'] = [];
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
+      if (operation.kind === 'createTable' && operation.table !== null) createdTables.push({ operation, name: normalizeTable(operation.table) });
+    }
+    factsFile = file;
+    facts = { createdTables };
+  }
+  return facts;
 }
 
 /**
@@ -73,29 +110,35 @@ export function runsInTransaction(file: MigrationFile, operation: Operation): bo
 /**
  * What it takes for a concurrent form of `operation` (or a concurrent statement a fix adds right
  * before it) to run outside a transaction:
- * - `edits: []`, `leaves: false`: nothing, it already does;
- * - `leaves: true`: the migration leaves its transaction, with the edits that do it (a marker,
- *   `disable_ddl_transaction!`), or none for Flyway, which runs a script holding CREATE / DROP
- *   INDEX CONCURRENTLY outside a transaction by itself;
+ * - `leaves: false`: nothing, it already does;
+ * - `leaves: true`: the migration leaves its transaction, with the edits `exitEdits` writes (a
+ *   marker, `disable_ddl_transaction!`), or none for Flyway (`automatic`), which runs a script
+ *   holding CREATE / DROP INDEX CONCURRENTLY outside a transaction by itself;
  * - null: no edit of this file can (an explicit transaction block, a runner that needs a file of
  *   its own or a setting elsewhere).
  */
 export interface TransactionExit {
-  edits: Edit[];
-  leaves: boolean;
+  readonly leaves: boolean;
   /** Flyway leaves by itself once the script holds the concurrent statement. */
-  automatic?: boolean;
+  readonly automatic?: boolean;
 }
+
+// Shared answers: nothing per call to allocate.
+const STAYS_OUT: TransactionExit = { leaves: false };
+const LEAVES_BY_ITSELF: TransactionExit = { leaves: true, automatic: true };
+const LEAVES: TransactionExit = { leaves: true };
 
 export function transactionExit(file: MigrationFile, operation: Operation): TransactionExit | null {
   if (operation.inTransactionBlock) return null;
-  if (!runsInTransaction(file, operation)) return { edits: [], leaves: false };
+  if (!runsInTransaction(file, operation)) return STAYS_OUT;
   // Flyway's check knows CREATE / DROP [UNIQUE] INDEX CONCURRENTLY, not REINDEX ... CONCURRENTLY.
-  if (file.dialect === 'sql' && file.sqlRunner?.leaveBy === 'automatic' && operation.kind !== 'reindex') {
-    return { edits: [], leaves: true, automatic: true };
-  }
-  const leave = leaveTransaction(file, operation);
-  return leave ? { edits: [leave], leaves: true } : null;
+  if (file.dialect === 'sql' && file.sqlRunner?.leaveBy === 'automatic' && operation.kind !== 'reindex') return LEAVES_BY_ITSELF;
+  return canLeaveTransaction(file, operation) ? LEAVES : null;
+}
+
+/** The edits that take the migration out of its transaction as `exit` says (none when it need not, or leaves by itself). */
+export function exitEdits(file: MigrationFile, operation: Operation, exit: TransactionExit): Edit[] {
+  return exit.leaves && !exit.automatic ? [leaveTransaction(file, operation)!] : [];
 }
 
 /** A rule's base severity, raised one step on a table known to be large. */
@@ -115,19 +158,17 @@ export function describeTable(table: string | null): string {
  */
 export function concurrentFix(file: MigrationFile, operation: Operation, what: string): Fix[] {
   const exit = transactionExit(file, operation);
-  if (!exit) return [];
-  const concurrently = makeConcurrent(file, operation);
-  if (!concurrently) return [];
+  if (!exit || !canMakeConcurrent(file, operation)) return [];
   const option = file.dialect === 'rails' && operation.syntax?.kind === 'railsCall' ? 'add algorithm: :concurrently' : 'add CONCURRENTLY';
   const leaving = exit.automatic
     ? `; ${file.sqlRunner?.name === 'flyway' ? 'Flyway' : 'the runner'} then runs the whole script outside a transaction`
     : ' and take the migration out of its transaction';
   return [
-    {
-      title: exit.leaves ? `${what} concurrently (${option}${leaving})` : `${what} concurrently (${option})`,
+    new LazyFix(
+      exit.leaves ? `${what} concurrently (${option}${leaving})` : `${what} concurrently (${option})`,
       // Leaving the transaction changes how the whole migration runs: never automatic.
-      safety: exit.leaves ? 'unsafe' : 'safe',
-      edits: [...exit.edits, concurrently],
-    },
+      exit.leaves ? 'unsafe' : 'safe',
+      () => ({ edits: [...exitEdits(file, operation, exit), makeConcurrent(file, operation)!] }),
+    ),
   ];
 }

@@ -46,7 +46,9 @@ export const invalidIndexExists: Rule = {
     const indexes = context.database?.indexes;
     if (!indexes?.length) return [];
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       // A rollback re-creates what `up` dropped: the database state now says nothing about it.
       if (operation.kind !== 'createIndex' || operation.direction === 'down' || operation.onlyParent) continue;
       const name = createdIndexName(operation);

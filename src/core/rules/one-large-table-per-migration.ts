@@ -1,7 +1,7 @@
 import type { MigrationFile } from '../model/migration';
 import { tableSize, type LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
-import { splitMigration } from '../fixes/operation-edits';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { canSplitMigration, splitMigration } from '../fixes/operation-edits';
 import { indexOperationsOnExistingTables, normalizeTable, type IndexOperation } from './helpers';
 import type { Finding, Rule } from './rule';
 
@@ -39,23 +39,24 @@ export const oneLargeTablePerMigration: Rule = {
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
+    const operations = indexOperationsOnExistingTables(file);
+    if (!indexesTwoTables(operations)) return [];
     const byTable = new Map<string, { table: string; operations: IndexOperation[] }>();
-    for (const operation of indexOperationsOnExistingTables(file)) {
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       if (operation.table === null) continue;
       const key = normalizeTable(operation.table);
-      const group = byTable.get(key) ?? { table: operation.table, operations: [] };
+      let group = byTable.get(key);
+      if (!group) byTable.set(key, (group = { table: operation.table, operations: [] }));
       group.operations.push(operation);
-      byTable.set(key, group);
     }
-    const groups = [...byTable.values()];
-    if (groups.length < 2) return [];
+    const groups = Array.from(byTable.values());
     const large = groups.filter((group) => tableSize(group.table, context) === 'large');
     const second = groups[1]!.operations[0]!;
-    const names = groups.map((group) => group.table).join(', ');
     const message =
       large.length >= 2
         ? `This migration indexes ${large.length} large tables (${large.map((g) => g.table).join(', ')}): split it into one migration per table, so each build can fail and be retried on its own.`
-        : `This migration indexes ${groups.length} existing tables (${names}): prefer one migration per table.`;
+        : `This migration indexes ${groups.length} existing tables (${groups.map((g) => g.table).join(', ')}): prefer one migration per table.`;
     return [
       {
         ruleId: this.meta.id,
@@ -69,22 +70,29 @@ export const oneLargeTablePerMigration: Rule = {
   },
 };
 
+/** Do the operations touch two different tables? Most migrations index one table, or none. */
+function indexesTwoTables(operations: readonly IndexOperation[]): boolean {
+  let first: string | null = null;
+  for (let i = 0; i < operations.length; i++) {
+    const operation = operations[i]!;
+    if (operation.table === null) continue;
+    // Equal names are the same table whatever normalizeTable does; only different ones need it.
+    if (first === null) first = operation.table;
+    else if (operation.table !== first && normalizeTable(operation.table) !== normalizeTable(first)) return true;
+  }
+  return false;
+}
+
 function fixesFor(file: MigrationFile, groups: Array<{ table: string; operations: IndexOperation[] }>): Fix[] {
-  const split = splitMigration(file, groups);
-  if (!split) return [];
-  // One new file per group after the first. The edits and files are read from `split` only when
-  // someone reads the fix's: writing them costs more than the rest of the lint.
+  if (!canSplitMigration(file, groups)) return [];
+  // One new file per group after the first, written only when someone reads the fix: writing
+  // them costs more than the rest of the lint.
   const count = groups.length - 1;
   return [
-    {
-      title: `Split into one migration per table (moves ${count === 1 ? 'one table' : `${count} tables`} to new migration files)`,
-      safety: 'unsafe',
-      get edits() {
-        return split.edits;
-      },
-      get newFiles() {
-        return split.newFiles;
-      },
-    },
+    new LazyFix(
+      `Split into one migration per table (moves ${count === 1 ? 'one table' : `${count} tables`} to new migration files)`,
+      'unsafe',
+      () => splitMigration(file, groups)!,
+    ),
   ];
 }

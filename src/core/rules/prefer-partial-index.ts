@@ -1,7 +1,7 @@
 import type { CreateIndexOperation, MigrationFile } from '../model/migration';
 import { columnType, tableSize, type LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
-import { addIndexPredicate } from '../fixes/operation-edits';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { addIndexPredicate, canAddIndexPredicate } from '../fixes/operation-edits';
 import { describeTable, isTableCreatedEarlier, normalizeTable, severityForTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
@@ -46,9 +46,14 @@ export const preferPartialIndex: Rule = {
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
     const listed = context.settings.lowSelectivityColumns.map((c) => c.toLowerCase());
-    for (const operation of file.operations) {
+    // With no setting, statistics or schema to ask, only a soft-delete column's name can tell.
+    const byNameOnly = listed.length === 0 && !context.database?.columnStats && !context.schema;
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       if (operation.kind !== 'createIndex' || operation.where !== null || operation.unique) continue;
       if (operation.table === null || operation.columns.length === 0) continue;
+      if (byNameOnly && !operation.columns.every((column) => SOFT_DELETE_COLUMNS.has(column))) continue;
       if (tableSize(operation.table, context) === 'small' || isTableCreatedEarlier(file, operation)) continue;
       const table = operation.table;
       const reasons = operation.columns.map((column) => lowSelectivityReason(table, column, context, listed));
@@ -93,7 +98,6 @@ function fixesFor(file: MigrationFile, operation: CreateIndexOperation, reasons:
   const column = operation.columns[0]!;
   const predicate = reasons[0] === 'boolean' ? `${column} = true` : reasons[0] === 'soft-delete' ? `${column} IS NOT NULL` : null;
   if (predicate === null) return [];
-  const edit = addIndexPredicate(file, operation, predicate);
-  if (!edit) return [];
-  return [{ title: `Make it a partial index on ${predicate}`, safety: 'safe', suggestion: true, edits: [edit] }];
+  if (!canAddIndexPredicate(file, operation, predicate)) return [];
+  return [new LazyFix(`Make it a partial index on ${predicate}`, 'safe', () => ({ edits: [addIndexPredicate(file, operation, predicate)!] }), true)];
 }

@@ -1,7 +1,7 @@
 import type { CreateIndexOperation, DropIndexOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
-import { addIfExists, addIfNotExists } from '../fixes/operation-edits';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { addIfExists, addIfNotExists, canAddIfExists, canAddIfNotExists } from '../fixes/operation-edits';
 import { describeTable, isTableCreatedEarlier, railsVersionAtLeast, runsInTransaction, runTogether, severityForTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
@@ -40,7 +40,9 @@ export const preferRobustStmts: Rule = {
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex') continue;
       if (operation.kind === 'createIndex' ? operation.ifNotExists : operation.ifExists) continue;
       // A failure inside a transaction rolls back: nothing is left behind to trip the retry.
@@ -64,9 +66,13 @@ export const preferRobustStmts: Rule = {
 };
 
 function isOnlySchemaChange(file: MigrationFile, operation: CreateIndexOperation | DropIndexOperation): boolean {
-  return !file.operations.some(
-    (other) => other !== operation && other.kind !== 'setTimeout' && other.kind !== 'transactionControl' && runTogether(other.direction, operation.direction),
-  );
+  const operations = file.operations;
+  for (let i = 0; i < operations.length; i++) {
+    const other = operations[i]!;
+    if (other === operation || other.kind === 'setTimeout' || other.kind === 'transactionControl') continue;
+    if (runTogether(other.direction, operation.direction)) return false;
+  }
+  return true;
 }
 
 function takesGuardOption(file: MigrationFile, operation: CreateIndexOperation | DropIndexOperation): boolean {
@@ -87,9 +93,9 @@ function messageFor(operation: CreateIndexOperation | DropIndexOperation): strin
 }
 
 function fixesFor(file: MigrationFile, operation: CreateIndexOperation | DropIndexOperation): Fix[] {
-  const edit = operation.kind === 'createIndex' ? addIfNotExists(file, operation) : addIfExists(file, operation);
-  if (!edit) return [];
+  const creates = operation.kind === 'createIndex';
+  if (!(creates ? canAddIfNotExists(file, operation) : canAddIfExists(file, operation))) return [];
   const rails = operation.syntax?.kind === 'railsCall';
-  const guard = operation.kind === 'createIndex' ? (rails ? 'if_not_exists: true' : 'IF NOT EXISTS') : rails ? 'if_exists: true' : 'IF EXISTS';
-  return [{ title: `Add ${guard}`, safety: 'safe', edits: [edit] }];
+  const title = creates ? (rails ? 'Add if_not_exists: true' : 'Add IF NOT EXISTS') : rails ? 'Add if_exists: true' : 'Add IF EXISTS';
+  return [new LazyFix(title, 'safe', () => ({ edits: [(creates ? addIfNotExists(file, operation) : addIfExists(file, operation))!] }))];
 }

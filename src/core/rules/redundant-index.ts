@@ -42,7 +42,9 @@ export const redundantIndex: Rule = {
     const indexes = context.database?.indexes;
     if (!indexes?.length) return [];
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       // A rollback re-creates what `up` dropped, and the database still has it now.
       if (operation.kind !== 'createIndex' || operation.direction === 'down' || operation.onlyParent) continue;
       if (operation.table === null || operation.columns.length === 0 || operation.columns.includes('?')) continue;

@@ -39,7 +39,9 @@ export const requireConcurrentIndexCreation: Rule = {
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       if (operation.kind !== 'createIndex' || operation.concurrent) continue;
       // ON ONLY builds nothing (the parent's index starts INVALID) and Postgres refuses CONCURRENTLY there.
       if (operation.onlyParent) continue;

@@ -32,7 +32,9 @@ export const requireConcurrentIndexDeletion: Rule = {
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       if (operation.kind !== 'dropIndex' || operation.concurrent) continue;
       if (isTableCreatedEarlier(file, operation)) continue;
       findings.push({

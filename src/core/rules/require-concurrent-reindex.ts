@@ -34,7 +34,9 @@ export const requireConcurrentReindex: Rule = {
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
-    for (const operation of file.operations) {
+    const operations = file.operations;
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       // REINDEX SYSTEM has no concurrent form.
       if (operation.kind !== 'reindex' || operation.concurrent || operation.target === 'system') continue;
       const subject = operation.target === 'index' ? `index ${operation.name ?? ''}`.trim() : describeTable(operation.table ?? operation.name);

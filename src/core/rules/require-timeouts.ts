@@ -1,7 +1,7 @@
 import type { MigrationFile, Operation, SetTimeoutOperation } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import type { Fix } from '../fixes/fix';
-import { insertTimeouts } from '../fixes/operation-edits';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { canInsertTimeouts, insertTimeouts } from '../fixes/operation-edits';
 import { lineStarts, positionAt } from '../parsers/source-text';
 import { describeTable, indexOperationsOnExistingTables, runsInTransaction, runTogether, severityForTable, type IndexOperation } from './helpers';
 import type { Finding, Rule } from './rule';
@@ -42,9 +42,12 @@ export const requireTimeouts: Rule = {
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
+    const operations = indexOperationsOnExistingTables(file);
+    if (operations.length === 0) return [];
     const findings: Finding[] = [];
     const timeouts = file.operations.filter((o): o is SetTimeoutOperation => o.kind === 'setTimeout');
-    for (const operation of indexOperationsOnExistingTables(file)) {
+    for (let i = 0; i < operations.length; i++) {
+      const operation = operations[i]!;
       const lock = timeoutInEffect(file, timeouts, operation, 'lock_timeout');
       const statement = timeoutInEffect(file, timeouts, operation, 'statement_timeout');
       // GitLab's helpers switch statement_timeout off around themselves.
@@ -65,7 +68,7 @@ export const requireTimeouts: Rule = {
       if (context.settings.timeoutsConfiguredElsewhere) continue;
       const lockMissing = lock === null || lock.milliseconds === 0;
       if (!lockMissing && statementHandled) continue;
-      const missing = [lockMissing ? 'lock_timeout' : null, statementHandled ? null : 'statement_timeout'].filter(Boolean).join(' and ');
+      const missing = lockMissing ? (statementHandled ? 'lock_timeout' : 'lock_timeout and statement_timeout') : 'statement_timeout';
       findings.push({
         ruleId: this.meta.id,
         severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
@@ -90,7 +93,8 @@ function timeoutInEffect(
   setting: SetTimeoutOperation['setting'],
 ): SetTimeoutOperation | null {
   let current: SetTimeoutOperation | null = null;
-  for (const timeout of timeouts) {
+  for (let i = 0; i < timeouts.length; i++) {
+    const timeout = timeouts[i]!;
     if (timeout.setting !== setting) continue;
     if (timeout.wholeMigration) {
       current ??= timeout;
@@ -113,13 +117,14 @@ function isGitlabHelper(operation: IndexOperation): boolean {
 
 function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, missing: { lock: boolean; statement: boolean }): Fix[] {
   const values = context.settings.fixTimeouts;
-  const edits = insertTimeouts(file, operation, {
+  const timeouts = {
     statement: missing.statement ? values.statement : undefined,
     lock: missing.lock ? values.lock : undefined,
-  });
-  if (!edits) return [];
-  const what = [missing.statement ? 'statement_timeout' : null, missing.lock ? 'lock_timeout' : null].filter(Boolean).join(' and ');
-  return [{ title: `Set ${what} around this operation`, safety: 'unsafe', edits }];
+  };
+  if (!canInsertTimeouts(file, operation, timeouts)) return [];
+  // At least one is missing, or there would be no finding.
+  const what = missing.statement ? (missing.lock ? 'statement_timeout and lock_timeout' : 'statement_timeout') : 'lock_timeout';
+  return [new LazyFix(`Set ${what} around this operation`, 'unsafe', () => ({ edits: insertTimeouts(file, operation, timeouts)! }))];
 }
 
 function formatMs(milliseconds: number): string {
