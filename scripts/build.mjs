@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -24,18 +25,19 @@ copyFileSync(require.resolve('@ruby/prism/src/prism.wasm'), join(root, 'dist/pri
 copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(root, 'dist/libpg-query.wasm'));
 
 /**
- * The CLI evaluates the modules of a subcommand (and what they need: pg, yaml, the database
- * code) only when that subcommand runs, so `lint` starts without them (some 40 ms of a run).
- * main.ts imports every command module; for each one other than `lint` whose exports main.ts
- * reads are Command objects, the import is replaced by a stand-in holding the command's name,
- * summary and help (read from the module here, at build time) and a `run` that require()s the
- * real module on the first call. esbuild bundles a module reached through a require() call as
- * a lazily initialized one. A module with any other kind of export is imported as is.
+ * The CLI loads the code of a subcommand (and what it needs: pg, yaml, the database code) only
+ * when that subcommand runs, so `lint` starts without compiling or evaluating it. main.ts imports
+ * every command module; for each one other than `lint` whose exports main.ts reads are Command
+ * objects, the import is replaced by a stand-in holding the command's name, summary and help
+ * (read from the module here, at build time) and a `run` that require()s the real module on
+ * the first call. The real modules are bundled into a file of their own, dist/cli-commands.js
+ * (`lazy.modules()` lists them once the CLI is built), which V8 never reads on a lint run. A
+ * module with any other kind of export is imported as is.
  */
 async function lazyCommandsPlugin(mainFile) {
   const commandsDir = join(dirname(mainFile), 'commands');
   const modules = new Map(); // module name -> Map(export name -> fields) | null
-  return {
+  const plugin = {
     name: 'lazy-commands',
     setup(b) {
       b.onResolve({ filter: /^\.\/commands\// }, async (args) => {
@@ -46,8 +48,9 @@ async function lazyCommandsPlugin(mainFile) {
         if (!modules.has(name)) modules.set(name, await commandExports(file, importedNames(readFileSync(mainFile, 'utf8'), args.path)));
         return modules.get(name) ? { path: name, namespace: 'lazy-command' } : undefined;
       });
+      b.onResolve({ filter: /^\.\/cli-commands\.js$/ }, (args) => ({ path: args.path, external: true }));
       b.onLoad({ filter: /.*/, namespace: 'lazy-command' }, (args) => {
-        const lines = [`const load = () => require(${JSON.stringify(`./${args.path}`)});`];
+        const lines = [`const load = () => require('./cli-commands.js')[${JSON.stringify(exportName(args.path))}];`];
         for (const [name, fields] of modules.get(args.path)) {
           const properties = Object.entries(fields).map(([key, value]) =>
             value === 'function' ? `  ${JSON.stringify(key)}: (...args) => load()[${JSON.stringify(name)}][${JSON.stringify(key)}](...args),` : `  ${JSON.stringify(key)}: ${value},`,
@@ -58,6 +61,20 @@ async function lazyCommandsPlugin(mainFile) {
       });
     },
   };
+  return {
+    plugin,
+    /** The lazily loaded modules, as the entry of dist/cli-commands.js. */
+    entry() {
+      const names = [...modules].filter(([, exports]) => exports).map(([name]) => name);
+      return names.map((name) => `export * as ${exportName(name)} from './${name}';`).join('\n');
+    },
+    commandsDir,
+  };
+}
+
+/** `check-missing` -> `check_missing`: a command module's name as an export of dist/cli-commands.js. */
+function exportName(moduleName) {
+  return moduleName.replace(/[^A-Za-z0-9_$]/g, '_');
 }
 
 /** The names main.ts imports from `specifier` (`import { a, b as c } from '<specifier>'`), or null. */
@@ -181,15 +198,39 @@ const node = {
   external: ['vscode', 'pg-native'],
 };
 
-await Promise.all([
-  build({ ...node, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js') }),
-  build({
+/**
+ * dist/cli-main.js (the CLI: `lint` and the core), dist/cli-commands.js (the other subcommands,
+ * loaded when one runs) and dist/cli.js, the executable: a launcher that loads cli-main.js
+ * through V8's code cache (src/cli/launcher.ts), told the bundle's hash to key the cache by.
+ */
+async function buildCli() {
+  const lazy = await lazyCommandsPlugin(join(root, 'src/cli/main.ts'));
+  await build({
     ...node,
     entryPoints: [join(root, 'src/cli/main.ts')],
-    outfile: join(root, 'dist/cli.js'),
-    banner: { js: '#!/usr/bin/env node' },
-    plugins: [prismDeserializerPlugin, await lazyCommandsPlugin(join(root, 'src/cli/main.ts'))],
-  }),
+    outfile: join(root, 'dist/cli-main.js'),
+    plugins: [prismDeserializerPlugin, lazy.plugin],
+  });
+  const hash = createHash('sha256').update(readFileSync(join(root, 'dist/cli-main.js'))).digest('hex').slice(0, 16);
+  await Promise.all([
+    build({
+      ...node,
+      stdin: { contents: lazy.entry(), resolveDir: lazy.commandsDir, sourcefile: 'cli-commands.ts', loader: 'ts' },
+      outfile: join(root, 'dist/cli-commands.js'),
+    }),
+    build({
+      ...node,
+      entryPoints: [join(root, 'src/cli/launcher.ts')],
+      outfile: join(root, 'dist/cli.js'),
+      banner: { js: '#!/usr/bin/env node' },
+      define: { CLI_BUNDLE_HASH: JSON.stringify(hash) },
+    }),
+  ]);
+}
+
+await Promise.all([
+  build({ ...node, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js') }),
+  buildCli(),
   build({
     bundle: true,
     platform: 'browser',
@@ -211,5 +252,5 @@ await Promise.all([
   }),
 ]);
 chmodSync(join(root, 'dist/cli.js'), 0o755);
-console.log('build: dist/extension.js, dist/cli.js, dist/webview.js, out/test/vscode/index.js');
+console.log('build: dist/extension.js, dist/cli.js (+ cli-main.js, cli-commands.js), dist/webview.js, out/test/vscode/index.js');
 if (watch) console.log('(watch mode is not implemented; re-run npm run build)');

@@ -11,6 +11,8 @@ import { ms, printTable, seconds } from './table';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
+/** The CLI's code, which dist/cli.js (a launcher) loads: profiles name its lines. */
+const CLI_MAIN = join(ROOT, 'dist', 'cli-main.js');
 const TIME = '/usr/bin/time';
 const USAGE_MARKER = '@@pg-index-guard-bench-usage@@';
 
@@ -107,7 +109,7 @@ export function profileCli(work: string, target: string): void {
     console.log(`profiling run failed (exit ${result.status}): ${result.stderr}`);
     return;
   }
-  const profile = summarizeCpuProfiles(profileDir, CLI);
+  const profile = summarizeCpuProfiles(profileDir, CLI_MAIN);
   printTable(
     `CPU profile of one single-threaded CLI run (sampled ${seconds(profile.totalMs)}; profiling slows it down)`,
     profile.categories.filter((c) => c.ms >= 1).map((c) => ({ 'where the time goes': c.category, time: ms(c.ms, 0), share: `${(c.share * 100).toFixed(1)} %` })),

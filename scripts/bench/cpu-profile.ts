@@ -2,7 +2,7 @@
 // each sample's self time is charged to the source module of the nearest bundle frame on its
 // stack (the bundle's `// src/...` module markers tell which), then modules are grouped.
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 interface CpuProfileNode {
   id: number;
@@ -63,6 +63,7 @@ function moduleMarkers(bundlePath: string): (line: number) => string {
 
 export function summarizeCpuProfiles(profileDir: string, bundlePath: string): ProfileSummary {
   const moduleAt = moduleMarkers(bundlePath);
+  const bundleName = basename(bundlePath);
   const byCategory = new Map<string, number>();
   const byFunction = new Map<string, { fn: string; module: string; ms: number }>();
   let totalMs = 0;
@@ -77,12 +78,12 @@ export function summarizeCpuProfiles(profileDir: string, bundlePath: string): Pr
 
     const moduleOf = (node: CpuProfileNode): string => {
       const { url, functionName } = node.callFrame;
-      if (url.endsWith('cli.js')) return moduleAt(node.callFrame.lineNumber);
+      if (url.endsWith(bundleName)) return moduleAt(node.callFrame.lineNumber);
       if (functionName.startsWith('wasm-function') || url.startsWith('wasm://')) {
         // Which parser's WASM: the bundle code that called into it tells.
         for (let id = parent.get(node.id); id !== undefined; id = parent.get(id)) {
           const up = byId.get(id)!;
-          if (up.callFrame.url.endsWith('cli.js')) return /libpg-query/.test(moduleAt(up.callFrame.lineNumber)) ? 'wasm:libpg-query' : 'wasm';
+          if (up.callFrame.url.endsWith(bundleName)) return /libpg-query/.test(moduleAt(up.callFrame.lineNumber)) ? 'wasm:libpg-query' : 'wasm';
         }
         return 'wasm';
       }
@@ -90,7 +91,7 @@ export function summarizeCpuProfiles(profileDir: string, bundlePath: string): Pr
       // Native or node-internal frame (fs calls, decoders): charge the bundle code that called it.
       for (let id = parent.get(node.id); id !== undefined; id = parent.get(id)) {
         const up = byId.get(id)!;
-        if (up.callFrame.url.endsWith('cli.js')) return moduleAt(up.callFrame.lineNumber);
+        if (up.callFrame.url.endsWith(bundleName)) return moduleAt(up.callFrame.lineNumber);
       }
       return '(program)';
     };

@@ -34,6 +34,17 @@ export function useColor(io: CliIO): boolean {
 }
 
 /** A user mistake (bad option, missing file, bad config): reported in one line, exit code 2. */
+const USAGE_ERROR = Symbol.for('pg-index-guard/usage-error');
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly [USAGE_ERROR] = true;
+
+  /**
+   * The database subcommands are a bundle of their own (dist/cli-commands.js) with its own copy
+   * of this class: `instanceof` goes by the shared brand, not by the class object.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [USAGE_ERROR]?: unknown })[USAGE_ERROR] === true;
+  }
 }

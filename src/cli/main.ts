@@ -64,16 +64,20 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-// Not in a worker thread: lint workers load this same bundle (see lint/parallel.ts).
-if (require.main === module && isMainThread) {
+/** Runs this process's command line and exits with its code (dist/cli.js calls it). */
+export function main(): void {
   // `pg-index-guard lint . | head`: a closed pipe ends the run quietly, as for other CLIs.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  runCli(process.argv.slice(2), processIO()).then((code) => {
+  void runCli(process.argv.slice(2), processIO()).then((code) => {
     process.exitCode = code;
     // Let stdout drain (a pipe to a slow reader) before leaving.
     process.stdout.write('', () => process.exit(code));
   });
 }
+
+// Run as a script of its own (`node dist/cli-main.js`, or a bundle of main.ts alone); not in a
+// worker thread: lint helpers load this same bundle (see lint/parallel.ts).
+if (require.main === module && isMainThread) main();

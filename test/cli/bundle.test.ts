@@ -2,16 +2,19 @@
 // warning, WASM found beside the bundle, and the same report from worker threads.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeRailsCorpus } from '../../scripts/bench/rails-corpus';
 import { BAD_MIGRATION, BROKEN_MIGRATION, CREATE_TABLE_MIGRATION, FIXTURES, RAILS_APP, ROOT, tempDir } from './helpers';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
+/** What the launcher (CLI) loads: the CLI itself. */
+const CLI_MAIN = join(ROOT, 'dist', 'cli-main.js');
 
 function cli(args: string[], options: { cwd?: string; env?: Record<string, string>; bundle?: string } = {}) {
-  const env: Record<string, string | undefined> = { ...process.env, ...options.env };
+  // The code cache goes to a folder of this suite's (see 'keeps V8's code cache') unless a test says otherwise.
+  const env: Record<string, string | undefined> = { ...process.env, PG_INDEX_GUARD_CACHE_DIR: codeCache, ...options.env };
   delete env['FORCE_COLOR'];
   delete env['NODE_OPTIONS'];
   const result = spawnSync(process.execPath, [options.bundle ?? CLI, ...args], {
@@ -23,11 +26,17 @@ function cli(args: string[], options: { cwd?: string; env?: Record<string, strin
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+let codeCache = '';
+
 describe('the bundled CLI', () => {
+  let cacheDir: { path: string; remove: () => void };
   before(() => {
+    cacheDir = tempDir();
+    codeCache = join(cacheDir.path, 'cache');
     const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, `build failed:\n${build.stdout}${build.stderr}`);
   });
+  after(() => cacheDir.remove());
 
   test('is an executable with a shebang', () => {
     assert.ok(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n'));
@@ -60,7 +69,7 @@ describe('the bundled CLI', () => {
   test('other warnings still show', () => {
     const result = spawnSync(
       process.execPath,
-      ['-e', `require(${JSON.stringify(CLI)}); process.emitWarning('something else', 'DeprecationWarning');`],
+      ['-e', `require(${JSON.stringify(CLI_MAIN)}); process.emitWarning('something else', 'DeprecationWarning');`],
       { encoding: 'utf8' },
     );
     assert.match(result.stderr, /DeprecationWarning: something else/);
@@ -74,16 +83,72 @@ describe('the bundled CLI', () => {
     assert.match(help.stdout, /lint/);
   });
 
-  test('loads its WASM parsers from beside the bundle (a copy of dist/ far from node_modules works)', () => {
+  test('loads its WASM parsers and its database commands from beside the bundle (a copy of dist/ far from node_modules works)', () => {
     const dir = tempDir();
     try {
-      for (const file of ['cli.js', 'prism.wasm', 'libpg-query.wasm']) copyFileSync(join(ROOT, 'dist', file), join(dir.path, file));
+      for (const file of ['cli.js', 'cli-main.js', 'cli-commands.js', 'prism.wasm', 'libpg-query.wasm']) copyFileSync(join(ROOT, 'dist', file), join(dir.path, file));
       const ruby = cli(['lint', BAD_MIGRATION, '--format', 'json'], { bundle: join(dir.path, 'cli.js'), cwd: dir.path });
       assert.equal(ruby.stderr, '');
       assert.ok(JSON.parse(ruby.stdout).findings.some((f: { rule: string }) => f.rule === 'require-concurrent-index-creation'));
       const sql = cli(['lint', join(FIXTURES, 'sql'), '--format', 'json'], { bundle: join(dir.path, 'cli.js'), cwd: dir.path });
       assert.equal(sql.stderr, '');
       assert.ok(JSON.parse(sql.stdout).findings.some((f: { rule: string }) => f.rule === 'require-concurrent-index-creation'));
+
+      // The database commands live in cli-commands.js, with their own copy of the CLI's error
+      // classes: a usage error from there is still a one-line usage error, not an internal one.
+      const unconfigured = cli(['status'], { bundle: join(dir.path, 'cli.js'), cwd: dir.path, env: { DATABASE_URL: '' } });
+      assert.equal(unconfigured.code, 2);
+      assert.match(unconfigured.stderr, /^pg-index-guard status: No database connection is configured/);
+      assert.doesNotMatch(unconfigured.stderr, /internal error/);
+      const noServer = cli(['check-missing', '--database-url', 'postgres://nobody@127.0.0.1:1/none?sslmode=disable'], { bundle: join(dir.path, 'cli.js'), cwd: dir.path });
+      assert.equal(noServer.code, 2);
+      assert.match(noServer.stderr, /Cannot connect to nobody@127\.0\.0\.1:1\/none/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('a lint run never reads the database commands\' code', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(CLI_MAIN)}).runCli(['lint', ${JSON.stringify(CREATE_TABLE_MIGRATION)}], { stdout() {}, stderr() {}, cwd: process.cwd(), env: {}, stdoutIsTTY: false }).then(() => console.log(Object.keys(require.cache).map((f) => f.split(/[\\\\/]/).pop()).join(',')));`],
+      { encoding: 'utf8', cwd: RAILS_APP },
+    );
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(result.stdout.trim().split(','), ['cli-main.js']);
+  });
+
+  test('keeps V8\'s code cache of the CLI in its cache folder, and runs the same without one or with a bad one', () => {
+    const dir = tempDir();
+    try {
+      const folder = join(dir.path, 'nested', 'cache');
+      const lint = (env: Record<string, string>) => cli(['lint', BAD_MIGRATION, '--format', 'json'], { env });
+      const plain = lint({ PG_INDEX_GUARD_CACHE_DIR: '' });
+      assert.equal(plain.stderr, '');
+      assert.ok(JSON.parse(plain.stdout).findings.length > 0);
+      assert.deepEqual(readdirSync(dir.path), [], 'an empty PG_INDEX_GUARD_CACHE_DIR means no cache');
+
+      const first = lint({ PG_INDEX_GUARD_CACHE_DIR: folder });
+      assert.deepEqual(first, plain);
+      const files = readdirSync(folder);
+      assert.equal(files.length, 1);
+      assert.match(files[0]!, /^cli-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.v8$/);
+      const cache = join(folder, files[0]!);
+      assert.ok(statSync(cache).size > 10_000, `a real code cache (${statSync(cache).size} bytes)`);
+
+      // Taken as it is by the next run (which writes nothing)...
+      const inode = statSync(cache).ino;
+      assert.deepEqual(lint({ PG_INDEX_GUARD_CACHE_DIR: folder }), plain);
+      assert.equal(statSync(cache).ino, inode, 'a cache V8 accepts is not rewritten (a rewrite renames a new file in)');
+      // ...refused by V8 when it is not one, and replaced; an old build's cache is removed.
+      writeFileSync(cache, 'not a code cache');
+      writeFileSync(join(folder, 'cli-0000000000000000-v20.0.0-x64.v8'), 'an older build');
+      assert.deepEqual(lint({ PG_INDEX_GUARD_CACHE_DIR: folder }), plain);
+      assert.deepEqual(readdirSync(folder), files);
+      assert.ok(readFileSync(cache).length > 10_000);
+      // A cache folder that cannot be made only costs the cache.
+      writeFileSync(join(dir.path, 'a-file'), '');
+      assert.deepEqual(lint({ PG_INDEX_GUARD_CACHE_DIR: join(dir.path, 'a-file', 'cache') }), plain);
     } finally {
       dir.remove();
     }

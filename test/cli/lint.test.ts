@@ -1,6 +1,6 @@
 // `pg-index-guard lint`, in process: walking, exact JSON, exit codes, --fail-on, --config.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -224,8 +224,8 @@ describe('lint: exit codes and --fail-on', () => {
     const missing = join(dir.path, 'gone.rb');
     const { report, unreadable } = lintTargets(
       [
-        { path: 'gone.rb', absolutePath: missing, language: 'ruby', explicit: true },
-        { path: 'good.rb', absolutePath: GOOD_MIGRATION, language: 'ruby', explicit: true },
+        { path: 'gone.rb', absolutePath: missing, language: 'ruby', explicit: true, regularFile: true },
+        { path: 'good.rb', absolutePath: GOOD_MIGRATION, language: 'ruby', explicit: true, regularFile: true },
       ],
       defaultContext(),
       parsers,
@@ -241,6 +241,25 @@ describe('lint: odd files', () => {
     dir = tempDir();
   });
   after(() => dir.remove());
+
+  test('a named pipe is read to its end, however its writer cuts the text', async () => {
+    // Short reads from a pipe are not its end (they are for a regular file, which the reader relies on).
+    const fifo = join(dir.path, 'piped.sql');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn(process.execPath, [
+      '-e',
+      `const fs = require('fs'); const fd = fs.openSync(${JSON.stringify(fifo)}, 'w');
+       fs.writeSync(fd, 'SELECT 1;\\n');
+       setTimeout(() => { fs.writeSync(fd, 'CREATE INDEX index_messages_on_account_id ON messages (account_id);\\n'); fs.closeSync(fd); }, 300);`,
+    ]);
+    const linted = await run(['lint', fifo, '--format', 'json'], { cwd: dir.path });
+    await new Promise((resolve) => writer.on('exit', resolve));
+    const findings = JSON.parse(linted.stdout).findings as Array<{ rule: string; line: number }>;
+    assert.deepEqual(
+      findings.filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => f.line),
+      [2],
+    );
+  });
 
   test('a binary file is skipped with the file-skipped finding', async () => {
     const binary = join(dir.path, 'blob.sql');

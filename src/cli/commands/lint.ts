@@ -11,7 +11,7 @@ import { formatJson } from '../lint/formats/json';
 import { formatSarif } from '../lint/formats/sarif';
 import { formatText } from '../lint/formats/text';
 import { reaches, type LintReport } from '../lint/report';
-import { lintTargetsInParallel, workerCountFor } from '../lint/parallel';
+import { lintTargetsInParallel, threadCountFor } from '../lint/parallel';
 import { lintTargets, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
 
@@ -71,17 +71,12 @@ export const lintCommand: Command = {
 };
 
 async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO): Promise<LintRun> {
-  const workers = workerCountFor(targets.length, threadLimit(io));
-  if (workers > 1) {
-    try {
-      return await lintTargetsInParallel(targets, settings, workers);
-    } catch (error) {
-      io.stderr(`Linting on ${workers} threads failed (${error instanceof Error ? error.message : String(error)}); linting in one thread.\n`);
-    }
-  }
   const context = defaultContext();
   context.settings = settings;
-  return lintTargets(targets, context, await loadParsers(languagesOf(targets)));
+  const parsers = loadParsers(languagesOf(targets));
+  const threads = threadCountFor(targets.length, threadLimit(io));
+  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads);
+  return lintTargets(targets, context, await parsers);
 }
 
 /** The languages among the files: a run over SQL migrations alone never compiles Prism. */

@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { languageOfPath, type MigrationLanguage } from '../../core/lint';
 import { errorMessage } from '../config';
@@ -11,6 +11,8 @@ export interface LintTarget {
   language: MigrationLanguage;
   /** Named on the command line: linted whatever it looks like. Found by walking: Ruby files must look like migrations. */
   explicit: boolean;
+  /** A regular file: a short read means its end (not so for a pipe such as bash's `<(...)`). */
+  regularFile: boolean;
 }
 
 export interface CollectedTargets {
@@ -37,7 +39,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
   const seen = new Set<string>();
   const visitedFolders = new Set<string>();
 
-  const add = (absolutePath: string, explicit: boolean): void => {
+  const add = (absolutePath: string, explicit: boolean, regularFile: boolean): void => {
     if (seen.has(absolutePath)) return;
     const language = languageOfPath(absolutePath);
     if (!language) {
@@ -45,7 +47,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
       return;
     }
     seen.add(absolutePath);
-    found.targets.push({ path: displayPath(absolutePath, cwd), absolutePath, language, explicit });
+    found.targets.push({ path: displayPath(absolutePath, cwd), absolutePath, language, explicit, regularFile });
   };
 
   const walk = (folder: string): void => {
@@ -78,22 +80,22 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
         if (entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
         walk(path);
       } else if (isFile && !SKIPPED_FILES.has(entry.name)) {
-        add(path, false);
+        add(path, false, true);
       }
     }
   };
 
   for (const input of inputs) {
     const absolutePath = resolve(cwd, input);
-    let isDirectory: boolean;
+    let stats: Stats;
     try {
-      isDirectory = statSync(absolutePath).isDirectory();
+      stats = statSync(absolutePath);
     } catch (error) {
       missing.push(`${input}: ${errorMessage(error)}`);
       continue;
     }
-    if (isDirectory) walk(absolutePath);
-    else add(absolutePath, true);
+    if (stats.isDirectory()) walk(absolutePath);
+    else add(absolutePath, true, stats.isFile());
   }
   if (missing.length > 0) throw new UsageError(missing.map((m) => `Cannot lint ${m}`).join('\n'));
   return found;

@@ -118,7 +118,7 @@ export function mergeResults(results: Iterable<TargetResult>): LintRun {
  */
 function readTarget(target: LintTarget, context: LintContext): string | Finding | null {
   const maxCharacters = context.settings.maxFileBytes;
-  const length = readFileInto(target.absolutePath, maxCharacters * BYTES_PER_CHARACTER);
+  const length = readFileInto(target.absolutePath, maxCharacters * BYTES_PER_CHARACTER, target.regularFile);
   if (length === null) return skipped(`it is larger than ${maxCharacters} characters (setting maxFileSize)`);
   const bytes = readBuffer.subarray(0, length);
   if (!target.explicit && target.language === 'ruby' && !bytes.includes('Migration')) return null;
@@ -129,8 +129,12 @@ function readTarget(target: LintTarget, context: LintContext): string | Finding 
 /** Reused across files: most migrations fit in the first 64 KiB, and nothing is allocated per file. */
 let readBuffer = Buffer.allocUnsafe(64 * 1024);
 
-/** Reads a whole file into `readBuffer`; null when it holds more than `maxBytes` (read no further). */
-function readFileInto(path: string, maxBytes: number): number | null {
+/**
+ * Reads a whole file into `readBuffer`; null when it holds more than `maxBytes` (read no further).
+ * A regular file has ended when a read gives less than asked: no further read to see 0 bytes
+ * (a system call per file, some 5 % of reading).
+ */
+function readFileInto(path: string, maxBytes: number, regularFile: boolean): number | null {
   const fd = openSync(path, 'r');
   try {
     let length = 0;
@@ -141,9 +145,10 @@ function readFileInto(path: string, maxBytes: number): number | null {
         readBuffer.copy(bigger, 0, 0, length);
         readBuffer = bigger;
       }
-      const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
-      if (read === 0) return length > maxBytes ? null : length;
+      const asked = readBuffer.length - length;
+      const read = readSync(fd, readBuffer, length, asked, null);
       length += read;
+      if (read === 0 || (regularFile && read < asked)) return length > maxBytes ? null : length;
     }
   } finally {
     closeSync(fd);

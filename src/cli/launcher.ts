@@ -1,0 +1,106 @@
+// dist/cli.js, the `pg-index-guard` executable: loads the CLI (dist/cli-main.js beside it)
+// through V8's code cache. Compiling the bundle's code costs a CLI run some 20 ms every time;
+// with the cache of an earlier run V8 reads the compiled code instead. Node 22.1+ does this
+// itself (module.enableCompileCache); on Node 20 the bundle is compiled here with the cached
+// data of the last run, as Node's own loader would compile it otherwise. The cache lives in
+// the user's cache folder, one file per build of the bundle; any problem with it (unwritable,
+// corrupt, from another Node) only means compiling as usual.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { Script } from 'node:vm';
+
+/** The bundle's content hash, written in at build time: V8 checks a cache against the source's length only. */
+declare const CLI_BUNDLE_HASH: string;
+
+interface CliBundle {
+  main(): void;
+}
+
+const BUNDLE = join(__dirname, 'cli-main.js');
+
+/** Where the cache goes: PG_INDEX_GUARD_CACHE_DIR (empty: no cache), else the platform's cache folder. */
+function cacheFolder(): string | null {
+  const chosen = process.env['PG_INDEX_GUARD_CACHE_DIR'];
+  if (chosen !== undefined) return chosen === '' ? null : chosen;
+  const base =
+    process.platform === 'win32'
+      ? (process.env['LOCALAPPDATA'] ?? join(homedir(), 'AppData', 'Local'))
+      : process.platform === 'darwin'
+        ? join(homedir(), 'Library', 'Caches')
+        : (process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'));
+  return join(base, 'pg-index-guard');
+}
+
+function readOrNull(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * mkdir -p, by hand: Node 20's mkdirSync(..., { recursive: true }) never returns for some paths
+ * it cannot create (seen with /proc/x).
+ */
+function makeFolder(folder: string): void {
+  try {
+    mkdirSync(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(folder) === folder) throw error;
+    makeFolder(dirname(folder));
+    mkdirSync(folder);
+  }
+}
+
+/** Writes the cache beside any other process's (rename is atomic) and drops other builds' caches. */
+function saveCache(folder: string, file: string, data: Buffer): void {
+  try {
+    makeFolder(folder);
+    const temporary = join(folder, `${file}.${process.pid}.tmp`);
+    writeFileSync(temporary, data);
+    renameSync(temporary, join(folder, file));
+    for (const other of readdirSync(folder)) {
+      if (other !== file && /^cli-.*\.v8$/.test(other)) rmSync(join(folder, other), { force: true });
+    }
+  } catch {
+    // A read-only home or a full disk: the next run compiles as usual.
+  }
+}
+
+/** Node 20: compiles the bundle as a CommonJS module with the cached code, saving a new cache when there was none. */
+function loadWithCodeCache(folder: string): CliBundle {
+  const file = `cli-${CLI_BUNDLE_HASH}-${process.version}-${process.arch}.v8`;
+  const cached = readOrNull(join(folder, file));
+  const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: cached });
+  const bundle = new Module(BUNDLE, module);
+  bundle.filename = BUNDLE;
+  const compiled = script.runInThisContext() as (...args: unknown[]) => void;
+  compiled.call(bundle.exports, bundle.exports, createRequire(BUNDLE), bundle, BUNDLE, dirname(BUNDLE));
+  bundle.loaded = true;
+  if (cached === undefined || script.cachedDataRejected === true) {
+    // At exit, so the cache also holds the functions this run compiled (the whole lint path).
+    process.once('exit', () => saveCache(folder, file, script.createCachedData()));
+  }
+  return bundle.exports as CliBundle;
+}
+
+function load(): CliBundle {
+  // The bundle sets this too; set first here, for V8 takes a cache only under the flags it was made with.
+  setFlagsFromString('--liftoff-only');
+  const folder = cacheFolder();
+  if (folder === null) return require(BUNDLE) as CliBundle;
+  const enableCompileCache = (Module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
+  if (enableCompileCache) {
+    enableCompileCache(folder);
+    return require(BUNDLE) as CliBundle;
+  }
+  return loadWithCodeCache(folder);
+}
+
+load().main();
