@@ -28,10 +28,26 @@ const KEYWORD_TYPES = new Set(['INT', 'INTEGER', 'SMALLINT', 'BIGINT', 'REAL', '
 /** Keyword types that take an optional `(p[, s])`. */
 const KEYWORD_TYPES_WITH_MODIFIERS = new Set(['DECIMAL', 'DEC', 'NUMERIC']);
 
+const TRIGGER_EVENTS = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 /** Postgres' NAMEDATALEN - 1: its scanner cuts longer names to this many bytes (characters, in ASCII). */
 const MAX_NAME_LENGTH = 63;
 const INT32_MAX = 2147483647;
+/** A quoted identifier, ASCII only (Postgres truncates names by bytes). */
+const QUOTED_NAME = /^"(?:[\x20-\x21\x23-\x7e]|"")+"$/;
+
+// Literals and names are checked by native matches: cheaper than loops over characters while the
+// reader is not yet optimized, as over most of a cold run.
+/** A plain '...' string: inside, quotes come in pairs only ('' is a quote). */
+const STRING_LITERAL = /^'(?:[^']|'')*'$/;
+const DIGITS = /^[0-9]+$/;
+const DECIMAL = /^(?:[0-9]+\.[0-9]*|\.[0-9]+)$/;
+/** A plain identifier (other characters are left to libpg-query). */
+const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+const isPlainIdentifier = (word: string) => PLAIN_IDENTIFIER.test(word);
+
+/** An index element that is an expression: the linter reads its text, not its tree. */
+const EXPRESSION_INDEX_ELEMENT = Object.freeze({ IndexElem: Object.freeze({ expr: {} }) }) as Node;
 
 class Unrecognized extends Error {}
 const UNRECOGNIZED = new Unrecognized('not a statement the fast reader knows');
@@ -127,6 +143,11 @@ class Reader {
     return this.tokens[this.i + offset];
   }
 
+  /**
+   * Gives the statement up to libpg-query. (The most used checks throw UNRECOGNIZED themselves:
+   * once they are compiled, a call to fail() that had never run would throw the compiled code
+   * away the first time it does.)
+   */
   private fail(): never {
     throw UNRECOGNIZED;
   }
@@ -143,7 +164,7 @@ class Reader {
 
   private expect(word: string): SqlToken {
     const t = this.tokens[this.i];
-    if (t === undefined || !t.keyword || t.word !== word) this.fail();
+    if (t === undefined || !t.keyword || t.word !== word) throw UNRECOGNIZED;
     this.i++;
     return t;
   }
@@ -164,7 +185,7 @@ class Reader {
   }
 
   private expectSymbol(symbol: string): void {
-    if (!this.acceptSymbol(symbol)) this.fail();
+    if (!this.acceptSymbol(symbol)) throw UNRECOGNIZED;
   }
 
   private isSymbol(symbol: string, offset = 0): boolean {
@@ -179,32 +200,40 @@ class Reader {
     if (t === undefined) return null;
     const word = t.word;
     if (t.keyword) return NAME_KEYWORDS.has(word) ? word.toLowerCase() : null;
-    const first = word.charCodeAt(0);
-    if (first === 34 /* " */) {
-      // A quoted identifier, ASCII only (Postgres truncates names by bytes).
-      if (!/^"(?:[\x20-\x21\x23-\x7e]|"")+"$/.test(word)) return null;
+    if (word.charCodeAt(0) === 34 /* " */) {
+      if (!QUOTED_NAME.test(word)) return null;
       const name = word.slice(1, -1).replace(/""/g, '"');
       return name.length <= MAX_NAME_LENGTH ? name : name.slice(0, MAX_NAME_LENGTH);
     }
-    // A plain identifier: [A-Za-z_][A-Za-z0-9_$]*, lower-cased as Postgres folds it.
-    for (let k = 0; k < word.length; k++) {
-      const c = word.charCodeAt(k);
-      const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-      if (!letter && !(k > 0 && ((c >= 48 && c <= 57) || c === 36))) return null;
-    }
+    if (!isPlainIdentifier(word)) return null;
+    // Lower-cased as Postgres folds it.
     return (word.length <= MAX_NAME_LENGTH ? word : word.slice(0, MAX_NAME_LENGTH)).toLowerCase();
   }
 
+  /** Whether nameOf(t) is a name, without making it: for the names the linter does not read. */
+  private isNameToken(t: SqlToken | undefined): boolean {
+    if (t === undefined) return false;
+    const word = t.word;
+    if (t.keyword) return NAME_KEYWORDS.has(word);
+    return word.charCodeAt(0) === 34 /* " */ ? QUOTED_NAME.test(word) : isPlainIdentifier(word);
+  }
+
   private isName(offset = 0): boolean {
-    return this.nameOf(this.peek(offset)) !== null;
+    return this.isNameToken(this.tokens[this.i + offset]);
   }
 
   /** ColId: a name. */
   private name(): string {
-    const name = this.nameOf(this.peek());
-    if (name === null) this.fail();
+    const name = this.nameOf(this.tokens[this.i]);
+    if (name === null) throw UNRECOGNIZED;
     this.i++;
     return name;
+  }
+
+  /** A name that is checked, not read. */
+  private skipName(): void {
+    if (!this.isNameToken(this.tokens[this.i])) throw UNRECOGNIZED;
+    this.i++;
   }
 
   /** A possibly qualified name (`a`, `a.b`, `a.b.c`) as its parts. */
@@ -218,14 +247,31 @@ class Reader {
     return parts;
   }
 
+  /** A possibly qualified name that is checked, not read; how many parts it has. */
+  private skipQualifiedName(maxParts: number): number {
+    this.skipName();
+    let parts = 1;
+    while (this.isSymbol('.')) {
+      if (parts === maxParts) this.fail();
+      this.i++;
+      this.skipName();
+      parts++;
+    }
+    return parts;
+  }
+
   /** qualified_name -> RangeVar (`table` or `schema.table`). */
   private relation(inh: boolean): RangeVarNode {
     const location = this.peek()?.start ?? this.fail();
-    const parts = this.qualifiedNameParts(2);
-    const relation: RangeVarNode =
-      parts.length === 2
-        ? { schemaname: parts[0]!, relname: parts[1]!, relpersistence: 'p', location }
-        : { relname: parts[0]!, relpersistence: 'p', location };
+    const first = this.name();
+    let relation: RangeVarNode;
+    if (this.isSymbol('.')) {
+      this.i++;
+      relation = { schemaname: first, relname: this.name(), relpersistence: 'p', location };
+    } else {
+      relation = { relname: first, relpersistence: 'p', location };
+    }
+    if (this.isSymbol('.')) this.fail();
     if (inh) relation.inh = true;
     return relation;
   }
@@ -239,43 +285,38 @@ class Reader {
     return names;
   }
 
+  /** `( name [, ...] )`, checked, not read. */
+  private skipNameList(): void {
+    this.expectSymbol('(');
+    this.skipName();
+    while (this.acceptSymbol(',')) this.skipName();
+    this.expectSymbol(')');
+  }
+
   // --- literals -----------------------------------------------------------------------------
 
-  /** A plain '...' string literal's value ('' for a quote), or null for anything else (E'', U&'', continued strings). */
+  /** Whether a token is a plain '...' string literal (not E'', U&'', continued strings). */
+  private isStringLiteral(t: SqlToken | undefined): boolean {
+    return t !== undefined && !t.keyword && t.word.charCodeAt(0) === 39 /* ' */ && STRING_LITERAL.test(t.word);
+  }
+
+  /** A plain '...' string literal's value ('' for a quote), or null for anything else. */
   private stringValue(t: SqlToken | undefined): string | null {
-    if (t === undefined || t.keyword) return null;
-    const word = t.word;
-    const last = word.length - 1;
-    if (last < 1 || word.charCodeAt(0) !== 39 /* ' */ || word.charCodeAt(last) !== 39) return null;
-    // Inside, quotes come in pairs only ('' is a quote; anything else ends the string early).
-    let quotes = false;
-    for (let k = 1; k < last; k++) {
-      if (word.charCodeAt(k) !== 39) continue;
-      if (k + 1 >= last || word.charCodeAt(k + 1) !== 39) return null;
-      quotes = true;
-      k++;
-    }
-    const inside = word.slice(1, last);
-    return quotes ? inside.replace(/''/g, "'") : inside;
+    if (!this.isStringLiteral(t)) return null;
+    const inside = t!.word.slice(1, -1);
+    return inside.includes("''") ? inside.replace(/''/g, "'") : inside;
   }
 
   /** An unsigned decimal number's kind: an integer Postgres reads as int4, a number it keeps as text, or null. */
   private numberKind(t: SqlToken | undefined): 'integer' | 'numeric' | null {
     if (t === undefined || t.keyword) return null;
     const word = t.word;
-    let digits = 0;
-    let dots = 0;
-    for (let k = 0; k < word.length; k++) {
-      const c = word.charCodeAt(k);
-      if (c >= 48 && c <= 57) digits++;
-      else if (c === 46 /* . */) dots++;
-      else return null;
-    }
+    const first = word.charCodeAt(0);
+    if (!((first >= 48 && first <= 57) || first === 46)) return null;
     // Digits, or digits with one dot (`1.5`, `1.`, `.5`). An integer that does not fit in int4
     // stays a numeric constant, as the text it is.
-    if (digits === 0 || dots > 1) return null;
-    if (dots === 1) return 'numeric';
-    return Number(word) <= INT32_MAX ? 'integer' : 'numeric';
+    if (DIGITS.test(word)) return Number(word) <= INT32_MAX ? 'integer' : 'numeric';
+    return DECIMAL.test(word) ? 'numeric' : null;
   }
 
   private integer(): number {
@@ -358,37 +399,27 @@ class Reader {
     while (this.acceptSymbol(',')) indexParams.push(this.indexElement());
     this.expectSymbol(')');
     if (this.accept('WHERE')) this.predicate();
-    const stmt: Record<string, unknown> = {};
-    if (idxname !== undefined) stmt['idxname'] = idxname;
-    stmt['relation'] = relation;
-    stmt['accessMethod'] = accessMethod;
-    stmt['indexParams'] = indexParams;
-    if (unique) stmt['unique'] = true;
-    if (concurrent) stmt['concurrent'] = true;
-    if (ifNotExists) stmt['if_not_exists'] = true;
+    // One shape for every index (fields left undefined rather than absent: the linter tests them by value).
+    const stmt = { idxname, relation, accessMethod, indexParams, unique, concurrent, if_not_exists: ifNotExists };
     return { IndexStmt: stmt } as Node;
   }
 
-  /** A column or `function(column, ...)`, then [ASC | DESC] [NULLS FIRST | LAST]. */
+  /**
+   * A column or `function(column, ...)`, then [ASC | DESC] [NULLS FIRST | LAST]. Only a column's
+   * name is read from the element (an expression is read from the text).
+   */
   private indexElement(): Node {
-    let element: Record<string, unknown>;
+    let element: Node;
     if (this.isName() && this.isSymbol('(', 1)) {
       this.functionCall();
-      element = { expr: {} };
+      element = EXPRESSION_INDEX_ELEMENT;
     } else {
-      element = { name: this.name() };
+      element = { IndexElem: { name: this.name() } } as Node;
     }
-    if (this.accept('ASC')) element['ordering'] = 'SORTBY_ASC';
-    else if (this.accept('DESC')) element['ordering'] = 'SORTBY_DESC';
-    else element['ordering'] = 'SORTBY_DEFAULT';
+    if (!this.accept('ASC')) this.accept('DESC');
     // NULLS FIRST / LAST: the scanner's lookahead makes NULLS a token of its own here.
-    if (this.isKeyword('NULLS') && (this.isKeyword('FIRST', 1) || this.isKeyword('LAST', 1))) {
-      this.i++;
-      element['nulls_ordering'] = this.tokens[this.i++]!.word === 'FIRST' ? 'SORTBY_NULLS_FIRST' : 'SORTBY_NULLS_LAST';
-    } else {
-      element['nulls_ordering'] = 'SORTBY_NULLS_DEFAULT';
-    }
-    return { IndexElem: element } as Node;
+    if (this.isKeyword('NULLS') && (this.isKeyword('FIRST', 1) || this.isKeyword('LAST', 1))) this.i += 2;
+    return element;
   }
 
   /** DROP INDEX [CONCURRENTLY] [IF EXISTS] name [, ...] [CASCADE | RESTRICT] */
@@ -468,7 +499,7 @@ class Reader {
     if (this.accept('ADD')) {
       if (this.isConstraintStart()) {
         cmd['subtype'] = 'AT_AddConstraint';
-        cmd['def'] = this.tableConstraint();
+        cmd['def'] = this.tableConstraint(true);
       } else {
         this.accept('COLUMN');
         if (this.isKeyword('IF')) {
@@ -478,7 +509,7 @@ class Reader {
           cmd['missing_ok'] = true;
         }
         cmd['subtype'] = 'AT_AddColumn';
-        cmd['def'] = this.columnDefinition();
+        cmd['def'] = this.columnDefinition(true);
       }
     } else if (this.accept('ALTER')) {
       this.accept('COLUMN');
@@ -533,52 +564,59 @@ class Reader {
 
   /**
    * [CONSTRAINT name] { UNIQUE ( columns ) | UNIQUE USING INDEX name | PRIMARY KEY ( columns ) |
-   * PRIMARY KEY USING INDEX name | CHECK ( predicate ) | FOREIGN KEY ( columns ) REFERENCES ... }
+   * PRIMARY KEY USING INDEX name | CHECK ( predicate ) | FOREIGN KEY ( columns ) REFERENCES ... }.
+   * The node only when `build` (ALTER TABLE ADD; a CREATE TABLE's constraints are not read).
    */
-  private tableConstraint(): Node {
+  private tableConstraint(build: boolean): Node | null {
     const location = this.peek()!.start;
     let conname: string | undefined;
     if (this.accept('CONSTRAINT')) conname = this.name();
-    const constraint: Record<string, unknown> = {};
+    let contype: string;
+    let indexname: string | undefined;
+    let keys: Node[] | undefined;
     if (this.accept('UNIQUE') || (this.accept('PRIMARY') && this.expect('KEY'))) {
-      constraint['contype'] = this.tokens[this.i - 1]!.word === 'UNIQUE' ? 'CONSTR_UNIQUE' : 'CONSTR_PRIMARY';
-      if (conname !== undefined) constraint['conname'] = conname;
+      contype = this.tokens[this.i - 1]!.word === 'UNIQUE' ? 'CONSTR_UNIQUE' : 'CONSTR_PRIMARY';
       if (this.accept('USING')) {
         this.expect('INDEX');
-        constraint['indexname'] = this.name();
+        indexname = this.name();
+      } else if (build) {
+        keys = this.nameList().map((sval) => ({ String: { sval } }) as Node);
       } else {
-        constraint['keys'] = this.nameList().map((sval) => ({ String: { sval } }));
+        this.skipNameList();
       }
     } else if (this.accept('CHECK')) {
-      constraint['contype'] = 'CONSTR_CHECK';
-      if (conname !== undefined) constraint['conname'] = conname;
+      contype = 'CONSTR_CHECK';
       this.expectSymbol('(');
       this.predicate();
       this.expectSymbol(')');
     } else if (this.accept('FOREIGN')) {
       this.expect('KEY');
-      constraint['contype'] = 'CONSTR_FOREIGN';
-      if (conname !== undefined) constraint['conname'] = conname;
-      this.nameList();
+      contype = 'CONSTR_FOREIGN';
+      this.skipNameList();
       this.references();
     } else {
       return this.fail();
     }
-    constraint['location'] = location;
-    return { Constraint: constraint } as Node;
+    return build ? ({ Constraint: { contype, conname, indexname, keys, location } } as Node) : null;
   }
 
-  /** REFERENCES relation [( column )] [ON DELETE action] [ON UPDATE action] */
+  /** REFERENCES relation [( column )] [ON DELETE action] [ON UPDATE action] (checked, not read) */
   private references(): void {
     this.expect('REFERENCES');
-    this.relation(true);
-    if (this.isSymbol('(')) this.nameList();
+    this.skipQualifiedName(2);
+    if (this.isSymbol('(')) this.skipNameList();
     // At most one ON DELETE and one ON UPDATE, in either order.
-    const seen = new Set<string>();
+    let onDelete = false;
+    let onUpdate = false;
     while (this.accept('ON')) {
-      const event = this.accept('DELETE') ? 'DELETE' : this.expect('UPDATE').word;
-      if (seen.has(event)) this.fail();
-      seen.add(event);
+      if (this.accept('DELETE')) {
+        if (onDelete) this.fail();
+        onDelete = true;
+      } else {
+        this.expect('UPDATE');
+        if (onUpdate) this.fail();
+        onUpdate = true;
+      }
       if (this.accept('CASCADE') || this.accept('RESTRICT')) continue;
       if (this.accept('NO')) this.expect('ACTION');
       else if (this.accept('SET')) {
@@ -587,41 +625,40 @@ class Reader {
     }
   }
 
-  /** name type [constraint ...] */
-  private columnDefinition(): Node {
+  /**
+   * name type [constraint ...]. The node only when `build` (ALTER TABLE ADD COLUMN), with the
+   * constraints the linter reads: UNIQUE and PRIMARY KEY, which build an index.
+   */
+  private columnDefinition(build: boolean): Node | null {
     const location = this.peek()?.start ?? this.fail();
-    const colname = this.name();
+    const colname = build ? this.name() : (this.skipName(), '');
     this.typeName();
-    const constraints: Node[] = [];
-    for (;;) {
-      const constraint = this.columnConstraint();
-      if (constraint === null) break;
-      constraints.push(constraint);
-    }
+    const constraints: Node[] | null = build ? [] : null;
+    while (this.columnConstraint(constraints));
+    if (!build) return null;
     const column: Record<string, unknown> = { colname, location };
-    if (constraints.length > 0) column['constraints'] = constraints;
+    if (constraints!.length > 0) column['constraints'] = constraints;
     return { ColumnDef: column } as Node;
   }
 
   /**
    * [CONSTRAINT name] { NOT NULL | NULL | DEFAULT value | UNIQUE | PRIMARY KEY | CHECK ( predicate ) |
-   * REFERENCES ... | GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY }, or null when none follows.
+   * REFERENCES ... | GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY }: false when none follows.
+   * A UNIQUE or PRIMARY KEY constraint goes to `indexConstraints` when given.
    */
-  private columnConstraint(): Node | null {
+  private columnConstraint(indexConstraints: Node[] | null): boolean {
     const t = this.peek();
-    if (t === undefined || !t.keyword) return null;
+    if (t === undefined || !t.keyword) return false;
     const location = t.start;
     let conname: string | undefined;
     if (this.accept('CONSTRAINT')) conname = this.name();
-    let contype: string;
+    let contype: string | null = null;
     if (this.accept('NOT')) {
       this.expect('NULL');
-      contype = 'CONSTR_NOTNULL';
     } else if (this.accept('NULL')) {
-      contype = 'CONSTR_NULL';
+      // nothing more
     } else if (this.accept('DEFAULT')) {
       this.valueExpression();
-      contype = 'CONSTR_DEFAULT';
     } else if (this.accept('UNIQUE')) {
       contype = 'CONSTR_UNIQUE';
     } else if (this.accept('PRIMARY')) {
@@ -631,10 +668,8 @@ class Reader {
       this.expectSymbol('(');
       this.predicate();
       this.expectSymbol(')');
-      contype = 'CONSTR_CHECK';
     } else if (this.isKeyword('REFERENCES')) {
       this.references();
-      contype = 'CONSTR_FOREIGN';
     } else if (this.accept('GENERATED')) {
       if (!this.accept('ALWAYS')) {
         this.expect('BY');
@@ -642,15 +677,14 @@ class Reader {
       }
       this.expect('AS');
       this.expect('IDENTITY');
-      contype = 'CONSTR_IDENTITY';
     } else {
       if (conname !== undefined) this.fail();
-      return null;
+      return false;
     }
-    const constraint: Record<string, unknown> = { contype };
-    if (conname !== undefined) constraint['conname'] = conname;
-    constraint['location'] = location;
-    return { Constraint: constraint } as Node;
+    if (contype !== null && indexConstraints !== null) {
+      indexConstraints.push({ Constraint: { contype, conname, indexname: undefined, keys: undefined, location } } as Node);
+    }
+    return true;
   }
 
   /**
@@ -659,23 +693,19 @@ class Reader {
    */
   private createTable(): Node {
     this.expect('TABLE');
-    let ifNotExists = false;
     if (this.isKeyword('IF')) {
       this.expect('IF');
       this.expect('NOT');
       this.expect('EXISTS');
-      ifNotExists = true;
     }
     const relation = this.relation(true);
     this.expectSymbol('(');
-    const tableElts: Node[] = [];
     do {
-      tableElts.push(this.isConstraintStart() ? this.tableConstraint() : this.columnDefinition());
+      if (this.isConstraintStart()) this.tableConstraint(false);
+      else this.columnDefinition(false);
     } while (this.acceptSymbol(','));
     this.expectSymbol(')');
-    const stmt: Record<string, unknown> = { relation, tableElts, oncommit: 'ONCOMMIT_NOOP' };
-    if (ifNotExists) stmt['if_not_exists'] = true;
-    return { CreateStmt: stmt } as Node;
+    return { CreateStmt: { relation } } as Node;
   }
 
   /**
@@ -717,13 +747,14 @@ class Reader {
 
   /** var_name: plain names only (keywords such as TIME ZONE, NAMES, ROLE make other statements). */
   private variableName(): string {
-    const parts: string[] = [];
-    do {
-      const t = this.peek();
-      if (t === undefined || t.keyword) this.fail();
-      parts.push(this.name());
-    } while (this.acceptSymbol('.'));
-    return parts.join('.');
+    let name = this.variableNamePart();
+    while (this.acceptSymbol('.')) name += `.${this.variableNamePart()}`;
+    return name;
+  }
+
+  private variableNamePart(): string {
+    if (this.peek()?.keyword !== false) this.fail();
+    return this.name();
   }
 
   private settingValue(): Node {
@@ -783,10 +814,10 @@ class Reader {
   private update(): Node {
     this.expect('UPDATE');
     this.accept('ONLY');
-    this.relation(true);
+    this.skipQualifiedName(2);
     this.expect('SET');
     do {
-      this.name();
+      this.skipName();
       this.expectSymbol('=');
       this.predicate();
     } while (this.acceptSymbol(','));
@@ -801,8 +832,8 @@ class Reader {
   private insert(): Node {
     this.expect('INSERT');
     this.expect('INTO');
-    this.relation(true);
-    if (this.isSymbol('(')) this.nameList();
+    this.skipQualifiedName(2);
+    if (this.isSymbol('(')) this.skipNameList();
     this.expect('VALUES');
     do {
       this.expectSymbol('(');
@@ -828,17 +859,17 @@ class Reader {
     this.expect('COMMENT');
     this.expect('ON');
     if (this.accept('FUNCTION')) {
-      this.qualifiedNameParts(2);
+      this.skipQualifiedName(2);
       this.functionArguments();
     } else if (this.accept('COLUMN')) {
-      if (this.qualifiedNameParts(3).length < 2) this.fail();
+      if (this.skipQualifiedName(3) < 2) this.fail();
     } else {
       if (!this.accept('TABLE')) this.expect('INDEX');
-      this.qualifiedNameParts(3);
+      this.skipQualifiedName(3);
     }
     this.expect('IS');
     if (!this.accept('NULL')) {
-      if (this.stringValue(this.peek()) === null) this.fail();
+      if (!this.isStringLiteral(this.peek())) this.fail();
       this.i++;
     }
     return { CommentStmt: {} } as Node;
@@ -854,7 +885,7 @@ class Reader {
     do {
       const t = this.peek();
       const next = this.peek(1);
-      if (t !== undefined && !t.keyword && next !== undefined && (next.keyword || this.nameOf(next) !== null)) this.name();
+      if (t !== undefined && !t.keyword && next !== undefined && (next.keyword || this.isNameToken(next))) this.skipName();
       this.typeName();
     } while (this.acceptSymbol(','));
     this.expectSymbol(')');
@@ -867,7 +898,7 @@ class Reader {
    */
   private createFunction(): Node {
     this.expect('FUNCTION');
-    this.qualifiedNameParts(2);
+    this.skipQualifiedName(2);
     this.functionArguments();
     this.expect('RETURNS');
     this.returnType();
@@ -876,12 +907,12 @@ class Reader {
       if (!t.keyword) this.fail();
       switch (t.word) {
         case 'AS':
-          if (this.stringValue(this.peek()) === null && !this.isDollarQuoted(this.peek())) this.fail();
+          if (!this.isStringLiteral(this.peek()) && !this.isDollarQuoted(this.peek())) this.fail();
           this.i++;
           break;
         case 'LANGUAGE': {
           const language = this.peek();
-          if (language?.keyword ? language.word !== 'SQL' : this.nameOf(language) === null && this.stringValue(language) === null) this.fail();
+          if (language?.keyword ? language.word !== 'SQL' : !this.isNameToken(language) && !this.isStringLiteral(language)) this.fail();
           this.i++;
           break;
         }
@@ -896,7 +927,7 @@ class Reader {
           break;
         case 'PARALLEL':
           if (this.peek()?.keyword) this.fail();
-          this.name();
+          this.skipName();
           break;
         default:
           this.fail();
@@ -925,17 +956,18 @@ class Reader {
    */
   private createTrigger(): Node {
     this.expect('TRIGGER');
-    this.name();
+    this.skipName();
     if (!this.accept('BEFORE')) this.expect('AFTER');
-    const events = new Set<string>();
+    let events = 0; // a bit for each event seen
     do {
       const t = this.peek();
-      if (!t?.keyword || !['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'].includes(t.word) || events.has(t.word)) this.fail();
-      events.add(t.word);
+      const event = t?.keyword ? TRIGGER_EVENTS.indexOf(t.word) : -1;
+      if (event === -1 || (events & (1 << event)) !== 0) this.fail();
+      events |= 1 << event;
       this.i++;
     } while (this.accept('OR'));
     this.expect('ON');
-    this.relation(true);
+    this.skipQualifiedName(2);
     if (this.accept('FOR')) {
       this.accept('EACH');
       if (!this.accept('ROW')) this.expect('STATEMENT');
@@ -943,12 +975,12 @@ class Reader {
     this.expect('EXECUTE');
     if (!this.accept('FUNCTION')) this.expect('PROCEDURE');
     if (this.peek()?.keyword) this.fail();
-    this.qualifiedNameParts(2);
+    this.skipQualifiedName(2);
     this.expectSymbol('(');
     if (!this.acceptSymbol(')')) {
       do {
         const t = this.peek();
-        if (this.stringValue(t) === null && this.numberKind(t) === null && (t === undefined || t.keyword || this.nameOf(t) === null)) this.fail();
+        if (!this.isStringLiteral(t) && this.numberKind(t) === null && (t === undefined || t.keyword || !this.isNameToken(t))) this.fail();
         this.i++;
       } while (this.acceptSymbol(','));
       this.expectSymbol(')');
@@ -986,7 +1018,7 @@ class Reader {
         this.typeLength();
       } else if (!KEYWORD_TYPES.has(t.word)) this.fail();
     } else {
-      this.qualifiedNameParts(2);
+      this.skipQualifiedName(2);
       this.typeModifiers();
     }
     while (this.isSymbol('[')) {
@@ -1073,9 +1105,9 @@ class Reader {
     if (t.keyword) {
       if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE') this.i++;
       // A column named by a keyword (`name`), never taken as a function (`name(...)`).
-      else if (NAME_KEYWORDS.has(t.word) && !this.isSymbol('(', 1)) this.qualifiedNameParts(3);
+      else if (NAME_KEYWORDS.has(t.word) && !this.isSymbol('(', 1)) this.skipQualifiedName(3);
       else this.fail();
-    } else if (this.stringValue(t) !== null || this.numberKind(t) !== null) {
+    } else if (this.isStringLiteral(t) || this.numberKind(t) !== null) {
       this.i++;
     } else if (t.word === '(') {
       this.i++;
@@ -1084,7 +1116,7 @@ class Reader {
     } else if (this.isSymbol('(', 1)) {
       this.functionCall();
     } else {
-      this.qualifiedNameParts(3);
+      this.skipQualifiedName(3);
     }
     while (this.acceptSymbol('::')) this.typeName();
   }
@@ -1095,7 +1127,7 @@ class Reader {
     if (t.keyword) {
       if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE' || t.word === 'CURRENT_TIMESTAMP' || t.word === 'CURRENT_DATE' || t.word === 'LOCALTIMESTAMP') this.i++;
       else this.fail();
-    } else if (this.stringValue(t) !== null || this.numberKind(t) !== null) {
+    } else if (this.isStringLiteral(t) || this.numberKind(t) !== null) {
       this.i++;
     } else if (t.word === '-' && this.numberKind(this.peek(1)) !== null) {
       this.i += 2;
@@ -1111,7 +1143,7 @@ class Reader {
   private functionCall(): void {
     const t = this.peek();
     if (t === undefined || t.keyword) this.fail();
-    this.name();
+    this.skipName();
     this.expectSymbol('(');
     if (this.acceptSymbol(')')) return;
     this.operand();

@@ -8,23 +8,23 @@ import type { SqlToken } from './statements';
 
 /**
  * Each keyword, written in lower or in upper case (as nearly all SQL is), -> its upper-case form:
- * one lookup of the word as sliced gives the token's word without another string.
+ * one lookup of the word as sliced gives the token's word without another string. The forms are
+ * internalized strings (property names), so that comparing a token's word with a keyword written
+ * in the code (`t.word === 'INDEX'`) compares pointers.
  */
 const KEYWORD_FORMS = new Map<string, string>();
-for (const keyword of SQL_KEYWORDS) {
-  const upper = keyword.toUpperCase();
-  KEYWORD_FORMS.set(keyword, upper);
+for (const upper of Object.keys(Object.fromEntries([...SQL_KEYWORDS].map((k) => [k.toUpperCase(), true])))) {
+  KEYWORD_FORMS.set(upper.toLowerCase(), upper);
   KEYWORD_FORMS.set(upper, upper);
 }
 
 // Runs of characters matched natively (sticky: from lastIndex, which the match moves to its end).
+// A word is matched in its first letter's case first, so that a word in upper case (a keyword, nearly
+// always) is known to be one without another look at its characters.
+const LOWER_WORD = /[a-z0-9_$]*/y;
+const UPPER_WORD = /[A-Z0-9_$]*/y;
 const ASCII_WORD = /[A-Za-z0-9_$]*/y;
 const LINE_REST = /[^\r\n]*/y;
-
-/** Every token is made here, so that all have one shape. */
-function token(start: number, end: number, word: string, keyword: boolean, comment: boolean): SqlToken {
-  return { start, end, word, keyword, comment };
-}
 
 const enum Char {
   Tab = 9,
@@ -44,6 +44,7 @@ const enum Char {
   RightParen = 41,
   Star = 42,
   Plus = 43,
+  Comma = 44,
   Minus = 45,
   Dot = 46,
   Slash = 47,
@@ -74,6 +75,14 @@ function isSpace(c: number): boolean {
 
 function isIdentStart(c: number): boolean {
   return (c >= Char.LowerA && c <= Char.LowerZ) || (c >= Char.UpperA && c <= Char.UpperZ) || c === Char.Underscore || c >= 0x80;
+}
+
+/**
+ * A-Z or a-z, in one comparison: once compiled, a test whose later comparisons never ran (no
+ * letter has followed a word yet) would throw the compiled lexer away when one does.
+ */
+function isAsciiLetter(c: number): boolean {
+  return ((c | 0x20) - Char.LowerA) >>> 0 < 26;
 }
 
 function isDigit(c: number): boolean {
@@ -164,188 +173,176 @@ export function lexSqlStatements(text: string): LexedSql | null {
   let depth = 0;
   const n = text.length;
   let i = 0;
-  const push = (start: number, end: number) => {
-    code.push(token(start, end, text.slice(start, end), false, false));
-  };
-
+  // The loop mostly runs before the optimizing compiler has compiled it: common cases are tested
+  // inline (a function call costs more there than the test) and tokens are made as literals, all
+  // with the same properties in the same order (one shape).
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (isSpace(c)) {
+    if (c === Char.Space || (c >= Char.Tab && c <= Char.Return)) {
       i++;
       continue;
     }
     const start = i;
-    const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
 
-    // Comments.
-    if (c === Char.Minus && next === Char.Minus) {
-      LINE_REST.lastIndex = i + 2;
-      LINE_REST.test(text);
-      i = LINE_REST.lastIndex;
-      comments.push(token(start, i, text.slice(start, i), false, true));
-      continue;
-    }
-    if (c === Char.Slash && next === Char.Star) {
-      const end = blockCommentEnd(text, i);
-      if (end === -1) return null;
-      i = end;
-      comments.push(token(start, i, text.slice(start, i), false, true));
-      continue;
-    }
-
-    // Strings with a prefix: E'..', B'..', X'..', N'..', U&'..', U&"..".
-    if (isIdentStart(c)) {
-      if (next === Char.Quote && (c | 0x20) === 0x65 /* e */) {
-        const end = quotedEnd(text, i + 1, 'escapes');
+    // Words, keywords: letters, `_`, and any non-ASCII character.
+    if ((c >= Char.LowerA && c <= Char.LowerZ) || (c >= Char.UpperA && c <= Char.UpperZ) || c === Char.Underscore || c >= 0x80) {
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
+      if (next === Char.Quote || next === Char.Ampersand) {
+        // E'..', B'..', X'..', N'..', U&'..', U&"..".
+        const end = prefixedStringEnd(text, i, c, code);
         if (end === -1) return null;
-        i = end;
-        push(start, i);
-        continue;
-      }
-      if (next === Char.Quote && ((c | 0x20) === 0x62 /* b */ || (c | 0x20) === 0x78) /* x */) {
-        const end = quotedEnd(text, i + 1, 'bits');
-        if (end === -1) return null;
-        i = end;
-        push(start, i);
-        continue;
-      }
-      if (next === Char.Quote && (c | 0x20) === 0x6e /* n */) {
-        // NATIONAL CHARACTER: the scanner gives the N as a keyword of its own.
-        code.push(token(start, start + 1, 'N', true, false));
-        const end = quotedEnd(text, i + 1, 'plain');
-        if (end === -1) return null;
-        push(i + 1, end);
-        i = end;
-        continue;
-      }
-      if ((c | 0x20) === 0x75 /* u */ && next === Char.Ampersand && i + 2 < n) {
-        const quote = text.charCodeAt(i + 2);
-        if (quote === Char.Quote || quote === Char.DoubleQuote) {
-          const end = quote === Char.Quote ? quotedEnd(text, i + 2, 'plain') : quotedIdentifierEnd(text, i + 2);
-          if (end === -1) return null;
+        if (end !== i) {
           i = end;
-          push(start, i);
           continue;
         }
       }
-      // The word's ASCII run is matched natively (a JavaScript loop over characters costs more
-      // while the lexer is still cold); any other character goes on by the loop.
-      ASCII_WORD.lastIndex = i + 1;
-      ASCII_WORD.test(text);
-      i = ASCII_WORD.lastIndex;
+      // The word's ASCII run is matched natively, in the case of its first letter and then in any.
+      const run = c >= 0x80 ? ASCII_WORD : c <= Char.UpperZ ? UPPER_WORD : c >= Char.LowerA ? LOWER_WORD : ASCII_WORD;
+      run.lastIndex = i + 1;
+      run.test(text);
+      i = run.lastIndex;
+      let oneCase = run !== ASCII_WORD;
+      let d = i < n ? text.charCodeAt(i) : 0;
+      if (oneCase && isAsciiLetter(d)) {
+        oneCase = false;
+        ASCII_WORD.lastIndex = i;
+        ASCII_WORD.test(text);
+        i = ASCII_WORD.lastIndex;
+        d = i < n ? text.charCodeAt(i) : 0;
+      }
       let ascii = c < 0x80;
-      if (i < n && text.charCodeAt(i) >= 0x80) {
+      if (d >= 0x80) {
         ascii = false;
         while (i < n && isIdentPart(text.charCodeAt(i))) i++;
       }
       const raw = text.slice(start, i);
-      // Postgres folds ASCII letters only: a word with any other character is no keyword. Words
-      // in mixed case (rare) are looked up again in lower case.
+      // Postgres folds ASCII letters only: a word with any other character is no keyword. A word in
+      // upper case is looked up as it is, any other in lower case (the same string when it is in
+      // lower case already: the same call for both keeps the rare mixed case on the common path).
       const keyword =
-        ascii && i - start <= MAX_KEYWORD_LENGTH ? (KEYWORD_FORMS.get(raw) ?? KEYWORD_FORMS.get(raw.toLowerCase())) : undefined;
-      if (keyword === undefined) code.push(token(start, i, raw, false, false));
+        ascii && i - start <= MAX_KEYWORD_LENGTH ? KEYWORD_FORMS.get(c >= Char.LowerA || !oneCase ? raw.toLowerCase() : raw) : undefined;
+      if (keyword === undefined) code.push({ start, end: i, word: raw, keyword: false, comment: false });
       else {
         if (keyword === 'ATOMIC') plainSemicolons = false;
-        code.push(token(start, i, keyword, true, false));
+        code.push({ start, end: i, word: keyword, keyword: true, comment: false });
       }
       continue;
     }
 
-    if (c === Char.Quote) {
-      const end = quotedEnd(text, i, 'plain');
-      if (end === -1) return null;
-      i = end;
-      push(start, i);
-      continue;
-    }
-    if (c === Char.DoubleQuote) {
-      const end = quotedIdentifierEnd(text, i);
-      if (end === -1) return null;
-      i = end;
-      push(start, i);
-      continue;
-    }
-
-    if (c === Char.Dollar) {
-      if (isDigit(next)) {
-        i++;
-        while (i < n && isDigit(text.charCodeAt(i))) i++;
-        push(start, i);
-        continue;
-      }
-      const tagEnd = dollarTagEnd(text, i);
-      if (tagEnd !== -1) {
-        const tag = text.slice(i, tagEnd);
-        const close = text.indexOf(tag, tagEnd);
-        if (close === -1) return null;
-        i = close + tag.length;
-        push(start, i);
-        continue;
-      }
-      i++;
-      push(start, i);
-      continue;
-    }
-
-    if (isDigit(c) || (c === Char.Dot && isDigit(next))) {
-      const end = numberEnd(text, i);
-      // "trailing junk after numeric literal": 100abc, 1e, 2.x, 0xg, 1_.
-      if (end === -1) return null;
-      i = end;
-      push(start, i);
-      continue;
-    }
-
-    if (c === Char.Dot) {
-      i += next === Char.Dot ? 2 : 1;
-      push(start, i);
-      continue;
-    }
-    if (c === Char.Colon) {
-      i += next === Char.Colon || next === Char.Equals ? 2 : 1;
-      push(start, i);
-      continue;
-    }
-
-    if (isOperatorChar(c)) {
-      i = operatorEnd(text, i);
-      push(start, i);
-      continue;
-    }
-
-    // ( ) [ ] , ; and anything else: one character.
+    // Anything else is one character unless it starts a longer token. (The common one-character
+    // tokens come first; every kind ends in the same push, which keeps a kind first seen late,
+    // such as `[` or `{`, from throwing the compiled lexer away.)
+    const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
+    let end = i + 1;
     if (c === Char.LeftParen) depth++;
     else if (c === Char.RightParen) depth--;
-    else if (c === Char.Semicolon) {
+    else if (c === Char.Comma) {
+      // one character
+    } else if (c === Char.Semicolon) {
       if (depth === 0) semicolons.push(code.length);
       else plainSemicolons = false;
-    }
-    i++;
-    push(start, i);
+    } else if (c === Char.Minus && next === Char.Minus) {
+      LINE_REST.lastIndex = i + 2;
+      LINE_REST.test(text);
+      i = LINE_REST.lastIndex;
+      comments.push({ start, end: i, word: text.slice(start, i), keyword: false, comment: true });
+      continue;
+    } else if (c === Char.Slash && next === Char.Star) {
+      i = blockCommentEnd(text, i);
+      if (i === -1) return null;
+      comments.push({ start, end: i, word: text.slice(start, i), keyword: false, comment: true });
+      continue;
+    } else if (c === Char.Quote) end = quotedEnd(text, i, 'plain');
+    else if (c === Char.DoubleQuote) end = quotedIdentifierEnd(text, i);
+    else if (c === Char.Dollar) end = dollarEnd(text, i);
+    else if (isDigit(c) || (c === Char.Dot && isDigit(next))) {
+      // -1 for "trailing junk after numeric literal": 100abc, 1e, 2.x, 0xg, 1_.
+      end = numberEnd(text, i);
+    } else if (c === Char.Dot || c === Char.Colon) end = dotOrColonEnd(c, next, i);
+    else if (isOperatorChar(c)) end = operatorEnd(text, i);
+    // An unterminated string, quoted identifier or dollar quote, or a malformed number.
+    if (end === -1) return null;
+    i = end;
+    code.push({ start, end, word: text.slice(start, end), keyword: false, comment: false });
   }
   if (depth !== 0) plainSemicolons = false;
   return { code, comments, semicolons, plainSemicolons };
 }
 
+/**
+ * A string with a prefix at `at` (E'..', B'..', X'..', N'..', U&'..', U&".."), its tokens pushed
+ * to `code`: its end, `at` when there is none there, -1 when it is unterminated.
+ */
+function prefixedStringEnd(text: string, at: number, c: number, code: SqlToken[]): number {
+  const n = text.length;
+  const next = at + 1 < n ? text.charCodeAt(at + 1) : -1;
+  const letter = c | 0x20;
+  let end = at;
+  if (next === Char.Quote) {
+    if (letter === 0x65 /* e */) end = quotedEnd(text, at + 1, 'escapes');
+    else if (letter === 0x62 /* b */ || letter === 0x78 /* x */) end = quotedEnd(text, at + 1, 'bits');
+    else if (letter === 0x6e /* n */) {
+      // NATIONAL CHARACTER: the scanner gives the N as a keyword of its own.
+      code.push({ start: at, end: at + 1, word: 'N', keyword: true, comment: false });
+      end = quotedEnd(text, at + 1, 'plain');
+      if (end !== -1) code.push({ start: at + 1, end, word: text.slice(at + 1, end), keyword: false, comment: false });
+      return end;
+    }
+  } else if (letter === 0x75 /* u */ && next === Char.Ampersand && at + 2 < n) {
+    const quote = text.charCodeAt(at + 2);
+    if (quote === Char.Quote) end = quotedEnd(text, at + 2, 'plain');
+    else if (quote === Char.DoubleQuote) end = quotedIdentifierEnd(text, at + 2);
+  }
+  if (end > at) code.push({ start: at, end, word: text.slice(at, end), keyword: false, comment: false });
+  return end;
+}
+
+/** End of `.`, `..`, `:`, `::` or `:=` at `at`. */
+function dotOrColonEnd(c: number, next: number, at: number): number {
+  if (c === Char.Dot) return next === Char.Dot ? at + 2 : at + 1;
+  return next === Char.Colon || next === Char.Equals ? at + 2 : at + 1;
+}
+
+/** End of what starts with `$` at `at`: a parameter ($1), a dollar-quoted string, or a lone `$`; -1 when unterminated. */
+function dollarEnd(text: string, at: number): number {
+  const n = text.length;
+  let i = at + 1;
+  if (i < n && isDigit(text.charCodeAt(i))) {
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    return i;
+  }
+  const tagEnd = dollarTagEnd(text, at);
+  if (tagEnd === -1) return at + 1;
+  const tag = text.slice(at, tagEnd);
+  const close = text.indexOf(tag, tagEnd);
+  return close === -1 ? -1 : close + tag.length;
+}
+
+// The ends of comments, strings and quoted identifiers are found with indexOf and sticky
+// regexes rather than loops over characters: native searches cost far less while the lexer runs
+// unoptimized, as it does over most of a cold run.
+
 /** End of a nested block comment starting at `at`; -1 when unterminated. */
 function blockCommentEnd(text: string, at: number): number {
-  let depth = 0;
-  let i = at;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    const d = i + 1 < n ? text.charCodeAt(i + 1) : -1;
-    if (c === Char.Slash && d === Char.Star) {
+  let depth = 1;
+  let i = at + 2;
+  for (;;) {
+    const close = text.indexOf('*/', i);
+    if (close === -1) return -1;
+    const open = text.indexOf('/*', i);
+    if (open !== -1 && open < close) {
       depth++;
-      i += 2;
-    } else if (c === Char.Star && d === Char.Slash) {
+      i = open + 2;
+    } else {
       depth--;
-      i += 2;
+      i = close + 2;
       if (depth === 0) return i;
-    } else i++;
+    }
   }
-  return -1;
 }
+
+/** Whitespace holding a newline, then a quote: a string continues ('a'\n'b' is 'ab'). */
+const STRING_CONTINUES = /[ \t\v\f]*[\n\r][ \t\n\v\f\r]*'/y;
 
 /**
  * End of a quoted string whose opening quote is at `at`: '' doubles a quote (not in B'' / X''
@@ -354,50 +351,54 @@ function blockCommentEnd(text: string, at: number): number {
  * unterminated.
  */
 function quotedEnd(text: string, at: number, kind: 'plain' | 'escapes' | 'bits'): number {
-  const n = text.length;
   let i = at + 1;
   for (;;) {
-    let closed = false;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (kind === 'escapes' && c === Char.Backslash) {
-        i += 2;
-      } else if (c === Char.Quote) {
-        if (kind !== 'bits' && i + 1 < n && text.charCodeAt(i + 1) === Char.Quote) i += 2;
-        else {
-          i++;
-          closed = true;
-          break;
-        }
-      } else i++;
-    }
-    if (!closed) return -1;
-    // 'a' <whitespace with a newline> 'b' continues the string.
-    let j = i;
-    let newline = false;
-    while (j < n) {
-      const c = text.charCodeAt(j);
-      if (c === Char.Newline || c === Char.Return) newline = true;
-      else if (!isSpace(c)) break;
-      j++;
-    }
-    if (!newline || j >= n || text.charCodeAt(j) !== Char.Quote) return i;
-    i = j + 1;
+    i = kind === 'escapes' ? escapedStringRest(text, i) : stringRest(text, i, kind === 'plain');
+    if (i === -1) return -1;
+    STRING_CONTINUES.lastIndex = i;
+    if (!STRING_CONTINUES.test(text)) return i;
+    i = STRING_CONTINUES.lastIndex;
   }
+}
+
+/** After the closing quote of a string whose text starts at `from` (`''` a quote when `doubled`); -1 when unterminated. */
+function stringRest(text: string, from: number, doubled: boolean): number {
+  let i = from;
+  for (;;) {
+    const quote = text.indexOf("'", i);
+    if (quote === -1) return -1;
+    if (!doubled || text.charCodeAt(quote + 1) !== Char.Quote) return quote + 1;
+    i = quote + 2;
+  }
+}
+
+/** stringRest for E'' strings, where a backslash escapes the next character. */
+function escapedStringRest(text: string, from: number): number {
+  const n = text.length;
+  let i = from;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === Char.Backslash) i += 2;
+    else if (c === Char.Quote) {
+      if (i + 1 < n && text.charCodeAt(i + 1) === Char.Quote) i += 2;
+      else return i + 1;
+    } else i++;
+  }
+  return -1;
 }
 
 /** End of a "quoted identifier" starting at `at` ("" doubles a quote); -1 when unterminated or empty. */
 function quotedIdentifierEnd(text: string, at: number): number {
-  const n = text.length;
   let i = at + 1;
-  while (i < n) {
-    if (text.charCodeAt(i) === Char.DoubleQuote) {
-      if (i + 1 < n && text.charCodeAt(i + 1) === Char.DoubleQuote) i += 2;
+  for (;;) {
+    const quote = text.indexOf('"', i);
+    if (quote === -1) return -1;
+    if (text.charCodeAt(quote + 1) !== Char.DoubleQuote) {
       // "zero-length delimited identifier"
-      else return i === at + 1 ? -1 : i + 1;
-    } else i++;
+      return quote === at + 1 ? -1 : quote + 1;
+    }
+    i = quote + 2;
   }
-  return -1;
 }
 
 /** End of a `$tag$` opening a dollar quote at `at`, or -1 when `$` does not start one. */

@@ -126,7 +126,6 @@ interface Anchors {
 function syntaxOf(statement: RawStatement, ctx: StatementContext, anchors: Anchors): SqlStatementSyntax {
   const start = ctx.toSource(statement.start);
   const lineStart = lineStartOf(ctx.source, start);
-  const map = (r: SourceRange | null | undefined) => (r ? { start: ctx.toSource(r.start), end: ctx.toSource(r.end) } : undefined);
   const syntax: SqlStatementSyntax = {
     kind: 'sqlStatement',
     concurrentlyInsertAt: anchors.concurrentlyInsertAt === undefined ? undefined : ctx.toSource(anchors.concurrentlyInsertAt),
@@ -136,9 +135,13 @@ function syntaxOf(statement: RawStatement, ctx: StatementContext, anchors: Ancho
     statementEnd: ctx.toSource(statement.terminatorEnd),
     terminated: statement.terminated,
   };
-  if (anchors.table) syntax.tableRange = map(anchors.table);
-  if (anchors.constraintColumns) syntax.constraintColumnsRange = map(anchors.constraintColumns);
+  if (anchors.table) syntax.tableRange = sourceRange(anchors.table, ctx);
+  if (anchors.constraintColumns) syntax.constraintColumnsRange = sourceRange(anchors.constraintColumns, ctx);
   return syntax;
+}
+
+function sourceRange(range: SourceRange, ctx: StatementContext): SourceRange {
+  return { start: ctx.toSource(range.start), end: ctx.toSource(range.end) };
 }
 
 /** The tokens of a relation name as written (`public."Messages"`), from its syntax tree location. */
@@ -206,16 +209,24 @@ function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementCon
   if (tokens[nameAt]?.word === 'IF') nameAt += 3;
   const hasName = stmt.idxname !== undefined && nameAt < onAt;
 
+  // One pass over the rest: ... ON [ONLY] table [USING method] ( columns ) ... [WHERE predicate].
   let open = -1;
+  let close = -1;
+  let usingAt = -1;
+  let whereAt = -1;
+  let depth = 0;
   for (let i = onAt + 1; i < tokens.length; i++) {
-    if (tokens[i]!.word === '(') {
-      open = i;
-      break;
+    const t = tokens[i]!;
+    if (t.word === '(') {
+      if (depth++ === 0 && open === -1) open = i;
+    } else if (t.word === ')') {
+      if (--depth === 0 && close === -1) close = i;
+    } else if (t.keyword && depth === 0) {
+      if (t.word === 'USING' && open === -1) usingAt = i;
+      else if (t.word === 'WHERE' && close !== -1 && whereAt === -1) whereAt = i;
     }
   }
-  const close = open === -1 ? -1 : closingParen(tokens, open);
-  const usingAt = keywordAt(tokens, 'USING', onAt + 1);
-  const whereAt = close === -1 ? -1 : topLevelKeyword(tokens, 'WHERE', close + 1);
+  if (open !== -1 && close === -1) close = tokens.length - 1;
 
   const table = relationName(stmt.relation, ctx);
   const name = stmt.idxname && !ctx.isPlaceholder(stmt.idxname) ? stmt.idxname : null;
@@ -241,52 +252,42 @@ function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementCon
     concurrent,
     ifNotExists,
     where: whereAt === -1 ? null : ctx.text.slice(tokens[whereAt + 1]?.start ?? statement.end, statement.end),
-    using: usingAt !== -1 && (open === -1 || usingAt < open) ? (stmt.accessMethod ?? null) : null,
+    using: usingAt !== -1 ? (stmt.accessMethod ?? null) : null,
   };
   // Set after the literal: a spread in it costs a copy for every index.
   if (onlyParent) operation.onlyParent = true;
   return operation;
 }
 
-function topLevelKeyword(tokens: SqlToken[], word: string, from: number): number {
-  let depth = 0;
-  for (let i = from; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.word === '(') depth++;
-    else if (t.word === ')') depth--;
-    else if (depth === 0 && t.keyword && t.word === word) return i;
-  }
-  return -1;
-}
-
 /** Plain columns by name; expressions as written (`lower(email)`). */
 function indexColumns(params: Node[], tokens: SqlToken[], open: number, close: number, text: string): string[] {
-  const pieces: Array<[number, number]> = [];
-  let depth = 0;
-  let pieceStart = open + 1;
-  for (let i = open + 1; i < close; i++) {
-    const w = tokens[i]!.word;
-    if (w === '(') depth++;
-    else if (w === ')') depth--;
-    else if (w === ',' && depth === 0) {
-      pieces.push([pieceStart, i - 1]);
-      pieceStart = i + 1;
+  const columns: string[] = [];
+  let from = open + 1;
+  for (let k = 0; k < params.length; k++) {
+    // The element's tokens, from `from` to the next comma outside parentheses.
+    let end = from;
+    let depth = 0;
+    for (; end < close; end++) {
+      const w = tokens[end]!.word;
+      if (w === '(') depth++;
+      else if (w === ')') depth--;
+      else if (w === ',' && depth === 0) break;
     }
+    const name = nodeAs<IndexElem>(params[k], 'IndexElem')?.name;
+    columns.push(name ? name : expressionText(tokens, from, end - 1, text));
+    from = end + 1;
   }
-  pieces.push([pieceStart, close - 1]);
-  return params.map((param, i) => {
-    const elem = nodeAs<IndexElem>(param, 'IndexElem');
-    if (elem?.name) return elem.name;
-    const piece = pieces[i];
-    if (!piece || piece[1] < piece[0]) return '?';
-    let [from, to] = piece;
-    // `(lower(email))`: the expression without its own parentheses.
-    if (tokens[from]!.word === '(' && closingParen(tokens, from) === to) {
-      from++;
-      to--;
-    }
-    return text.slice(tokens[from]!.start, tokens[to]!.end);
-  });
+  return columns;
+}
+
+/** The text of tokens `from`..`to` (none: `?`), without parentheses around all of them (`(lower(email))`). */
+function expressionText(tokens: SqlToken[], from: number, to: number, text: string): string {
+  if (to < from) return '?';
+  if (tokens[from]!.word === '(' && closingParen(tokens, from) === to) {
+    from++;
+    to--;
+  }
+  return text.slice(tokens[from]!.start, tokens[to]!.end);
 }
 
 function dropIndex(statement: RawStatement, stmt: DropStmt, ctx: StatementContext): Operation {
@@ -447,7 +448,7 @@ function timeoutOperation(
   local: boolean,
   reset: boolean,
 ): SetTimeoutOperation {
-  return {
+  const operation: SetTimeoutOperation = {
     range: rangeOf(statement, ctx),
     direction: ctx.direction,
     table: null,
@@ -458,8 +459,10 @@ function timeoutOperation(
     setting: setting as SetTimeoutOperation['setting'],
     milliseconds,
     local,
-    ...(reset ? { reset: true } : {}),
   };
+  // Set after the literal: a spread in it costs a copy.
+  if (reset) operation.reset = true;
+  return operation;
 }
 
 function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: StatementContext): Operation[] {

@@ -35,9 +35,13 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
   const text = blankPsqlMetaCommands(source);
   const sql = readSqlText(text, parser, { lintTrees: options.fullSyntaxTrees !== true });
 
+  // Plain indexed loops here: this runs once per file, mostly before it is optimized, where a
+  // for-of loop costs an iterator's calls.
   const suppressions: SuppressionComment[] = [];
   let starts: number[] | undefined; // line starts, only for files with a suppression comment
-  for (const comment of sql.comments) {
+  const comments = sql.comments;
+  for (let k = 0; k < comments.length; k++) {
+    const comment = comments[k]!;
     if (!comment.word.startsWith('--') || !/pg-index-guard:|squawk-ignore/.test(comment.word)) continue;
     starts ??= lineStarts(source);
     const suppression = parseSuppressionComment(source.slice(comment.start, comment.end), positionAt(starts, comment.start).line);
@@ -70,7 +74,9 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
     isPlaceholder: noPlaceholders,
     indexTables: new Map<string, string | null>(),
   };
-  for (const statement of sql.statements) {
+  const statements = sql.statements;
+  for (let k = 0; k < statements.length; k++) {
+    const statement = statements[k]!;
     // Each section runs on its own: an unclosed BEGIN in `up` does not reach `down`.
     while (sectionIndex + 1 < sections.length && sections[sectionIndex + 1]!.range.start <= statement.start) {
       sectionIndex++;
@@ -78,7 +84,9 @@ export function parseSqlMigration(path: string, source: string, parser: SqlParse
     }
     const section = sections[sectionIndex];
     context.direction = section?.direction ?? runner.defaultDirection;
-    for (const operation of operationsOf(statement, context)) {
+    const found = operationsOf(statement, context);
+    for (let j = 0; j < found.length; j++) {
+      const operation = found[j]!;
       if (section && section.runsInTransaction !== runner.runsInTransaction) operation.runsInTransaction = section.runsInTransaction;
       operations.push(operation);
     }

@@ -37,6 +37,9 @@ const MARKERS: Partial<Record<SqlRunnerName, string>> = {
 };
 
 const GOOSE = /^--\s*\+goose\s+(up|down|no\s+transaction|statementbegin|statementend|envsub\b)/i;
+const GOOSE_NO_TRANSACTION = /^--\s*\+goose\s+no\s+transaction\b/i;
+/** What every marker starts with: `--`, spaces, then the first character of `+goose`, `migrate:`, `atlas:` or `postgres-migrations`. */
+const MARKER_START = /^--\s*[+map]/;
 const DBMATE = /^--\s*migrate:(up|down)\b(.*)$/;
 const ATLAS_TXMODE = /^--\s*atlas:txmode\s+(\w+)/;
 const POSTGRES_MIGRATIONS = /^--\s*postgres-migrations\s+disable-transaction\b/;
@@ -47,16 +50,18 @@ interface Annotation {
 }
 
 export function detectRunner(input: RunnerInput): RunnerResult {
-  // Annotations only count at the start of their line, as the tools read them.
+  // Annotations only count at the start of their line, as the tools read them. Only comments that
+  // may be markers are kept: every use below matches one of the markers' patterns. (Plain loops
+  // and no callbacks here and below: this runs once per file, mostly before it is optimized.)
   const annotations: Annotation[] = [];
-  for (const comment of input.comments) {
-    if (comment.word.startsWith('--') && startsLine(input.source, comment.start)) {
+  const comments = input.comments;
+  for (let k = 0; k < comments.length; k++) {
+    const comment = comments[k]!;
+    if (MARKER_START.test(comment.word) && startsLine(input.source, comment.start)) {
       annotations.push({ comment, text: input.source.slice(comment.start, comment.end).trim() });
     }
   }
 
-  const path = input.path.includes('\\') ? input.path.replace(/\\/g, '/') : input.path;
-  const fileName = path.slice(path.lastIndexOf('/') + 1);
   // The first that names a runner wins; later sources are not read. (Plain assignments: a
   // destructuring of an array literal costs an iterator.)
   let name: SqlRunnerName | null | undefined = runnerNamed(input.runner);
@@ -72,6 +77,13 @@ export function detectRunner(input: RunnerInput): RunnerResult {
   if (!name) {
     name = runnerNamed(input.defaultRunner);
     detectedBy = 'setting';
+  }
+  // The path (and the file name, which Flyway and golang-migrate read) only when it is needed.
+  let path = '';
+  let fileName = '';
+  if (!name || name === 'flyway' || name === 'golang-migrate') {
+    path = input.path.includes('\\') ? input.path.replace(/\\/g, '/') : input.path;
+    fileName = path.slice(path.lastIndexOf('/') + 1);
   }
   if (!name) {
     name = runnerOfPath(path, fileName);
@@ -91,24 +103,23 @@ export function detectRunner(input: RunnerInput): RunnerResult {
     case 'psql':
       break;
     case 'goose': {
-      const noTransaction = annotations.some((a) => /^--\s*\+goose\s+no\s+transaction\b/i.test(a.text));
-      runsInTransaction = !noTransaction;
-      info.sections = sections(input.source, annotations, (a) => {
-        const m = GOOSE.exec(a.text);
-        const word = m?.[1]?.toLowerCase();
-        return word === 'up' || word === 'down' ? { direction: word, runsInTransaction } : null;
-      });
+      runsInTransaction = true;
+      for (let k = 0; k < annotations.length; k++) if (GOOSE_NO_TRANSACTION.test(annotations[k]!.text)) runsInTransaction = false;
+      info.sections = sections(input.source, annotations, 'goose', runsInTransaction);
       info.leaveBy = 'marker';
       break;
     }
     case 'dbmate': {
-      info.sections = sections(input.source, annotations, (a) => {
-        const m = DBMATE.exec(a.text);
-        if (!m) return null;
-        return { direction: m[1] as Direction, runsInTransaction: !/\btransaction:\s*false\b/.test(m[2]!) };
-      });
+      const found = sections(input.source, annotations, 'dbmate', true);
+      info.sections = found;
       // The up section decides the file; a down section that differs marks its own operations.
-      const main = info.sections.find((s) => s.direction === 'up') ?? info.sections[0];
+      let main = found[0];
+      for (let k = 0; k < found.length; k++) {
+        if (found[k]!.direction === 'up') {
+          main = found[k];
+          break;
+        }
+      }
       runsInTransaction = main ? main.runsInTransaction : true;
       info.leaveBy = 'marker';
       break;
@@ -168,7 +179,8 @@ function startsLine(source: string, offset: number): boolean {
 }
 
 function markerRunner(annotations: Annotation[]): SqlRunnerName | null {
-  for (const { text } of annotations) {
+  for (let k = 0; k < annotations.length; k++) {
+    const text = annotations[k]!.text;
     if (GOOSE.test(text)) return 'goose';
     if (DBMATE.test(text)) return 'dbmate';
     if (ATLAS_TXMODE.test(text)) return 'atlas';
@@ -222,19 +234,31 @@ function flywayNonTransactional(statement: RawStatement): boolean {
   );
 }
 
-function sections(
-  source: string,
-  annotations: Annotation[],
-  read: (a: Annotation) => { direction: Direction; runsInTransaction: boolean } | null,
-): SqlSection[] {
+/**
+ * The up and down sections marked by goose's `-- +goose Up` / `Down` (each runs in a transaction
+ * as the file does: `runsInTransaction`) or dbmate's `-- migrate:up` / `down` (each in a
+ * transaction unless it says `transaction:false`).
+ */
+function sections(source: string, annotations: Annotation[], runner: 'goose' | 'dbmate', runsInTransaction: boolean): SqlSection[] {
   const found: SqlSection[] = [];
-  for (const a of annotations) {
-    const section = read(a);
-    if (!section) continue;
+  for (let k = 0; k < annotations.length; k++) {
+    const a = annotations[k]!;
+    let direction: Direction;
+    let inTransaction = runsInTransaction;
+    if (runner === 'goose') {
+      const word = GOOSE.exec(a.text)?.[1]?.toLowerCase();
+      if (word !== 'up' && word !== 'down') continue;
+      direction = word;
+    } else {
+      const m = DBMATE.exec(a.text);
+      if (!m) continue;
+      direction = m[1] as Direction;
+      inTransaction = !/\btransaction:\s*false\b/.test(m[2]!);
+    }
     const annotation: SourceRange = { start: a.comment.start, end: a.comment.end };
     const previous = found[found.length - 1];
     if (previous) previous.range.end = annotation.start;
-    found.push({ direction: section.direction, runsInTransaction: section.runsInTransaction, annotation, range: { start: annotation.start, end: source.length } });
+    found.push({ direction, runsInTransaction: inTransaction, annotation, range: { start: annotation.start, end: source.length } });
   }
   return found;
 }
