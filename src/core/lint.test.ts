@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultContext, type LintSettings } from './lint-context';
-import { SYNTAX_ERROR, lintSource, loadParsers } from './lint';
+import { SYNTAX_ERROR, SqlParserPending, deferredSqlParser, lintSource, loadParsers } from './lint';
 import { lineStarts, positionAt } from './parsers/source-text';
 
 const migration = (body: string, header = '') =>
@@ -97,4 +97,31 @@ test('loadParsers for SQL alone still parses a Ruby file when one comes (Prism c
   const parsers = await loadParsers(['sql']);
   const { findings } = lintSource('db/migrate/20240101000000_case.rb', migration('    add_index :messages, :user_id\n'), 'ruby', defaultContext(), parsers);
   assert.ok(findings.some((f) => f.ruleId === 'require-concurrent-index-creation'));
+});
+
+test('a deferred SQL parser: files the fast reader knows need no libpg-query; the others say so and lint the same once it is loaded', async () => {
+  const eager = await loadParsers();
+  const sql = deferredSqlParser();
+  const parsers = { ruby: eager.ruby, sql };
+  const known = "SET lock_timeout = '5s';\nCREATE INDEX index_messages_on_account_id ON messages (account_id);\n";
+  const unknown = 'GRANT SELECT ON messages TO app;\nCREATE INDEX index_messages_on_lower_email ON messages ((lower(email)));\n';
+  const broken = 'CREATE INDEX index_messages_on_x ON messages (x;\nDROP INDEX index_messages_on_y;\n';
+  // SQL inside a Ruby `execute` goes through parseEmbeddedSql, which swallows what it throws.
+  const ruby = migration('    execute "GRANT SELECT ON messages TO app; CREATE INDEX index_messages_on_a ON messages (a)"\n');
+  const summary = (result: ReturnType<typeof lintSource>) => result.findings.map((f) => `${f.ruleId} ${f.range.start}-${f.range.end} ${f.message}`);
+  const cases: Array<[string, string, 'sql' | 'ruby']> = [
+    ['db/known.sql', known, 'sql'],
+    ['db/unknown.sql', unknown, 'sql'],
+    ['db/broken.sql', broken, 'sql'],
+    ['db/migrate/20240101000000_case.rb', ruby, 'ruby'],
+  ];
+  const expected = cases.map(([path, source, language]) => summary(lintSource(path, source, language, defaultContext(), eager)));
+  assert.ok(expected.every((findings) => findings.length > 0));
+
+  assert.deepEqual(summary(lintSource(...cases[0]!, defaultContext(), parsers)), expected[0]);
+  for (const [path, source, language] of cases.slice(1)) {
+    assert.throws(() => lintSource(path, source, language, defaultContext(), parsers), SqlParserPending, path);
+  }
+  await sql.load();
+  cases.forEach(([path, source, language], i) => assert.deepEqual(summary(lintSource(path, source, language, defaultContext(), parsers)), expected[i], path));
 });

@@ -32,6 +32,60 @@ export async function loadParsers(languages: readonly MigrationLanguage[] = ['ru
   return { ruby, sql };
 }
 
+/** Thrown by lintSource when the file needs libpg-query before a deferred parser has loaded it. */
+export class SqlParserPending extends Error {
+  constructor() {
+    super('the SQL parser (libpg-query) is not loaded yet');
+  }
+}
+
+/** libpg-query loaded only when a statement needs it, which most statements do not (fast-statements.ts). */
+export interface DeferredSqlParser extends SqlParser {
+  readonly deferred: true;
+  /** Loads libpg-query; files that met SqlParserPending are linted again after this. */
+  load(): Promise<void>;
+  /** Whether a parse was asked for while it was not loaded, since the last call. */
+  takeMiss(): boolean;
+}
+
+/**
+ * A SQL parser that loads nothing up front: until load() resolves, a parse throws (and is
+ * remembered, for a caller such as parseEmbeddedSql may catch what it throws), and lintSource
+ * throws SqlParserPending for the file. A CLI run over migrations that the fast reader knows
+ * entirely never compiles libpg-query's WASM (some 15 ms).
+ */
+export function deferredSqlParser(): DeferredSqlParser {
+  let ready: SqlParser | undefined;
+  let missed = false;
+  const pending = (): never => {
+    missed = true;
+    throw new SqlParserPending();
+  };
+  return {
+    deferred: true,
+    parse: (text) => (ready ? ready.parse(text) : pending()),
+    scan: (text) => (ready ? ready.scan(text) : pending()),
+    async load() {
+      ready ??= await loadSqlParser();
+    },
+    takeMiss() {
+      const result = missed;
+      missed = false;
+      return result;
+    },
+  };
+}
+
+/** Parsers for a batch run: Prism as loadParsers gives it, libpg-query deferred (see deferredSqlParser). */
+export async function loadParsersDeferred(languages: readonly MigrationLanguage[]): Promise<Parsers & { sql: DeferredSqlParser }> {
+  const ruby = languages.includes('ruby') ? await loadPrismParser() : lazyPrismParser();
+  return { ruby, sql: deferredSqlParser() };
+}
+
+function missedDeferredParse(parser: SqlParser): boolean {
+  return (parser as Partial<DeferredSqlParser>).deferred === true && (parser as DeferredSqlParser).takeMiss();
+}
+
 export function languageOfPath(path: string): MigrationLanguage | null {
   if (path.endsWith('.rb')) return 'ruby';
   if (path.endsWith('.sql')) return 'sql';
@@ -59,7 +113,8 @@ export interface LintResult {
 }
 
 /**
- * Parses and lints one file's text. Never throws for bad input. `sqlOptions` says how a SQL file
+ * Parses and lints one file's text. Never throws for bad input; throws SqlParserPending when
+ * `parsers.sql` is a deferred parser that the file needs before it has loaded. `sqlOptions` says how a SQL file
  * runs (`runner`, Flyway's `sidecarConfig`); `context.settings.sqlRunner` is the project's
  * runner for files that do not name one themselves.
  */
@@ -89,8 +144,10 @@ export function lintSource(
   try {
     file = parseMigration(path, source, language, parsers, withSettings(sqlOptions, context));
   } catch (error) {
+    if (missedDeferredParse(parsers.sql)) throw new SqlParserPending();
     return { file: null, findings: [internalError(`PG Index Guard could not read this file (${errorText(error)}). Please report this with the file attached.`)] };
   }
+  if (missedDeferredParse(parsers.sql)) throw new SqlParserPending();
   if (!file) return { file: null, findings: [] };
   return { file, findings: lint(file, context) };
 }

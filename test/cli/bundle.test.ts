@@ -6,6 +6,7 @@ import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeRailsCorpus } from '../../scripts/bench/rails-corpus';
+import { writeSqlCorpus } from '../../scripts/bench/sql';
 import { BAD_MIGRATION, BROKEN_MIGRATION, CREATE_TABLE_MIGRATION, FIXTURES, RAILS_APP, ROOT, tempDir } from './helpers';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -159,6 +160,14 @@ describe('the bundled CLI', () => {
     before(() => {
       corpus = tempDir();
       writeRailsCorpus(corpus.path, 400, 7);
+      // SQL too, a few files of which need libpg-query (loaded only then, in whichever thread).
+      writeSqlCorpus(join(corpus.path, 'db'), 300, 11);
+      for (let i = 0; i < 5; i++) {
+        writeFileSync(
+          join(corpus.path, 'db', 'migrations', `2030010100000${i}_grants.sql`),
+          `GRANT SELECT ON messages TO app_${i};\nCREATE INDEX index_messages_on_lower_email_${i} ON messages ((lower(email)));\n`,
+        );
+      }
     });
     after(() => corpus.remove());
 
@@ -167,7 +176,9 @@ describe('the bundled CLI', () => {
       const three = cli(['lint', 'db', '--format', 'json'], { cwd: corpus.path, env: { PG_INDEX_GUARD_THREADS: '3' } });
       assert.equal(three.stderr, '');
       assert.equal(three.code, one.code);
-      assert.equal(JSON.parse(one.stdout).summary.files, 400);
+      assert.equal(JSON.parse(one.stdout).summary.files, 705);
+      const grants = JSON.parse(one.stdout).findings.filter((f: { file: string }) => f.file.endsWith('_grants.sql'));
+      assert.deepEqual([...new Set(grants.map((f: { rule: string }) => f.rule))].sort(), ['require-concurrent-index-creation', 'require-timeouts']);
       assert.ok(JSON.parse(one.stdout).summary.findings > 100);
       assert.equal(three.stdout, one.stdout);
     });

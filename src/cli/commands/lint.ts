@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadParsers, type MigrationLanguage } from '../../core/lint';
+import { loadParsersDeferred, type MigrationLanguage } from '../../core/lint';
 import { defaultContext, type LintSettings } from '../../core/lint-context';
 import { SEVERITIES, type Severity } from '../../core/rules/rule';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
@@ -12,7 +12,7 @@ import { formatSarif } from '../lint/formats/sarif';
 import { formatText } from '../lint/formats/text';
 import { reaches, type LintReport } from '../lint/report';
 import { lintTargetsInParallel, threadCountFor } from '../lint/parallel';
-import { lintTargets, type LintRun } from '../lint/run';
+import { lintBatch, lintPendingFiles, mergeResults, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
 
 const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
@@ -73,10 +73,11 @@ export const lintCommand: Command = {
 async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO): Promise<LintRun> {
   const context = defaultContext();
   context.settings = settings;
-  const parsers = loadParsers(languagesOf(targets));
+  const parsers = loadParsersDeferred(languagesOf(targets));
   const threads = threadCountFor(targets.length, threadLimit(io));
   if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads);
-  return lintTargets(targets, context, await parsers);
+  const loaded = await parsers;
+  return mergeResults(await lintPendingFiles(lintBatch(targets, context, loaded), targets, context, loaded));
 }
 
 /** The languages among the files: a run over SQL migrations alone never compiles Prism. */

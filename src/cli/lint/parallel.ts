@@ -6,10 +6,10 @@
 import '../silence-wasi-warning';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { loadParsers, type MigrationLanguage, type Parsers } from '../../core/lint';
+import { loadParsersDeferred, type DeferredSqlParser, type MigrationLanguage, type Parsers } from '../../core/lint';
 import { defaultContext, type LintContext, type LintSettings } from '../../core/lint-context';
 import type { LintTarget } from './files';
-import { lintBatch, mergeResults, type LintRun, type TargetResult } from './run';
+import { lintBatch, lintPendingFiles, mergeResults, type LintRun, type TargetResult } from './run';
 
 const WORKER_TAG = 'pg-index-guard/lint-worker';
 /** A helper thread costs ~60 ms of CPU to start (bundle + parser): not worth it for fewer files than this per helper. */
@@ -67,7 +67,7 @@ function takeBatches(
 export async function lintTargetsInParallel(
   targets: readonly LintTarget[],
   context: LintContext,
-  parsers: Promise<Parsers>,
+  parsers: Promise<Parsers & { sql: DeferredSqlParser }>,
   threads: number,
 ): Promise<LintRun> {
   const counter = new SharedArrayBuffer(4);
@@ -106,14 +106,15 @@ export async function lintTargetsInParallel(
       results[batch] = lintBatch(targets.slice(first, first + BATCH_SIZE), context, loaded);
     }
   }
-  return mergeResults(results.flat() as TargetResult[]);
+  // Files that needed libpg-query before it was loaded, in any thread, are linted again here.
+  return mergeResults(await lintPendingFiles(results.flat() as TargetResult[], targets, context, loaded));
 }
 
 async function serveAsHelper(setup: HelperSetup): Promise<void> {
   const port = parentPort!;
   const context = defaultContext();
   context.settings = setup.settings;
-  const parsers = await loadParsers(setup.languages);
+  const parsers = await loadParsersDeferred(setup.languages);
   takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, (batch, results) => {
     const message: HelperMessage = { batch, results };
     port.postMessage(message);

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { FILE_SKIPPED, SYNTAX_ERROR, lintSource, type Parsers } from '../../core/lint';
+import { FILE_SKIPPED, SYNTAX_ERROR, SqlParserPending, lintSource, type DeferredSqlParser, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
 import type { Finding } from '../../core/rules/rule';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
@@ -23,6 +23,11 @@ export interface TargetResult {
   findings: ReportedFinding[];
   /** `path: reason` when the file could not be read. */
   unreadable?: string;
+  /**
+   * The file's text, when it needs libpg-query and that was not loaded yet: it is linted again
+   * from this text once it is (lintPendingFiles), never read twice (a pipe reads once).
+   */
+  needsSqlParser?: string;
 }
 
 export interface LintRun {
@@ -73,6 +78,7 @@ function lintRead(target: LintTarget, outcome: ReadOutcome, context: LintContext
       findings = [read];
     }
   } catch (error) {
+    if (error instanceof SqlParserPending) return { linted: false, findings: [], needsSqlParser: source };
     return { linted: false, findings: [], unreadable: `${target.path}: ${errorMessage(error)}` };
   }
   if (findings.length === 0) return { linted: true, findings: [] };
@@ -83,6 +89,21 @@ function lintRead(target: LintTarget, outcome: ReadOutcome, context: LintContext
 /** Lints the files one after the other, in this thread. */
 export function lintTargets(targets: readonly LintTarget[], context: LintContext, parsers: Parsers): LintRun {
   return mergeResults(lintBatch(targets, context, parsers));
+}
+
+/**
+ * Lints again, with libpg-query loaded, the files whose results (in `targets` order) say they
+ * needed it before it was. Most runs have none and never load it.
+ */
+export async function lintPendingFiles(
+  results: TargetResult[],
+  targets: readonly LintTarget[],
+  context: LintContext,
+  parsers: Parsers & { sql: DeferredSqlParser },
+): Promise<TargetResult[]> {
+  if (!results.some((result) => result.needsSqlParser !== undefined)) return results;
+  await parsers.sql.load();
+  return results.map((result, i) => (result.needsSqlParser === undefined ? result : lintRead(targets[i]!, result.needsSqlParser, context, parsers)));
 }
 
 /** The files' results in order, read a batch at a time. */
