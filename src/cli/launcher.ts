@@ -9,8 +9,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+import { setLaunchFlags, shareCodeCache } from './v8-tiers';
 
 /** The bundle's content hash, written in at build time: V8 checks a cache against the source's length only. */
 declare const CLI_BUNDLE_HASH: string;
@@ -75,29 +75,36 @@ function saveCache(folder: string, file: string, data: Buffer): void {
 
 /** Node 20: compiles the bundle as a CommonJS module with the cached code, saving a new cache when there was none. */
 function loadWithCodeCache(folder: string): CliBundle {
+  // Flags first, before anything is compiled (see v8-tiers.ts).
+  let saveNow = () => {};
+  setLaunchFlags(() => saveNow());
   const file = `cli-${CLI_BUNDLE_HASH}-${process.version}-${process.arch}.v8`;
   const cached = readOrNull(join(folder, file));
   const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: cached });
+  // At exit, so the cache also holds the functions this run compiled (the whole lint path); or
+  // right before the CLI changes V8's flags, after which V8 would refuse it.
+  let save = cached === undefined || script.cachedDataRejected === true;
+  if (!save) shareCodeCache({ bundle: BUNDLE, data: cached! });
+  saveNow = () => {
+    if (save) saveCache(folder, file, script.createCachedData());
+    save = false;
+  };
+  process.once('exit', () => saveNow());
   const bundle = new Module(BUNDLE, module);
   bundle.filename = BUNDLE;
   const compiled = script.runInThisContext() as (...args: unknown[]) => void;
   compiled.call(bundle.exports, bundle.exports, createRequire(BUNDLE), bundle, BUNDLE, dirname(BUNDLE));
   bundle.loaded = true;
-  if (cached === undefined || script.cachedDataRejected === true) {
-    // At exit, so the cache also holds the functions this run compiled (the whole lint path).
-    process.once('exit', () => saveCache(folder, file, script.createCachedData()));
-  }
   return bundle.exports as CliBundle;
 }
 
 function load(): CliBundle {
-  // The bundle sets this too; set first here, for V8 takes a cache only under the flags it was made with.
-  setFlagsFromString('--liftoff-only');
   const folder = cacheFolder();
-  if (folder === null) return require(BUNDLE) as CliBundle;
   const enableCompileCache = (Module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
-  if (enableCompileCache) {
-    enableCompileCache(folder);
+  if (folder === null || enableCompileCache) {
+    // Flags first, before anything is compiled (see v8-tiers.ts).
+    setLaunchFlags();
+    if (folder !== null) enableCompileCache!(folder);
     return require(BUNDLE) as CliBundle;
   }
   return loadWithCodeCache(folder);

@@ -155,6 +155,29 @@ describe('the bundled CLI', () => {
     }
   });
 
+  test('V8 optimizes only runs long enough to earn it: SQL stays on the baseline compilers, many Ruby files get TurboFan', () => {
+    // --trace-opt makes V8 log each function it sends to TurboFan.
+    const dir = tempDir();
+    try {
+      writeRailsCorpus(dir.path, 600, 3);
+      writeSqlCorpus(dir.path, 600, 5);
+      const traced = (folder: string) => {
+        const result = spawnSync(process.execPath, ['--trace-opt', CLI, 'lint', folder, '--format', 'json'], {
+          cwd: dir.path,
+          encoding: 'utf8',
+          maxBuffer: 256 * 1024 * 1024,
+          env: { ...process.env, PG_INDEX_GUARD_CACHE_DIR: codeCache },
+        });
+        assert.ok(result.status === 0 || result.status === 1, result.stderr);
+        return (result.stdout.match(/for optimization to TURBOFAN/g) ?? []).length;
+      };
+      assert.equal(traced('migrations'), 0, '600 SQL migrations: no TurboFan');
+      assert.ok(traced('db') > 50, '600 Ruby migrations: TurboFan at work');
+    } finally {
+      dir.remove();
+    }
+  });
+
   describe('on worker threads', () => {
     let corpus: { path: string; remove: () => void };
     before(() => {

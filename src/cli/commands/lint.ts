@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadParsersDeferred, type MigrationLanguage } from '../../core/lint';
 import { defaultContext, type LintSettings } from '../../core/lint-context';
@@ -11,9 +13,10 @@ import { formatJson } from '../lint/formats/json';
 import { formatSarif } from '../lint/formats/sarif';
 import { formatText } from '../lint/formats/text';
 import { reaches, type LintReport } from '../lint/report';
-import { lintTargetsInParallel, threadCountFor } from '../lint/parallel';
+import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/parallel';
 import { lintBatch, lintPendingFiles, mergeResults, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
+import { enableOptimizingCompilers, optimizingCompilersEnabled } from '../v8-tiers';
 
 const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
 type Format = (typeof FORMATS)[number];
@@ -56,28 +59,47 @@ export const lintCommand: Command = {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    const { settings } = loadConfig(options.config, io.cwd);
-    const { targets, ignored, unreadable: unreadableFolders } = collectTargets(options.paths, io.cwd);
-    for (const path of ignored) io.stderr(`${path}: not a .rb or .sql file, skipped\n`);
+    // A helper thread loads while the folders are walked (lint/parallel.ts).
+    const pool = HelperPool.prestart(options.paths.some((path) => isFolder(resolve(io.cwd, path))), threadLimit(io));
+    try {
+      const { settings } = loadConfig(options.config, io.cwd);
+      const { targets, ignored, unreadable: unreadableFolders } = collectTargets(options.paths, io.cwd);
+      for (const path of ignored) io.stderr(`${path}: not a .rb or .sql file, skipped\n`);
 
-    const { report, unreadable } = await lint(targets, settings, io);
+      const { report, unreadable } = await lint(targets, settings, io, pool);
 
-    io.stdout(render(report, options.format, io));
-    const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
-    for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
-    if (problems.length > 0) return EXIT_USAGE;
-    return report.findings.some((f) => reaches(f.severity, options.failOn)) ? EXIT_FINDINGS : EXIT_OK;
+      io.stdout(render(report, options.format, io));
+      const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
+      for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
+      if (problems.length > 0) return EXIT_USAGE;
+      return report.findings.some((f) => reaches(f.severity, options.failOn)) ? EXIT_FINDINGS : EXIT_OK;
+    } finally {
+      pool.release();
+    }
   },
 };
 
-async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO): Promise<LintRun> {
+async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO, pool: HelperPool): Promise<LintRun> {
   const context = defaultContext();
   context.settings = settings;
+  if (targets.filter((target) => target.language === 'ruby').length >= RUBY_FILES_WORTH_OPTIMIZING) enableOptimizingCompilers();
   const parsers = loadParsersDeferred(languagesOf(targets));
-  const threads = threadCountFor(targets.length, threadLimit(io));
-  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads);
+  const threads = threadCountFor(targets.length, threadLimit(io), optimizingCompilersEnabled());
+  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads, pool);
+  pool.release();
   const loaded = await parsers;
   return mergeResults(await lintPendingFiles(lintBatch(targets, context, loaded), targets, context, loaded));
+}
+
+/** From this many Ruby files on, TurboFan earns its compile time back (see v8-tiers.ts). */
+const RUBY_FILES_WORTH_OPTIMIZING = 500;
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // collectTargets reports it
+  }
 }
 
 /** The languages among the files: a run over SQL migrations alone never compiles Prism. */

@@ -1,5 +1,5 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { languageOfPath, type MigrationLanguage } from '../../core/lint';
 import { errorMessage } from '../config';
 import { UsageError } from '../io';
@@ -63,8 +63,11 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // The folder is resolved (normalized) and a name from readdir holds no separator: path.join's
+    // normalizing, half of walking a folder of 3,000 files, has nothing to do.
+    const prefix = folder.endsWith(sep) ? folder : folder + sep;
     for (const entry of entries) {
-      const path = join(folder, entry.name);
+      const path = prefix + entry.name;
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {

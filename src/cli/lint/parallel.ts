@@ -1,30 +1,34 @@
 // Lints on helper threads beside the main thread when there are enough files to pay for them.
-// The helpers are this same file (in the bundle: dist/cli.js itself), started with a tag in
-// workerData. Every thread, the main one included, takes the next batch of files from one
-// shared counter until none is left: the main thread starts at once, a helper joins when it
-// has loaded (tens of milliseconds later), and nobody waits for anybody to hand out work.
+// The helpers run this same bundle (dist/cli-main.js), tagged in workerData. Every thread, the
+// main one included, takes the next batch of files from one shared counter until none is left:
+// the main thread starts at once, a helper joins when it has loaded, and nobody waits for
+// anybody to hand out work. A helper takes some 50 ms to load (a worker's isolate and Node's
+// bootstrap, then the bundle), so the first one is started before the folders are walked and
+// is told what to lint once they have been (HelperPool).
 import '../silence-wasi-warning';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadParsersDeferred, type DeferredSqlParser, type MigrationLanguage, type Parsers } from '../../core/lint';
 import { defaultContext, type LintContext, type LintSettings } from '../../core/lint-context';
+import { bundleCodeCache, type BundleCodeCache } from '../v8-tiers';
 import type { LintTarget } from './files';
 import { lintBatch, lintPendingFiles, mergeResults, type LintRun, type TargetResult } from './run';
 
 const WORKER_TAG = 'pg-index-guard/lint-worker';
-/** A helper thread costs ~60 ms of CPU to start (bundle + parser): not worth it for fewer files than this per helper. */
+/** A helper thread costs ~50 ms of CPU to start: not worth it for fewer files than this per helper. */
 const FILES_PER_HELPER = 300;
 const MAX_THREADS = 8;
 /**
- * Linting allocates a lot, so one lint thread keeps more than one core busy with V8's
- * concurrent GC and compilers: a second thread pays only with a core for it and one for them.
+ * With TurboFan on, one lint thread keeps more than one core busy (its background compilation,
+ * V8's concurrent GC): a second thread pays only with a core for it and one for them. Without
+ * it (the launcher's default for SQL, see v8-tiers.ts) a lint thread is one core's work.
  */
-const CORES_PER_THREAD = 2;
+const CORES_PER_THREAD_OPTIMIZING = 2;
 /** Small batches keep the threads finishing together; each costs one message from a helper. */
 const BATCH_SIZE = 24;
 
+/** What a helper lints: sent once, when the main thread knows the files. */
 interface HelperSetup {
-  tag: typeof WORKER_TAG;
   settings: LintSettings;
   languages: MigrationLanguage[];
   targets: LintTarget[];
@@ -37,10 +41,38 @@ type HelperMessage = { batch: number; results: TargetResult[] } | { done: true }
  * How many threads lint, the main one included; 1 means the main thread alone. `requested`
  * (PG_INDEX_GUARD_THREADS) overrides the machine-based choice, still capped by the file count.
  */
-export function threadCountFor(files: number, requested?: number): number {
-  const byFiles = Math.max(1, Math.floor(files / FILES_PER_HELPER));
+export function threadCountFor(files: number, requested: number | undefined, optimizing: boolean): number {
   if (requested !== undefined) return Math.max(1, Math.min(requested, MAX_THREADS, files));
-  return Math.max(1, Math.min(Math.floor(availableParallelism() / CORES_PER_THREAD), MAX_THREADS, byFiles));
+  const byCores = Math.floor(availableParallelism() / (optimizing ? CORES_PER_THREAD_OPTIMIZING : 1));
+  return Math.max(1, Math.min(byCores, MAX_THREADS, Math.floor(files / FILES_PER_HELPER)));
+}
+
+/** Helper threads, started before they have work; the ones not needed are stopped. */
+export class HelperPool {
+  private readonly idle: Worker[] = [];
+
+  /**
+   * Starts one helper now when the run may want one: a folder to walk, a CPU to spare and no
+   * PG_INDEX_GUARD_THREADS=1. `requested`: PG_INDEX_GUARD_THREADS.
+   */
+  static prestart(walksFolders: boolean, requested: number | undefined): HelperPool {
+    const pool = new HelperPool();
+    if (walksFolders && (requested ?? availableParallelism()) > 1) pool.idle.push(startHelper());
+    return pool;
+  }
+
+  /** `count` helpers, the prestarted ones first; the rest of those are stopped. */
+  take(count: number): Worker[] {
+    const taken = this.idle.splice(0, count);
+    while (taken.length < count) taken.push(startHelper());
+    this.release();
+    return taken;
+  }
+
+  /** Stops the helpers nobody took. */
+  release(): void {
+    for (const worker of this.idle.splice(0)) void worker.terminate();
+  }
 }
 
 /** Takes batch numbers from the shared counter and lints them until none is left. */
@@ -60,28 +92,27 @@ function takeBatches(
 }
 
 /**
- * Lints on `threads` threads (the main one and threads - 1 helpers) and merges the results in
- * the files' order, so the output is the same as linting in one thread. A helper that fails
- * costs nothing but time: the main thread lints whatever batches it took and did not return.
+ * Lints on `threads` threads (the main one and threads - 1 helpers from `pool`) and merges the
+ * results in the files' order, so the output is the same as linting in one thread. A helper
+ * that fails costs nothing but time: the main thread lints whatever batches it took and did
+ * not return.
  */
 export async function lintTargetsInParallel(
   targets: readonly LintTarget[],
   context: LintContext,
   parsers: Promise<Parsers & { sql: DeferredSqlParser }>,
   threads: number,
+  pool: HelperPool,
 ): Promise<LintRun> {
   const counter = new SharedArrayBuffer(4);
-  const shared = new Int32Array(counter);
   const batches = Math.ceil(targets.length / BATCH_SIZE);
   const results: Array<TargetResult[] | undefined> = new Array(batches);
   const languages = [...new Set(targets.map((target) => target.language))];
-  const setup: HelperSetup = { tag: WORKER_TAG, settings: context.settings, languages, targets: [...targets], counter };
+  const setup: HelperSetup = { settings: context.settings, languages, targets: [...targets], counter };
 
-  const helpers: Array<Promise<void>> = [];
-  for (let i = 1; i < threads; i++) {
-    helpers.push(
+  const helpers = pool.take(threads - 1).map(
+    (worker) =>
       new Promise<void>((resolve) => {
-        const worker = new Worker(__filename, { workerData: setup, stdout: false, stderr: false });
         worker.on('message', (message: HelperMessage) => {
           if ('done' in message) {
             resolve();
@@ -91,12 +122,12 @@ export async function lintTargetsInParallel(
         // A helper that fails leaves its batches to the main thread (below).
         worker.on('error', () => resolve());
         worker.on('exit', () => resolve());
+        worker.postMessage(setup);
       }),
-    );
-  }
+  );
 
   const loaded = await parsers;
-  takeBatches(shared, targets, context, loaded, (batch, batchResults) => {
+  takeBatches(new Int32Array(counter), targets, context, loaded, (batch, batchResults) => {
     results[batch] = batchResults;
   });
   await Promise.all(helpers);
@@ -110,19 +141,43 @@ export async function lintTargetsInParallel(
   return mergeResults(await lintPendingFiles(results.flat() as TargetResult[], targets, context, loaded));
 }
 
-async function serveAsHelper(setup: HelperSetup): Promise<void> {
-  const port = parentPort!;
-  const context = defaultContext();
-  context.settings = setup.settings;
-  const parsers = await loadParsersDeferred(setup.languages);
-  takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, (batch, results) => {
-    const message: HelperMessage = { batch, results };
-    port.postMessage(message);
-  });
-  const done: HelperMessage = { done: true };
-  port.postMessage(done);
+/** A helper thread loading this bundle: with the launcher's code cache when there is one, else as a plain script. */
+function startHelper(): Worker {
+  const cache = bundleCodeCache();
+  if (!cache) return new Worker(__filename, { workerData: { tag: WORKER_TAG }, stdout: false, stderr: false });
+  const data: { tag: string; codeCache: BundleCodeCache } = { tag: WORKER_TAG, codeCache: cache };
+  return new Worker(LOAD_WITH_CODE_CACHE, { eval: true, workerData: data, stdout: false, stderr: false });
 }
 
-if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === WORKER_TAG) {
-  void serveAsHelper(workerData as HelperSetup);
+/** What the launcher does (launcher.ts), in a helper thread: compile the bundle with the cached code and run it. */
+const LOAD_WITH_CODE_CACHE = `
+const Module = require('node:module');
+const { dirname } = require('node:path');
+const { readFileSync } = require('node:fs');
+const { Script } = require('node:vm');
+const { bundle, data } = require('node:worker_threads').workerData.codeCache;
+const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: data });
+const loaded = new Module(bundle, module);
+loaded.filename = bundle;
+script.runInThisContext().call(loaded.exports, loaded.exports, Module.createRequire(bundle), loaded, bundle, dirname(bundle));
+`;
+
+/** In a helper: waits for its setup, then lints batches until none is left. */
+function serveAsHelper(): void {
+  const port = parentPort!;
+  port.once('message', (setup: HelperSetup) => {
+    const context = defaultContext();
+    context.settings = setup.settings;
+    void loadParsersDeferred(setup.languages).then((parsers) => {
+      takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, (batch, results) => {
+        const message: HelperMessage = { batch, results };
+        port.postMessage(message);
+      });
+      const done: HelperMessage = { done: true };
+      port.postMessage(done);
+      port.close();
+    });
+  });
 }
+
+if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === WORKER_TAG) serveAsHelper();
