@@ -103,7 +103,7 @@ export function profileCli(work: string, target: string): void {
     cwd: work,
     encoding: 'utf8',
     maxBuffer: 1024 * 1024 * 1024,
-    env: { ...process.env, PG_INDEX_GUARD_THREADS: '1' },
+    env: { ...process.env, PG_INDEX_GUARD_THREADS: '1', PG_INDEX_GUARD_CACHE_DIR: '' },
   });
   if (result.status === null || result.status > 1) {
     console.log(`profiling run failed (exit ${result.status}): ${result.stderr}`);
