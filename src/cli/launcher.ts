@@ -73,29 +73,44 @@ function saveCache(folder: string, file: string, data: Buffer): void {
   }
 }
 
-/** Node 20: compiles the bundle as a CommonJS module with the cached code, saving a new cache when there was none. */
+/**
+ * Compiles `bundle` as a CommonJS module with V8's cached data and runs it. Also what a lint
+ * helper thread runs (lint/parallel.ts), with the data this process's V8 took.
+ */
+export function runWithCodeCache(bundle: string, cachedData: Buffer | undefined): { exports: unknown; script: Script } {
+  const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  const loaded = new Module(bundle, module);
+  loaded.filename = bundle;
+  const compiled = script.runInThisContext() as (...args: unknown[]) => void;
+  compiled.call(loaded.exports, loaded.exports, createRequire(bundle), loaded, bundle, dirname(bundle));
+  loaded.loaded = true;
+  return { exports: loaded.exports, script };
+}
+
+/** Node 20: the bundle with the cached code, saving a new cache when there was none. */
 function loadWithCodeCache(folder: string): CliBundle {
   // Flags first, before anything is compiled (see v8-tiers.ts).
   let saveNow = () => {};
   setLaunchFlags(() => saveNow());
   const file = `cli-${CLI_BUNDLE_HASH}-${process.version}-${process.arch}.v8`;
   const cached = readOrNull(join(folder, file));
-  const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: cached });
   // At exit, so the cache also holds the functions this run compiled (the whole lint path); or
   // right before the CLI changes V8's flags, after which V8 would refuse it.
-  let save = cached === undefined || script.cachedDataRejected === true;
-  if (!save) shareCodeCache({ bundle: BUNDLE, data: cached! });
+  let save = cached === undefined;
+  let script: Script | undefined;
   saveNow = () => {
-    if (save) saveCache(folder, file, script.createCachedData());
+    if (save && script) saveCache(folder, file, script.createCachedData());
     save = false;
   };
   process.once('exit', () => saveNow());
-  const bundle = new Module(BUNDLE, module);
-  bundle.filename = BUNDLE;
-  const compiled = script.runInThisContext() as (...args: unknown[]) => void;
-  compiled.call(bundle.exports, bundle.exports, createRequire(BUNDLE), bundle, BUNDLE, dirname(BUNDLE));
-  bundle.loaded = true;
-  return bundle.exports as CliBundle;
+  if (cached !== undefined) shareCodeCache({ launcher: __filename, bundle: BUNDLE, data: cached });
+  const run = runWithCodeCache(BUNDLE, cached);
+  script = run.script;
+  if (script.cachedDataRejected === true) {
+    save = true;
+    shareCodeCache(undefined);
+  }
+  return run.exports as CliBundle;
 }
 
 function load(): CliBundle {
@@ -110,4 +125,5 @@ function load(): CliBundle {
   return loadWithCodeCache(folder);
 }
 
-load().main();
+// As the executable; a lint helper thread requires this file for runWithCodeCache only.
+if (require.main === module) load().main();

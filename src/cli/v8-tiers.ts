@@ -24,6 +24,8 @@ interface TierState {
 }
 
 export interface BundleCodeCache {
+  /** dist/cli.js, whose runWithCodeCache loads the bundle. */
+  launcher: string;
   bundle: string;
   data: Buffer;
 }
@@ -41,8 +43,8 @@ export function setLaunchFlags(beforeFlagsChange?: () => void): void {
   tiers.beforeFlagsChange = beforeFlagsChange;
 }
 
-/** The launcher: the code cache V8 accepted for the bundle. */
-export function shareCodeCache(cache: BundleCodeCache): void {
+/** The launcher: the code cache V8 takes for the bundle (undefined: it refused it). */
+export function shareCodeCache(cache: BundleCodeCache | undefined): void {
   state().codeCache = cache;
 }
 

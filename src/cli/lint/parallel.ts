@@ -149,17 +149,10 @@ function startHelper(): Worker {
   return new Worker(LOAD_WITH_CODE_CACHE, { eval: true, workerData: data, stdout: false, stderr: false });
 }
 
-/** What the launcher does (launcher.ts), in a helper thread: compile the bundle with the cached code and run it. */
+/** In a helper thread: the launcher's own loader (launcher.ts runWithCodeCache), with the main thread's code cache. */
 const LOAD_WITH_CODE_CACHE = `
-const Module = require('node:module');
-const { dirname } = require('node:path');
-const { readFileSync } = require('node:fs');
-const { Script } = require('node:vm');
-const { bundle, data } = require('node:worker_threads').workerData.codeCache;
-const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData: data });
-const loaded = new Module(bundle, module);
-loaded.filename = bundle;
-script.runInThisContext().call(loaded.exports, loaded.exports, Module.createRequire(bundle), loaded, bundle, dirname(bundle));
+const { launcher, bundle, data } = require('node:worker_threads').workerData.codeCache;
+require(launcher).runWithCodeCache(bundle, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 `;
 
 /** In a helper: waits for its setup, then lints batches until none is left. */
