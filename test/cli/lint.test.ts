@@ -1,8 +1,9 @@
 // `pg-index-guard lint`, in process: walking, exact JSON, exit codes, --fail-on, --config.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SETTINGS, defaultContext } from '../../src/core/lint-context';
 import { loadParsers } from '../../src/core/lint';
@@ -202,13 +203,17 @@ describe('lint: exit codes and --fail-on', () => {
     chmodSync(locked, 0o000);
     let outcome: { code: number | null; stdout: string; stderr: string };
     if (process.getuid?.() === 0) {
-      // Root reads everything: run the real CLI as nobody, for whom the file is locked.
+      // Root reads everything: run the CLI as nobody, for whom the file is locked. Everything
+      // nobody runs and reads is copied beside the locked file: the checkout may be closed to it.
       chmodSync(dir.path, 0o755);
-      const result = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/cli/main.ts'), 'lint', locked, GOOD_MIGRATION, '--format', 'json'], {
+      await buildCliInto(dir.path);
+      const good = join(dir.path, basename(GOOD_MIGRATION));
+      copyFileSync(GOOD_MIGRATION, good);
+      const result = spawnSync(process.execPath, [join(dir.path, 'cli.js'), 'lint', locked, good, '--format', 'json'], {
         uid: 65534,
         gid: 65534,
+        cwd: dir.path,
         encoding: 'utf8',
-        env: { ...process.env, TSX_TSCONFIG_PATH: join(__dirname, '../../tsconfig.json') },
       });
       outcome = { code: result.status, stdout: result.stdout, stderr: result.stderr };
     } else {
@@ -234,6 +239,24 @@ describe('lint: exit codes and --fail-on', () => {
     assert.equal(report.files, 1);
   });
 });
+
+/** The CLI as one bundle in `folder`, with the parsers' WASM beside it. */
+async function buildCliInto(folder: string): Promise<void> {
+  const require = createRequire(__filename);
+  const { build } = require('esbuild') as typeof import('esbuild');
+  await build({
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+    external: ['vscode', 'pg-native'],
+    entryPoints: [join(__dirname, '../../src/cli/main.ts')],
+    outfile: join(folder, 'cli.js'),
+  });
+  copyFileSync(require.resolve('@ruby/prism/src/prism.wasm'), join(folder, 'prism.wasm'));
+  copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(folder, 'libpg-query.wasm'));
+}
 
 describe('lint: odd files', () => {
   let dir: { path: string; remove: () => void };
