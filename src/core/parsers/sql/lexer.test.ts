@@ -28,6 +28,11 @@ function scannerTokens(text: string): Described[] | null {
 
 function lexerTokens(text: string): Described[] | null {
   const tokens = lexSql(text);
+  // A token's word is its text, upper-cased when it is a keyword.
+  for (const t of tokens ?? []) {
+    const raw = text.slice(t.start, t.end);
+    assert.equal(t.word, t.keyword ? raw.toUpperCase() : raw, `the word of ${JSON.stringify(raw)} in ${JSON.stringify(text)}`);
+  }
   return tokens && tokens.map((t) => [t.start, t.end, t.keyword, t.comment]);
 }
 
@@ -65,6 +70,9 @@ const TRICKY = [
   'SELECT 1e, 1e+, 2.x, 3e-5, 100abc',
   'SELECT 1_000$, 1e3$, 0x1f$, 1$, 1.5$, 0xg, 1__0, ""',
   "SELECT 1.e3, 1., 1..2, 0x1f.5, 1.5.5, b'1''0', x''",
+  // Words in one case, in mixed case, with non-ASCII characters (the Kelvin sign folds to `k`, but
+  // not in Postgres' scanner), with `$`, and one letter before a quote.
+  "Create INDEX cOnCuRrEnTlY ON t_1 (Email, é_x, xé, ÉX, Xé, _select, \u212Aey, loc\u212A, LOC\u212A, SELECT$, a$b, Zone'x', E'a' e'b', n'c', u&'d', abc123, ABC123, Abc123$, 42, 7)",
 ]
   // One string at a time: the scanner rejects each of these as a whole.
   .flatMap((text) => (text.startsWith('SELECT 1_000$') ? text.slice(7).split(', ').map((t) => `SELECT ${t}`) : [text]));

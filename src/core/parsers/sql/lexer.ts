@@ -3,7 +3,7 @@
 // keywords, comments. It is here for speed: scanSync builds a JSON description of every token
 // inside WASM and parses it back, which costs more than parsing the statements themselves.
 // lexer.test.ts compares the two on every SQL text the tests know.
-import { MAX_KEYWORD_LENGTH, SQL_KEYWORDS } from './keywords';
+import { SQL_KEYWORDS } from './keywords';
 import type { SqlToken } from './statements';
 
 /**
@@ -19,11 +19,17 @@ for (const upper of Object.keys(Object.fromEntries([...SQL_KEYWORDS].map((k) => 
 }
 
 // Runs of characters matched natively (sticky: from lastIndex, which the match moves to its end).
-// A word is matched in its first letter's case first, so that a word in upper case (a keyword, nearly
-// always) is known to be one without another look at its characters.
-const LOWER_WORD = /[a-z0-9_$]*/y;
-const UPPER_WORD = /[A-Z0-9_$]*/y;
+// A word's rest is matched in its first letter's case; the lookahead makes the match fail, rather
+// than stop early, when the word goes on in another case or with a non-ASCII character, so that a
+// match is a whole word in one case (a keyword as it is, nearly always) with no look at the
+// character after it. (Backtracking cannot find a shorter match: the lookahead rejects every word
+// character.)
+const LOWER_WORD = /[a-z0-9_$]*(?![A-Za-z0-9_$\x80-\uffff])/y;
+const UPPER_WORD = /[A-Z0-9_$]*(?![A-Za-z0-9_$\x80-\uffff])/y;
 const ASCII_WORD = /[A-Za-z0-9_$]*/y;
+const ANY_WORD = /[A-Za-z0-9_$\x80-\uffff]*/y;
+/** A plain integer (no `_`, `.`, exponent or letters after it): the common number. */
+const PLAIN_INTEGER = /[0-9]+(?![0-9A-Za-z_$.\x80-\uffff])/y;
 const LINE_REST = /[^\r\n]*/y;
 
 const enum Char {
@@ -75,14 +81,6 @@ function isSpace(c: number): boolean {
 
 function isIdentStart(c: number): boolean {
   return (c >= Char.LowerA && c <= Char.LowerZ) || (c >= Char.UpperA && c <= Char.UpperZ) || c === Char.Underscore || c >= 0x80;
-}
-
-/**
- * A-Z or a-z, in one comparison: once compiled, a test whose later comparisons never ran (no
- * letter has followed a word yet) would throw the compiled lexer away when one does.
- */
-function isAsciiLetter(c: number): boolean {
-  return ((c | 0x20) - Char.LowerA) >>> 0 < 26;
 }
 
 function isDigit(c: number): boolean {
@@ -162,6 +160,58 @@ export interface LexedSql {
 }
 
 /**
+ * What a character may start. Spaces and words are told apart by comparisons, the rest by a
+ * `switch` (dense small numbers: a jump table).
+ */
+const enum Kind {
+  Space = 0,
+  Upper,
+  Lower,
+  /** `_` or any non-ASCII character: starts a word that is no keyword. */
+  OtherWordStart,
+  /** A token of its own: `[`, `]`, `{`, `}`, `\\`, control characters... */
+  Single,
+  LeftParen,
+  RightParen,
+  Comma,
+  Semicolon,
+  Minus,
+  Slash,
+  Quote,
+  DoubleQuote,
+  Dollar,
+  Digit,
+  Dot,
+  Colon,
+  /** An operator character other than `-` and `/`. */
+  Operator,
+}
+
+/** Every UTF-16 code unit's Kind: one indexed load tells what the next token is. */
+const KINDS = new Uint8Array(0x10000).fill(Kind.OtherWordStart, 0x80);
+for (let c = 0; c < 0x80; c++) {
+  let kind = Kind.Single;
+  if (isSpace(c)) kind = Kind.Space;
+  else if (c >= Char.UpperA && c <= Char.UpperZ) kind = Kind.Upper;
+  else if (c >= Char.LowerA && c <= Char.LowerZ) kind = Kind.Lower;
+  else if (c === Char.Underscore) kind = Kind.OtherWordStart;
+  else if (c === Char.LeftParen) kind = Kind.LeftParen;
+  else if (c === Char.RightParen) kind = Kind.RightParen;
+  else if (c === Char.Comma) kind = Kind.Comma;
+  else if (c === Char.Semicolon) kind = Kind.Semicolon;
+  else if (c === Char.Minus) kind = Kind.Minus;
+  else if (c === Char.Slash) kind = Kind.Slash;
+  else if (c === Char.Quote) kind = Kind.Quote;
+  else if (c === Char.DoubleQuote) kind = Kind.DoubleQuote;
+  else if (c === Char.Dollar) kind = Kind.Dollar;
+  else if (isDigit(c)) kind = Kind.Digit;
+  else if (c === Char.Dot) kind = Kind.Dot;
+  else if (c === Char.Colon) kind = Kind.Colon;
+  else if (isOperatorChar(c)) kind = Kind.Operator;
+  KINDS[c] = kind;
+}
+
+/**
  * lexSql's tokens, comments apart, with the semicolons that cut statements: noted as the tokens
  * are made, which saves the statement reader a pass over them.
  */
@@ -173,54 +223,58 @@ export function lexSqlStatements(text: string): LexedSql | null {
   let depth = 0;
   const n = text.length;
   let i = 0;
-  // The loop mostly runs before the optimizing compiler has compiled it: common cases are tested
-  // inline (a function call costs more there than the test) and tokens are made as literals, all
-  // with the same properties in the same order (one shape).
+  // In the CLI the loop runs as baseline (Sparkplug) code, the optimizing compiler being off: there
+  // nearly every operation is a call (a property load, a comparison, charCodeAt), while a regex
+  // runs natively. So each token costs one charCodeAt and one load of its kind, words are matched
+  // by regexes, and tokens are made as literals, all with the same properties in the same order
+  // (one shape). Where the optimizing compiler runs (the editor), rare cases share the common
+  // paths (a word starting with `_` or `é` takes the one-case words' path; every kind of token
+  // but words ends in the same push), which keeps one first seen late from throwing the compiled
+  // lexer away.
   while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === Char.Space || (c >= Char.Tab && c <= Char.Return)) {
+    const kind = KINDS[text.charCodeAt(i)]!;
+    // The commonest kinds first, tested one by one: a switch tests its value four times before it jumps.
+    if (kind === Kind.Space) {
       i++;
       continue;
     }
     const start = i;
-
-    // Words, keywords: letters, `_`, and any non-ASCII character.
-    if ((c >= Char.LowerA && c <= Char.LowerZ) || (c >= Char.UpperA && c <= Char.UpperZ) || c === Char.Underscore || c >= 0x80) {
-      const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
-      if (next === Char.Quote || next === Char.Ampersand) {
+    let end = i + 1;
+    if (kind <= Kind.OtherWordStart) {
+      // A word in one case: looked up as it is (the keyword map holds both cases). A word that
+      // starts with `_` or a non-ASCII character is no keyword, and is looked up all the same.
+      const run = kind === Kind.Upper ? UPPER_WORD : kind === Kind.Lower ? LOWER_WORD : ANY_WORD;
+      run.lastIndex = end;
+      let raw: string;
+      let key: string;
+      if (run.test(text)) {
+        i = run.lastIndex;
         // E'..', B'..', X'..', N'..', U&'..', U&"..".
-        const end = prefixedStringEnd(text, i, c, code);
-        if (end === -1) return null;
-        if (end !== i) {
-          i = end;
-          continue;
+        if (i === end) {
+          const next = text.charCodeAt(i);
+          if (next === Char.Quote || next === Char.Ampersand) {
+            const stringEnd = prefixedStringEnd(text, start, text.charCodeAt(start), code);
+            if (stringEnd === -1) return null;
+            if (stringEnd !== start) {
+              i = stringEnd;
+              continue;
+            }
+          }
         }
-      }
-      // The word's ASCII run is matched natively, in the case of its first letter and then in any.
-      const run = c >= 0x80 ? ASCII_WORD : c <= Char.UpperZ ? UPPER_WORD : c >= Char.LowerA ? LOWER_WORD : ASCII_WORD;
-      run.lastIndex = i + 1;
-      run.test(text);
-      i = run.lastIndex;
-      let oneCase = run !== ASCII_WORD;
-      let d = i < n ? text.charCodeAt(i) : 0;
-      if (oneCase && isAsciiLetter(d)) {
-        oneCase = false;
-        ASCII_WORD.lastIndex = i;
+        key = raw = text.slice(start, i);
+      } else {
+        // Mixed case, or non-ASCII characters: Postgres folds ASCII letters only, and a word with
+        // any other character is no keyword (nor is it found: the keywords are ASCII).
+        ASCII_WORD.lastIndex = end;
         ASCII_WORD.test(text);
-        i = ASCII_WORD.lastIndex;
-        d = i < n ? text.charCodeAt(i) : 0;
+        const asciiEnd = ASCII_WORD.lastIndex;
+        ANY_WORD.lastIndex = asciiEnd;
+        ANY_WORD.test(text);
+        i = ANY_WORD.lastIndex;
+        raw = text.slice(start, i);
+        key = i === asciiEnd ? raw.toLowerCase() : raw;
       }
-      let ascii = c < 0x80;
-      if (d >= 0x80) {
-        ascii = false;
-        while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      }
-      const raw = text.slice(start, i);
-      // Postgres folds ASCII letters only: a word with any other character is no keyword. A word in
-      // upper case is looked up as it is, any other in lower case (the same string when it is in
-      // lower case already: the same call for both keeps the rare mixed case on the common path).
-      const keyword =
-        ascii && i - start <= MAX_KEYWORD_LENGTH ? KEYWORD_FORMS.get(c >= Char.LowerA || !oneCase ? raw.toLowerCase() : raw) : undefined;
+      const keyword = KEYWORD_FORMS.get(key);
       if (keyword === undefined) code.push({ start, end: i, word: raw, keyword: false, comment: false });
       else {
         if (keyword === 'ATOMIC') plainSemicolons = false;
@@ -228,38 +282,68 @@ export function lexSqlStatements(text: string): LexedSql | null {
       }
       continue;
     }
-
-    // Anything else is one character unless it starts a longer token. (The common one-character
-    // tokens come first; every kind ends in the same push, which keeps a kind first seen late,
-    // such as `[` or `{`, from throwing the compiled lexer away.)
-    const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
-    let end = i + 1;
-    if (c === Char.LeftParen) depth++;
-    else if (c === Char.RightParen) depth--;
-    else if (c === Char.Comma) {
-      // one character
-    } else if (c === Char.Semicolon) {
-      if (depth === 0) semicolons.push(code.length);
-      else plainSemicolons = false;
-    } else if (c === Char.Minus && next === Char.Minus) {
-      LINE_REST.lastIndex = i + 2;
-      LINE_REST.test(text);
-      i = LINE_REST.lastIndex;
-      comments.push({ start, end: i, word: text.slice(start, i), keyword: false, comment: true });
-      continue;
-    } else if (c === Char.Slash && next === Char.Star) {
-      i = blockCommentEnd(text, i);
-      if (i === -1) return null;
-      comments.push({ start, end: i, word: text.slice(start, i), keyword: false, comment: true });
-      continue;
-    } else if (c === Char.Quote) end = quotedEnd(text, i, 'plain');
-    else if (c === Char.DoubleQuote) end = quotedIdentifierEnd(text, i);
-    else if (c === Char.Dollar) end = dollarEnd(text, i);
-    else if (isDigit(c) || (c === Char.Dot && isDigit(next))) {
-      // -1 for "trailing junk after numeric literal": 100abc, 1e, 2.x, 0xg, 1_.
-      end = numberEnd(text, i);
-    } else if (c === Char.Dot || c === Char.Colon) end = dotOrColonEnd(c, next, i);
-    else if (isOperatorChar(c)) end = operatorEnd(text, i);
+    switch (kind) {
+      case Kind.LeftParen:
+        depth++;
+        break;
+      case Kind.RightParen:
+        depth--;
+        break;
+      case Kind.Comma:
+        break;
+      case Kind.Semicolon:
+        if (depth === 0) semicolons.push(code.length);
+        else plainSemicolons = false;
+        break;
+      case Kind.Minus:
+        if (text.charCodeAt(end) === Char.Minus) {
+          LINE_REST.lastIndex = i + 2;
+          LINE_REST.test(text);
+          i = LINE_REST.lastIndex;
+          comments.push({ start, end: i, word: text.slice(start, i), keyword: false, comment: true });
+          continue;
+        }
+        end = operatorEnd(text, i);
+        break;
+      case Kind.Slash:
+        if (text.charCodeAt(end) === Char.Star) {
+          i = blockCommentEnd(text, i);
+          if (i === -1) return null;
+          comments.push({ start, end: i, word: text.slice(start, i), keyword: false, comment: true });
+          continue;
+        }
+        end = operatorEnd(text, i);
+        break;
+      case Kind.Quote:
+        end = quotedEnd(text, i, 'plain');
+        break;
+      case Kind.DoubleQuote:
+        end = quotedIdentifierEnd(text, i);
+        break;
+      case Kind.Dollar:
+        end = dollarEnd(text, i);
+        break;
+      case Kind.Digit:
+        // -1 for "trailing junk after numeric literal": 100abc, 1e, 2.x, 0xg, 1_.
+        end = numberEnd(text, i);
+        break;
+      case Kind.Dot: {
+        const next = text.charCodeAt(end);
+        if (isDigit(next)) end = numberEnd(text, i);
+        else if (next === Char.Dot) end = i + 2;
+        break;
+      }
+      case Kind.Colon: {
+        const next = text.charCodeAt(end);
+        if (next === Char.Colon || next === Char.Equals) end = i + 2;
+        break;
+      }
+      case Kind.Operator:
+        end = operatorEnd(text, i);
+        break;
+      default:
+      // Kind.Single: one character.
+    }
     // An unterminated string, quoted identifier or dollar quote, or a malformed number.
     if (end === -1) return null;
     i = end;
@@ -295,12 +379,6 @@ function prefixedStringEnd(text: string, at: number, c: number, code: SqlToken[]
   }
   if (end > at) code.push({ start: at, end, word: text.slice(at, end), keyword: false, comment: false });
   return end;
-}
-
-/** End of `.`, `..`, `:`, `::` or `:=` at `at`. */
-function dotOrColonEnd(c: number, next: number, at: number): number {
-  if (c === Char.Dot) return next === Char.Dot ? at + 2 : at + 1;
-  return next === Char.Colon || next === Char.Equals ? at + 2 : at + 1;
 }
 
 /** End of what starts with `$` at `at`: a parameter ($1), a dollar-quoted string, or a lone `$`; -1 when unterminated. */
@@ -442,6 +520,8 @@ const isBinaryDigit = (c: number) => c === Char.Zero || c === 0x31;
  * digits, a misplaced underscore.
  */
 function numberEnd(text: string, at: number): number {
+  PLAIN_INTEGER.lastIndex = at;
+  if (PLAIN_INTEGER.test(text)) return PLAIN_INTEGER.lastIndex;
   const n = text.length;
   let i = at;
   const prefix = i + 1 < n ? text.charCodeAt(i + 1) | 0x20 : -1;
