@@ -1,7 +1,7 @@
 // Fix-all (on save, `pg-index-guard lint --fix`) and the suppression-comment quick fixes.
 import type { MigrationFile } from './model/migration';
 import type { LintContext } from './lint-context';
-import { applyEdits, insertAt, selectFixes, type Edit, type Fix } from './fixes/fix';
+import { applyEdits, insertAt, selectFixes, writableFixes, type Edit, type Fix } from './fixes/fix';
 import { lintSource, type MigrationLanguage, type Parsers } from './lint';
 import type { SqlParseOptions } from './parsers/sql/parse-sql-migration';
 import type { Finding } from './rules/rule';
@@ -43,7 +43,7 @@ export function fixAll(
   const seen = new Set([text]);
   for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
     const { findings } = lintSource(path, text, language, context, parsers, sqlOptions);
-    const fixes = findings.flatMap((finding) => finding.fixes.filter(isAutomaticFix).slice(0, 1));
+    const fixes = findings.flatMap((finding) => writableFixes(finding.fixes).filter(isAutomaticFix).slice(0, 1));
     const chosen = selectFixes(fixes);
     if (chosen.fixes.length === 0) break;
     const next = applyEdits(text, chosen.edits);

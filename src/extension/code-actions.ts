@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { disableEdits, fixAll } from '../core/fix-all';
-import type { Edit, Fix } from '../core/fixes/fix';
+import { writableFixes, type Edit, type Fix } from '../core/fixes/fix';
 import { RULES } from '../core/rules';
 import type { Finding } from '../core/rules/rule';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
@@ -48,7 +48,7 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     for (const diagnostic of ours) {
       const finding = findingFor(document, result.findings, diagnostic);
       if (!finding || !RULES.has(finding.ruleId)) continue;
-      for (const fix of finding.fixes) actions.push(fixAction(document, fix, diagnostic));
+      for (const fix of writableFixes(finding.fixes)) actions.push(fixAction(document, fix, diagnostic));
       if (finding.ruleId === 'invalid-index-exists' && finding.operation?.kind === 'createIndex') {
         // No text fix: the leftover lives in the database. The command asks before it drops.
         const drop = new vscode.CodeAction('Drop the INVALID index concurrently…', vscode.CodeActionKind.QuickFix);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LazyFix, firstOfItsStatement } from './fix';
+import { LazyFix, firstOfItsStatement, writableFixes } from './fix';
 
 test('LazyFix writes its edits on first read, once, and shares them with newFiles', () => {
   let builds = 0;
@@ -32,4 +32,13 @@ test('firstOfItsStatement: later operations at the same start are not the first'
     operations.map((_, i) => firstOfItsStatement(operations, i)),
     [true, true, false, true],
   );
+});
+
+test('writableFixes leaves out a fix whose edits cannot be written (a builder bug), keeping the others', () => {
+  const good = new LazyFix('Good', 'safe', () => ({ edits: [{ start: 0, end: 0, text: 'x' }] }));
+  const broken = new LazyFix('Broken', 'safe', () => {
+    throw new Error('a bug in an edit builder');
+  });
+  const plain = { title: 'Plain', safety: 'unsafe' as const, edits: [] };
+  assert.deepEqual(writableFixes([good, broken, plain]).map((fix) => fix.title), ['Good', 'Plain']);
 });

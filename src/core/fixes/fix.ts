@@ -121,6 +121,24 @@ export class LazyFix implements Fix {
 }
 
 /**
+ * The fixes whose edits can be written. A LazyFix writes them when first read, so a bug in an
+ * edit builder throws there, in the quick-fix menu or fix-all on save, rather than in lint()
+ * (which turns a rule's failure into an internal-error finding): such a fix is left out, the
+ * others stay usable.
+ */
+export function writableFixes(fixes: readonly Fix[]): Fix[] {
+  return fixes.filter((fix) => {
+    try {
+      void fix.edits;
+      void fix.newFiles;
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
  * Is `operations[i]` the first of the list at its start offset? Operations of one statement
  * share it, and a split moves the statement once: the first stands for the others.
  */
