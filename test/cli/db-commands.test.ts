@@ -4,15 +4,14 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type pg from 'pg';
 import { runCli } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 import { closeClient, useCluster, waitFor, SUPERUSER_PASSWORD } from '../db/support/postgres';
-import { ROOT, tempDir } from './helpers';
+import { buildCliBundleInto, tempDir } from './helpers';
 
 const app = tempDir('pg-index-guard-db-app-');
 after(() => app.remove());
@@ -237,21 +236,7 @@ test('mark-as-run: refuses without --yes off a terminal, asks on one, is idempot
 test('the bundled CLI as a process: exit codes and JSON on stdout', async () => {
   const dir = tempDir('pg-index-guard-db-bundle-');
   try {
-    // A bundle of our own: the bundle suite rebuilds dist/ while other suites run.
-    const require = createRequire(__filename);
-    const { build } = require('esbuild') as typeof import('esbuild');
-    await build({
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'warning',
-      external: ['vscode', 'pg-native'],
-      entryPoints: [join(ROOT, 'src/cli/main.ts')],
-      outfile: join(dir.path, 'cli.js'),
-    });
-    copyFileSync(require.resolve('@ruby/prism/src/prism.wasm'), join(dir.path, 'prism.wasm'));
-    copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(dir.path, 'libpg-query.wasm'));
+    await buildCliBundleInto(dir.path);
     cpSync(join(app.path), join(dir.path, 'app'), { recursive: true });
     const spawn = (args: string[]) => {
       const env: Record<string, string | undefined> = { ...process.env, TEST_DB_PASSWORD: SUPERUSER_PASSWORD };

@@ -1,9 +1,10 @@
 // Shared by the CLI suites: fixture paths, an in-process runner, and a temporary copy of the
 // fixture Rails app with the folders the walker must skip (git cannot hold a .git folder and
 // node_modules is ignored, so they are made here).
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RULES } from '../../src/core/rules';
 import { runCli } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
@@ -36,6 +37,27 @@ export async function run(args: string[], options: { cwd?: string; env?: Record<
   };
   const code = await runCli(args, io);
   return { code, stdout, stderr };
+}
+
+/**
+ * The CLI as one bundle in `folder` (dist/ is rebuilt by the bundle suite while others run),
+ * with the parsers' WASM beside it: a process can run it from there, whoever it runs as.
+ */
+export async function buildCliBundleInto(folder: string): Promise<void> {
+  const require = createRequire(__filename);
+  const { build } = require('esbuild') as typeof import('esbuild');
+  await build({
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+    external: ['vscode', 'pg-native'],
+    entryPoints: [join(ROOT, 'src/cli/main.ts')],
+    outfile: join(folder, 'cli.js'),
+  });
+  copyFileSync(require.resolve('@ruby/prism/src/prism.wasm'), join(folder, 'prism.wasm'));
+  copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(folder, 'libpg-query.wasm'));
 }
 
 /** A temporary folder; removed by the returned function. */

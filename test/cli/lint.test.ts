@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SETTINGS, defaultContext } from '../../src/core/lint-context';
 import { loadParsers } from '../../src/core/lint';
@@ -15,6 +14,7 @@ import {
   FIXTURES,
   GOOD_MIGRATION,
   RAILS_APP,
+  buildCliBundleInto,
   makeRailsApp,
   run,
   tempDir,
@@ -206,7 +206,7 @@ describe('lint: exit codes and --fail-on', () => {
       // Root reads everything: run the CLI as nobody, for whom the file is locked. Everything
       // nobody runs and reads is copied beside the locked file: the checkout may be closed to it.
       chmodSync(dir.path, 0o755);
-      await buildCliInto(dir.path);
+      await buildCliBundleInto(dir.path);
       const good = join(dir.path, basename(GOOD_MIGRATION));
       copyFileSync(GOOD_MIGRATION, good);
       const result = spawnSync(process.execPath, [join(dir.path, 'cli.js'), 'lint', locked, good, '--format', 'json'], {
@@ -239,24 +239,6 @@ describe('lint: exit codes and --fail-on', () => {
     assert.equal(report.files, 1);
   });
 });
-
-/** The CLI as one bundle in `folder`, with the parsers' WASM beside it. */
-async function buildCliInto(folder: string): Promise<void> {
-  const require = createRequire(__filename);
-  const { build } = require('esbuild') as typeof import('esbuild');
-  await build({
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    external: ['vscode', 'pg-native'],
-    entryPoints: [join(__dirname, '../../src/cli/main.ts')],
-    outfile: join(folder, 'cli.js'),
-  });
-  copyFileSync(require.resolve('@ruby/prism/src/prism.wasm'), join(folder, 'prism.wasm'));
-  copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(folder, 'libpg-query.wasm'));
-}
 
 describe('lint: odd files', () => {
   let dir: { path: string; remove: () => void };
