@@ -46,7 +46,8 @@ Exit codes: 0 no finding at or above --fail-on, 1 some finding at or above it
 (syntax errors count as errors), 2 usage or configuration error, or a file could not be read.
 
 Environment: NO_COLOR / FORCE_COLOR (text colors), PG_INDEX_GUARD_THREADS (lint threads;
-1 lints in the main thread; default: from the number of CPUs and files).
+1 lints in the main thread; default: from the number of CPUs and files), PG_INDEX_GUARD_CACHE_DIR
+(where V8's compiled code of the CLI is kept; empty: nowhere; default: the user's cache folder).
 `;
 
 export const lintCommand: Command = {
