@@ -106,11 +106,15 @@ export function canWriteNoTransactionMarker(file: MigrationFile, operation?: Ope
 }
 
 function sectionOf(sections: SqlSection[], operation: Operation | undefined): SqlSection | undefined {
+  // Indexed loops: the can...() checks run in lint(), cold, where for-of allocates an iterator.
   if (operation) {
     const at = operation.range.start;
-    for (const s of sections) if (s.range.start <= at && at < s.range.end) return s;
+    for (let i = 0; i < sections.length; i++) {
+      const s = sections[i]!;
+      if (s.range.start <= at && at < s.range.end) return s;
+    }
   }
-  for (const s of sections) if (s.direction === 'up') return s;
+  for (let i = 0; i < sections.length; i++) if (sections[i]!.direction === 'up') return sections[i];
   return sections[0];
 }
 

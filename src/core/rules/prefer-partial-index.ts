@@ -45,7 +45,9 @@ export const preferPartialIndex: Rule = {
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
-    const listed = context.settings.lowSelectivityColumns.map((c) => c.toLowerCase());
+    const setting = context.settings.lowSelectivityColumns;
+    // Usually empty: then no array to map per file.
+    const listed = setting.length === 0 ? NONE_LISTED : setting.map((c) => c.toLowerCase());
     // With no setting, statistics or schema to ask, only a soft-delete column's name can tell.
     const byNameOnly = listed.length === 0 && !context.database?.columnStats && !context.schema;
     const operations = file.operations;
@@ -53,18 +55,18 @@ export const preferPartialIndex: Rule = {
       const operation = operations[i]!;
       if (operation.kind !== 'createIndex' || operation.where !== null || operation.unique) continue;
       if (operation.table === null || operation.columns.length === 0) continue;
-      if (byNameOnly && !operation.columns.every((column) => SOFT_DELETE_COLUMNS.has(column))) continue;
+      if (byNameOnly && !allSoftDeleteColumns(operation.columns)) continue;
       if (tableSize(operation.table, context) === 'small' || isTableCreatedEarlier(file, operation)) continue;
       const table = operation.table;
-      const reasons = operation.columns.map((column) => lowSelectivityReason(table, column, context, listed));
-      if (reasons.some((reason) => reason === null)) continue;
+      const reasons = reasonsFor(table, operation.columns, context, listed);
+      if (reasons === null) continue;
       const columns = operation.columns.join(', ');
       findings.push({
         ruleId: this.meta.id,
         severity: severityForTable(this.meta.defaultSeverity, table, context),
-        message: `Full index on low-selectivity ${operation.columns.length === 1 ? 'column' : 'columns'} ${columns} of ${describeTable(table)} (${describeReasons(reasons as Reason[])}): a partial index (where:) on the rows queries look for is much smaller.`,
+        message: `Full index on low-selectivity ${operation.columns.length === 1 ? 'column' : 'columns'} ${columns} of ${describeTable(table)} (${describeReasons(reasons)}): a partial index (where:) on the rows queries look for is much smaller.`,
         range: operation.range,
-        fixes: fixesFor(file, operation, reasons as Reason[]),
+        fixes: fixesFor(file, operation, reasons),
         operation,
       });
     }
@@ -72,9 +74,30 @@ export const preferPartialIndex: Rule = {
   },
 };
 
-function lowSelectivityReason(table: string, column: string, context: LintContext, listed: string[]): Reason | null {
+const NONE_LISTED: string[] = [];
+
+// Indexed loops rather than every() / map() / some() with closures: lint() runs cold, in baseline code.
+function allSoftDeleteColumns(columns: readonly string[]): boolean {
+  for (let i = 0; i < columns.length; i++) if (!SOFT_DELETE_COLUMNS.has(columns[i]!)) return false;
+  return true;
+}
+
+/** Each column's reason, or null when a column has none. */
+function reasonsFor(table: string, columns: readonly string[], context: LintContext, listed: string[]): Reason[] | null {
+  // The table's name without schema, worked out once for all columns.
   const tableName = normalizeTable(table).replace(/^.*\./, '');
-  if (listed.includes(column.toLowerCase()) || listed.includes(`${tableName}.${column.toLowerCase()}`)) return 'setting';
+  const reasons: Reason[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const reason = lowSelectivityReason(tableName, columns[i]!, context, listed);
+    if (reason === null) return null;
+    reasons.push(reason);
+  }
+  return reasons;
+}
+
+/** `tableName`: normalized, without schema. */
+function lowSelectivityReason(tableName: string, column: string, context: LintContext, listed: string[]): Reason | null {
+  if (listed.length > 0 && (listed.includes(column.toLowerCase()) || listed.includes(`${tableName}.${column.toLowerCase()}`))) return 'setting';
   const stats = context.database?.columnStats?.get(`${tableName}.${column.toLowerCase()}`);
   if (stats && ((stats.nDistinct > 0 && stats.nDistinct <= 10) || (stats.mostCommonFrequency ?? 0) >= 0.5)) return 'statistics';
   const type = columnType(context.schema, tableName, column);

@@ -45,7 +45,7 @@ export const requireTimeouts: Rule = {
     const operations = indexOperationsOnExistingTables(file);
     if (operations.length === 0) return [];
     const findings: Finding[] = [];
-    const timeouts = file.operations.filter((o): o is SetTimeoutOperation => o.kind === 'setTimeout');
+    const timeouts = setTimeoutsOf(file);
     for (let i = 0; i < operations.length; i++) {
       const operation = operations[i]!;
       const lock = timeoutInEffect(file, timeouts, operation, 'lock_timeout');
@@ -74,7 +74,7 @@ export const requireTimeouts: Rule = {
         severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
         message: `No ${missing} set for this index operation on ${describeTable(operation.table)}: ${lockMissing ? 'while it waits for its lock, every query on the table queues behind it' : 'nothing bounds how long it runs'}.`,
         range: operation.range,
-        fixes: fixesFor(file, operation, context, { lock: lockMissing, statement: !statementHandled }),
+        fixes: fixesFor(file, operation, context, lockMissing, !statementHandled),
         operation,
       });
     }
@@ -115,15 +115,26 @@ function isGitlabHelper(operation: IndexOperation): boolean {
   return (operation.kind === 'createIndex' || operation.kind === 'dropIndex') && operation.via === 'helper';
 }
 
-function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, missing: { lock: boolean; statement: boolean }): Fix[] {
+/** The file's SET / RESET of timeouts, in order. An indexed loop rather than filter() with a closure (lint() runs cold). */
+function setTimeoutsOf(file: MigrationFile): SetTimeoutOperation[] {
+  const timeouts: SetTimeoutOperation[] = [];
+  const operations = file.operations;
+  for (let i = 0; i < operations.length; i++) {
+    const operation = operations[i]!;
+    if (operation.kind === 'setTimeout') timeouts.push(operation);
+  }
+  return timeouts;
+}
+
+function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, lockMissing: boolean, statementMissing: boolean): Fix[] {
   const values = context.settings.fixTimeouts;
   const timeouts = {
-    statement: missing.statement ? values.statement : undefined,
-    lock: missing.lock ? values.lock : undefined,
+    statement: statementMissing ? values.statement : undefined,
+    lock: lockMissing ? values.lock : undefined,
   };
   if (!canInsertTimeouts(file, operation, timeouts)) return [];
   // At least one is missing, or there would be no finding.
-  const what = missing.statement ? (missing.lock ? 'statement_timeout and lock_timeout' : 'statement_timeout') : 'lock_timeout';
+  const what = statementMissing ? (lockMissing ? 'statement_timeout and lock_timeout' : 'statement_timeout') : 'lock_timeout';
   return [new LazyFix(`Set ${what} around this operation`, 'unsafe', () => ({ edits: insertTimeouts(file, operation, timeouts)! }))];
 }
 
