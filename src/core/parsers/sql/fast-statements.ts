@@ -262,8 +262,8 @@ class Reader {
 
   /** qualified_name -> RangeVar (`table` or `schema.table`). */
   private relation(inh: boolean): RangeVarNode {
-    const location = this.peek()?.start ?? this.fail();
     const first = this.name();
+    const location = this.tokens[this.i - 1]!.start;
     let relation: RangeVarNode;
     if (this.isSymbol('.')) {
       this.i++;
@@ -362,8 +362,12 @@ class Reader {
 
   private create(): Node {
     this.expect('CREATE');
-    if (this.isKeyword('UNIQUE') || this.isKeyword('INDEX')) return this.createIndex();
-    if (this.isKeyword('TABLE')) return this.createTable();
+    // One look at the next token for the common forms (a call per isKeyword test costs more).
+    const next = this.tokens[this.i];
+    if (next !== undefined && next.keyword) {
+      if (next.word === 'UNIQUE' || next.word === 'INDEX') return this.createIndex();
+      if (next.word === 'TABLE') return this.createTable();
+    }
     if (this.accept('OR')) this.expect('REPLACE');
     if (this.isKeyword('FUNCTION')) return this.createFunction();
     if (this.isKeyword('TRIGGER')) return this.createTrigger();
@@ -435,7 +439,9 @@ class Reader {
     }
     const objects: Node[] = [];
     do {
-      const items = this.qualifiedNameParts(3).map((sval) => ({ String: { sval } }));
+      const parts = this.qualifiedNameParts(3);
+      const items: Node[] = [];
+      for (let k = 0; k < parts.length; k++) items.push({ String: { sval: parts[k]! } } as Node);
       objects.push({ List: { items } } as Node);
     } while (this.acceptSymbol(','));
     let behavior = 'DROP_RESTRICT';
@@ -452,8 +458,11 @@ class Reader {
     this.expect('REINDEX');
     const kindToken = this.peek();
     if (!kindToken?.keyword) return this.fail();
-    const kind = { INDEX: 'REINDEX_OBJECT_INDEX', TABLE: 'REINDEX_OBJECT_TABLE', SCHEMA: 'REINDEX_OBJECT_SCHEMA' }[kindToken.word];
-    if (kind === undefined) return this.fail();
+    let kind: string;
+    if (kindToken.word === 'INDEX') kind = 'REINDEX_OBJECT_INDEX';
+    else if (kindToken.word === 'TABLE') kind = 'REINDEX_OBJECT_TABLE';
+    else if (kindToken.word === 'SCHEMA') kind = 'REINDEX_OBJECT_SCHEMA';
+    else return this.fail();
     this.i++;
     const concurrently = this.peek();
     const concurrent = this.accept('CONCURRENTLY');
@@ -580,7 +589,9 @@ class Reader {
         this.expect('INDEX');
         indexname = this.name();
       } else if (build) {
-        keys = this.nameList().map((sval) => ({ String: { sval } }) as Node);
+        const names = this.nameList();
+        keys = [];
+        for (let k = 0; k < names.length; k++) keys.push({ String: { sval: names[k]! } } as Node);
       } else {
         this.skipNameList();
       }

@@ -51,6 +51,7 @@ export interface StatementContext {
   indexTables: Map<string, string | null>;
 }
 
+/** The settings modelled, in this order for RESET ALL. */
 const TIMEOUT_SETTINGS = new Set(['lock_timeout', 'statement_timeout']);
 
 /** Reads the inside of a syntax tree node when it is of the given type. */
@@ -59,54 +60,73 @@ function nodeAs<T>(node: Node | undefined, type: string): T | undefined {
   return (node as unknown as Record<string, T>)[type];
 }
 
+/** The type of a syntax tree node: its one key (`{ IndexStmt: {...} }`); '' for an empty node. */
+function nodeType(node: Node): string {
+  // A for-in that stops at the first key: Object.keys would make an array for each node.
+  for (const type in node) return type;
+  return '';
+}
+
 export function operationsOf(statement: RawStatement, ctx: StatementContext): Operation[] {
   const node = statement.node;
-  const index = nodeAs<IndexStmt>(node, 'IndexStmt');
-  if (index) return [createIndex(statement, index, ctx)];
-  const drop = nodeAs<DropStmt>(node, 'DropStmt');
-  if (drop?.removeType === 'OBJECT_INDEX') return [dropIndex(statement, drop, ctx)];
-  const reindex = nodeAs<ReindexStmt>(node, 'ReindexStmt');
-  if (reindex) return [reindexOperation(statement, reindex, ctx)];
-  const alter = nodeAs<AlterTableStmt>(node, 'AlterTableStmt');
-  if (alter) return alterTable(statement, alter, ctx);
-  const create = nodeAs<CreateStmt>(node, 'CreateStmt');
-  if (create) {
-    const table = relationName(create.relation, ctx);
-    return [
-      {
-        range: rangeOf(statement, ctx),
-        direction: ctx.direction,
-        table,
-        inTransactionBlock: ctx.inTransactionBlock,
-        safetyAssured: ctx.safetyAssured,
-        syntax: syntaxOf(statement, ctx, { table: relationRange(statement, create.relation) }),
-        kind: 'createTable',
-        via: 'sql',
-      },
-    ];
+  // One look at the node's type, then a switch: a test of each type in turn costs a call apiece.
+  const fields = node as unknown as Record<string, unknown>;
+  const type = nodeType(node);
+  switch (type) {
+    case 'IndexStmt':
+      return [createIndex(statement, fields[type] as IndexStmt, ctx)];
+    case 'DropStmt': {
+      const drop = fields[type] as DropStmt;
+      return drop.removeType === 'OBJECT_INDEX' ? [dropIndex(statement, drop, ctx)] : [];
+    }
+    case 'ReindexStmt':
+      return [reindexOperation(statement, fields[type] as ReindexStmt, ctx)];
+    case 'AlterTableStmt':
+      return alterTable(statement, fields[type] as AlterTableStmt, ctx);
+    case 'CreateStmt':
+      return createTable(statement, fields[type] as CreateStmt, ctx);
+    case 'CreateTableAsStmt':
+      return createTableAs(statement, fields[type] as CreateTableAsStmt, ctx);
+    case 'VariableSetStmt':
+      return setTimeouts(statement, fields[type] as VariableSetStmt, ctx);
+    case 'SelectStmt':
+      return selectStatement(statement, fields[type] as SelectStmt, ctx);
+    case 'TransactionStmt':
+      return transactionControl(statement, fields[type] as TransactionStmt, ctx);
+    default:
+      return [];
   }
-  const createAs = nodeAs<CreateTableAsStmt>(node, 'CreateTableAsStmt');
-  if (createAs) {
-    return [
-      {
-        range: rangeOf(statement, ctx),
-        direction: ctx.direction,
-        table: relationName(createAs.into?.rel, ctx),
-        inTransactionBlock: ctx.inTransactionBlock,
-        safetyAssured: ctx.safetyAssured,
-        syntax: syntaxOf(statement, ctx, {}),
-        kind: 'createTable',
-        via: 'sql',
-      },
-    ];
-  }
-  const set = nodeAs<VariableSetStmt>(node, 'VariableSetStmt');
-  if (set) return setTimeouts(statement, set, ctx);
-  const select = nodeAs<SelectStmt>(node, 'SelectStmt');
-  if (select) return selectStatement(statement, select, ctx);
-  const transaction = nodeAs<TransactionStmt>(node, 'TransactionStmt');
-  if (transaction) return transactionControl(statement, transaction, ctx);
-  return [];
+}
+
+function createTable(statement: RawStatement, create: CreateStmt, ctx: StatementContext): Operation[] {
+  const table = relationName(create.relation, ctx);
+  return [
+    {
+      range: rangeOf(statement, ctx),
+      direction: ctx.direction,
+      table,
+      inTransactionBlock: ctx.inTransactionBlock,
+      safetyAssured: ctx.safetyAssured,
+      syntax: syntaxOf(statement, ctx, { table: relationRange(statement, create.relation) }),
+      kind: 'createTable',
+      via: 'sql',
+    },
+  ];
+}
+
+function createTableAs(statement: RawStatement, createAs: CreateTableAsStmt, ctx: StatementContext): Operation[] {
+  return [
+    {
+      range: rangeOf(statement, ctx),
+      direction: ctx.direction,
+      table: relationName(createAs.into?.rel, ctx),
+      inTransactionBlock: ctx.inTransactionBlock,
+      safetyAssured: ctx.safetyAssured,
+      syntax: syntaxOf(statement, ctx, NO_ANCHORS),
+      kind: 'createTable',
+      via: 'sql',
+    },
+  ];
 }
 
 // Operations are built as whole object literals with the common fields written out in each: an
@@ -122,6 +142,9 @@ interface Anchors {
   table?: SourceRange | null;
   constraintColumns?: SourceRange | null;
 }
+
+/** No anchors: one shared object rather than an empty literal for each operation. */
+const NO_ANCHORS: Anchors = Object.freeze({});
 
 function syntaxOf(statement: RawStatement, ctx: StatementContext, anchors: Anchors): SqlStatementSyntax {
   const start = ctx.toSource(statement.start);
@@ -292,10 +315,10 @@ function expressionText(tokens: SqlToken[], from: number, to: number, text: stri
 
 function dropIndex(statement: RawStatement, stmt: DropStmt, ctx: StatementContext): Operation {
   const tokens = statement.tokens;
-  const names = (stmt.objects ?? []).map((object) =>
-    (nodeAs<{ items?: Node[] }>(object, 'List')?.items ?? []).map((item) => nodeAs<{ sval?: string }>(item, 'String')?.sval ?? '').join('.'),
-  );
-  const first = names[0] && !ctx.isPlaceholder(names[0]) ? names[0] : null;
+  // Only the first name is read; the others are counted.
+  const objects = stmt.objects ?? [];
+  const firstName = objects.length > 0 ? dottedName(objects[0]) : '';
+  const first = firstName && !ctx.isPlaceholder(firstName) ? firstName : null;
   const concurrent = stmt.concurrent === true;
   const ifExists = stmt.missing_ok === true;
   const indexAt = keywordAt(tokens, 'INDEX');
@@ -310,7 +333,7 @@ function dropIndex(statement: RawStatement, stmt: DropStmt, ctx: StatementContex
     syntax: syntaxOf(statement, ctx, {
       // DROP INDEX CONCURRENTLY takes exactly one index and no CASCADE.
       concurrentlyInsertAt:
-        !concurrent && names.length === 1 && stmt.behavior !== 'DROP_CASCADE' && indexAt !== -1 ? tokens[indexAt]!.end : undefined,
+        !concurrent && objects.length === 1 && stmt.behavior !== 'DROP_CASCADE' && indexAt !== -1 ? tokens[indexAt]!.end : undefined,
       ifExistsInsertAt: !ifExists && tokens[nameAt] ? tokens[nameAt]!.start : undefined,
     }),
     kind: 'dropIndex',
@@ -320,6 +343,17 @@ function dropIndex(statement: RawStatement, stmt: DropStmt, ctx: StatementContex
     concurrent,
     ifExists,
   };
+}
+
+/** A List of String nodes as a dotted name (`public.index_name`). */
+function dottedName(object: Node | undefined): string {
+  const items = nodeAs<{ items?: Node[] }>(object, 'List')?.items ?? [];
+  let name = '';
+  for (let k = 0; k < items.length; k++) {
+    if (k > 0) name += '.';
+    name += nodeAs<{ sval?: string }>(items[k], 'String')?.sval ?? '';
+  }
+  return name;
 }
 
 const REINDEX_TARGETS: Record<string, ReindexOperation['target']> = {
@@ -333,10 +367,12 @@ const REINDEX_TARGETS: Record<string, ReindexOperation['target']> = {
 function reindexOperation(statement: RawStatement, stmt: ReindexStmt, ctx: StatementContext): Operation {
   const tokens = statement.tokens;
   const target = REINDEX_TARGETS[stmt.kind ?? ''] ?? 'index';
-  const concurrent = (stmt.params ?? []).some((param) => {
-    const option = nodeAs<DefElem>(param, 'DefElem');
-    return option?.defname === 'concurrently' && optionIsOn(option);
-  });
+  const params = stmt.params ?? [];
+  let concurrent = false;
+  for (let k = 0; k < params.length && !concurrent; k++) {
+    const option = nodeAs<DefElem>(params[k], 'DefElem');
+    concurrent = option?.defname === 'concurrently' && optionIsOn(option);
+  }
   const relation = relationName(stmt.relation, ctx);
   const name = relation ?? (stmt.name && !ctx.isPlaceholder(stmt.name) ? stmt.name : null);
   // REINDEX [(options)] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name:
@@ -381,44 +417,59 @@ function alterTable(statement: RawStatement, stmt: AlterTableStmt, ctx: Statemen
   const table = relationName(stmt.relation, ctx);
   const tableRange = relationRange(statement, stmt.relation);
   const operations: Operation[] = [];
-  for (const command of stmt.cmds ?? []) {
-    const cmd = nodeAs<AlterTableCmd>(command, 'AlterTableCmd');
+  // Indexed loops, each constraint modelled where it is found: for-of and a list of pairs cost an
+  // iterator and objects for every command.
+  const cmds = stmt.cmds ?? [];
+  for (let k = 0; k < cmds.length; k++) {
+    const cmd = nodeAs<AlterTableCmd>(cmds[k], 'AlterTableCmd');
     if (!cmd) continue;
     // Table constraints, and column constraints of ADD COLUMN (which name their column).
-    const constraints: Array<{ constraint: Constraint; column: string | null }> = [];
     if (cmd.subtype === 'AT_AddConstraint') {
       const constraint = nodeAs<Constraint>(cmd.def, 'Constraint');
-      if (constraint) constraints.push({ constraint, column: null });
+      if (constraint) addUniqueConstraint(statement, ctx, table, tableRange, constraint, null, operations);
     } else if (cmd.subtype === 'AT_AddColumn') {
       const column = nodeAs<ColumnDef>(cmd.def, 'ColumnDef');
-      for (const c of column?.constraints ?? []) {
-        const constraint = nodeAs<Constraint>(c, 'Constraint');
-        if (constraint) constraints.push({ constraint, column: column?.colname ?? null });
+      const constraints = column?.constraints ?? [];
+      for (let c = 0; c < constraints.length; c++) {
+        const constraint = nodeAs<Constraint>(constraints[c], 'Constraint');
+        if (constraint) addUniqueConstraint(statement, ctx, table, tableRange, constraint, column?.colname ?? null, operations);
       }
-    }
-    for (const { constraint, column } of constraints) {
-      if (constraint.contype !== 'CONSTR_UNIQUE' && constraint.contype !== 'CONSTR_PRIMARY') continue;
-      const keys = (constraint.keys ?? []).map((k) => nodeAs<{ sval?: string }>(k, 'String')?.sval ?? '?');
-      operations.push({
-        range: rangeOf(statement, ctx),
-        direction: ctx.direction,
-        table,
-        inTransactionBlock: ctx.inTransactionBlock,
-        safetyAssured: ctx.safetyAssured,
-        syntax: syntaxOf(statement, ctx, {
-          table: tableRange,
-          constraintColumns: column === null && !constraint.indexname ? constraintColumns(statement, constraint) : null,
-        }),
-        kind: 'addUniqueConstraint',
-        via: ctx.via,
-        primaryKey: constraint.contype === 'CONSTR_PRIMARY',
-        usingIndex: constraint.indexname ?? null,
-        columns: column !== null ? [column] : keys,
-        name: constraint.conname ?? null,
-      });
     }
   }
   return operations;
+}
+
+/** The operation of a UNIQUE or PRIMARY KEY constraint (`column`: of ADD COLUMN), into `operations`. */
+function addUniqueConstraint(
+  statement: RawStatement,
+  ctx: StatementContext,
+  table: string | null,
+  tableRange: SourceRange | null,
+  constraint: Constraint,
+  column: string | null,
+  operations: Operation[],
+): void {
+  if (constraint.contype !== 'CONSTR_UNIQUE' && constraint.contype !== 'CONSTR_PRIMARY') return;
+  const keys: string[] = [];
+  const keyNodes = constraint.keys ?? [];
+  for (let k = 0; k < keyNodes.length; k++) keys.push(nodeAs<{ sval?: string }>(keyNodes[k], 'String')?.sval ?? '?');
+  operations.push({
+    range: rangeOf(statement, ctx),
+    direction: ctx.direction,
+    table,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: syntaxOf(statement, ctx, {
+      table: tableRange,
+      constraintColumns: column === null && !constraint.indexname ? constraintColumns(statement, constraint) : null,
+    }),
+    kind: 'addUniqueConstraint',
+    via: ctx.via,
+    primaryKey: constraint.contype === 'CONSTR_PRIMARY',
+    usingIndex: constraint.indexname ?? null,
+    columns: column !== null ? [column] : keys,
+    name: constraint.conname ?? null,
+  });
 }
 
 /**
@@ -429,12 +480,16 @@ function alterTable(statement: RawStatement, stmt: AlterTableStmt, ctx: Statemen
 function constraintColumns(statement: RawStatement, constraint: Constraint): SourceRange | null {
   if (constraint.location === undefined || constraint.nulls_not_distinct) return null;
   const tokens = statement.tokens;
-  const from = tokens.findIndex((t) => t.start >= statement.at(constraint.location!));
-  const open = tokens.findIndex((t, i) => i >= from && t.word === '(');
-  if (from === -1 || open === -1) return null;
+  const location = statement.at(constraint.location);
+  let from = 0;
+  while (from < tokens.length && tokens[from]!.start < location) from++;
+  let open = from;
+  while (open < tokens.length && tokens[open]!.word !== '(') open++;
+  if (open === tokens.length) return null;
   const close = closingParen(tokens, open);
   for (let i = close + 1; i < tokens.length && tokens[i]!.word !== ','; i++) {
-    if (['INCLUDE', 'WITH', 'USING', 'WITHOUT'].includes(tokens[i]!.word)) return null;
+    const word = tokens[i]!.word;
+    if (word === 'INCLUDE' || word === 'WITH' || word === 'USING' || word === 'WITHOUT') return null;
   }
   return { start: tokens[open]!.start, end: tokens[close]!.end };
 }
@@ -454,7 +509,7 @@ function timeoutOperation(
     table: null,
     inTransactionBlock: ctx.inTransactionBlock,
     safetyAssured: ctx.safetyAssured,
-    syntax: syntaxOf(statement, ctx, {}),
+    syntax: syntaxOf(statement, ctx, NO_ANCHORS),
     kind: 'setTimeout',
     setting: setting as SetTimeoutOperation['setting'],
     milliseconds,
@@ -467,13 +522,17 @@ function timeoutOperation(
 
 function setTimeouts(statement: RawStatement, stmt: VariableSetStmt, ctx: StatementContext): Operation[] {
   const local = stmt.is_local === true;
-  const timeout = (setting: string, milliseconds: number | null, reset: boolean) => timeoutOperation(statement, ctx, setting, milliseconds, local, reset);
-  if (stmt.kind === 'VAR_RESET_ALL') return [...TIMEOUT_SETTINGS].map((s) => timeout(s, null, true));
+  if (stmt.kind === 'VAR_RESET_ALL') {
+    return [
+      timeoutOperation(statement, ctx, 'lock_timeout', null, local, true),
+      timeoutOperation(statement, ctx, 'statement_timeout', null, local, true),
+    ];
+  }
   const name = stmt.name?.toLowerCase() ?? '';
   if (!TIMEOUT_SETTINGS.has(name)) return [];
-  if (stmt.kind === 'VAR_RESET' || stmt.kind === 'VAR_SET_DEFAULT') return [timeout(name, null, true)];
-  if (stmt.kind !== 'VAR_SET_VALUE') return [timeout(name, null, false)];
-  return [timeout(name, constantMilliseconds(stmt.args?.[0]), false)];
+  if (stmt.kind === 'VAR_RESET' || stmt.kind === 'VAR_SET_DEFAULT') return [timeoutOperation(statement, ctx, name, null, local, true)];
+  if (stmt.kind !== 'VAR_SET_VALUE') return [timeoutOperation(statement, ctx, name, null, local, false)];
+  return [timeoutOperation(statement, ctx, name, constantMilliseconds(stmt.args?.[0]), local, false)];
 }
 
 /** `SELECT set_config('lock_timeout', '5s', false)`, and `SELECT ... INTO new_table`. */
@@ -486,7 +545,7 @@ function selectStatement(statement: RawStatement, stmt: SelectStmt, ctx: Stateme
         table: relationName(stmt.intoClause.rel, ctx),
         inTransactionBlock: ctx.inTransactionBlock,
         safetyAssured: ctx.safetyAssured,
-        syntax: syntaxOf(statement, ctx, {}),
+        syntax: syntaxOf(statement, ctx, NO_ANCHORS),
         kind: 'createTable',
         via: 'sql',
       },
@@ -557,7 +616,7 @@ function transactionControl(statement: RawStatement, stmt: TransactionStmt, ctx:
       table: null,
       inTransactionBlock: ctx.inTransactionBlock,
       safetyAssured: ctx.safetyAssured,
-      syntax: syntaxOf(statement, ctx, {}),
+      syntax: syntaxOf(statement, ctx, NO_ANCHORS),
       kind: 'transactionControl',
       action,
     },

@@ -125,7 +125,8 @@ export function detectRunner(input: RunnerInput): RunnerResult {
       break;
     }
     case 'atlas': {
-      const directive = annotations.find((a) => ATLAS_TXMODE.test(a.text));
+      let directive: Annotation | undefined;
+      for (let k = 0; k < annotations.length && !directive; k++) if (ATLAS_TXMODE.test(annotations[k]!.text)) directive = annotations[k];
       if (directive) {
         const value = ATLAS_TXMODE.exec(directive.text)![1]!;
         const valueStart = input.source.indexOf(value, directive.comment.start + directive.text.indexOf('atlas:txmode'));
@@ -136,14 +137,15 @@ export function detectRunner(input: RunnerInput): RunnerResult {
       break;
     }
     case 'postgres-migrations':
-      runsInTransaction = !annotations.some((a) => POSTGRES_MIGRATIONS.test(a.text));
+      runsInTransaction = true;
+      for (let k = 0; k < annotations.length; k++) if (POSTGRES_MIGRATIONS.test(annotations[k]!.text)) runsInTransaction = false;
       info.leaveBy = 'marker';
       break;
     case 'flyway': {
       // Flyway runs a script in a transaction unless its `.conf` says otherwise or it holds a
       // statement Postgres refuses in one (then the whole script runs outside).
       const configured = executeInTransaction(input.sidecarConfig);
-      runsInTransaction = configured ?? !input.statements.some(flywayNonTransactional);
+      runsInTransaction = configured ?? !someFlywayNonTransactional(input.statements);
       info.leaveBy = configured === true ? 'config' : 'automatic';
       if (/^U/.test(fileName)) defaultDirection = 'down';
       break;
@@ -219,11 +221,15 @@ export function executeInTransaction(config: string | undefined): boolean | null
  * leading keywords. Note that it does not know `REINDEX TABLE CONCURRENTLY`: such a script
  * still runs in a transaction, and fails.
  */
+function someFlywayNonTransactional(statements: RawStatement[]): boolean {
+  for (let k = 0; k < statements.length; k++) if (flywayNonTransactional(statements[k]!)) return true;
+  return false;
+}
+
 function flywayNonTransactional(statement: RawStatement): boolean {
-  const words = statement.tokens
-    .slice(0, 5)
-    .map((t) => t.word.toUpperCase())
-    .join(' ');
+  const tokens = statement.tokens;
+  let words = '';
+  for (let k = 0; k < tokens.length && k < 5; k++) words += (k > 0 ? ' ' : '') + tokens[k]!.word.toUpperCase();
   return (
     /^(CREATE|DROP)( UNIQUE)? INDEX CONCURRENTLY\b/.test(words) ||
     /^REINDEX( VERBOSE)? (SCHEMA|DATABASE|SYSTEM)\b/.test(words) ||
