@@ -1,7 +1,7 @@
 // dist/cli.js, the `pg-index-guard` executable: loads the CLI (dist/cli-main.js beside it)
-// through V8's code cache. Compiling the bundle's code costs a CLI run some 20 ms every time;
-// with the cache of an earlier run V8 reads the compiled code instead. Node 22.1+ does this
-// itself (module.enableCompileCache); on Node 20 the bundle is compiled here with the cached
+// through V8's code cache. Compiling the bundle costs every CLI run some 10 ms (a 1-file lint:
+// 0.09 s -> 0.08 s); with the cache of an earlier run V8 reads the compiled code. Node 22.1+
+// does this itself (module.enableCompileCache); on Node 20 the bundle is compiled here with the cached
 // data of the last run, as Node's own loader would compile it otherwise. The cache lives in
 // the user's cache folder, one file per build of the bundle; any problem with it (unwritable,
 // corrupt, from another Node) only means compiling as usual.

@@ -12,7 +12,8 @@ import { setFlagsFromString } from 'node:v8';
 /** Set by the launcher before anything is compiled: a code cache is only taken under the flags it was made with. */
 export const LAUNCH_FLAGS = ['--liftoff-only', '--max-opt=1'] as const;
 
-const HOOK = Symbol.for('pg-index-guard/before-v8-flags-change');
+/** Where the launcher and the bundle (each with its copy of this module) keep what they share. */
+const HOOK = Symbol.for('pg-index-guard/launch-state');
 
 interface TierState {
   /** Whether the launcher started V8 without its optimizing compilers (a bundle run directly did not). */
