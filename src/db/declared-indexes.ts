@@ -3,7 +3,7 @@
 // database to find missing ones.
 
 import * as P from '@ruby/prism/src/nodes.js';
-import { literalName, rubyValue } from '../core/parsers/rails/parse-rails-migration';
+import { firstBlockParameter, literalName, optionsOf } from '../core/parsers/rails/parse-rails-migration';
 import type { PrismParse } from '../core/parsers/rails/prism';
 import type { RubyValue } from '../core/model/migration';
 import { byteToUtf16Mapper, lineStarts, positionAt } from '../core/parsers/source-text';
@@ -259,28 +259,7 @@ function columnList(node: P.Node | undefined): string[] {
   return [];
 }
 
-function optionsOf(args: P.Node[], text: (node: P.Node) => string): Record<string, RubyValue> {
-  const last = args[args.length - 1];
-  const options: Record<string, RubyValue> = {};
-  if (last instanceof P.KeywordHashNode || last instanceof P.HashNode) {
-    for (const element of last.elements) {
-      if (!(element instanceof P.AssocNode)) continue;
-      const key = literalName(element.key);
-      if (key !== null) options[key] = rubyValue(element.value, text);
-    }
-  }
-  return options;
-}
-
 function stringValue(value: RubyValue | undefined): string | null {
   return value?.type === 'string' || value?.type === 'symbol' ? value.value : null;
 }
 
-function firstBlockParameter(block: P.BlockNode): string | null {
-  const params = block.parameters;
-  if (params instanceof P.BlockParametersNode && params.parameters) {
-    const first = params.parameters.requireds[0];
-    if (first instanceof P.RequiredParameterNode) return first.name;
-  }
-  return null;
-}

@@ -634,7 +634,8 @@ function findMigrationClass(
   return null;
 }
 
-function firstBlockParameter(block: P.BlockNode): string | null {
+/** `t` in `do |t|`. */
+export function firstBlockParameter(block: P.BlockNode): string | null {
   const params = block.parameters;
   if (params instanceof P.BlockParametersNode && params.parameters) {
     const first = params.parameters.requireds[0];
@@ -687,7 +688,8 @@ function joinTableName(a: Node | undefined, b: Node | undefined): string | null 
   return [first, second].sort().join('_');
 }
 
-function optionsOf(args: Node[], text: (node: Node) => string): Record<string, RubyValue> {
+/** The keyword options of a call (`unique: true, where: "..."`): its last argument when it is a hash. */
+export function optionsOf(args: Node[], text: (node: Node) => string): Record<string, RubyValue> {
   const last = args[args.length - 1];
   if (last instanceof P.KeywordHashNode || last instanceof P.HashNode) {
     const value = rubyValue(last, text);
