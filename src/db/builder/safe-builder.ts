@@ -219,7 +219,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
         { locked: boolean },
       ];
       if (!locked) {
-        for (const def of options.definitions) results.push(skipped(def, 'another pg-index-guard build runs on this database'));
+        for (const def of options.definitions) results.push(unbuilt(def, 'skipped', 'another pg-index-guard build runs on this database'));
         return finish('another-run-in-progress', 'Another pg-index-guard build holds the builder lock on this database; nothing was done.');
       }
     }
@@ -340,20 +340,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
 
     const buildOne = async (def: IndexDefinition, position: number): Promise<IndexBuildResult> => {
       const t0 = Date.now();
-      const result: IndexBuildResult = {
-        index: def.name,
-        schema: def.schema,
-        table: def.table,
-        definition: def,
-        status: 'failed',
-        reason: null,
-        failure: null,
-        error: null,
-        sql: null,
-        attempts: 0,
-        durationMs: 0,
-        leftover: null,
-      };
+      const result = unbuilt(def, 'failed', null);
       const done = (status: IndexBuildStatus, reason: string | null = null, failure: BuildFailureKind | null = null, error: unknown = null) => {
         result.status = status;
         result.reason = reason;
@@ -504,7 +491,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
           // a query of ours failed (the connection, a permission): this index fails, the run goes on if it can
           const lost = error instanceof ConnectionLost;
           const reason = lost ? `the connection was lost (${(error as Error).message})` : withServerDetail(error);
-          results.push({ ...skipped(def, ''), status: 'failed', reason, failure: lost ? 'connection-lost' : 'error', error: lost ? null : describeConnectionError(error) });
+          results.push({ ...unbuilt(def, 'failed', reason), failure: lost ? 'connection-lost' : 'error', error: lost ? null : describeConnectionError(error) });
           emit(position, def.name, 'result', `failed: ${reason}`, 'error');
           if (lost) stop = { outcome: 'failed', message: 'The connection to the database was lost.' };
         }
@@ -515,7 +502,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
     }
     for (let i = results.length; i < total; i++) {
       const def = options.definitions[i]!;
-      results.push(skipped(def, stop?.message ?? 'not reached'));
+      results.push(unbuilt(def, 'skipped', stop?.message ?? 'not reached'));
       emit(i + 1, def.name, 'result', `skipped: ${stop?.message ?? 'not reached'}`, 'warn');
     }
     const anyFailed = results.some((r) => r.status === 'failed');
@@ -560,13 +547,14 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
   });
 }
 
-function skipped(def: IndexDefinition, reason: string): IndexBuildResult {
+/** The result for `def` before any attempt to build it (skipped, or the start of one being built). */
+function unbuilt(def: IndexDefinition, status: IndexBuildStatus, reason: string | null): IndexBuildResult {
   return {
     index: def.name,
     schema: def.schema,
     table: def.table,
     definition: def,
-    status: 'skipped',
+    status,
     reason,
     failure: null,
     error: null,
