@@ -257,8 +257,10 @@ describe('lint: odd files', () => {
        fs.writeSync(fd, 'SELECT 1;\\n');
        setTimeout(() => { fs.writeSync(fd, 'CREATE INDEX index_messages_on_account_id ON messages (account_id);\\n'); fs.closeSync(fd); }, 300);`,
     ]);
+    // Listened for now: the writer may end while the lint awaits libpg-query's loading.
+    const written = new Promise((resolve) => writer.on('exit', resolve));
     const linted = await run(['lint', fifo, '--format', 'json'], { cwd: dir.path });
-    await new Promise((resolve) => writer.on('exit', resolve));
+    await written;
     const findings = JSON.parse(linted.stdout).findings as Array<{ rule: string; line: number }>;
     assert.deepEqual(
       findings.filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => f.line),
