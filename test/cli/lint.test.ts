@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SETTINGS, defaultContext } from '../../src/core/lint-context';
-import { loadParsers } from '../../src/core/lint';
+import { loadParsersDeferred } from '../../src/core/lint';
 import { lintTargets } from '../../src/cli/lint/run';
 import {
   BAD_MIGRATION,
@@ -225,9 +225,9 @@ describe('lint: exit codes and --fail-on', () => {
   });
 
   test('a file that cannot be read while linting is reported, not thrown', async () => {
-    const parsers = await loadParsers();
+    const parsers = await loadParsersDeferred(['ruby']);
     const missing = join(dir.path, 'gone.rb');
-    const { report, unreadable } = lintTargets(
+    const { report, unreadable } = await lintTargets(
       [
         { path: 'gone.rb', absolutePath: missing, language: 'ruby', explicit: true, regularFile: true },
         { path: 'good.rb', absolutePath: GOOD_MIGRATION, language: 'ruby', explicit: true, regularFile: true },

@@ -14,7 +14,7 @@ import { formatSarif } from '../lint/formats/sarif';
 import { formatText } from '../lint/formats/text';
 import { reaches, type LintReport } from '../lint/report';
 import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/parallel';
-import { lintBatch, lintPendingFiles, mergeResults, type LintRun } from '../lint/run';
+import { lintTargets, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
 import { enableOptimizingCompilers, optimizingCompilersEnabled } from '../v8-tiers';
 
@@ -88,8 +88,7 @@ async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO, po
   const threads = threadCountFor(targets.length, threadLimit(io), optimizingCompilersEnabled());
   if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads, pool);
   pool.release();
-  const loaded = await parsers;
-  return mergeResults(await lintPendingFiles(lintBatch(targets, context, loaded), targets, context, loaded));
+  return lintTargets(targets, context, await parsers);
 }
 
 /** From this many Ruby files on, TurboFan earns its compile time back (see v8-tiers.ts). */

@@ -86,9 +86,9 @@ function lintRead(target: LintTarget, outcome: ReadOutcome, context: LintContext
   return { linted: true, findings: findings.map((finding) => position(target.path, finding, starts)) };
 }
 
-/** Lints the files one after the other, in this thread. */
-export function lintTargets(targets: readonly LintTarget[], context: LintContext, parsers: Parsers): LintRun {
-  return mergeResults(lintBatch(targets, context, parsers));
+/** Lints the files one after the other, in this thread (loading libpg-query if a file needs it). */
+export async function lintTargets(targets: readonly LintTarget[], context: LintContext, parsers: Parsers & { sql: DeferredSqlParser }): Promise<LintRun> {
+  return mergeResults(await lintPendingFiles(lintBatch(targets, context, parsers), targets, context, parsers));
 }
 
 /**
