@@ -49,10 +49,9 @@ export function shareCodeCache(cache: BundleCodeCache | undefined): void {
   state().codeCache = cache;
 }
 
-/** The bundle's code cache when the launcher loaded it with one (and V8's flags have not changed since). */
+/** The bundle's code cache when the launcher loaded it with one (enableOptimizingCompilers drops it: V8 would refuse it). */
 export function bundleCodeCache(): BundleCodeCache | undefined {
-  const tiers = state();
-  return tiers.baselineOnly ? tiers.codeCache : undefined;
+  return state().codeCache;
 }
 
 /** Whether V8 may optimize now (false only after setLaunchFlags, until enableOptimizingCompilers). */
