@@ -59,10 +59,13 @@ function reporterFile(): string {
   return usageReporter;
 }
 
-/** One run of a command. */
-export function measureCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): CommandRun {
+/**
+ * One run of a command. `spawnsChildren`: a node script that starts other processes (whose usage
+ * a reporter preloaded into it would miss): without GNU time its CPU and RSS are then unknown.
+ */
+export function measureCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, spawnsChildren = false): CommandRun {
   hasGnuTime ??= existsSync(TIME) && spawnSync(TIME, ['-v', 'true']).status === 0;
-  const preload = !hasGnuTime && command === process.execPath;
+  const preload = !hasGnuTime && command === process.execPath && !spawnsChildren;
   const commandArgs = preload ? ['--require', reporterFile(), ...args] : args;
   const [file, argv] = hasGnuTime ? [TIME, ['-v', command, ...commandArgs]] : [command, commandArgs];
   const started = performance.now();

@@ -1,8 +1,12 @@
-// Runs squawk (its native binary, from the npm package @squawk-cli/linux-x64: the registry these
-// machines reach serves only that platform package of squawk-cli, so depending on squawk-cli
-// itself breaks `npm ci`) and reads its JSON report. Shared by the comparison test and the SQL
-// benchmark.
+// Runs squawk and reads its JSON report. squawk-cli, its npm package, installs a `squawk` command
+// that is a node script (js/bin/squawk) spawning the native binary of the platform package
+// (@squawk-cli/<platform>, an optional dependency). The comparison test runs the binary itself;
+// the SQL benchmark times both. Only the linux-x64 binary is in the registry these machines reach:
+// package-lock.json lists the other platforms' packages by hand (npm install drops what it
+// cannot fetch, and npm ci then finds the lock out of date).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** One entry of `squawk --reporter=json`. Lines and columns are 0-based. */
 export interface SquawkFinding {
@@ -22,6 +26,13 @@ export function squawkBinary(): string {
   } catch {
     throw new Error(`squawk's binary for this platform is not installed (npm package ${platformPackage}); the comparison runs on linux-x64.`);
   }
+}
+
+/** The `squawk` command squawk-cli installs (node_modules/.bin/squawk): a node script. */
+export function squawkCommand(): string {
+  const manifest = require.resolve('squawk-cli/package.json');
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
+  return join(dirname(manifest), bin['squawk']!);
 }
 
 export interface SquawkRun {
