@@ -205,5 +205,15 @@ describe('the bundled CLI', () => {
       assert.ok(JSON.parse(one.stdout).summary.findings > 100);
       assert.equal(three.stdout, one.stdout);
     });
+
+    test('every format: the findings a helper thread renders come out as one thread renders them', () => {
+      for (const format of ['text', 'sarif', 'github']) {
+        const one = cli(['lint', 'db', '--format', format], { cwd: corpus.path, env: { PG_INDEX_GUARD_THREADS: '1' } });
+        const three = cli(['lint', 'db', '--format', format], { cwd: corpus.path, env: { PG_INDEX_GUARD_THREADS: '3' } });
+        assert.equal(three.stderr, '', format);
+        assert.ok(one.stdout.split('\n').length > 100, format);
+        assert.equal(three.stdout, one.stdout, format);
+      }
+    });
   });
 });

@@ -166,6 +166,17 @@ describe('sarif format', () => {
     assert.equal(concurrent.level, 'warning');
   });
 
+  test('a clean run is a log with no results; the descriptors of syntax errors and skipped files are always there', async () => {
+    const config = writeOnlyRulesConfig(join(app.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
+    const { code, stdout } = await run(['lint', 'db/migrate/20240101000000_create_widgets.rb', '--format', 'sarif', '--config', config], { cwd: app.path });
+    assert.equal(code, 0);
+    const [sarifRun] = (JSON.parse(stdout) as SarifLog).runs;
+    assert.deepEqual(sarifRun!.results, []);
+    const ids = sarifRun!.tool.driver.rules.map((r) => r.id);
+    assert.deepEqual(ids.slice(-3), ['file-skipped', 'syntax-error', 'internal-error']);
+    assert.equal(ids.length, RULES.size + 3);
+  });
+
   test('info and hint become notes; files outside the working directory get file: URIs', async () => {
     const dir = tempDir();
     try {

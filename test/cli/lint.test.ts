@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SETTINGS, defaultContext } from '../../src/core/lint-context';
 import { loadParsersDeferred } from '../../src/core/lint';
 import { lintTargets } from '../../src/cli/lint/run';
+import { jsonFormat } from '../../src/cli/lint/formats/json';
 import {
   BAD_MIGRATION,
   BROKEN_MIGRATION,
@@ -234,9 +235,10 @@ describe('lint: exit codes and --fail-on', () => {
       ],
       defaultContext(),
       parsers,
+      jsonFormat,
     );
     assert.deepEqual(unreadable, ['gone.rb: no such file or directory']);
-    assert.equal(report.files, 1);
+    assert.equal(report.summary.files, 1);
   });
 });
 

@@ -8,18 +8,12 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { CONFIG_FILE_NAME, loadConfig } from '../config';
 import { UsageError, useColor, type CliIO } from '../io';
 import { collectTargets, type LintTarget } from '../lint/files';
-import { formatGithub } from '../lint/formats/github';
-import { formatJson } from '../lint/formats/json';
-import { formatSarif } from '../lint/formats/sarif';
-import { formatText } from '../lint/formats/text';
-import { reaches, type LintReport } from '../lint/report';
+import { FORMATS, outputFormat, type FormatName, type FormatOptions } from '../lint/formats/format';
+import { reaches } from '../lint/report';
 import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/parallel';
 import { lintTargets, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
 import { enableOptimizingCompilers, optimizingCompilersEnabled } from '../v8-tiers';
-
-const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
-type Format = (typeof FORMATS)[number];
 
 const HELP = `Usage: pg-index-guard lint <files or folders...> [options]
 
@@ -67,28 +61,35 @@ export const lintCommand: Command = {
       const { targets, ignored, unreadable: unreadableFolders } = collectTargets(options.paths, io.cwd);
       for (const path of ignored) io.stderr(`${path}: not a .rb or .sql file, skipped\n`);
 
-      const { report, unreadable } = await lint(targets, settings, io, pool);
+      const formatOptions: FormatOptions = {
+        format: options.format,
+        color: useColor(io),
+        tool: { name: PACKAGE_NAME, version: VERSION },
+        cwd: io.cwd,
+      };
+      const { report, unreadable } = await lint(targets, settings, io, pool, formatOptions);
 
-      io.stdout(render(report, options.format, io));
+      io.stdout(outputFormat(formatOptions).document(report.findings, report.summary));
       const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
       for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
       if (problems.length > 0) return EXIT_USAGE;
-      return report.findings.some((f) => reaches(f.severity, options.failOn)) ? EXIT_FINDINGS : EXIT_OK;
+      const failing = SEVERITIES.some((severity) => report.summary.bySeverity[severity] > 0 && reaches(severity, options.failOn));
+      return failing ? EXIT_FINDINGS : EXIT_OK;
     } finally {
       pool.release();
     }
   },
 };
 
-async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO, pool: HelperPool): Promise<LintRun> {
+async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO, pool: HelperPool, format: FormatOptions): Promise<LintRun> {
   const context = defaultContext();
   context.settings = settings;
   if (targets.filter((target) => target.language === 'ruby').length >= RUBY_FILES_WORTH_OPTIMIZING) enableOptimizingCompilers();
   const parsers = loadParsersDeferred(languagesOf(targets));
   const threads = threadCountFor(targets.length, threadLimit(io), optimizingCompilersEnabled());
-  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads, pool);
+  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads, pool, format);
   pool.release();
-  return lintTargets(targets, context, await parsers);
+  return lintTargets(targets, context, await parsers, outputFormat(format));
 }
 
 /** From this many Ruby files on, TurboFan earns its compile time back (see v8-tiers.ts). */
@@ -117,7 +118,7 @@ function threadLimit(io: CliIO): number | undefined {
 
 interface LintOptions {
   paths: string[];
-  format: Format;
+  format: FormatName;
   config: string | undefined;
   failOn: Severity;
   help: boolean;
@@ -153,18 +154,6 @@ function parseLintArgs(args: string[]): LintOptions {
   if (positionals.length === 0 && !help) {
     throw new UsageError('No files or folders to lint. Example: pg-index-guard lint db/migrate\nRun "pg-index-guard lint --help" for usage.');
   }
-  return { paths: positionals, format: format as Format, config: values.config, failOn: failOn as Severity, help };
+  return { paths: positionals, format: format as FormatName, config: values.config, failOn: failOn as Severity, help };
 }
 
-function render(report: LintReport, format: Format, io: CliIO): string {
-  switch (format) {
-    case 'text':
-      return formatText(report, useColor(io));
-    case 'json':
-      return formatJson(report);
-    case 'sarif':
-      return formatSarif(report, { name: PACKAGE_NAME, version: VERSION }, io.cwd);
-    case 'github':
-      return formatGithub(report);
-  }
-}

@@ -12,6 +12,7 @@ import { loadParsersDeferred, type DeferredSqlParser, type MigrationLanguage, ty
 import { defaultContext, type LintContext, type LintSettings } from '../../core/lint-context';
 import { bundleCodeCache, type BundleCodeCache } from '../v8-tiers';
 import type { LintTarget } from './files';
+import { outputFormat, type FormatOptions, type OutputFormat } from './formats/format';
 import { lintBatch, lintPendingFiles, mergeResults, type LintRun, type TargetResult } from './run';
 
 const WORKER_TAG = 'pg-index-guard/lint-worker';
@@ -32,6 +33,8 @@ interface HelperSetup {
   settings: LintSettings;
   languages: MigrationLanguage[];
   targets: LintTarget[];
+  /** The helper renders the findings of the files it lints. */
+  format: FormatOptions;
   /** One Int32: the next batch to take. */
   counter: SharedArrayBuffer;
 }
@@ -81,13 +84,14 @@ function takeBatches(
   targets: readonly LintTarget[],
   context: LintContext,
   parsers: Parsers,
+  format: OutputFormat,
   done: (batch: number, results: TargetResult[]) => void,
 ): void {
   for (;;) {
     const batch = Atomics.add(counter, 0, 1);
     const first = batch * BATCH_SIZE;
     if (first >= targets.length) return;
-    done(batch, lintBatch(targets.slice(first, first + BATCH_SIZE), context, parsers));
+    done(batch, lintBatch(targets.slice(first, first + BATCH_SIZE), context, parsers, format));
   }
 }
 
@@ -103,12 +107,14 @@ export async function lintTargetsInParallel(
   parsers: Promise<Parsers & { sql: DeferredSqlParser }>,
   threads: number,
   pool: HelperPool,
+  formatOptions: FormatOptions,
 ): Promise<LintRun> {
   const counter = new SharedArrayBuffer(4);
   const batches = Math.ceil(targets.length / BATCH_SIZE);
   const results: Array<TargetResult[] | undefined> = new Array(batches);
   const languages = [...new Set(targets.map((target) => target.language))];
-  const setup: HelperSetup = { settings: context.settings, languages, targets: [...targets], counter };
+  const setup: HelperSetup = { settings: context.settings, languages, targets: [...targets], format: formatOptions, counter };
+  const format = outputFormat(formatOptions);
 
   const helpers = pool.take(threads - 1).map(
     (worker) =>
@@ -127,18 +133,18 @@ export async function lintTargetsInParallel(
   );
 
   const loaded = await parsers;
-  takeBatches(new Int32Array(counter), targets, context, loaded, (batch, batchResults) => {
+  takeBatches(new Int32Array(counter), targets, context, loaded, format, (batch, batchResults) => {
     results[batch] = batchResults;
   });
   await Promise.all(helpers);
   for (let batch = 0; batch < batches; batch++) {
     if (results[batch] === undefined) {
       const first = batch * BATCH_SIZE;
-      results[batch] = lintBatch(targets.slice(first, first + BATCH_SIZE), context, loaded);
+      results[batch] = lintBatch(targets.slice(first, first + BATCH_SIZE), context, loaded, format);
     }
   }
   // Files that needed libpg-query before it was loaded, in any thread, are linted again here.
-  return mergeResults(await lintPendingFiles(results.flat() as TargetResult[], targets, context, loaded));
+  return mergeResults(await lintPendingFiles(results.flat() as TargetResult[], targets, context, loaded, format));
 }
 
 /** A helper thread loading this bundle: with the launcher's code cache when there is one, else as a plain script. */
@@ -162,7 +168,7 @@ function serveAsHelper(): void {
     const context = defaultContext();
     context.settings = setup.settings;
     void loadParsersDeferred(setup.languages).then((parsers) => {
-      takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, (batch, results) => {
+      takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, outputFormat(setup.format), (batch, results) => {
         const message: HelperMessage = { batch, results };
         port.postMessage(message);
       });

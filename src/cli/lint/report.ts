@@ -1,6 +1,7 @@
 import type { Severity } from '../../core/rules/rule';
+import type { ReportSummary } from './formats/format';
 
-/** A finding with 1-based positions, ready for any output format. Plain data: it crosses worker threads. */
+/** A finding with 1-based positions, ready for any output format. */
 export interface ReportedFinding {
   file: string;
   rule: string;
@@ -15,21 +16,13 @@ export interface ReportedFinding {
 }
 
 export interface LintReport {
-  findings: ReportedFinding[];
-  /** Files linted (walked files that were not migrations are not counted). */
-  files: number;
-  /** Files with a syntax error. */
-  parseErrors: number;
+  /** Each finding as the output format renders it (OutputFormat.finding), in the files' order. */
+  findings: string[];
+  summary: ReportSummary;
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1, hint: 0 };
 
 export function reaches(severity: Severity, threshold: Severity): boolean {
   return RANK[severity] >= RANK[threshold];
-}
-
-export function countBySeverity(findings: readonly ReportedFinding[]): Record<Severity, number> {
-  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
-  for (const f of findings) counts[f.severity]++;
-  return counts;
 }

@@ -1,10 +1,11 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { FILE_SKIPPED, SYNTAX_ERROR, SqlParserPending, lintSource, type DeferredSqlParser, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
-import type { Finding } from '../../core/rules/rule';
+import type { Finding, Severity } from '../../core/rules/rule';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
 import { errorMessage } from '../config';
 import type { LintTarget } from './files';
+import type { OutputFormat, ReportSummary } from './formats/format';
 import type { LintReport, ReportedFinding } from './report';
 
 /** Where a NUL byte is looked for to call a file binary (what git does, give or take). */
@@ -20,7 +21,12 @@ const BYTES_PER_CHARACTER = 3;
 export interface TargetResult {
   /** False for a walked Ruby file that is not a migration: not counted, not reported. */
   linted: boolean;
-  findings: ReportedFinding[];
+  /** Its findings as the output format renders them (OutputFormat.finding), in order. */
+  findings: string[];
+  /** Their severities, in the same order. */
+  severities: Severity[];
+  /** How many of them are syntax errors. */
+  syntaxErrors: number;
   /** `path: reason` when the file could not be read. */
   unreadable?: string;
   /**
@@ -58,13 +64,13 @@ function readOutcome(target: LintTarget, context: LintContext): ReadOutcome {
 }
 
 /** Lints one file once read. Never throws for a bad file: an unreadable one is reported in the result. */
-function lintRead(target: LintTarget, outcome: ReadOutcome, context: LintContext, parsers: Parsers): TargetResult {
+function lintRead(target: LintTarget, outcome: ReadOutcome, context: LintContext, parsers: Parsers, format: OutputFormat): TargetResult {
   let findings: Finding[];
   let source = '';
   try {
     if (outcome instanceof ReadFailure) throw outcome.error;
     const read = outcome;
-    if (read === null) return { linted: false, findings: [] };
+    if (read === null) return NOT_LINTED;
     if (typeof read === 'string') {
       source = read;
       const result = lintSource(target.path, source, target.language, context, parsers);
@@ -72,23 +78,39 @@ function lintRead(target: LintTarget, outcome: ReadOutcome, context: LintContext
       // Walking, the parser decides what is a migration; a broken file that mentions one is still reported.
       const notAMigration = result.file !== null && !result.file.isMigration;
       if (!target.explicit && notAMigration && !findings.some((f) => f.ruleId === SYNTAX_ERROR)) {
-        return { linted: false, findings: [] };
+        return NOT_LINTED;
       }
     } else {
       findings = [read];
     }
   } catch (error) {
-    if (error instanceof SqlParserPending) return { linted: false, findings: [], needsSqlParser: source };
-    return { linted: false, findings: [], unreadable: `${target.path}: ${errorMessage(error)}` };
+    if (error instanceof SqlParserPending) return { ...NOT_LINTED, needsSqlParser: source };
+    return { ...NOT_LINTED, unreadable: `${target.path}: ${errorMessage(error)}` };
   }
-  if (findings.length === 0) return { linted: true, findings: [] };
+  if (findings.length === 0) return LINTED_CLEAN;
   const starts = lineStarts(source);
-  return { linted: true, findings: findings.map((finding) => position(target.path, finding, starts)) };
+  const result: TargetResult = { linted: true, findings: [], severities: [], syntaxErrors: 0 };
+  for (const finding of findings) {
+    const reported = position(target.path, finding, starts);
+    result.findings.push(format.finding(reported));
+    result.severities.push(reported.severity);
+    if (finding.ruleId === SYNTAX_ERROR) result.syntaxErrors++;
+  }
+  return result;
 }
 
+// Shared: nobody writes to a result after it is made.
+const NOT_LINTED: TargetResult = { linted: false, findings: [], severities: [], syntaxErrors: 0 };
+const LINTED_CLEAN: TargetResult = { linted: true, findings: [], severities: [], syntaxErrors: 0 };
+
 /** Lints the files one after the other, in this thread (loading libpg-query if a file needs it). */
-export async function lintTargets(targets: readonly LintTarget[], context: LintContext, parsers: Parsers & { sql: DeferredSqlParser }): Promise<LintRun> {
-  return mergeResults(await lintPendingFiles(lintBatch(targets, context, parsers), targets, context, parsers));
+export async function lintTargets(
+  targets: readonly LintTarget[],
+  context: LintContext,
+  parsers: Parsers & { sql: DeferredSqlParser },
+  format: OutputFormat,
+): Promise<LintRun> {
+  return mergeResults(await lintPendingFiles(lintBatch(targets, context, parsers, format), targets, context, parsers, format));
 }
 
 /**
@@ -100,35 +122,36 @@ export async function lintPendingFiles(
   targets: readonly LintTarget[],
   context: LintContext,
   parsers: Parsers & { sql: DeferredSqlParser },
+  format: OutputFormat,
 ): Promise<TargetResult[]> {
   if (!results.some((result) => result.needsSqlParser !== undefined)) return results;
   await parsers.sql.load();
-  return results.map((result, i) => (result.needsSqlParser === undefined ? result : lintRead(targets[i]!, result.needsSqlParser, context, parsers)));
+  return results.map((result, i) => (result.needsSqlParser === undefined ? result : lintRead(targets[i]!, result.needsSqlParser, context, parsers, format)));
 }
 
 /** The files' results in order, read a batch at a time. */
-export function lintBatch(targets: readonly LintTarget[], context: LintContext, parsers: Parsers): TargetResult[] {
+export function lintBatch(targets: readonly LintTarget[], context: LintContext, parsers: Parsers, format: OutputFormat): TargetResult[] {
   const results: TargetResult[] = [];
   const reads: ReadOutcome[] = [];
   for (let first = 0; first < targets.length; first += READ_BATCH) {
     const end = Math.min(first + READ_BATCH, targets.length);
     for (let i = first; i < end; i++) reads[i - first] = readOutcome(targets[i]!, context);
-    for (let i = first; i < end; i++) results.push(lintRead(targets[i]!, reads[i - first]!, context, parsers));
+    for (let i = first; i < end; i++) results.push(lintRead(targets[i]!, reads[i - first]!, context, parsers, format));
   }
   return results;
 }
 
 /** Results in target order -> one report. */
 export function mergeResults(results: Iterable<TargetResult>): LintRun {
-  const report: LintReport = { findings: [], files: 0, parseErrors: 0 };
+  const summary: ReportSummary = { files: 0, parseErrors: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
+  const report: LintReport = { findings: [], summary };
   const unreadable: string[] = [];
   for (const result of results) {
     if (result.unreadable !== undefined) unreadable.push(result.unreadable);
-    if (result.linted) report.files++;
-    for (const finding of result.findings) {
-      if (finding.rule === SYNTAX_ERROR) report.parseErrors++;
-      report.findings.push(finding);
-    }
+    if (result.linted) summary.files++;
+    summary.parseErrors += result.syntaxErrors;
+    for (const severity of result.severities) summary.bySeverity[severity]++;
+    for (const finding of result.findings) report.findings.push(finding);
   }
   return { report, unreadable };
 }

@@ -1,24 +1,23 @@
 import type { Severity } from '../../../core/rules/rule';
-import type { LintReport } from '../report';
+import type { OutputFormat } from './format';
 
 const COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice', hint: 'notice' };
 
 /** GitHub Actions workflow commands: one `::error file=...::message` line per finding. */
-export function formatGithub(report: LintReport): string {
-  return report.findings
-    .map((f) => {
-      const properties = [
-        `file=${escapeProperty(f.file)}`,
-        `line=${f.line}`,
-        `col=${f.column}`,
-        `endLine=${f.endLine}`,
-        `endColumn=${f.endColumn}`,
-        `title=${escapeProperty(f.rule)}`,
-      ].join(',');
-      return `::${COMMAND[f.severity]} ${properties}::${escapeData(f.message)}\n`;
-    })
-    .join('');
-}
+export const githubFormat: OutputFormat = {
+  finding(f) {
+    const properties = [
+      `file=${escapeProperty(f.file)}`,
+      `line=${f.line}`,
+      `col=${f.column}`,
+      `endLine=${f.endLine}`,
+      `endColumn=${f.endColumn}`,
+      `title=${escapeProperty(f.rule)}`,
+    ].join(',');
+    return `::${COMMAND[f.severity]} ${properties}::${escapeData(f.message)}\n`;
+  },
+  document: (findings) => findings.join(''),
+};
 
 /** As @actions/core escapes a command's message. */
 export function escapeData(text: string): string {

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { FILE_SKIPPED, INTERNAL_ERROR, SYNTAX_ERROR } from '../../../core/lint';
 import { RULES } from '../../../core/rules';
 import type { Severity } from '../../../core/rules/rule';
-import type { LintReport } from '../report';
+import type { OutputFormat } from './format';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
@@ -32,8 +32,11 @@ export interface SarifTool {
   version: string;
 }
 
-/** SARIF 2.1.0, one run: for GitHub code scanning and other SARIF viewers. */
-export function formatSarif(report: LintReport, tool: SarifTool, cwd: string): string {
+/**
+ * Rule descriptors: every rule, then the findings that are not rules (syntax errors, skipped
+ * files...), always all of them, so that a result's ruleIndex is known without the other results.
+ */
+function ruleDescriptors(): SarifRule[] {
   const rules: SarifRule[] = [...RULES.values()].map((rule) => ({
     id: rule.meta.id,
     shortDescription: { text: rule.meta.summary },
@@ -42,47 +45,59 @@ export function formatSarif(report: LintReport, tool: SarifTool, cwd: string): s
     help: { text: `${rule.meta.summary}\n\nFix: ${rule.meta.docs.fix}` },
     defaultConfiguration: { level: LEVEL[rule.meta.defaultSeverity] },
   }));
-  // Pseudo-rules (syntax errors, skipped files, ...) only when they occur, in order of appearance.
-  const described = new Set(rules.map((r) => r.id));
-  for (const f of report.findings) {
-    if (described.has(f.rule)) continue;
-    described.add(f.rule);
-    rules.push({ id: f.rule, shortDescription: { text: PSEUDO_RULES[f.rule] ?? f.rule } });
-  }
+  for (const [id, text] of Object.entries(PSEUDO_RULES)) rules.push({ id, shortDescription: { text } });
+  return rules;
+}
+
+/** Where a result stands in the log (runs[0].results[i]), which JSON.stringify(log, null, 2) indents by 8 spaces. */
+const RESULT_INDENT = ' '.repeat(8);
+const EMPTY_RESULTS = '"results": []';
+
+/** SARIF 2.1.0, one run: for GitHub code scanning and other SARIF viewers. */
+export function sarifFormat(tool: SarifTool, cwd: string): OutputFormat {
+  const rules = ruleDescriptors();
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
-
-  const results = report.findings.map((f) => {
-    const index = ruleIndex.get(f.rule)!;
-    return {
-      ruleId: f.rule,
-      ruleIndex: index,
-      level: LEVEL[f.severity],
-      message: { text: f.message },
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: artifactLocation(f.file),
-            region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+  return {
+    finding(f) {
+      const result = {
+        ruleId: f.rule,
+        ruleIndex: ruleIndex.get(f.rule),
+        level: LEVEL[f.severity],
+        message: { text: f.message },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: artifactLocation(f.file),
+              region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+            },
           },
-        },
-      ],
-      properties: { severity: f.severity, fixable: f.fixable },
-    };
-  });
-
-  const sarif = {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [
-      {
-        tool: { driver: { name: tool.name, version: tool.version, semanticVersion: tool.version, rules } },
-        originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(cwd.endsWith('/') ? cwd : `${cwd}/`).href } },
-        columnKind: 'utf16CodeUnits',
-        results,
-      },
-    ],
+        ],
+        properties: { severity: f.severity, fixable: f.fixable },
+      };
+      return RESULT_INDENT + JSON.stringify(result, null, 2).replace(/\n/g, `\n${RESULT_INDENT}`);
+    },
+    document(findings) {
+      const log = {
+        $schema: SARIF_SCHEMA,
+        version: '2.1.0',
+        runs: [
+          {
+            tool: { driver: { name: tool.name, version: tool.version, semanticVersion: tool.version, rules } },
+            originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(cwd.endsWith('/') ? cwd : `${cwd}/`).href } },
+            columnKind: 'utf16CodeUnits',
+            results: [],
+          },
+        ],
+      };
+      const text = JSON.stringify(log, null, 2);
+      if (findings.length === 0) return `${text}\n`;
+      // The results' texts go where the empty array is: "results" is a key once in the log (a
+      // quote inside a string value is escaped, so the key's text cannot occur there).
+      const at = text.indexOf(EMPTY_RESULTS);
+      const results = `"results": [\n${findings.join(',\n')}\n${RESULT_INDENT.slice(2)}]`;
+      return `${text.slice(0, at)}${results}${text.slice(at + EMPTY_RESULTS.length)}\n`;
+    },
   };
-  return `${JSON.stringify(sarif, null, 2)}\n`;
 }
 
 function artifactLocation(file: string): { uri: string; uriBaseId?: string } {
