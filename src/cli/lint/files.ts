@@ -39,7 +39,8 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
   const seen = new Set<string>();
   const visitedFolders = new Set<string>();
 
-  const add = (absolutePath: string, explicit: boolean, regularFile: boolean): void => {
+  /** `shown`: the file's display path when the walk knows it already (see displayPrefix). */
+  const add = (absolutePath: string, explicit: boolean, regularFile: boolean, shown?: string): void => {
     if (seen.has(absolutePath)) return;
     const language = languageOfPath(absolutePath);
     if (!language) {
@@ -47,7 +48,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
       return;
     }
     seen.add(absolutePath);
-    found.targets.push({ path: displayPath(absolutePath, cwd), absolutePath, language, explicit, regularFile });
+    found.targets.push({ path: shown ?? displayPath(absolutePath, cwd), absolutePath, language, explicit, regularFile });
   };
 
   const walk = (folder: string): void => {
@@ -66,6 +67,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
     // The folder is resolved (normalized) and a name from readdir holds no separator: path.join's
     // normalizing, half of walking a folder of 3,000 files, has nothing to do.
     const prefix = folder.endsWith(sep) ? folder : folder + sep;
+    const shownFolder = displayPrefix(folder, prefix, cwd);
     for (const entry of entries) {
       const path = prefix + entry.name;
       let isDirectory = entry.isDirectory();
@@ -83,7 +85,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
         if (entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
         walk(path);
       } else if (isFile && !SKIPPED_FILES.has(entry.name)) {
-        add(path, false, true);
+        add(path, false, true, shownFolder + entry.name);
       }
     }
   };
@@ -102,6 +104,16 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
   }
   if (missing.length > 0) throw new UsageError(missing.map((m) => `Cannot lint ${m}`).join('\n'));
   return found;
+}
+
+/**
+ * What displayPath gives every file of `folder` (`prefix`: the folder ending in a separator)
+ * before the file's name: worked out once per folder, not for each of its 3,000 files.
+ */
+function displayPrefix(folder: string, prefix: string, cwd: string): string {
+  if (relative(cwd, folder) === '') return '';
+  const shown = displayPath(folder, cwd);
+  return shown === folder ? prefix : `${shown}/`;
 }
 
 /** A path segment that normalizing would change: empty (`//`, a trailing `/`), `.` or `..`. */
