@@ -11,7 +11,7 @@ import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { setLaunchFlags, shareCodeCache } from './v8-tiers';
+import { restoreDefaultFlags, shareCodeCache } from './v8-tiers';
 
 /** The bundle's content hash, written in at build time: V8 checks a cache against the source's length only. */
 declare const CLI_BUNDLE_HASH: string;
@@ -96,20 +96,17 @@ export function runWithCodeCache(bundle: string, cachedData: Buffer | undefined)
 
 /** Node 20: the bundle with the cached code, saving a new cache when there was none. */
 function loadWithCodeCache(folder: string): CliBundle {
-  // Flags first, before anything is compiled (see v8-tiers.ts).
-  let saveNow = () => {};
-  setLaunchFlags(() => saveNow());
   const file = `cli-${CLI_BUNDLE_HASH}-${process.version}-${process.arch}.v8`;
   const cached = readOrNull(join(folder, file));
-  // At exit, so the cache also holds the functions this run compiled (the whole lint path); or
-  // right before the CLI changes V8's flags, after which V8 would refuse it.
+  // At exit, so the cache also holds the functions this run compiled (the whole lint path), and
+  // under V8's default flags, which the next run loads the bundle under (see v8-tiers.ts).
   let save = cached === undefined;
   let script: Script | undefined;
-  saveNow = () => {
-    if (save && script) saveCache(folder, file, script.createCachedData());
-    save = false;
-  };
-  process.once('exit', () => saveNow());
+  process.once('exit', () => {
+    if (!save || !script) return;
+    restoreDefaultFlags();
+    saveCache(folder, file, script.createCachedData());
+  });
   if (cached !== undefined) shareCodeCache({ launcher: __filename, bundle: BUNDLE, data: cached });
   const run = runWithCodeCache(BUNDLE, cached);
   script = run.script;
@@ -120,25 +117,15 @@ function loadWithCodeCache(folder: string): CliBundle {
   return run.exports as CliBundle;
 }
 
-/**
- * Node's own modules carry code caches made under V8's default flags: one first loaded after
- * setLaunchFlags is compiled from source (node:worker_threads: 0.5 ms -> 2 ms). So the ones
- * every CLI run loads come first: worker_threads (the bundle imports it) and stdout's stream
- * (net, tty or a file's), which main() opens before anything else.
- */
-function loadNodeModulesFirst(): void {
-  require('node:worker_threads');
-  void process.stdout;
-}
-
 function load(): CliBundle {
-  loadNodeModulesFirst();
   const folder = cacheFolder();
   const enableCompileCache = (Module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
   if (folder === null || enableCompileCache) {
-    // Flags first, before anything is compiled (see v8-tiers.ts).
-    setLaunchFlags();
-    if (folder !== null) enableCompileCache!(folder);
+    if (folder !== null) {
+      enableCompileCache!(folder);
+      // Node writes its cache at exit: under the default flags too.
+      process.once('exit', restoreDefaultFlags);
+    }
     return require(BUNDLE) as CliBundle;
   }
   return loadWithCodeCache(folder);

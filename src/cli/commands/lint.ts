@@ -13,7 +13,7 @@ import { reaches } from '../lint/report';
 import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/parallel';
 import { lintTargets, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
-import { enableOptimizingCompilers, optimizingCompilersEnabled } from '../v8-tiers';
+import { keepWasmOnLiftoff, useBaselineCompilers } from '../v8-tiers';
 
 const HELP = `Usage: pg-index-guard lint <files or folders...> [options]
 
@@ -84,10 +84,15 @@ export const lintCommand: Command = {
 async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO, pool: HelperPool, format: FormatOptions): Promise<LintRun> {
   const context = defaultContext();
   context.settings = settings;
-  if (targets.filter((target) => target.language === 'ruby').length >= RUBY_FILES_WORTH_OPTIMIZING) enableOptimizingCompilers();
-  const parsers = loadParsersDeferred(languagesOf(targets));
-  const threads = threadCountFor(targets.length, threadLimit(io), optimizingCompilersEnabled());
-  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads, pool, format);
+  const languages = languagesOf(targets);
+  const optimizing = targets.filter((target) => target.language === 'ruby').length >= RUBY_FILES_WORTH_OPTIMIZING;
+  const threads = threadCountFor(targets.length, threadLimit(io), optimizing);
+  // V8's compilers (see v8-tiers.ts): set before Prism's WebAssembly is compiled, and with helper
+  // threads not before the first has loaded, under the flags Node's code caches were made with.
+  if (languages.includes('ruby')) keepWasmOnLiftoff();
+  if (!optimizing && threads === 1) useBaselineCompilers();
+  const parsers = loadParsersDeferred(languages);
+  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads, pool, { format, baselineCompilers: !optimizing });
   pool.release();
   return lintTargets(targets, context, await parsers, outputFormat(format));
 }

@@ -2,7 +2,7 @@
 // The helpers run this same bundle (dist/cli-main.js), tagged in workerData. Every thread, the
 // main one included, takes the next batch of files from one shared counter until none is left:
 // the main thread starts at once, a helper joins when it has loaded, and nobody waits for
-// anybody to hand out work. A helper takes some 50 ms to load (a worker's isolate and Node's
+// anybody to hand out work. A helper takes some 35 ms to load (a worker's isolate and Node's
 // bootstrap, then the bundle), so the first one is started before the folders are walked and
 // is told what to lint once they have been (HelperPool).
 import '../silence-wasi-warning';
@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadParsersDeferred, type DeferredSqlParser, type MigrationLanguage, type Parsers } from '../../core/lint';
 import { defaultContext, type LintContext, type LintSettings } from '../../core/lint-context';
-import { bundleCodeCache, type BundleCodeCache } from '../v8-tiers';
+import { bundleCodeCache, useBaselineCompilers, type BundleCodeCache } from '../v8-tiers';
 import type { LintTarget } from './files';
 import { outputFormat, type FormatOptions, type OutputFormat } from './formats/format';
 import { lintBatch, lintPendingFiles, mergeResults, type LintRun, type TargetResult } from './run';
@@ -22,7 +22,7 @@ const MAX_THREADS = 8;
 /**
  * With TurboFan on, one lint thread keeps more than one core busy (its background compilation,
  * V8's concurrent GC): a second thread pays only with a core for it and one for them. Without
- * it (the launcher's default for SQL, see v8-tiers.ts) a lint thread is one core's work.
+ * it (a SQL run, see v8-tiers.ts) a lint thread is one core's work.
  */
 const CORES_PER_THREAD_OPTIMIZING = 2;
 /** Small batches keep the threads finishing together; each costs one message from a helper. */
@@ -35,6 +35,8 @@ interface HelperSetup {
   targets: LintTarget[];
   /** The helper renders the findings of the files it lints. */
   format: FormatOptions;
+  /** Whether the run is to use V8's baseline compilers only: the first helper to load sets the flags (see v8-tiers.ts). */
+  baselineCompilers: boolean;
   /** One Int32: the next batch to take. */
   counter: SharedArrayBuffer;
 }
@@ -107,14 +109,14 @@ export async function lintTargetsInParallel(
   parsers: Promise<Parsers & { sql: DeferredSqlParser }>,
   threads: number,
   pool: HelperPool,
-  formatOptions: FormatOptions,
+  options: { format: FormatOptions; baselineCompilers: boolean },
 ): Promise<LintRun> {
   const counter = new SharedArrayBuffer(4);
   const batches = Math.ceil(targets.length / BATCH_SIZE);
   const results: Array<TargetResult[] | undefined> = new Array(batches);
   const languages = [...new Set(targets.map((target) => target.language))];
-  const setup: HelperSetup = { settings: context.settings, languages, targets: [...targets], format: formatOptions, counter };
-  const format = outputFormat(formatOptions);
+  const setup: HelperSetup = { settings: context.settings, languages, targets: [...targets], ...options, counter };
+  const format = outputFormat(options.format);
 
   const helpers = pool.take(threads - 1).map(
     (worker) =>
@@ -165,6 +167,7 @@ require(launcher).runWithCodeCache(bundle, Buffer.from(data.buffer, data.byteOff
 function serveAsHelper(): void {
   const port = parentPort!;
   port.once('message', (setup: HelperSetup) => {
+    if (setup.baselineCompilers) useBaselineCompilers();
     const context = defaultContext();
     context.settings = setup.settings;
     void loadParsersDeferred(setup.languages).then((parsers) => {
