@@ -44,7 +44,8 @@ const DIGITS = /^[0-9]+$/;
 const DECIMAL = /^(?:[0-9]+\.[0-9]*|\.[0-9]+)$/;
 /** A plain identifier (other characters are left to libpg-query). */
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
-const isPlainIdentifier = (word: string) => PLAIN_IDENTIFIER.test(word);
+/** A plain identifier in lower case, as most are written: Postgres' folding leaves it as it is. */
+const FOLDED_IDENTIFIER = /^[a-z_][a-z0-9_$]*$/;
 
 /** An index element that is an expression: the linter reads its text, not its tree. */
 const EXPRESSION_INDEX_ELEMENT = Object.freeze({ IndexElem: Object.freeze({ expr: {} }) }) as Node;
@@ -114,19 +115,24 @@ export function fastStatementStartIsValid(tokens: readonly SqlToken[], count: nu
 
 interface RangeVarNode {
   relname: string;
-  schemaname?: string;
-  inh?: boolean;
+  schemaname: string | undefined;
+  inh: true | undefined;
   relpersistence: string;
   location: number;
 }
 
 class Reader {
-  private i = 0;
+  // Set in the constructor alone (`declare`: no class fields): field initializers are a function
+  // of their own, called for each of the thousands of statements.
+  private declare readonly tokens: readonly SqlToken[];
+  private declare readonly text: string;
+  private declare i: number;
 
-  constructor(
-    private readonly tokens: readonly SqlToken[],
-    private readonly text: string,
-  ) {}
+  constructor(tokens: readonly SqlToken[], text: string) {
+    this.tokens = tokens;
+    this.text = text;
+    this.i = 0;
+  }
 
   atEnd(): boolean {
     return this.i === this.tokens.length;
@@ -205,9 +211,11 @@ class Reader {
       const name = word.slice(1, -1).replace(/""/g, '"');
       return name.length <= MAX_NAME_LENGTH ? name : name.slice(0, MAX_NAME_LENGTH);
     }
-    if (!isPlainIdentifier(word)) return null;
-    // Lower-cased as Postgres folds it.
-    return (word.length <= MAX_NAME_LENGTH ? word : word.slice(0, MAX_NAME_LENGTH)).toLowerCase();
+    // Lower-cased as Postgres folds it. Most names are in lower case already, and toLowerCase()
+    // would still call into the runtime and copy them.
+    const name = word.length <= MAX_NAME_LENGTH ? word : word.slice(0, MAX_NAME_LENGTH);
+    if (FOLDED_IDENTIFIER.test(word)) return name;
+    return PLAIN_IDENTIFIER.test(word) ? name.toLowerCase() : null;
   }
 
   /** Whether nameOf(t) is a name, without making it: for the names the linter does not read. */
@@ -215,7 +223,7 @@ class Reader {
     if (t === undefined) return false;
     const word = t.word;
     if (t.keyword) return NAME_KEYWORDS.has(word);
-    return word.charCodeAt(0) === 34 /* " */ ? QUOTED_NAME.test(word) : isPlainIdentifier(word);
+    return word.charCodeAt(0) === 34 /* " */ ? QUOTED_NAME.test(word) : PLAIN_IDENTIFIER.test(word);
   }
 
   private isName(offset = 0): boolean {
@@ -262,18 +270,18 @@ class Reader {
 
   /** qualified_name -> RangeVar (`table` or `schema.table`). */
   private relation(inh: boolean): RangeVarNode {
-    const first = this.name();
+    let relname = this.name();
     const location = this.tokens[this.i - 1]!.start;
-    let relation: RangeVarNode;
+    let schemaname: string | undefined;
     if (this.isSymbol('.')) {
       this.i++;
-      relation = { schemaname: first, relname: this.name(), relpersistence: 'p', location };
-    } else {
-      relation = { relname: first, relpersistence: 'p', location };
+      schemaname = relname;
+      relname = this.name();
+      if (this.isSymbol('.')) this.fail();
     }
-    if (this.isSymbol('.')) this.fail();
-    if (inh) relation.inh = true;
-    return relation;
+    // One literal, of one shape (absent fields undefined: the linter reads them by value); a
+    // field added to it afterwards would cost each relation a store that grows the object.
+    return { relname, schemaname, inh: inh || undefined, relpersistence: 'p', location };
   }
 
   /** `( name [, ...] )` */
