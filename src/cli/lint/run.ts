@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { FILE_SKIPPED, SYNTAX_ERROR, SqlParserPending, lintSource, type DeferredSqlParser, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
-import type { Finding, Severity } from '../../core/rules/rule';
+import { SEVERITIES, type Finding } from '../../core/rules/rule';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
 import { errorMessage } from '../config';
 import type { LintTarget } from './files';
@@ -17,23 +17,26 @@ const BINARY_SNIFF_BYTES = 8000;
  */
 const BYTES_PER_CHARACTER = 3;
 
-/** One file's outcome. Plain data: it crosses worker threads. */
-export interface TargetResult {
-  /** False for a walked Ruby file that is not a migration: not counted, not reported. */
-  linted: boolean;
-  /** Its findings as the output format renders them (OutputFormat.finding), in order. */
-  findings: string[];
-  /** Their severities, in the same order. */
-  severities: Severity[];
-  /** How many of them are syntax errors. */
-  syntaxErrors: number;
-  /** `path: reason` when the file could not be read. */
-  unreadable?: string;
+/**
+ * The outcome of consecutive files (a batch, or all of a run's), in their order. Plain data: it
+ * crosses worker threads, where every object costs: a few arrays of strings, not an object a file.
+ */
+export interface FilesResult {
   /**
-   * The file's text, when it needs libpg-query and that was not loaded yet: it is linted again
-   * from this text once it is (lintPendingFiles), never read twice (a pipe reads once).
+   * The files' findings as the output format renders them, joined by its separator: one string a
+   * file ('' for none) while some are pending, then one for all (the main thread joins a few
+   * long strings at the end, not thousands).
    */
-  needsSqlParser?: string;
+  findings: string[];
+  summary: ReportSummary;
+  /** `path: reason` for each file that could not be read. */
+  unreadable: string[];
+  /**
+   * Files that need libpg-query, not loaded yet when they were read: [index among these files,
+   * text]. Linted again from the text once it is (lintPendingFiles), never read twice (a pipe
+   * reads once); until then their findings are ''.
+   */
+  pending: Array<[number, string]>;
 }
 
 export interface LintRun {
@@ -63,45 +66,63 @@ function readOutcome(target: LintTarget, context: LintContext): ReadOutcome {
   }
 }
 
-/** Lints one file once read. Never throws for a bad file: an unreadable one is reported in the result. */
-function lintRead(target: LintTarget, outcome: ReadOutcome, context: LintContext, parsers: Parsers, format: OutputFormat): TargetResult {
+function emptySummary(): ReportSummary {
+  return { files: 0, parseErrors: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
+}
+
+function emptyResult(): FilesResult {
+  return { findings: [], summary: emptySummary(), unreadable: [], pending: [] };
+}
+
+/**
+ * Lints one file once read, into `into.findings[index]` and the rest of `into`. Never throws
+ * for a bad file: an unreadable one is reported there.
+ */
+function lintRead(
+  target: LintTarget,
+  outcome: ReadOutcome,
+  context: LintContext,
+  parsers: Parsers,
+  format: OutputFormat,
+  into: FilesResult,
+  index: number,
+): void {
+  into.findings[index] = '';
   let findings: Finding[];
   let source = '';
   try {
     if (outcome instanceof ReadFailure) throw outcome.error;
     const read = outcome;
-    if (read === null) return NOT_LINTED;
+    if (read === null) return;
     if (typeof read === 'string') {
       source = read;
       const result = lintSource(target.path, source, target.language, context, parsers);
       findings = result.findings;
       // Walking, the parser decides what is a migration; a broken file that mentions one is still reported.
       const notAMigration = result.file !== null && !result.file.isMigration;
-      if (!target.explicit && notAMigration && !findings.some((f) => f.ruleId === SYNTAX_ERROR)) {
-        return NOT_LINTED;
-      }
+      if (!target.explicit && notAMigration && !findings.some((f) => f.ruleId === SYNTAX_ERROR)) return;
     } else {
       findings = [read];
     }
   } catch (error) {
-    if (error instanceof SqlParserPending) return { ...NOT_LINTED, needsSqlParser: source };
-    return { ...NOT_LINTED, unreadable: `${target.path}: ${errorMessage(error)}` };
+    if (error instanceof SqlParserPending) into.pending.push([index, source]);
+    else into.unreadable.push(`${target.path}: ${errorMessage(error)}`);
+    return;
   }
-  if (findings.length === 0) return LINTED_CLEAN;
+  const summary = into.summary;
+  summary.files++;
+  if (findings.length === 0) return;
   const starts = lineStarts(source);
-  const result: TargetResult = { linted: true, findings: [], severities: [], syntaxErrors: 0 };
-  for (const finding of findings) {
+  let text = '';
+  for (let i = 0; i < findings.length; i++) {
+    const finding = findings[i]!;
     const reported = position(target.path, finding, starts);
-    result.findings.push(format.finding(reported));
-    result.severities.push(reported.severity);
-    if (finding.ruleId === SYNTAX_ERROR) result.syntaxErrors++;
+    text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
+    summary.bySeverity[reported.severity]++;
+    if (finding.ruleId === SYNTAX_ERROR) summary.parseErrors++;
   }
-  return result;
+  into.findings[index] = text;
 }
-
-// Shared: nobody writes to a result after it is made.
-const NOT_LINTED: TargetResult = { linted: false, findings: [], severities: [], syntaxErrors: 0 };
-const LINTED_CLEAN: TargetResult = { linted: true, findings: [], severities: [], syntaxErrors: 0 };
 
 /** Lints the files one after the other, in this thread (loading libpg-query if a file needs it). */
 export async function lintTargets(
@@ -110,48 +131,61 @@ export async function lintTargets(
   parsers: Parsers & { sql: DeferredSqlParser },
   format: OutputFormat,
 ): Promise<LintRun> {
-  return mergeResults(await lintPendingFiles(lintBatch(targets, context, parsers, format), targets, context, parsers, format));
+  const result = lintBatch(targets, context, parsers, format);
+  await lintPendingFiles(result, targets, context, parsers, format);
+  return mergeResults([result]);
 }
 
 /**
- * Lints again, with libpg-query loaded, the files whose results (in `targets` order) say they
- * needed it before it was. Most runs have none and never load it.
+ * Lints again, with libpg-query loaded, the files of `result` (those of `targets`) that needed
+ * it before it was. Most runs have none and never load it.
  */
 export async function lintPendingFiles(
-  results: TargetResult[],
+  result: FilesResult,
   targets: readonly LintTarget[],
   context: LintContext,
   parsers: Parsers & { sql: DeferredSqlParser },
   format: OutputFormat,
-): Promise<TargetResult[]> {
-  if (!results.some((result) => result.needsSqlParser !== undefined)) return results;
+): Promise<void> {
+  if (result.pending.length === 0) return;
   await parsers.sql.load();
-  return results.map((result, i) => (result.needsSqlParser === undefined ? result : lintRead(targets[i]!, result.needsSqlParser, context, parsers, format)));
+  const pending = result.pending;
+  result.pending = [];
+  for (const [index, text] of pending) lintRead(targets[index]!, text, context, parsers, format, result, index);
+  joinFindings(result, format);
 }
 
-/** The files' results in order, read a batch at a time. */
-export function lintBatch(targets: readonly LintTarget[], context: LintContext, parsers: Parsers, format: OutputFormat): TargetResult[] {
-  const results: TargetResult[] = [];
+/** One string for the files' findings, once none is pending. */
+function joinFindings(result: FilesResult, format: OutputFormat): void {
+  if (result.pending.length > 0) return;
+  const texts = result.findings.filter((text) => text !== '');
+  result.findings = texts.length === 0 ? [] : [texts.join(format.separator)];
+}
+
+/** The files' outcome in order, read a batch at a time. */
+export function lintBatch(targets: readonly LintTarget[], context: LintContext, parsers: Parsers, format: OutputFormat): FilesResult {
+  const result = emptyResult();
   const reads: ReadOutcome[] = [];
   for (let first = 0; first < targets.length; first += READ_BATCH) {
     const end = Math.min(first + READ_BATCH, targets.length);
     for (let i = first; i < end; i++) reads[i - first] = readOutcome(targets[i]!, context);
-    for (let i = first; i < end; i++) results.push(lintRead(targets[i]!, reads[i - first]!, context, parsers, format));
+    for (let i = first; i < end; i++) lintRead(targets[i]!, reads[i - first]!, context, parsers, format, result, i);
   }
-  return results;
+  joinFindings(result, format);
+  return result;
 }
 
-/** Results in target order -> one report. */
-export function mergeResults(results: Iterable<TargetResult>): LintRun {
-  const summary: ReportSummary = { files: 0, parseErrors: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
+/** Consecutive files' outcomes, in order -> one report. */
+export function mergeResults(results: Iterable<FilesResult>): LintRun {
+  const summary = emptySummary();
   const report: LintReport = { findings: [], summary };
   const unreadable: string[] = [];
   for (const result of results) {
-    if (result.unreadable !== undefined) unreadable.push(result.unreadable);
-    if (result.linted) summary.files++;
-    summary.parseErrors += result.syntaxErrors;
-    for (const severity of result.severities) summary.bySeverity[severity]++;
-    for (const finding of result.findings) report.findings.push(finding);
+    for (const problem of result.unreadable) unreadable.push(problem);
+    summary.files += result.summary.files;
+    summary.parseErrors += result.summary.parseErrors;
+    for (const severity of SEVERITIES) summary.bySeverity[severity] += result.summary.bySeverity[severity];
+    for (const text of result.findings) if (text !== '') report.findings.push(text);
   }
   return { report, unreadable };
 }

@@ -1,7 +1,8 @@
 // How `pg-index-guard lint` prints its findings. Every format renders finding by finding, in the
-// thread that linted the file (lint/parallel.ts), and then makes the document of those texts and
-// the run's counts: the main thread joins texts at the end instead of taking every finding of
-// the helpers' files across threads and rendering them all after the last file.
+// thread that linted the file (lint/parallel.ts), and then makes the document of those texts,
+// joined by its separator, and the run's counts: the main thread joins texts at the end instead
+// of taking every finding of the helpers' files across threads and rendering them all after
+// the last file.
 import type { Severity } from '../../../core/rules/rule';
 import type { ReportedFinding } from '../report';
 import { githubFormat } from './github';
@@ -35,7 +36,12 @@ export interface ReportSummary {
 export interface OutputFormat {
   /** One finding's text. Pure: a helper thread renders the findings of the files it lints. */
   finding(finding: ReportedFinding): string;
-  /** The whole output, from the findings' texts in order and the run's counts. */
+  /** What goes between two findings' texts in the document. */
+  separator: string;
+  /**
+   * The whole output, from the findings' texts in order (or runs of them already joined by
+   * `separator`: a file's) and the run's counts.
+   */
   document(findings: readonly string[], summary: ReportSummary): string;
 }
 

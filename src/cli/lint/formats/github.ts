@@ -16,6 +16,8 @@ export const githubFormat: OutputFormat = {
     ].join(',');
     return `::${COMMAND[f.severity]} ${properties}::${escapeData(f.message)}\n`;
   },
+  // Each finding's line ends with its own newline.
+  separator: '',
   document: (findings) => findings.join(''),
 };
 

@@ -5,6 +5,8 @@ import { findingCount, type OutputFormat } from './format';
  * `{"findings":[{file, rule, severity, message, line, column, endLine, endColumn, fixable}],
  *   "summary":{files, findings, parseErrors}}` — a stable contract for scripts: add fields, never rename.
  */
+const SEPARATOR = ',';
+
 export const jsonFormat: OutputFormat = {
   finding: (f: ReportedFinding) =>
     JSON.stringify({
@@ -18,8 +20,9 @@ export const jsonFormat: OutputFormat = {
       endColumn: f.endColumn,
       fixable: f.fixable,
     }),
+  separator: SEPARATOR,
   document(findings, summary) {
     const counts = { files: summary.files, findings: findingCount(summary), parseErrors: summary.parseErrors };
-    return `{"findings":[${findings.join(',')}],"summary":${JSON.stringify(counts)}}\n`;
+    return `{"findings":[${findings.join(SEPARATOR)}],"summary":${JSON.stringify(counts)}}\n`;
   },
 };

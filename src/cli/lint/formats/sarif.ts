@@ -52,6 +52,7 @@ function ruleDescriptors(): SarifRule[] {
 /** Where a result stands in the log (runs[0].results[i]), which JSON.stringify(log, null, 2) indents by 8 spaces. */
 const RESULT_INDENT = ' '.repeat(8);
 const EMPTY_RESULTS = '"results": []';
+const SEPARATOR = ',\n';
 
 /** SARIF 2.1.0, one run: for GitHub code scanning and other SARIF viewers. */
 export function sarifFormat(tool: SarifTool, cwd: string): OutputFormat {
@@ -76,6 +77,7 @@ export function sarifFormat(tool: SarifTool, cwd: string): OutputFormat {
       };
       return RESULT_INDENT + JSON.stringify(result, null, 2).replace(/\n/g, `\n${RESULT_INDENT}`);
     },
+    separator: SEPARATOR,
     document(findings) {
       const log = {
         $schema: SARIF_SCHEMA,
@@ -94,7 +96,7 @@ export function sarifFormat(tool: SarifTool, cwd: string): OutputFormat {
       // The results' texts go where the empty array is: "results" is a key once in the log (a
       // quote inside a string value is escaped, so the key's text cannot occur there).
       const at = text.indexOf(EMPTY_RESULTS);
-      const results = `"results": [\n${findings.join(',\n')}\n${RESULT_INDENT.slice(2)}]`;
+      const results = `"results": [\n${findings.join(SEPARATOR)}\n${RESULT_INDENT.slice(2)}]`;
       return `${text.slice(0, at)}${results}${text.slice(at + EMPTY_RESULTS.length)}\n`;
     },
   };

@@ -14,10 +14,13 @@ const STYLE = {
 };
 
 /** `path:line:column  severity  message  rule-id`, one a line, as compilers print, then a summary. */
+const SEPARATOR = '\n';
+
 export function textFormat(color: boolean): OutputFormat {
   const style = (name: keyof typeof STYLE, text: string) => (color ? STYLE[name](text) : text);
   return {
     finding: (f) => `${style('path', `${f.file}:${f.line}:${f.column}`)}  ${style(f.severity, f.severity)}  ${f.message}  ${style('dim', f.rule)}`,
+    separator: SEPARATOR,
     document(findings, summary) {
       const files = plural(summary.files, 'file');
       const total = findingCount(summary);
@@ -26,7 +29,7 @@ export function textFormat(color: boolean): OutputFormat {
       const parts = SEVERITIES.filter((s) => counts[s] > 0)
         .map((s) => style(s, s === 'info' ? `${counts[s]} info` : plural(counts[s], s)));
       const parseErrors = summary.parseErrors > 0 ? `, ${plural(summary.parseErrors, 'file')} with syntax errors` : '';
-      return `${findings.join('\n')}\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}.\n`;
+      return `${findings.join(SEPARATOR)}\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}.\n`;
     },
   };
 }
