@@ -1,11 +1,12 @@
 // `npm run bench -- sql`: our CLI against squawk (the peer, npm package squawk-cli) over the same
 // generated corpus of SQL migrations, each through its own command line, start-up included:
-//  - ours:   node dist/cli.js lint <dir> --format json (what `pg-index-guard` runs)
-//  - squawk: the `squawk` command squawk-cli installs (node js/bin/squawk, which spawns the native
-//            binary) with the folder's glob (it takes paths or patterns, not folders); and, for
-//            reference, the native binary called directly, as a Homebrew or cargo install runs it.
+//  - ours:          node dist/cli.js lint <dir> --format json (what `pg-index-guard` runs)
+//  - squawk binary: squawk's native binary, as a Homebrew or cargo install runs it, with the
+//                   folder's glob (it takes paths or patterns, not folders)
+//  - squawk:        the `squawk` command squawk-cli installs (node js/bin/squawk, which spawns
+//                   that binary), the same way
 // Prints files per second, wall time, CPU time and peak RSS of each, and the ratios.
-// Target: our CLI at least as fast as squawk over the whole corpus, both as npm installs them.
+// Target: our CLI at least as fast as squawk's binary over the whole corpus, start-up included.
 // Also runnable alone: node --import tsx scripts/bench/sql.ts [--files n] [--runs n] [--profile]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -278,7 +279,8 @@ export const sqlSection: BenchSection = {
       const cpu = (list: CommandRun[]) => (list.every((r) => r.cpuMs !== null) ? median(list.map((r) => r.cpuMs!)) : null);
       const rss = (list: CommandRun[]) => Math.max(...list.map((r) => r.maxRssBytes ?? 0));
       const speed = (theirs: number, oursMs: number, whose = "squawk's") => `${(theirs / oursMs).toFixed(2)}x ${whose} speed`;
-      const met = wall.ours <= wall.squawk;
+      // The target is the binary's speed: squawk as fast as it gets (a Homebrew or cargo install).
+      const met = wall.ours <= wall.binary;
       const cpuText = (list: CommandRun[]) => {
         const value = cpu(list);
         return value === null ? 'n/a' : seconds(value);
@@ -298,8 +300,8 @@ export const sqlSection: BenchSection = {
           ours: seconds(wall.ours),
           squawk: seconds(wall.squawk),
           'squawk binary': seconds(wall.binary),
-          target: 'ours <= squawk',
-          result: `${met ? 'ok' : 'MISSED'}: ${speed(wall.squawk, wall.ours)}; ${speed(wall.binary, wall.ours, "the binary's")}`,
+          target: 'ours <= binary',
+          result: `${met ? 'ok' : 'MISSED'}: ${speed(wall.binary, wall.ours, "the binary's")}; ${speed(wall.squawk, wall.ours, "squawk-cli's command's")}`,
         },
         ...(extraCaCerts
           ? [
