@@ -59,17 +59,30 @@ function reporterFile(): string {
   return usageReporter;
 }
 
-/**
- * One run of a command. `spawnsChildren`: a node script that starts other processes (whose usage
- * a reporter preloaded into it would miss): without GNU time its CPU and RSS are then unknown.
- */
-export function measureCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, spawnsChildren = false): CommandRun {
+export interface MeasureOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * A node script that starts other processes (whose usage a reporter preloaded into it would
+   * miss): without GNU time its CPU and RSS are then unknown.
+   */
+  spawnsChildren?: boolean;
+  /**
+   * Output to /dev/null rather than read through a pipe: a command that prints megabytes waits
+   * for the reader of a pipe, the more the more it prints, which is no part of its own speed.
+   */
+  discardOutput?: boolean;
+}
+
+/** One run of a command. */
+export function measureCommand(command: string, args: string[], cwd: string, options: MeasureOptions = {}): CommandRun {
+  const { env = process.env, spawnsChildren = false, discardOutput = false } = options;
   hasGnuTime ??= existsSync(TIME) && spawnSync(TIME, ['-v', 'true']).status === 0;
   const preload = !hasGnuTime && command === process.execPath && !spawnsChildren;
   const commandArgs = preload ? ['--require', reporterFile(), ...args] : args;
   const [file, argv] = hasGnuTime ? [TIME, ['-v', command, ...commandArgs]] : [command, commandArgs];
   const started = performance.now();
-  const result = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, env });
+  const stdio = discardOutput ? (['ignore', 'ignore', 'pipe'] as const) : (['ignore', 'pipe', 'pipe'] as const);
+  const result = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024, env, stdio: [...stdio] });
   const wallMs = performance.now() - started;
   let stderr = result.stderr ?? '';
   let cpuMs: number | null = null;
