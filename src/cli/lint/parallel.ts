@@ -2,9 +2,9 @@
 // The helpers run this same bundle (dist/cli-main.js), tagged in workerData. Every thread, the
 // main one included, takes the next batch of files from one shared counter until none is left:
 // the main thread starts at once, a helper joins when it has loaded, and nobody waits for
-// anybody to hand out work. A helper takes some 35 ms to load (a worker's isolate and Node's
-// bootstrap, then the bundle), so the first one is started before the folders are walked and
-// is told what to lint once they have been (HelperPool).
+// anybody to hand out work. A helper takes 35–70 ms to load beside a linting main thread (a
+// worker's isolate and Node's bootstrap, ~25 ms alone, then the bundle), so the first one is
+// started before the folders are walked and is told what to lint once they have been (HelperPool).
 import '../silence-wasi-warning';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
