@@ -113,7 +113,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
 function displayPrefix(folder: string, prefix: string, cwd: string): string {
   if (relative(cwd, folder) === '') return '';
   const shown = displayPath(folder, cwd);
-  return shown === folder ? prefix : `${shown}/`;
+  return shown === folder ? prefix : shown + sep;
 }
 
 /** A path segment that normalizing would change: empty (`//`, a trailing `/`), `.` or `..`. */

@@ -1,12 +1,12 @@
 import type { ReportedFinding } from '../report';
 import { findingCount, type OutputFormat } from './format';
 
+const SEPARATOR = ',';
+
 /**
  * `{"findings":[{file, rule, severity, message, line, column, endLine, endColumn, fixable}],
  *   "summary":{files, findings, parseErrors}}` — a stable contract for scripts: add fields, never rename.
  */
-const SEPARATOR = ',';
-
 export const jsonFormat: OutputFormat = {
   finding: (f: ReportedFinding) =>
     JSON.stringify({

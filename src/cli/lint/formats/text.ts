@@ -13,9 +13,9 @@ const STYLE = {
   ok: paint('32'),
 };
 
-/** `path:line:column  severity  message  rule-id`, one a line, as compilers print, then a summary. */
 const SEPARATOR = '\n';
 
+/** `path:line:column  severity  message  rule-id`, one a line, as compilers print, then a summary. */
 export function textFormat(color: boolean): OutputFormat {
   const style = (name: keyof typeof STYLE, text: string) => (color ? STYLE[name](text) : text);
   return {
