@@ -8,7 +8,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { CONFIG_FILE_NAME, loadConfig } from '../config';
 import { UsageError, useColor, type CliIO } from '../io';
 import { collectTargets, type LintTarget } from '../lint/files';
-import { FORMATS, outputFormat, type FormatName, type FormatOptions } from '../lint/formats/format';
+import { FORMATS, outputFormat, type FormatName, type FormatOptions, type OutputFormat } from '../lint/formats/format';
 import { reaches } from '../lint/report';
 import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/parallel';
 import { lintTargets, type LintRun } from '../lint/run';
@@ -67,9 +67,10 @@ export const lintCommand: Command = {
         tool: { name: PACKAGE_NAME, version: VERSION },
         cwd: io.cwd,
       };
-      const { report, unreadable } = await lint(targets, settings, io, pool, formatOptions);
+      const format = outputFormat(formatOptions);
+      const { report, unreadable } = await lint(targets, settings, io, pool, formatOptions, format);
 
-      io.stdout(outputFormat(formatOptions).document(report.findings, report.summary));
+      io.stdout(format.document(report.findings, report.summary));
       const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
       for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
       if (problems.length > 0) return EXIT_USAGE;
@@ -81,7 +82,14 @@ export const lintCommand: Command = {
   },
 };
 
-async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO, pool: HelperPool, format: FormatOptions): Promise<LintRun> {
+async function lint(
+  targets: LintTarget[],
+  settings: LintSettings,
+  io: CliIO,
+  pool: HelperPool,
+  formatOptions: FormatOptions,
+  format: OutputFormat,
+): Promise<LintRun> {
   const context = defaultContext();
   context.settings = settings;
   const languages = languagesOf(targets);
@@ -92,9 +100,11 @@ async function lint(targets: LintTarget[], settings: LintSettings, io: CliIO, po
   if (languages.includes('ruby')) keepWasmOnLiftoff();
   if (!optimizing && threads === 1) useBaselineCompilers();
   const parsers = loadParsersDeferred(languages);
-  if (threads > 1) return lintTargetsInParallel(targets, context, parsers, threads, pool, { format, baselineCompilers: !optimizing });
+  if (threads > 1) {
+    return lintTargetsInParallel(targets, context, parsers, threads, pool, format, { format: formatOptions, languages, baselineCompilers: !optimizing });
+  }
   pool.release();
-  return lintTargets(targets, context, await parsers, outputFormat(format));
+  return lintTargets(targets, context, await parsers, format);
 }
 
 /** From this many Ruby files on, TurboFan earns its compile time back (see v8-tiers.ts). */

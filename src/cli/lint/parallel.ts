@@ -117,14 +117,13 @@ export async function lintTargetsInParallel(
   parsers: Promise<Parsers & { sql: DeferredSqlParser }>,
   threads: number,
   pool: HelperPool,
-  options: { format: FormatOptions; baselineCompilers: boolean },
+  format: OutputFormat,
+  forHelpers: Pick<HelperSetup, 'format' | 'languages' | 'baselineCompilers'>,
 ): Promise<LintRun> {
   const counter = new SharedArrayBuffer(4);
   const batches = Math.ceil(targets.length / BATCH_SIZE);
   const results: Array<FilesResult | undefined> = new Array(batches);
-  const languages = [...new Set(targets.map((target) => target.language))];
-  const setup: HelperSetup = { settings: context.settings, languages, targets: [...targets], ...options, counter };
-  const format = outputFormat(options.format);
+  const setup: HelperSetup = { settings: context.settings, targets: [...targets], ...forHelpers, counter };
 
   const helpers = pool.take(threads - 1).map(
     (worker) =>

@@ -175,7 +175,7 @@ export function lintBatch(targets: readonly LintTarget[], context: LintContext, 
   return result;
 }
 
-/** Consecutive files' outcomes, in order -> one report. */
+/** Consecutive files' outcomes, in order and none pending (their findings joined) -> one report. */
 export function mergeResults(results: Iterable<FilesResult>): LintRun {
   const summary = emptySummary();
   const report: LintReport = { findings: [], summary };
@@ -185,7 +185,7 @@ export function mergeResults(results: Iterable<FilesResult>): LintRun {
     summary.files += result.summary.files;
     summary.parseErrors += result.summary.parseErrors;
     for (const severity of SEVERITIES) summary.bySeverity[severity] += result.summary.bySeverity[severity];
-    for (const text of result.findings) if (text !== '') report.findings.push(text);
+    for (const text of result.findings) report.findings.push(text);
   }
   return { report, unreadable };
 }
