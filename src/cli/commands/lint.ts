@@ -70,7 +70,7 @@ export const lintCommand: Command = {
       const format = outputFormat(formatOptions);
       const { report, unreadable } = await lint(targets, settings, io, pool, formatOptions, format);
 
-      io.stdout(format.document(report.findings, report.summary));
+      for (const piece of format.document(report.findings, report.summary)) io.stdout(piece);
       const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
       for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
       if (problems.length > 0) return EXIT_USAGE;

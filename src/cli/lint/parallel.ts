@@ -156,12 +156,19 @@ export async function lintTargetsInParallel(
   return mergeResults(done);
 }
 
+/**
+ * A helper's stdio, left unconnected: a helper prints nothing (its failures come back as 'error'
+ * events), and a worker whose stdio the parent pipes or ends builds its three streams as it
+ * starts (some 6 ms of its start, seen in CPU profiles).
+ */
+const UNCONNECTED_STDIO = { stdin: true, stdout: true, stderr: true } as const;
+
 /** A helper thread loading this bundle: with the launcher's code cache when there is one, else as a plain script. */
 function startHelper(): Worker {
   const cache = bundleCodeCache();
-  if (!cache) return new Worker(__filename, { workerData: { tag: WORKER_TAG }, stdout: false, stderr: false });
+  if (!cache) return new Worker(__filename, { workerData: { tag: WORKER_TAG }, ...UNCONNECTED_STDIO });
   const data: { tag: string; codeCache: BundleCodeCache } = { tag: WORKER_TAG, codeCache: cache };
-  return new Worker(LOAD_WITH_CODE_CACHE, { eval: true, workerData: data, stdout: false, stderr: false });
+  return new Worker(LOAD_WITH_CODE_CACHE, { eval: true, workerData: data, ...UNCONNECTED_STDIO });
 }
 
 /** In a helper thread: the launcher's own loader (launcher.ts runWithCodeCache), with the main thread's code cache. */

@@ -40,9 +40,10 @@ export interface OutputFormat {
   separator: string;
   /**
    * The whole output, from the findings' texts in order (or runs of them already joined by
-   * `separator`: a file's) and the run's counts.
+   * `separator`: a file's) and the run's counts: as pieces to print one after the other, for
+   * joining 3,000 files' findings into one string first cost a third of printing them.
    */
-  document(findings: readonly string[], summary: ReportSummary): string;
+  document(findings: readonly string[], summary: ReportSummary): string[];
 }
 
 export function outputFormat(options: FormatOptions): OutputFormat {
@@ -56,6 +57,17 @@ export function outputFormat(options: FormatOptions): OutputFormat {
     case 'github':
       return githubFormat;
   }
+}
+
+/** `texts` with `separator` between each two, as pieces of a document. */
+export function separated(texts: readonly string[], separator: string): string[] {
+  if (separator === '') return [...texts];
+  const pieces: string[] = [];
+  for (let i = 0; i < texts.length; i++) {
+    if (i > 0) pieces.push(separator);
+    pieces.push(texts[i]!);
+  }
+  return pieces;
 }
 
 export function findingCount(summary: ReportSummary): number {

@@ -18,7 +18,7 @@ export const githubFormat: OutputFormat = {
   },
   // Each finding's line ends with its own newline.
   separator: '',
-  document: (findings) => findings.join(''),
+  document: (findings) => [...findings],
 };
 
 /** As @actions/core escapes a command's message. */

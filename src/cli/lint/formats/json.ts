@@ -1,5 +1,5 @@
 import type { ReportedFinding } from '../report';
-import { findingCount, type OutputFormat } from './format';
+import { findingCount, separated, type OutputFormat } from './format';
 
 const SEPARATOR = ',';
 
@@ -23,6 +23,6 @@ export const jsonFormat: OutputFormat = {
   separator: SEPARATOR,
   document(findings, summary) {
     const counts = { files: summary.files, findings: findingCount(summary), parseErrors: summary.parseErrors };
-    return `{"findings":[${findings.join(SEPARATOR)}],"summary":${JSON.stringify(counts)}}\n`;
+    return ['{"findings":[', ...separated(findings, SEPARATOR), `],"summary":${JSON.stringify(counts)}}\n`];
   },
 };

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { FILE_SKIPPED, INTERNAL_ERROR, SYNTAX_ERROR } from '../../../core/lint';
 import { RULES } from '../../../core/rules';
 import type { Severity } from '../../../core/rules/rule';
-import type { OutputFormat } from './format';
+import { separated, type OutputFormat } from './format';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
@@ -92,12 +92,15 @@ export function sarifFormat(tool: SarifTool, cwd: string): OutputFormat {
         ],
       };
       const text = JSON.stringify(log, null, 2);
-      if (findings.length === 0) return `${text}\n`;
+      if (findings.length === 0) return [`${text}\n`];
       // The results' texts go where the empty array is: "results" is a key once in the log (a
       // quote inside a string value is escaped, so the key's text cannot occur there).
       const at = text.indexOf(EMPTY_RESULTS);
-      const results = `"results": [\n${findings.join(SEPARATOR)}\n${RESULT_INDENT.slice(2)}]`;
-      return `${text.slice(0, at)}${results}${text.slice(at + EMPTY_RESULTS.length)}\n`;
+      return [
+        `${text.slice(0, at)}"results": [\n`,
+        ...separated(findings, SEPARATOR),
+        `\n${RESULT_INDENT.slice(2)}]${text.slice(at + EMPTY_RESULTS.length)}\n`,
+      ];
     },
   };
 }

@@ -1,5 +1,5 @@
 import { SEVERITIES } from '../../../core/rules/rule';
-import { findingCount, type OutputFormat } from './format';
+import { findingCount, separated, type OutputFormat } from './format';
 
 const ESC = '\u001b[';
 const paint = (code: string) => (text: string) => `${ESC}${code}m${text}${ESC}0m`;
@@ -24,12 +24,12 @@ export function textFormat(color: boolean): OutputFormat {
     document(findings, summary) {
       const files = plural(summary.files, 'file');
       const total = findingCount(summary);
-      if (total === 0) return `${style('ok', `No findings in ${files}.`)}\n`;
+      if (total === 0) return [`${style('ok', `No findings in ${files}.`)}\n`];
       const counts = summary.bySeverity;
       const parts = SEVERITIES.filter((s) => counts[s] > 0)
         .map((s) => style(s, s === 'info' ? `${counts[s]} info` : plural(counts[s], s)));
       const parseErrors = summary.parseErrors > 0 ? `, ${plural(summary.parseErrors, 'file')} with syntax errors` : '';
-      return `${findings.join(SEPARATOR)}\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}.\n`;
+      return [...separated(findings, SEPARATOR), `\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}.\n`];
     },
   };
 }
