@@ -11,17 +11,26 @@ import type { Edit, NewFile } from './fix';
 import * as rails from './rails-edits';
 import * as sql from './sql-edits';
 
+/** The syntax of the operation's own statement, which edits inside it follow; null: neither (nothing to edit). */
+function statementSyntax(file: MigrationFile, operation: Operation): 'rails' | 'sql' | null {
+  if (operation.syntax?.kind === 'railsCall') return 'rails';
+  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return 'sql';
+  return null;
+}
+
 export function canMakeConcurrent(file: MigrationFile, operation: Operation): boolean {
+  const syntax = statementSyntax(file, operation);
   // A Rails call always takes the option.
-  if (operation.syntax?.kind === 'railsCall') return true;
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canInsertConcurrently(operation);
+  if (syntax === 'rails') return true;
+  if (syntax === 'sql') return sql.canInsertConcurrently(operation);
   return false;
 }
 
 /** Makes an index create/drop/reindex concurrent (Rails: `algorithm: :concurrently`; SQL: CONCURRENTLY). */
 export function makeConcurrent(file: MigrationFile, operation: Operation): Edit | null {
-  if (operation.syntax?.kind === 'railsCall') return rails.makeRailsCallConcurrent(file, operation);
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertConcurrently(file, operation);
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.makeRailsCallConcurrent(file, operation);
+  if (syntax === 'sql') return sql.insertConcurrently(file, operation);
   return null;
 }
 
@@ -40,28 +49,32 @@ export function leaveTransaction(file: MigrationFile, operation?: Operation): Ed
 }
 
 export function canAddIfNotExists(file: MigrationFile, operation: Operation): boolean {
-  if (operation.syntax?.kind === 'railsCall') return true;
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canInsertIfExists(operation, 'IF NOT EXISTS');
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return true;
+  if (syntax === 'sql') return sql.canInsertIfExists(operation, 'IF NOT EXISTS');
   return false;
 }
 
 /** Makes an index creation idempotent (`if_not_exists: true` / IF NOT EXISTS). */
 export function addIfNotExists(file: MigrationFile, operation: Operation): Edit | null {
-  if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_not_exists', 'true');
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertIfExists(file, operation, 'IF NOT EXISTS');
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.addRailsCallOption(file, operation, 'if_not_exists', 'true');
+  if (syntax === 'sql') return sql.insertIfExists(file, operation, 'IF NOT EXISTS');
   return null;
 }
 
 export function canAddIfExists(file: MigrationFile, operation: Operation): boolean {
-  if (operation.syntax?.kind === 'railsCall') return true;
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canInsertIfExists(operation, 'IF EXISTS');
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return true;
+  if (syntax === 'sql') return sql.canInsertIfExists(operation, 'IF EXISTS');
   return false;
 }
 
 /** Makes an index drop idempotent (`if_exists: true` / IF EXISTS). */
 export function addIfExists(file: MigrationFile, operation: Operation): Edit | null {
-  if (operation.syntax?.kind === 'railsCall') return rails.addRailsCallOption(file, operation, 'if_exists', 'true');
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.insertIfExists(file, operation, 'IF EXISTS');
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.addRailsCallOption(file, operation, 'if_exists', 'true');
+  if (syntax === 'sql') return sql.insertIfExists(file, operation, 'IF EXISTS');
   return null;
 }
 
@@ -84,28 +97,32 @@ export function insertTimeouts(
 }
 
 export function canAddIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): boolean {
-  if (operation.syntax?.kind === 'railsCall') return rails.canAddRailsIndexPredicate(operation);
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canAddIndexPredicate(file, operation, predicate);
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.canAddRailsIndexPredicate(operation);
+  if (syntax === 'sql') return sql.canAddIndexPredicate(file, operation, predicate);
   return false;
 }
 
 /** Turns a full index into a partial one (`where: "..."` / WHERE ...). */
 export function addIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): Edit | null {
-  if (operation.syntax?.kind === 'railsCall') return rails.addRailsIndexPredicate(file, operation, predicate);
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.addIndexPredicate(file, operation, predicate);
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.addRailsIndexPredicate(file, operation, predicate);
+  if (syntax === 'sql') return sql.addIndexPredicate(file, operation, predicate);
   return null;
 }
 
 export function canBuildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation): boolean {
-  if (operation.syntax?.kind === 'railsCall') return rails.canAddRailsUniqueIndexFirst(file, operation);
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.canBuildUniqueIndexFirst(file, operation);
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.canAddRailsUniqueIndexFirst(file, operation);
+  if (syntax === 'sql') return sql.canBuildUniqueIndexFirst(file, operation);
   return false;
 }
 
 /** Builds a unique constraint's index concurrently first, then has the constraint use it. */
 export function buildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstraintOperation, indexName: string): Edit[] | null {
-  if (operation.syntax?.kind === 'railsCall') return rails.addRailsUniqueIndexFirst(file, operation, indexName);
-  if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return sql.uniqueIndexFirst(file, operation, indexName);
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.addRailsUniqueIndexFirst(file, operation, indexName);
+  if (syntax === 'sql') return sql.uniqueIndexFirst(file, operation, indexName);
   return null;
 }
 
