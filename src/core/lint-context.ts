@@ -85,6 +85,11 @@ export interface LintContext {
   settings: LintSettings;
   database?: DatabaseFacts;
   schema?: SchemaInfo;
+  /**
+   * Names of the files and folders in the migration's version folder (versionFolderOf), when the
+   * caller listed it: a split then never gives a new migration a version one of them has.
+   */
+  versionFolderEntries?: readonly string[];
 }
 
 export const DEFAULT_SETTINGS: LintSettings = {

@@ -4,7 +4,8 @@ import { writableFixes, type Edit, type Fix } from '../core/fixes/fix';
 import { RULES } from '../core/rules';
 import type { Finding } from '../core/rules/rule';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
-import { migrationLanguage, type LintService } from './lint-service';
+import { lintPathOf, migrationLanguage, type LintService } from './lint-service';
+import { segmentsFromFolderOf } from '../core/fixes/migration-versions';
 
 export const SHOW_RULE_DOCS_COMMAND = 'pgIndexGuard.showRuleDocumentation';
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('pgIndexGuard');
@@ -88,7 +89,7 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     if (!language) return null;
     const parsers = await this.lintService.loadParsers();
     const source = document.getText();
-    const result = fixAll(document.uri.fsPath || document.uri.path, source, language, await this.lintService.contextFor(document), parsers);
+    const result = fixAll(lintPathOf(document), source, language, await this.lintService.contextFor(document), parsers);
     if (result.applied === 0 || result.text === source) return null;
     const action = new vscode.CodeAction('PG Index Guard: fix all safe findings', FIX_ALL_KIND);
     const edit = new vscode.WorkspaceEdit();
@@ -101,9 +102,9 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
 function fixAction(document: vscode.TextDocument, fix: Fix, diagnostic: vscode.Diagnostic): vscode.CodeAction {
   const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
   const edit = toWorkspaceEdit(document, fix.edits);
-  // A split writes new migration files next to this one.
+  // A split writes new migration files next to this one (Prisma: in a sibling folder).
   for (const file of fix.newFiles ?? []) {
-    const uri = vscode.Uri.joinPath(document.uri, '..', file.path.split('/').pop()!);
+    const uri = vscode.Uri.joinPath(document.uri, '..', ...segmentsFromFolderOf(lintPathOf(document), file.path));
     // createFile's `contents` option fails in the web workbench; create empty, then insert.
     edit.createFile(uri, { ignoreIfExists: false, overwrite: false });
     edit.insert(uri, new vscode.Position(0, 0), file.text);

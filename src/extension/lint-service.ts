@@ -13,6 +13,11 @@ export function migrationLanguage(document: vscode.TextDocument): MigrationLangu
   return null;
 }
 
+/** The path the core lints a document under (and derives a split's new file paths from). */
+export function lintPathOf(document: vscode.TextDocument): string {
+  return document.uri.fsPath || document.uri.path;
+}
+
 /**
  * Lints documents and remembers the result per document version, so code actions
  * build their edits from exactly the text the diagnostics were computed on.
@@ -28,6 +33,8 @@ export class LintService {
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     this.projectFiles = new ProjectFiles(log);
+    // Results hold split fixes numbered after the versions seen: lint again when files come or go.
+    this.projectFiles.onDidChangeVersionFolders(() => this.clear());
   }
 
   /** Settings, plus what the project's files and the connected database tell. */
@@ -40,6 +47,8 @@ export class LintService {
     if (project.schema) context.schema = project.schema;
     if (project.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
     if (this.databaseFacts) context.database = this.databaseFacts;
+    const entries = await this.projectFiles.versionFolderEntries(uri);
+    if (entries) context.versionFolderEntries = entries;
     return context;
   }
 
@@ -71,7 +80,7 @@ export class LintService {
     const context = await this.contextFor(document);
     if (document.version !== version) return this.lint(document); // typed on meanwhile
     const started = performance.now();
-    const result = lintSource(document.uri.fsPath || document.uri.path, document.getText(), language, context, parsers);
+    const result = lintSource(lintPathOf(document), document.getText(), language, context, parsers);
     this.log.debug(`linted ${vscode.workspace.asRelativePath(document.uri)} v${version}: ${result.findings.length} findings in ${(performance.now() - started).toFixed(1)} ms`);
     this.cache.set(key, { version, result });
     return result;

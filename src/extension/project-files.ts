@@ -3,6 +3,7 @@ import type { SchemaInfo } from '../core/lint-context';
 import { detectProjectTimeouts } from '../core/parsers/rails/detect-project-timeouts';
 import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
 import type { PrismParse } from '../core/parsers/rails/prism';
+import { versionFolderOf } from '../core/fixes/migration-versions';
 
 /** What the linter learns from a Rails app's other files, per workspace folder. */
 export interface ProjectFacts {
@@ -16,13 +17,19 @@ const INITIALIZER = 'config/initializers/strong_migrations.rb';
 
 /**
  * Reads db/schema.rb (columns for prefer-partial-index) and the strong_migrations
- * initializer (project-wide timeouts), re-reading when they change on disk.
+ * initializer (project-wide timeouts), re-reading when they change on disk; and lists the
+ * folders migrations are numbered in, so a split picks versions no migration has.
  */
 export class ProjectFiles implements vscode.Disposable {
   private readonly cache = new Map<string, Promise<ProjectFacts>>();
   private readonly watcher = vscode.workspace.createFileSystemWatcher(`{**/${SCHEMA},**/${INITIALIZER}}`);
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly folderEntries = new Map<string, Promise<string[] | undefined>>();
+  private readonly migrationWatcher = vscode.workspace.createFileSystemWatcher('**/*.{rb,sql}', true, true, false);
+  private readonly foldersChanged = new vscode.EventEmitter<void>();
+  /** A migration file appeared or went away: versions taken may have changed. */
+  readonly onDidChangeVersionFolders = this.foldersChanged.event;
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     const forget = () => {
@@ -32,6 +39,27 @@ export class ProjectFiles implements vscode.Disposable {
     this.watcher.onDidChange(forget);
     this.watcher.onDidCreate(forget);
     this.watcher.onDidDelete(forget);
+    const forgetFolders = () => {
+      this.folderEntries.clear();
+      this.foldersChanged.fire();
+    };
+    this.migrationWatcher.onDidCreate(forgetFolders);
+    this.migrationWatcher.onDidDelete(forgetFolders);
+  }
+
+  /** Names in the folder the migration at `uri` is numbered in; undefined when it cannot be listed. */
+  versionFolderEntries(uri: vscode.Uri): Promise<string[] | undefined> {
+    const folder = uri.with({ path: versionFolderOf(uri.path) || '/' });
+    const key = folder.toString();
+    let entries = this.folderEntries.get(key);
+    if (!entries) {
+      entries = Promise.resolve(vscode.workspace.fs.readDirectory(folder)).then(
+        (listing) => listing.map(([name]) => name),
+        () => undefined, // an untitled document, a folder gone: the split then counts from the file's own version
+      );
+      this.folderEntries.set(key, entries);
+    }
+    return entries;
   }
 
   factsFor(uri: vscode.Uri, prism: PrismParse): Promise<ProjectFacts> {
@@ -68,5 +96,7 @@ export class ProjectFiles implements vscode.Disposable {
   dispose(): void {
     this.watcher.dispose();
     this.changed.dispose();
+    this.migrationWatcher.dispose();
+    this.foldersChanged.dispose();
   }
 }

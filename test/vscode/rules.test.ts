@@ -106,6 +106,22 @@ describe('quick fixes applied in the editor', () => {
     assert.match(text, /add_index :contacts, \[:account_id, :created_at\]/);
   });
 
+  it('one-large-table-per-migration: a Prisma split goes to a new migration folder, after the versions taken', async () => {
+    const migrations = workspaceFile('prisma/migrations');
+    const write = (path: string, text: string) => vscode.workspace.fs.writeFile(vscode.Uri.joinPath(migrations, path), new TextEncoder().encode(text));
+    await write('20240501000000_add_indexes/migration.sql', 'CREATE INDEX a ON messages (x);\nCREATE INDEX b ON contacts (x);\n');
+    await write('20240501000001_add_users/migration.sql', 'CREATE TABLE users (id bigint);\n');
+    try {
+      const { document } = await applyFirstFix('prisma/migrations/20240501000000_add_indexes/migration.sql', 'one-large-table-per-migration');
+      assert.equal(document.getText(), 'CREATE INDEX a ON messages (x);\n');
+      const created = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(migrations, '20240501000002_add_indexes_on_contacts/migration.sql'));
+      assert.equal(created.getText(), 'CREATE INDEX b ON contacts (x);\n');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    } finally {
+      await vscode.workspace.fs.delete(workspaceFile('prisma'), { recursive: true });
+    }
+  });
+
   it('prefer-partial-index: adds a where: clause', async () => {
     const { document } = await applyFirstFix('db/migrate/20240314100000_add_index_to_contacts_on_deleted_at.rb', 'prefer-partial-index');
     assert.match(document.getText(), /add_index :contacts, :deleted_at, .*where: "deleted_at IS NOT NULL"/);

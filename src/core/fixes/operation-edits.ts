@@ -131,11 +131,15 @@ export function canSplitMigration(file: MigrationFile, groups: Array<{ table: st
   return sql.canSplitMigration(file, groups);
 }
 
-/** Keeps the first group of operations here and moves every other group to a new migration file. */
+/**
+ * Keeps the first group of operations here and moves every other group to a new migration file,
+ * with versions none of `folderEntries` (the names in the version folder, when known) has.
+ */
 export function splitMigration(
   file: MigrationFile,
   groups: Array<{ table: string; operations: Operation[] }>,
+  folderEntries?: readonly string[],
 ): { edits: Edit[]; newFiles: NewFile[] } | null {
-  if (file.dialect === 'rails') return rails.splitRailsMigration(file, groups);
-  return sql.splitMigration(file, groups);
+  if (file.dialect === 'rails') return rails.splitRailsMigration(file, groups, folderEntries);
+  return sql.splitMigration(file, groups, folderEntries);
 }

@@ -2,6 +2,7 @@ import type { AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallS
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { railsVersionAtLeast } from '../parsers/rails/rails-version';
 import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
+import { forwardSlashes, freeVersions, nextVersion } from './migration-versions';
 
 /**
  * Adds `key: value` to a Rails call's options, in the style the call already uses:
@@ -176,7 +177,7 @@ const RAILS_FILE_NAME = /^(.*\/)?(\d+)_([^/]+)\.rb$/;
  * migration class, each moved operation a whole statement directly in `change`/`up`/`down`.
  */
 export function canSplitRailsMigration(file: MigrationFile, groups: Array<{ table: string; operations: Operation[] }>): boolean {
-  if (!file.railsClass || !file.className || !RAILS_FILE_NAME.test(file.path)) return false;
+  if (!file.railsClass || !file.className || !RAILS_FILE_NAME.test(forwardSlashes(file.path))) return false;
   for (let k = 1; k < groups.length; k++) {
     const operations = groups[k]!.operations;
     for (let i = 0; i < operations.length; i++) {
@@ -198,11 +199,13 @@ export function canSplitRailsMigration(file: MigrationFile, groups: Array<{ tabl
 export function splitRailsMigration(
   file: MigrationFile,
   groups: Array<{ table: string; operations: Operation[] }>,
+  folderEntries?: readonly string[],
 ): { edits: Edit[]; newFiles: NewFile[] } | null {
   const layout = file.railsClass;
   const className = file.className;
   if (!layout || !className || !canSplitRailsMigration(file, groups)) return null;
-  const [, directory = '', version] = RAILS_FILE_NAME.exec(file.path)!;
+  const [, directory = '', version] = RAILS_FILE_NAME.exec(forwardSlashes(file.path))!;
+  const versions = freeVersions(groups.length - 1, (n) => nextVersion(version!, n), folderEntries);
   const newline = newlineOf(file.source);
   const edits: Edit[] = [];
   const newFiles: NewFile[] = [];
@@ -232,7 +235,7 @@ export function splitRailsMigration(
       (classLevel ? classLevel + newline : '') +
       methods +
       `end${newline}`;
-    newFiles.push({ path: `${directory}${nextVersion(version!, k + 1)}_${snakeCase(newClassName)}.rb`, text });
+    newFiles.push({ path: `${directory}${versions[k]}_${snakeCase(newClassName)}.rb`, text });
   }
   return { edits, newFiles };
 }
@@ -246,19 +249,6 @@ function withCommentsAbove(source: string, lineStart: number): number {
     start = previous;
   }
   return start;
-}
-
-/** A migration version `offset` seconds later (Rails' YYYYMMDDHHMMSS), or plain +offset for other numbering. */
-export function nextVersion(version: string, offset: number): string {
-  const stamp = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(version);
-  if (!stamp) return String(Number(version) + offset).padStart(version.length, '0');
-  const [, y, mo, d, h, mi, s] = stamp.map(Number) as number[];
-  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s! + offset));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return (
-    `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
-    `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`
-  );
 }
 
 function camelCase(name: string): string {

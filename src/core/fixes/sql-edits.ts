@@ -10,7 +10,7 @@ import type {
 } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
-import { nextVersion } from './rails-edits';
+import { forwardSlashes, freeVersions, nextVersion } from './migration-versions';
 
 function sqlSyntax(operation: Operation): SqlStatementSyntax | null {
   return operation.syntax?.kind === 'sqlStatement' ? operation.syntax : null;
@@ -273,6 +273,7 @@ export function canSplitMigration(file: MigrationFile, groups: Array<{ table: st
 export function splitMigration(
   file: MigrationFile,
   groups: Array<{ table: string; operations: Operation[] }>,
+  folderEntries?: readonly string[],
 ): { edits: Edit[]; newFiles: NewFile[] } | null {
   if (!canSplitMigration(file, groups)) return null;
   const runner = file.sqlRunner!;
@@ -280,8 +281,10 @@ export function splitMigration(
   const newline = newlineOf(source);
   const edits: Edit[] = [];
   const newFiles: NewFile[] = [];
-  for (const [k, group] of groups.slice(1).entries()) {
-    const path = splitFilePath(file.path, runner.name, k + 1, group.table)!;
+  const moved = groups.slice(1);
+  const paths = splitFilePaths(file.path, runner.name, moved.map((group) => group.table), folderEntries)!;
+  for (const [k, group] of moved.entries()) {
+    const path = paths[k]!;
     const bySection = new Map<SqlSection | null, string[]>();
     const seen = new Set<number>();
     const ordered = [...group.operations].sort((a, b) => a.range.start - b.range.start);
@@ -335,33 +338,42 @@ const PRISMA_PATH = /^(.*\/)?(\d+)_([^/]+)\/migration\.sql$/;
 const FLYWAY_NAME = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/;
 const NUMBERED_NAME = /^(\d+)([_-])(.+?)((?:\.(?:up|down))?\.sql)$/i;
 
-/** Whether splitFilePath finds a version to follow in `path` (whatever the table and offset). */
+/** Whether splitFilePaths finds a version to follow in `path` (whatever the tables). */
 function hasSplitVersion(path: string, runner: string): boolean {
-  if (runner === 'prisma' && PRISMA_PATH.test(path)) return true;
-  const name = path.slice(path.lastIndexOf('/') + 1);
+  const normalized = forwardSlashes(path);
+  if (runner === 'prisma' && PRISMA_PATH.test(normalized)) return true;
+  const name = normalized.slice(normalized.lastIndexOf('/') + 1);
   return (runner === 'flyway' && FLYWAY_NAME.test(name)) || NUMBERED_NAME.test(name);
 }
 
 /**
- * The path of the `offset`-th file split off `path`: golang-migrate `<next>_<name>_on_<table>.up.sql`,
- * Flyway `V<version>.<offset>__<desc>_on_<table>.sql`, Prisma `<next>_<name>_on_<table>/migration.sql`,
- * otherwise `<next>_<name>_on_<table>.sql`. Null when the name carries no version to follow.
+ * The paths of the files split off `path`, one per table, named the way the runner orders them:
+ * golang-migrate `<next>_<name>_on_<table>.up.sql`, Flyway `V<version>.<n>__<desc>_on_<table>.sql`,
+ * Prisma `<next>_<name>_on_<table>/migration.sql`, otherwise `<next>_<name>_on_<table>.sql`. The
+ * versions skip those the entries of the version folder already have. Forward slashes; null when
+ * the name carries no version to follow.
  */
-export function splitFilePath(path: string, runner: string, offset: number, table: string): string | null {
-  const suffix = `on_${table.replace(/^.*\./, '').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}`;
-  const prisma = PRISMA_PATH.exec(path);
+export function splitFilePaths(path: string, runner: string, tables: readonly string[], folderEntries?: readonly string[]): string[] | null {
+  const normalized = forwardSlashes(path);
+  const suffix = (table: string) => `on_${table.replace(/^.*\./, '').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase()}`;
+  const prisma = PRISMA_PATH.exec(normalized);
   if (runner === 'prisma' && prisma) {
-    return `${prisma[1] ?? ''}${nextVersion(prisma[2]!, offset)}_${prisma[3]}_${suffix}/migration.sql`;
+    const versions = freeVersions(tables.length, (n) => nextVersion(prisma[2]!, n), folderEntries);
+    return tables.map((table, k) => `${prisma[1] ?? ''}${versions[k]}_${prisma[3]}_${suffix(table)}/migration.sql`);
   }
-  const slash = path.lastIndexOf('/');
-  const directory = path.slice(0, slash + 1);
-  const name = path.slice(slash + 1);
+  const slash = normalized.lastIndexOf('/');
+  const directory = normalized.slice(0, slash + 1);
+  const name = normalized.slice(slash + 1);
   const flyway = FLYWAY_NAME.exec(name);
-  if (runner === 'flyway' && flyway) return `${directory}${flyway[1]}${flyway[2]}.${offset}__${flyway[3]}_${suffix}.sql`;
+  if (runner === 'flyway' && flyway) {
+    const versions = freeVersions(tables.length, (n) => `${flyway[2]}.${n}`, folderEntries);
+    return tables.map((table, k) => `${directory}${flyway[1]}${versions[k]}__${flyway[3]}_${suffix(table)}.sql`);
+  }
   const numbered = NUMBERED_NAME.exec(name);
   if (numbered) {
     const [, version, separator, rest, extension] = numbered;
-    return `${directory}${nextVersion(version!, offset)}${separator}${rest}${separator}${suffix}${extension}`;
+    const versions = freeVersions(tables.length, (n) => nextVersion(version!, n), folderEntries);
+    return tables.map((table, k) => `${directory}${versions[k]}${separator}${rest}${separator}${suffix(table)}${extension}`);
   }
   return null;
 }

@@ -75,7 +75,7 @@ export const oneLargeTablePerMigration: Rule = {
         severity: large.length >= 2 ? 'warning' : this.meta.defaultSeverity,
         message,
         range: second.range,
-        fixes: fixesFor(file, groups),
+        fixes: fixesFor(file, groups, context.versionFolderEntries),
         operation: second,
       },
     ];
@@ -95,7 +95,7 @@ function indexesTwoTables(operations: readonly IndexOperation[]): boolean {
   return false;
 }
 
-function fixesFor(file: MigrationFile, groups: Array<{ table: string; operations: IndexOperation[] }>): Fix[] {
+function fixesFor(file: MigrationFile, groups: Array<{ table: string; operations: IndexOperation[] }>, folderEntries: readonly string[] | undefined): Fix[] {
   if (!canSplitMigration(file, groups)) return [];
   // One new file per group after the first, written only when someone reads the fix: writing
   // them costs more than the rest of the lint.
@@ -104,7 +104,7 @@ function fixesFor(file: MigrationFile, groups: Array<{ table: string; operations
     new LazyFix(
       `Split into one migration per table (moves ${count === 1 ? 'one table' : `${count} tables`} to new migration files)`,
       'unsafe',
-      () => splitMigration(file, groups)!,
+      () => splitMigration(file, groups, folderEntries)!,
     ),
   ];
 }

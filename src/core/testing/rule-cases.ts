@@ -26,6 +26,8 @@ export interface InvalidCase extends ValidCase {
   findings: Array<{ at: string; severity?: string; message?: RegExp }>;
   /** The text after applying the first fix of the first finding; omit when the rule has no fix. */
   fixed?: string;
+  /** The paths of the files that fix creates (a split); omit to leave them unchecked. */
+  newFiles?: string[];
   /** Title and safety of that fix. */
   fix?: { title?: RegExp; safety?: 'safe' | 'unsafe'; suggestion?: boolean };
   /** The first finding offers no fix at all. */
@@ -74,6 +76,7 @@ export function ruleCases(ruleId: string, cases: { valid: ValidCase[]; invalid: 
         if (c.fix?.safety) assert.equal(fix.safety, c.fix.safety);
         if (c.fix?.suggestion !== undefined) assert.equal(fix.suggestion === true, c.fix.suggestion);
         assert.equal(applyEdits(file.source, fix.edits), c.fixed);
+        if (c.newFiles) assert.deepEqual(fix.newFiles?.map((f) => f.path) ?? [], c.newFiles);
       }
     });
   }

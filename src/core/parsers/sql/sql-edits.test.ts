@@ -7,7 +7,7 @@ import {
   addIndexPredicate,
   insertTimeouts,
   noTransactionMarker,
-  splitFilePath,
+  splitFilePaths,
   splitMigration,
   uniqueIndexFirst,
 } from '../../fixes/sql-edits';
@@ -210,21 +210,36 @@ test('sql splitMigration: nothing inside BEGIN ... COMMIT', async () => {
   assert.equal(splitMigration(file, [{ table: 'messages', operations: [a!] }, { table: 'contacts', operations: [b!] }]), null);
 });
 
-test('sql split file names follow each runner', () => {
-  assert.deepEqual(
-    [
-      splitFilePath('migrations/000012_add_indexes.up.sql', 'golang-migrate', 1, 'contacts'),
-      splitFilePath('db/migration/V3__add_indexes.sql', 'flyway', 2, 'public.Contacts'),
-      splitFilePath('prisma/migrations/20240101000000_add_indexes/migration.sql', 'prisma', 1, 'contacts'),
-      splitFilePath('sql/0003-add-indexes.sql', 'psql', 1, 'contacts'),
-      splitFilePath('sql/add_indexes.sql', 'psql', 1, 'contacts'),
-    ],
-    [
-      'migrations/000013_add_indexes_on_contacts.up.sql',
-      'db/migration/V3.2__add_indexes_on_contacts.sql',
-      'prisma/migrations/20240101000001_add_indexes_on_contacts/migration.sql',
-      'sql/0004-add-indexes-on_contacts.sql',
-      null,
-    ],
-  );
+test('sql split file names follow each runner and skip the versions already taken', () => {
+  const cases: Array<{ path: string; runner: string; tables: string[]; entries?: string[]; expected: string[] | null }> = [
+    { path: 'migrations/000012_add_indexes.up.sql', runner: 'golang-migrate', tables: ['contacts'], expected: ['migrations/000013_add_indexes_on_contacts.up.sql'] },
+    {
+      // golang-migrate reads 14 and 000014 as one version.
+      path: 'migrations/000012_add_indexes.up.sql',
+      runner: 'golang-migrate',
+      tables: ['contacts', 'users'],
+      entries: ['000012_add_indexes.up.sql', '000012_add_indexes.down.sql', '000013_x.up.sql', '000013_x.down.sql', '14_y.up.sql'],
+      expected: ['migrations/000015_add_indexes_on_contacts.up.sql', 'migrations/000016_add_indexes_on_users.up.sql'],
+    },
+    {
+      path: 'db/migration/V3__add_indexes.sql',
+      runner: 'flyway',
+      tables: ['users', 'public.Contacts'],
+      expected: ['db/migration/V3.1__add_indexes_on_users.sql', 'db/migration/V3.2__add_indexes_on_contacts.sql'],
+    },
+    { path: 'db/migration/V3__add_indexes.sql', runner: 'flyway', tables: ['users'], entries: ['V3__add_indexes.sql', 'V3.1__other.sql', 'V3.10__x.sql'], expected: ['db/migration/V3.2__add_indexes_on_users.sql'] },
+    {
+      path: 'prisma/migrations/20240101000000_add_indexes/migration.sql',
+      runner: 'prisma',
+      tables: ['contacts'],
+      expected: ['prisma/migrations/20240101000001_add_indexes_on_contacts/migration.sql'],
+    },
+    { path: 'sql/0003-add-indexes.sql', runner: 'psql', tables: ['contacts'], expected: ['sql/0004-add-indexes-on_contacts.sql'] },
+    { path: 'sql/0003-add-indexes.sql', runner: 'psql', tables: ['contacts'], entries: ['0004.sql', '0005-a.sql'], expected: ['sql/0006-add-indexes-on_contacts.sql'] },
+    { path: 'D:\\app\\sql\\0003-add-indexes.sql', runner: 'psql', tables: ['contacts'], expected: ['D:/app/sql/0004-add-indexes-on_contacts.sql'] },
+    { path: 'sql/add_indexes.sql', runner: 'psql', tables: ['contacts'], expected: null },
+  ];
+  for (const c of cases) {
+    assert.deepEqual(splitFilePaths(c.path, c.runner, c.tables, c.entries), c.expected, c.path);
+  }
 });
