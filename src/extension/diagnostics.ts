@@ -34,6 +34,7 @@ export class DiagnosticsController implements vscode.Disposable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private readonly deletions = vscode.workspace.createFileSystemWatcher('**/*', true, true, false);
   /** Fires after diagnostics of a document were published (tests and the status bar listen). */
   readonly onDidPublish = this.changed.event;
 
@@ -51,6 +52,10 @@ export class DiagnosticsController implements vscode.Disposable {
         this.collection.delete(d.uri);
         this.lintService.forget(d);
       }),
+      // VS Code disposes a closed document minutes later, if ever: a migration deleted on disk
+      // (or its folder) would keep its findings in the Problems view until then.
+      this.deletions,
+      this.deletions.onDidDelete((deleted) => this.forgetDeleted(deleted)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('pgIndexGuard')) this.relintAll();
       }),
@@ -58,9 +63,25 @@ export class DiagnosticsController implements vscode.Disposable {
     this.relintAll();
   }
 
+  private forgetDeleted(deleted: vscode.Uri): void {
+    const folder = deleted.toString() + '/';
+    const gone: vscode.Uri[] = [];
+    this.collection.forEach((uri) => {
+      const key = uri.toString();
+      if (key === deleted.toString() || key.startsWith(folder)) gone.push(uri);
+    });
+    // An editor still showing it (marked deleted, can be saved again) keeps its findings. Its
+    // document alone does not count: VS Code marks a deleted file's document dirty.
+    for (const uri of gone) if (!inAnEditorTab(uri)) this.collection.delete(uri);
+  }
+
   relintAll(): void {
     this.lintService.clear();
-    for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
+    for (const document of vscode.workspace.textDocuments) {
+      if (document.isUntitled || inAnEditorTab(document.uri)) this.schedule(document, 0);
+      // A closed document lingers after its file is deleted: do not bring its findings back.
+      else if (migrationLanguage(document)) void vscode.workspace.fs.stat(document.uri).then(() => this.schedule(document, 0), () => undefined);
+    }
   }
 
   private schedule(document: vscode.TextDocument, delay: number): void {
@@ -94,4 +115,15 @@ export class DiagnosticsController implements vscode.Disposable {
     for (const timer of this.timers.values()) clearTimeout(timer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+function inAnEditorTab(uri: vscode.Uri): boolean {
+  const key = uri.toString();
+  return vscode.window.tabGroups.all.some((group) =>
+    group.tabs.some(
+      ({ input }) =>
+        (input instanceof vscode.TabInputText && input.uri.toString() === key) ||
+        (input instanceof vscode.TabInputTextDiff && input.modified.toString() === key),
+    ),
+  );
 }

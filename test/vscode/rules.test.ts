@@ -116,9 +116,14 @@ describe('quick fixes applied in the editor', () => {
       assert.equal(document.getText(), 'CREATE INDEX a ON messages (x);\n');
       const created = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(migrations, '20240501000002_add_indexes_on_contacts/migration.sql'));
       assert.equal(created.getText(), 'CREATE INDEX b ON contacts (x);\n');
+      assert.ok((await document.save()) && (await created.save()));
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    } finally {
+      // VS Code keeps closed documents for minutes: deleting the files must still clear their findings.
+      assert.ok(ourDiagnostics(document.uri).length > 0);
       await vscode.workspace.fs.delete(workspaceFile('prisma'), { recursive: true });
+      await waitFor('the findings of the deleted migration to go', () => (ourDiagnostics(document.uri).length === 0 ? true : undefined));
+    } finally {
+      await vscode.workspace.fs.delete(workspaceFile('prisma'), { recursive: true }).then(undefined, () => undefined);
     }
   });
 
