@@ -1,4 +1,4 @@
-// Fix-all (on save, `pg-index-guard lint --fix`) and the suppression-comment quick fixes.
+// Fix-all (on save in the editor, `pg-index-guard lint --fix`) and the suppression-comment quick fixes.
 import type { MigrationFile } from './model/migration';
 import type { LintContext } from './lint-context';
 import { applyEdits, insertAt, selectFixes, writableFixes, type Edit, type Fix } from './fixes/fix';

@@ -1,13 +1,14 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadParsersDeferred, type MigrationLanguage } from '../../core/lint';
+import { loadParsers, loadParsersDeferred, type MigrationLanguage } from '../../core/lint';
 import { defaultContext, type LintSettings } from '../../core/lint-context';
 import { SEVERITIES, type Severity } from '../../core/rules/rule';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { CONFIG_FILE_NAME, loadConfig } from '../config';
 import { UsageError, useColor, type CliIO } from '../io';
 import { collectTargets, type LintTarget } from '../lint/files';
+import { fixFiles } from '../lint/fix-files';
 import { FORMATS, outputFormat, type FormatName, type FormatOptions, type OutputFormat } from '../lint/formats/format';
 import { reaches } from '../lint/report';
 import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/parallel';
@@ -34,10 +35,15 @@ Options:
                                          "largeTables": ["messages"], "largeTableRowThreshold": 1000000,
                                          "maxFileSize": 1000000 }
   --fail-on <error|warning|info|hint>  Lowest severity that fails the run (default: error)
+  --fix                              Apply the safe fixes first, as fix-all on save does in the
+                                     editor (CONCURRENTLY outside a transaction, IF NOT EXISTS /
+                                     if_not_exists...), writing the files; then report what is left.
+                                     A file that does not parse is left as it is.
   -h, --help                         Show this help
 
 Exit codes: 0 no finding at or above --fail-on, 1 some finding at or above it
-(syntax errors count as errors), 2 usage or configuration error, or a file could not be read.
+(syntax errors count as errors), 2 usage or configuration error, or a file could not be read
+(or, with --fix, written).
 
 Environment: NO_COLOR / FORCE_COLOR (text colors), PG_INDEX_GUARD_THREADS (lint threads;
 1 lints in the main thread; default: from the number of CPUs and files), PG_INDEX_GUARD_CACHE_DIR
@@ -54,8 +60,8 @@ export const lintCommand: Command = {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    // A helper thread loads while the folders are walked (lint/parallel.ts).
-    const pool = HelperPool.prestart(options.paths.some((path) => isFolder(resolve(io.cwd, path))), threadLimit(io));
+    // A helper thread loads while the folders are walked (lint/parallel.ts); --fix lints in this one.
+    const pool = HelperPool.prestart(!options.fix && options.paths.some((path) => isFolder(resolve(io.cwd, path))), threadLimit(io));
     try {
       const { settings } = loadConfig(options.config, io.cwd);
       const { targets, ignored, unreadable: unreadableFolders } = collectTargets(options.paths, io.cwd);
@@ -68,11 +74,13 @@ export const lintCommand: Command = {
         cwd: io.cwd,
       };
       const format = outputFormat(formatOptions);
-      const { report, unreadable } = await lint(targets, settings, io, pool, formatOptions, format);
+      const unwritable = options.fix ? await fix(targets, settings, io) : [];
+      const { report, unreadable } = await lint(targets, settings, io, pool, formatOptions, format, options.fix);
 
       for (const piece of format.document(report.findings, report.summary)) io.stdout(piece);
       const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
       for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
+      problems.push(...unwritable);
       if (problems.length > 0) return EXIT_USAGE;
       const failing = SEVERITIES.some((severity) => report.summary.bySeverity[severity] > 0 && reaches(severity, options.failOn));
       return failing ? EXIT_FINDINGS : EXIT_OK;
@@ -82,6 +90,20 @@ export const lintCommand: Command = {
   },
 };
 
+/**
+ * --fix: writes the fixes and says on stderr what it did (stdout keeps the report alone).
+ * Returns the files that could not be written.
+ */
+async function fix(targets: LintTarget[], settings: LintSettings, io: CliIO): Promise<string[]> {
+  const context = defaultContext();
+  context.settings = settings;
+  const { fixed, notFixed, unwritable } = fixFiles(targets, context, await loadParsers(languagesOf(targets)));
+  for (const { path, fixes } of fixed) io.stderr(`Fixed ${path} (${fixes === 1 ? '1 fix' : `${fixes} fixes`})\n`);
+  for (const problem of notFixed) io.stderr(`Not fixed ${problem}\n`);
+  for (const problem of unwritable) io.stderr(`Cannot write ${problem}\n`);
+  return unwritable;
+}
+
 async function lint(
   targets: LintTarget[],
   settings: LintSettings,
@@ -89,12 +111,13 @@ async function lint(
   pool: HelperPool,
   formatOptions: FormatOptions,
   format: OutputFormat,
+  oneThread: boolean,
 ): Promise<LintRun> {
   const context = defaultContext();
   context.settings = settings;
   const languages = languagesOf(targets);
   const optimizing = targets.filter((target) => target.language === 'ruby').length >= RUBY_FILES_WORTH_OPTIMIZING;
-  const threads = threadCountFor(targets.length, threadLimit(io), optimizing);
+  const threads = oneThread ? 1 : threadCountFor(targets.length, threadLimit(io), optimizing);
   // V8's compilers (see v8-tiers.ts): set before Prism's WebAssembly is compiled, and with helper
   // threads not before the first has loaded, under the flags Node's code caches were made with.
   if (languages.includes('ruby')) keepWasmOnLiftoff();
@@ -136,6 +159,7 @@ interface LintOptions {
   format: FormatName;
   config: string | undefined;
   failOn: Severity;
+  fix: boolean;
   help: boolean;
 }
 
@@ -150,6 +174,7 @@ function parseLintArgs(args: string[]): LintOptions {
         format: { type: 'string' },
         config: { type: 'string' },
         'fail-on': { type: 'string' },
+        fix: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -169,6 +194,6 @@ function parseLintArgs(args: string[]): LintOptions {
   if (positionals.length === 0 && !help) {
     throw new UsageError('No files or folders to lint. Example: pg-index-guard lint db/migrate\nRun "pg-index-guard lint --help" for usage.');
   }
-  return { paths: positionals, format: format as FormatName, config: values.config, failOn: failOn as Severity, help };
+  return { paths: positionals, format: format as FormatName, config: values.config, failOn: failOn as Severity, fix: values.fix === true, help };
 }
 
