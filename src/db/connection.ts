@@ -28,6 +28,10 @@ export interface ConnectionSetting {
   sslmode?: SslMode;
   /** Path to the CA certificate (PEM) that signed the server's certificate. */
   sslrootcert?: string;
+  /** Client certificate (PEM) for servers that authenticate with certificates (pg_hba `cert`). */
+  sslcert?: string;
+  /** Its private key (PEM, not encrypted). */
+  sslkey?: string;
 }
 
 export type CandidateSource = 'settings' | 'DATABASE_URL' | 'database.yml' | 'libpq-env';
@@ -37,6 +41,9 @@ export interface TlsSettings {
   mode: SslMode;
   /** CA file (sslrootcert); read when connecting. */
   rootCertPath?: string;
+  /** Client certificate and key files (sslcert, sslkey); read when connecting, sent over SSL only. */
+  certPath?: string;
+  keyPath?: string;
 }
 
 export interface ConnectionCandidate {
@@ -75,6 +82,9 @@ export interface ConnectionInputs {
   railsEnv?: string;
   /** Default sslrootcert (libpq: ~/.postgresql/root.crt when it exists). */
   defaultRootCertPath?: string;
+  /** Default sslcert and sslkey (libpq: ~/.postgresql/postgresql.crt and .key when they exist). */
+  defaultClientCertPath?: string;
+  defaultClientKeyPath?: string;
   /** Problems found while reading the inputs, passed on to the result. */
   warnings?: string[];
 }
@@ -116,6 +126,8 @@ export function resolveConnectionCandidates(inputs: ConnectionInputs): ResolvedC
         user: setting.user,
         sslmode: setting.sslmode,
         sslrootcert: setting.sslrootcert,
+        sslcert: setting.sslcert,
+        sslkey: setting.sslkey,
       }),
     };
     candidates.push(
@@ -198,6 +210,8 @@ export interface ConnectionParams {
   password?: string;
   sslmode?: SslMode;
   sslrootcert?: string;
+  sslcert?: string;
+  sslkey?: string;
   connectTimeoutSeconds?: number;
 }
 
@@ -270,6 +284,12 @@ export function parseConnectionUrl(text: string): UrlParseResult {
       case 'sslrootcert':
         params.sslrootcert = value;
         break;
+      case 'sslcert':
+        params.sslcert = value;
+        break;
+      case 'sslkey':
+        params.sslkey = value;
+        break;
       case 'connect_timeout':
         params.connectTimeoutSeconds = Number(value);
         break;
@@ -289,6 +309,8 @@ interface LibpqDefaults {
   password?: string;
   sslmode: SslMode;
   sslrootcert?: string;
+  sslcert?: string;
+  sslkey?: string;
 }
 
 /** libpq's environment variables and built-in defaults, applied to every candidate like libpq does. */
@@ -303,6 +325,8 @@ function libpqDefaults(env: EnvMap, inputs: ConnectionInputs): LibpqDefaults {
     ...(env['PGPASSWORD'] ? { password: env['PGPASSWORD'] } : {}),
     sslmode: sslmode && (SSL_MODES as readonly string[]).includes(sslmode) ? (sslmode as SslMode) : 'prefer',
     ...(env['PGSSLROOTCERT'] || inputs.defaultRootCertPath ? { sslrootcert: env['PGSSLROOTCERT'] || inputs.defaultRootCertPath } : {}),
+    ...(env['PGSSLCERT'] || inputs.defaultClientCertPath ? { sslcert: env['PGSSLCERT'] || inputs.defaultClientCertPath } : {}),
+    ...(env['PGSSLKEY'] || inputs.defaultClientKeyPath ? { sslkey: env['PGSSLKEY'] || inputs.defaultClientKeyPath } : {}),
   };
 }
 
@@ -340,7 +364,14 @@ function makeCandidate(
   const rootCertPath = params.sslrootcert ?? defaults.sslrootcert;
   // libpq: sslmode=require with an explicitly given root certificate verifies the CA
   if (mode === 'require' && params.sslrootcert) mode = 'verify-ca';
-  const tls: TlsSettings = { mode, ...(rootCertPath && (mode === 'verify-ca' || mode === 'verify-full') ? { rootCertPath } : {}) };
+  const certPath = params.sslcert ?? defaults.sslcert;
+  const keyPath = params.sslkey ?? defaults.sslkey;
+  const tls: TlsSettings = {
+    mode,
+    ...(rootCertPath && (mode === 'verify-ca' || mode === 'verify-full') ? { rootCertPath } : {}),
+    // libpq sends a client certificate only with its key; a key alone means nothing.
+    ...(certPath && mode !== 'disable' ? { certPath, ...(keyPath ? { keyPath } : {}) } : {}),
+  };
   return {
     ...identity,
     config,
@@ -389,6 +420,8 @@ function candidateFromRailsEntry(
     password: text('password'),
     sslmode: (SSL_MODES as readonly string[]).includes(text('sslmode') ?? '') ? (text('sslmode') as SslMode) : undefined,
     sslrootcert: text('sslrootcert'),
+    sslcert: text('sslcert'),
+    sslkey: text('sslkey'),
     connectTimeoutSeconds: text('connect_timeout') !== undefined ? Number(text('connect_timeout')) : undefined,
   });
   const yamlPassword = fromKeys.password !== undefined;
@@ -397,7 +430,6 @@ function candidateFromRailsEntry(
     warnings.push(`${where}: several hosts are not supported; the first one is used`);
     params.host = params.host.split(',')[0]!.trim();
   }
-  if (s['sslcert'] || s['sslkey']) warnings.push(`${where}: client certificates (sslcert/sslkey) are not supported yet.`);
   const label = `database.yml: ${entry.environment}${multiDatabase ? ` (${entry.name})` : ''}${entry.replica ? ' replica' : ''}`;
   return {
     ...makeCandidate(
@@ -422,7 +454,12 @@ export function passwordKey(candidate: Pick<ConnectionCandidate, 'config'>): str
  * pg's `ssl` option for an sslmode. `caPem` is the sslrootcert file's content. verify-ca checks
  * the chain but not the host name, like libpq; verify-full checks both.
  */
-export function sslOption(mode: SslMode, caPem?: string): false | ConnectionOptions {
+export function sslOption(mode: SslMode, caPem?: string, client?: { cert: string; key: string }): false | ConnectionOptions {
+  const options = sslOptionWithoutClientCertificate(mode, caPem);
+  return options && client ? { ...options, cert: client.cert, key: client.key } : options;
+}
+
+function sslOptionWithoutClientCertificate(mode: SslMode, caPem?: string): false | ConnectionOptions {
   switch (mode) {
     case 'disable':
     case 'allow':
@@ -472,12 +509,35 @@ export function clientConfigsFor(candidate: Pick<ConnectionCandidate, 'config' |
       }, err);
     }
   }
+  const client = candidate.tls.certPath ? readClientCertificate(candidate.tls, options) : undefined;
   const plain: ClientConfig = { ...base, ssl: false };
-  const encrypted: ClientConfig = { ...base, ssl: sslOption(mode === 'allow' || mode === 'prefer' ? 'require' : mode, ca) };
+  const encrypted: ClientConfig = { ...base, ssl: sslOption(mode === 'allow' || mode === 'prefer' ? 'require' : mode, ca, client) };
   if (mode === 'disable') return [plain];
   if (mode === 'prefer') return [encrypted, plain];
   if (mode === 'allow') return [plain, encrypted];
   return [encrypted];
+}
+
+/** The client certificate and its key, read now. Throws DbError (kind `client-certificate`). */
+function readClientCertificate(tls: TlsSettings, options: ClientConfigOptions): { cert: string; key: string } {
+  const fail = (title: string, advice: string, cause?: unknown): never => {
+    throw new DbError(
+      { kind: 'client-certificate', title, advice, detail: cause ? describeConnectionError(cause).detail : title, retryable: false },
+      cause,
+    );
+  };
+  if (!tls.keyPath) {
+    return fail(`The SSL client certificate ${tls.certPath} has no key.`, 'Set sslkey (or PGSSLKEY) to the private key of that certificate.');
+  }
+  const read = options.readFile ?? ((file: string) => fs.readFileSync(file, 'utf8'));
+  const readOne = (file: string, what: string, setting: string) => {
+    try {
+      return read(expandHome(file));
+    } catch (err) {
+      return fail(`Cannot read the SSL client ${what} file ${file}.`, `Check the ${setting} path in the connection settings (or ${setting === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY'}).`, err);
+    }
+  };
+  return { cert: readOne(tls.certPath!, 'certificate', 'sslcert'), key: readOne(tls.keyPath, 'key', 'sslkey') };
 }
 
 function expandHome(file: string): string {
@@ -536,6 +596,8 @@ export function readConnectionInputs(workspaceRoot: string | null, options: Read
   const port = Number(env['PGPORT']) || 5432;
   const socketDir = ['/var/run/postgresql', '/tmp'].find((dir) => fs.existsSync(path.join(dir, `.s.PGSQL.${port}`)));
   const rootCert = path.join(home, '.postgresql', 'root.crt');
+  const clientCert = path.join(home, '.postgresql', 'postgresql.crt');
+  const clientKey = path.join(home, '.postgresql', 'postgresql.key');
 
   let osUser = options.osUser;
   if (osUser === undefined) {
@@ -554,6 +616,8 @@ export function readConnectionInputs(workspaceRoot: string | null, options: Read
     ...(osUser ? { osUser } : {}),
     ...(socketDir ? { defaultHost: socketDir } : {}),
     ...(fs.existsSync(rootCert) ? { defaultRootCertPath: rootCert } : {}),
+    ...(fs.existsSync(clientCert) ? { defaultClientCertPath: clientCert } : {}),
+    ...(fs.existsSync(clientKey) ? { defaultClientKeyPath: clientKey } : {}),
     ...(options.railsEnv ? { railsEnv: options.railsEnv } : {}),
     warnings,
   };

@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'ssl-unsupported'
   | 'ssl-certificate'
   | 'ca-file'
+  | 'client-certificate'
   | 'hba-rejected'
   | 'too-many-connections'
   | 'statement-timeout'
@@ -147,6 +148,13 @@ export function describeConnectionError(err: unknown, context: ErrorContext = {}
           'role-missing',
           `The user ${user} does not exist${where}.`,
           'Correct the user name in the connection settings, or create the role (CREATE ROLE ... LOGIN).',
+        );
+      }
+      if (/client certificate|certificate authentication failed/i.test(rawMessage)) {
+        return make(
+          'client-certificate',
+          `The server wants a valid SSL client certificate for ${user}${where}.`,
+          'Set sslcert and sslkey (or PGSSLCERT and PGSSLKEY) to a certificate signed by a CA the server trusts, whose common name is the user name (or mapped to it in pg_ident.conf), with sslmode "require" or stricter.',
         );
       }
       if (/no encryption/i.test(rawMessage)) {

@@ -16,6 +16,7 @@ import {
   type ConnectionInputs,
 } from '../../src/db/connection';
 import { parseDotEnv } from '../../src/db/dotenv';
+import { DbError } from '../../src/db/errors';
 import { evaluateExpression, renderErb } from '../../src/db/erb';
 import { parsePgpass } from '../../src/db/pgpass';
 
@@ -287,6 +288,62 @@ test('clientConfigsFor: sslmode to pg ssl options (prefer/allow fall back, socke
   assert.equal(withPassword!.password, 'from-secret-store');
   const [own] = clientConfigsFor({ config: { ...config, password: 'own' }, tls: { mode: 'disable' } }, { password: 'from-secret-store' });
   assert.equal(own!.password, 'own');
+});
+
+test('client certificates: from a URL, database.yml, settings, PGSSLCERT/PGSSLKEY and ~/.postgresql; read when connecting', () => {
+  const tlsOf = (inputs: ConnectionInputs) => resolve(inputs).candidates.map((c) => [c.id, c.tls]);
+  const databaseYml = 'production:\n  adapter: postgresql\n  host: db\n  sslmode: verify-full\n  sslrootcert: /etc/ca.pem\n  sslcert: /etc/app.crt\n  sslkey: /etc/app.key\n';
+  assert.deepEqual(
+    tlsOf({
+      env: { DATABASE_URL: 'postgres://app@db/app?sslmode=require&sslcert=%2Fcerts%2Fapp.crt&sslkey=/certs/app.key' },
+      settings: [{ name: 'Cert', host: 'db', sslmode: 'verify-ca', sslrootcert: '/ca.pem', sslcert: '/c.crt', sslkey: '/c.key' }],
+      databaseYml,
+      railsEnv: 'production',
+    }),
+    [
+      ['settings:Cert', { mode: 'verify-ca', rootCertPath: '/ca.pem', certPath: '/c.crt', keyPath: '/c.key' }],
+      ['DATABASE_URL', { mode: 'require', certPath: '/certs/app.crt', keyPath: '/certs/app.key' }],
+      ['database.yml:production/primary', { mode: 'verify-full', rootCertPath: '/etc/ca.pem', certPath: '/etc/app.crt', keyPath: '/etc/app.key' }],
+    ],
+  );
+  assert.deepEqual(resolve({ databaseYml, railsEnv: 'production' }).warnings, [], 'no "not supported" warning any more');
+  // libpq's environment and default files, for every candidate; never with sslmode disable.
+  assert.deepEqual(
+    tlsOf({
+      env: { PGSSLCERT: '/env.crt', PGSSLKEY: '/env.key' },
+      settings: [{ name: 'Plain', host: 'db', sslmode: 'disable' }, { name: 'Default', host: 'db' }],
+    }),
+    [
+      ['settings:Plain', { mode: 'disable' }],
+      ['settings:Default', { mode: 'prefer', certPath: '/env.crt', keyPath: '/env.key' }],
+    ],
+  );
+  assert.deepEqual(
+    tlsOf({ settings: [{ name: 'Home', host: 'db' }], defaultClientCertPath: '/home/a/.postgresql/postgresql.crt', defaultClientKeyPath: '/home/a/.postgresql/postgresql.key' }),
+    [['settings:Home', { mode: 'prefer', certPath: '/home/a/.postgresql/postgresql.crt', keyPath: '/home/a/.postgresql/postgresql.key' }]],
+  );
+
+  // Sent over SSL only: prefer tries SSL with the certificate, then plain without.
+  const config = { host: 'db', port: 5432, database: 'app', user: 'app' };
+  const readFile = (f: string) => `PEM of ${f}`;
+  assert.deepEqual(
+    clientConfigsFor({ config, tls: { mode: 'prefer', certPath: '/c.crt', keyPath: '/c.key' } }, { readFile }).map((c) => c.ssl),
+    [{ rejectUnauthorized: false, cert: 'PEM of /c.crt', key: 'PEM of /c.key' }, false],
+  );
+  const failure = (tls: ConnectionCandidate['tls'], read = readFile) => {
+    try {
+      clientConfigsFor({ config, tls }, { readFile: read });
+    } catch (error) {
+      return error instanceof DbError ? [error.description.kind, error.description.title] : ['not a DbError', String(error)];
+    }
+    return ['no error'];
+  };
+  assert.deepEqual(failure({ mode: 'require', certPath: '/c.crt' }), ['client-certificate', 'The SSL client certificate /c.crt has no key.']);
+  const missing = (f: string) => {
+    if (f === '/c.key') throw Object.assign(new Error(`ENOENT: no such file or directory, open '${f}'`), { code: 'ENOENT' });
+    return `PEM of ${f}`;
+  };
+  assert.deepEqual(failure({ mode: 'require', certPath: '/c.crt', keyPath: '/c.key' }, missing), ['client-certificate', 'Cannot read the SSL client key file /c.key.']);
 });
 
 test('parseConnectionUrl', () => {

@@ -8,7 +8,7 @@ import { clientConfigsFor, type ConnectionCandidate } from '../../src/db/connect
 import { DbError } from '../../src/db/errors';
 import type { NamedQuery } from '../../src/db/queries';
 import { MONITOR_APPLICATION_NAME, MonitorSession, type SessionStateEvent } from '../../src/db/session';
-import { closeClient, useCluster } from './support/postgres';
+import { CLIENT_CERT_USER, closeClient, useCluster } from './support/postgres';
 
 const DB = 'session_test';
 const MONITOR_PASSWORD = 'correct horse battery staple';
@@ -17,8 +17,8 @@ let base: ClientConfig & { host: string; port: number; database: string };
 const cluster = useCluster(
   {
     ssl: true,
-    // first match wins: this role may only come in over SSL
-    hbaLines: ['hostnossl all ssl_only 127.0.0.1/32 reject'],
+    // first match wins: this role may only come in over SSL; that one only with its certificate
+    hbaLines: ['hostnossl all ssl_only 127.0.0.1/32 reject', `hostssl all ${CLIENT_CERT_USER} 127.0.0.1/32 cert`],
   },
   async (c) => {
     base = { ...(await c.createDatabase(DB)), ssl: false };
@@ -26,8 +26,9 @@ const cluster = useCluster(
     await admin.query(`CREATE ROLE monitor LOGIN PASSWORD '${MONITOR_PASSWORD}'`);
     await admin.query(`CREATE ROLE ssl_only LOGIN PASSWORD 'ssl-only-pw'`);
     await admin.query(`CREATE ROLE outsider LOGIN PASSWORD 'outsider-pw'`);
+    await admin.query(`CREATE ROLE ${CLIENT_CERT_USER} LOGIN`);
     await admin.query(`REVOKE CONNECT ON DATABASE ${DB} FROM PUBLIC`);
-    await admin.query(`GRANT CONNECT ON DATABASE ${DB} TO monitor, ssl_only`);
+    await admin.query(`GRANT CONNECT ON DATABASE ${DB} TO monitor, ssl_only, ${CLIENT_CERT_USER}`);
     await admin.query(`CREATE TABLE schema_migrations (version varchar PRIMARY KEY)`);
     await admin.query(`INSERT INTO schema_migrations VALUES ('20240101000000')`);
     await closeClient(admin);
@@ -183,8 +184,8 @@ test('unknown host', async () => {
   }
 });
 
-const candidate = (overrides: Partial<ConnectionCandidate['tls']>, user = 'ssl_only', password = 'ssl-only-pw', host = '127.0.0.1') => ({
-  config: { host, port: base.port, database: DB, user, password },
+const candidate = (overrides: Partial<ConnectionCandidate['tls']>, user = 'ssl_only', password: string | null = 'ssl-only-pw', host = '127.0.0.1') => ({
+  config: { host, port: base.port, database: DB, user, ...(password === null ? {} : { password }) },
   tls: { mode: 'prefer' as const, ...overrides },
 });
 
@@ -215,6 +216,32 @@ test('sslmode require, prefer and verify-full (with the CA file) connect encrypt
     } finally {
       await s.close();
     }
+  }
+});
+
+const currentUser: NamedQuery<[], string> = { name: 'test_current_user', text: 'SELECT current_user AS name', mapRow: (r) => String(r['name']) };
+
+test('a client certificate logs in a role the server admits by certificate only; without one, the message says what to set', async () => {
+  const tls = cluster().tls!;
+  const withCertificate = session(() =>
+    clientConfigsFor(candidate({ mode: 'verify-full', rootCertPath: tls.caFile, certPath: tls.clientCertFile, keyPath: tls.clientKeyFile }, CLIENT_CERT_USER, null)),
+  );
+  try {
+    assert.deepEqual(await withCertificate.s.connect(), { ok: true });
+    assert.deepEqual(await withCertificate.s.run(currentUser, []), [CLIENT_CERT_USER]);
+    assert.deepEqual(await withCertificate.s.run(sslInUse, []), [true]);
+  } finally {
+    await withCertificate.s.close();
+  }
+
+  const without = session(() => clientConfigsFor(candidate({ mode: 'require' }, CLIENT_CERT_USER, null)));
+  try {
+    const outcome = await without.s.connect();
+    assert.ok(!outcome.ok);
+    assert.equal(outcome.error.kind, 'client-certificate');
+    assert.match(outcome.error.advice, /sslcert and sslkey/);
+  } finally {
+    await without.s.close();
   }
 });
 

@@ -35,8 +35,11 @@ export interface TestCluster {
   /** Stops the server (data kept) and starts it again on the same port. */
   stopServer(): Promise<void>;
   startServer(): Promise<void>;
-  /** When started with ssl: the CA file and its PEM. */
-  tls?: { caFile: string; caPem: string };
+  /**
+   * When started with ssl: the CA file and its PEM, and a client certificate and key the CA
+   * signed for the role CLIENT_CERT_USER (the server verifies client certificates against it).
+   */
+  tls?: { caFile: string; caPem: string; clientCertFile: string; clientKeyFile: string };
   /** Lines postgres logged (for diagnosing failures). */
   log: string[];
 }
@@ -133,7 +136,7 @@ async function startCluster(options: ClusterOptions): Promise<TestCluster> {
     writeFileSync(hba, `${options.hbaLines.join('\n')}\n${readFileSync(hba, 'utf8')}`);
   }
   if (tls) {
-    appendFileSync(join(dataDir, 'postgresql.conf'), "\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+    appendFileSync(join(dataDir, 'postgresql.conf'), "\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nssl_ca_file = 'root.crt'\n");
   }
   // Another test process may take the free port between our probe and the server's bind: retry on a new one.
   for (let attempt = 1; ; attempt++) {
@@ -237,8 +240,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A throwaway CA and a server certificate for localhost / 127.0.0.1, made with openssl. */
-function setUpServerTls(dataDir: string, isRoot: boolean): { caFile: string; caPem: string } {
+/** The common name of the client certificate the TLS set-up makes: a role that logs in with it. */
+export const CLIENT_CERT_USER = 'cert_user';
+
+/**
+ * A throwaway CA, a server certificate for localhost / 127.0.0.1 and a client certificate for
+ * CLIENT_CERT_USER, made with openssl.
+ */
+function setUpServerTls(dataDir: string, isRoot: boolean): NonNullable<TestCluster['tls']> {
   const dir = mkdtempSync(join(tmpdir(), 'pgig-db-tls-'));
   dirsToRemove.add(dir);
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -246,15 +255,18 @@ function setUpServerTls(dataDir: string, isRoot: boolean): { caFile: string; caP
   run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
   writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'server.crt');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${CLIENT_CERT_USER}`, '-keyout', 'client.key', '-out', 'client.csr');
+  run('x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', 'client.crt');
   const owner = statSync(dataDir);
-  for (const name of ['server.crt', 'server.key']) {
+  // root.crt: the CA the server checks client certificates against (ssl_ca_file).
+  for (const [name, source] of [['server.crt', 'server.crt'], ['server.key', 'server.key'], ['root.crt', 'ca.crt']] as const) {
     const target = join(dataDir, name);
-    writeFileSync(target, readFileSync(join(dir, name)));
+    writeFileSync(target, readFileSync(join(dir, source)));
     chmodSync(target, 0o600);
     if (isRoot) chownSync(target, owner.uid, owner.gid);
   }
   const caFile = join(dir, 'ca.crt');
-  return { caFile, caPem: readFileSync(caFile, 'utf8') };
+  return { caFile, caPem: readFileSync(caFile, 'utf8'), clientCertFile: join(dir, 'client.crt'), clientKeyFile: join(dir, 'client.key') };
 }
 
 export type SeedTable = 'messages' | 'conversations' | 'contacts' | 'notifications';
