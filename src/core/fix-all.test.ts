@@ -25,12 +25,12 @@ test('fixAll applies safe fixes, re-lints and repeats until stable', async () =>
   );
   assert.equal(result.applied, 4);
   // Stable: a second run finds nothing left to do.
-  assert.deepEqual(fixAll(path, result.text, 'ruby', context, await loadParsers()), { text: result.text, applied: 0 });
+  assert.deepEqual(fixAll(path, result.text, 'ruby', context, await loadParsers()), { text: result.text, applied: 0, failed: [] });
 });
 
 test('fixAll leaves unsafe fixes alone (taking the migration out of its transaction)', async () => {
   const source = migration('    add_index :messages, :user_id\n');
-  assert.deepEqual(fixAll(path, source, 'ruby', defaultContext(), await loadParsers()), { text: source, applied: 0 });
+  assert.deepEqual(fixAll(path, source, 'ruby', defaultContext(), await loadParsers()), { text: source, applied: 0, failed: [] });
 });
 
 test('fixAll never applies suggestions or splits', async () => {
@@ -40,7 +40,7 @@ test('fixAll never applies suggestions or splits', async () => {
   );
   const { findings } = lintSource(path, source, 'ruby', context, await loadParsers());
   assert.deepEqual(findings.map((f) => f.ruleId).sort(), ['one-large-table-per-migration', 'prefer-partial-index', 'prefer-partial-index']);
-  assert.deepEqual(fixAll(path, source, 'ruby', context, await loadParsers()), { text: source, applied: 0 });
+  assert.deepEqual(fixAll(path, source, 'ruby', context, await loadParsers()), { text: source, applied: 0, failed: [] });
 });
 
 test('fixAll on unparsable text returns it unchanged', async () => {

@@ -14,6 +14,8 @@ export interface FixAllResult {
   text: string;
   /** How many fixes were applied over all rounds. */
   applied: number;
+  /** Fixes left out because their edits could not be written (a bug in an edit builder): `rule: title: error`. */
+  failed: string[];
 }
 
 /**
@@ -39,11 +41,16 @@ export function fixAll(
 ): FixAllResult {
   let text = source;
   let applied = 0;
+  const failed = new Set<string>();
   // A fix the re-parse does not see as done would otherwise flip the text back and forth.
   const seen = new Set([text]);
   for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
     const { findings } = lintSource(path, text, language, context, parsers, sqlOptions);
-    const fixes = findings.flatMap((finding) => writableFixes(finding.fixes).filter(isAutomaticFix).slice(0, 1));
+    const fixes = findings.flatMap((finding) =>
+      writableFixes(finding.fixes, (fix, error) => failed.add(`${finding.ruleId}: ${fix.title}: ${error instanceof Error ? error.message : String(error)}`))
+        .filter(isAutomaticFix)
+        .slice(0, 1),
+    );
     const chosen = selectFixes(fixes);
     if (chosen.fixes.length === 0) break;
     const next = applyEdits(text, chosen.edits);
@@ -52,7 +59,7 @@ export function fixAll(
     text = next;
     applied += chosen.fixes.length;
   }
-  return { text, applied };
+  return { text, applied, failed: [...failed] };
 }
 
 /**

@@ -27,7 +27,15 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
   };
 
-  constructor(private readonly lintService: LintService) {}
+  constructor(
+    private readonly lintService: LintService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** A fix whose edits could not be written is left out; the log keeps what a bug report needs. */
+  private logUnwritable(document: vscode.TextDocument, description: string): void {
+    this.log.error(`a fix for ${vscode.workspace.asRelativePath(document.uri)} could not be written and was left out: ${description}`);
+  }
 
   async provideCodeActions(
     document: vscode.TextDocument,
@@ -49,7 +57,10 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     for (const diagnostic of ours) {
       const finding = findingFor(document, result.findings, diagnostic);
       if (!finding || !RULES.has(finding.ruleId)) continue;
-      for (const fix of writableFixes(finding.fixes)) actions.push(fixAction(document, fix, diagnostic));
+      const writable = writableFixes(finding.fixes, (fix, error) =>
+        this.logUnwritable(document, `${finding.ruleId}: ${fix.title}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+      );
+      for (const fix of writable) actions.push(fixAction(document, fix, diagnostic));
       if (finding.ruleId === 'invalid-index-exists' && finding.operation?.kind === 'createIndex') {
         // No text fix: the leftover lives in the database. The command asks before it drops.
         const drop = new vscode.CodeAction('Drop the INVALID index concurrently…', vscode.CodeActionKind.QuickFix);
@@ -90,6 +101,7 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     const parsers = await this.lintService.loadParsers();
     const source = document.getText();
     const result = fixAll(lintPathOf(document), source, language, await this.lintService.contextFor(document), parsers);
+    for (const failure of result.failed) this.logUnwritable(document, failure);
     if (result.applied === 0 || result.text === source) return null;
     const action = new vscode.CodeAction('PG Index Guard: fix all safe findings', FIX_ALL_KIND);
     const edit = new vscode.WorkspaceEdit();

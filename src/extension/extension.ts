@@ -59,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     connections,
     status,
     ...views.disposables,
-    vscode.languages.registerCodeActionsProvider(MIGRATION_SELECTOR, new FindingCodeActions(lintService), FindingCodeActions.metadata),
+    vscode.languages.registerCodeActionsProvider(MIGRATION_SELECTOR, new FindingCodeActions(lintService, log), FindingCodeActions.metadata),
     watcher,
     panel,
     statusBar,

@@ -33,6 +33,7 @@ export function fixFiles(targets: readonly LintTarget[], context: LintContext, p
       continue;
     }
     const result = fixAll(target.path, source, target.language, context, parsers);
+    for (const failure of result.failed) outcome.notFixed.push(`${target.path}: a fix could not be written (a bug; please report it): ${failure}`);
     if (result.applied === 0 || result.text === source) continue;
     try {
       writeReplacing(target.absolutePath, result.text);

@@ -41,4 +41,7 @@ test('writableFixes leaves out a fix whose edits cannot be written (a builder bu
   });
   const plain = { title: 'Plain', safety: 'unsafe' as const, edits: [] };
   assert.deepEqual(writableFixes([good, broken, plain]).map((fix) => fix.title), ['Good', 'Plain']);
+  const heard: string[] = [];
+  writableFixes([good, broken, plain], (fix, error) => heard.push(`${fix.title}: ${(error as Error).message}`));
+  assert.deepEqual(heard, ['Broken: a bug in an edit builder']);
 });

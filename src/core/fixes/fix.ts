@@ -124,15 +124,16 @@ export class LazyFix implements Fix {
  * The fixes whose edits can be written. A LazyFix writes them when first read, so a bug in an
  * edit builder throws there, in the quick-fix menu or fix-all on save, rather than in lint()
  * (which turns a rule's failure into an internal-error finding): such a fix is left out, the
- * others stay usable.
+ * others stay usable, and `onError` hears of it (the extension logs it for a bug report).
  */
-export function writableFixes(fixes: readonly Fix[]): Fix[] {
+export function writableFixes(fixes: readonly Fix[], onError?: (fix: Fix, error: unknown) => void): Fix[] {
   return fixes.filter((fix) => {
     try {
       void fix.edits;
       void fix.newFiles;
       return true;
-    } catch {
+    } catch (error) {
+      onError?.(fix, error);
       return false;
     }
   });
