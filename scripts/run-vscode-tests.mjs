@@ -47,7 +47,8 @@ const cleanup = async () => {
   await postgres?.stop();
   rmSync(work, { recursive: true, force: true });
 };
-process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+// Ctrl-C or a CI timeout: stop the server (its own process group), the browser and Postgres.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(signal, () => cleanup().then(() => process.exit(code)));
 
 try {
   // A real database for the suite: the extension finds it through DATABASE_URL.
@@ -67,7 +68,14 @@ try {
     env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, DATABASE_URL: databaseUrl },
     log: (text) => verbose && process.stderr.write(`[server] ${text}`),
   });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  // Playwright's own signal handlers would exit the process before cleanup stops the server.
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    headless: true,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+  });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (error) => verbose && console.error(`[page error] ${error}`));
   if (verbose) page.on('console', (msg) => console.error(`[console.${msg.type()}] ${msg.text()}`));
