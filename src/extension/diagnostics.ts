@@ -47,7 +47,8 @@ export class DiagnosticsController implements vscode.Disposable {
       this.collection,
       this.changed,
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)),
-      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, lintDelayMs())),
+      // No content change (the dirty flag flipped, as when the file is deleted on disk): nothing to lint again.
+      vscode.workspace.onDidChangeTextDocument((e) => e.contentChanges.length > 0 && this.schedule(e.document, lintDelayMs())),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.collection.delete(d.uri);
         this.lintService.forget(d);
