@@ -185,7 +185,7 @@ class BuildCard {
     this.last = build;
     const name = build.index ?? 'unnamed index';
     setText(this.title, name);
-    setText(this.subtitle, `on ${build.schema && build.schema !== 'public' ? `${build.schema}.` : ''}${build.table} · ${build.command}`);
+    setText(this.subtitle, `on ${build.schema && build.schema !== 'public' ? `${build.schema}.` : ''}${build.table}${build.command ? ` · ${build.command}` : ''}`);
     this.element.classList.toggle('waiting', build.waiting);
 
     setText(this.badge, build.waiting ? 'waiting' : percentText(build.overallPercent));

@@ -30,6 +30,8 @@ export interface BuildInProgressRow {
   applicationName: string | null;
   /** Seconds since the statement started, by the server's clock. */
   runningSeconds: number | null;
+  /** The role may not see this build's progress (no pg_read_all_stats): only its pid is known. */
+  hidden: boolean;
 }
 
 export interface InvalidIndexRow {
@@ -170,6 +172,7 @@ SELECT p.pid, p.datname, n.nspname AS schema_name, c.relname AS table_name, ic.r
       index: str(r['index_name']),
       command: String(r['command'] ?? ''),
       phase: String(r['phase'] ?? ''),
+      hidden: r['command'] === null,
       lockersTotal: num(r['lockers_total']),
       lockersDone: num(r['lockers_done']),
       currentLockerPid: num(r['current_locker_pid']) || null,

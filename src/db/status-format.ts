@@ -2,6 +2,7 @@
 
 import type { ErrorDescription } from './errors';
 import type { DatabaseStatus, MissingIndex, PendingIndexOperation, StatusSection } from './status';
+import { HIDDEN_BUILD_LABEL } from '../shared/messages';
 
 /** Dates become ISO strings; everything else keeps its shape. */
 export type Jsonified<T> = T extends Date
@@ -33,6 +34,7 @@ export function formatStatusText(status: DatabaseStatus, options: FormatOptions 
   lines.push(`PG Index Guard database status (${version}collected ${status.collectedAt.toISOString()})`);
 
   lines.push('', ...sectionLines('Index builds in progress', status.buildsInProgress, 'none', (b) => {
+    if (b.hidden) return [`an index build  pid ${b.pid}${b.runningSeconds !== null ? `  running ${formatDuration(b.runningSeconds)}` : ''}`, `  ${HIDDEN_BUILD_LABEL}`];
     const name = b.index ? `${b.schema ? `${b.schema}.` : ''}${b.index}` : '(index not created yet)';
     const where = b.table ? ` on ${b.table}` : b.databaseName ? ` in database ${b.databaseName}` : '';
     const progress = b.phaseProgress === null ? '' : ` ${Math.floor(b.phaseProgress * 100)}%`;

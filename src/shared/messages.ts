@@ -36,6 +36,12 @@ export interface CounterView {
 }
 
 /** One index build in progress, as computed by the progress model on the host. */
+/**
+ * What a build shows when PostgreSQL hides its progress from the monitor's role: the role
+ * needs pg_read_all_stats (in pg_monitor) to see other roles' builds.
+ */
+export const HIDDEN_BUILD_LABEL = 'Progress hidden from this role: grant it pg_monitor to see the table, phase and percent';
+
 export interface BuildView {
   /** Stable for one build: backend pid + statement start (a pid is reused by later sessions). */
   id: string;
@@ -72,6 +78,8 @@ export interface BuildView {
   query: string | null;
   /** Statement start, epoch milliseconds (server clock). */
   startedAt: number;
+  /** PostgreSQL hides this build's progress from the monitor's role (HIDDEN_BUILD_LABEL). */
+  hidden: boolean;
 }
 
 /**

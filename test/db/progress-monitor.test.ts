@@ -10,7 +10,9 @@ import { cancelBuild, CancelRequests, dropInvalidIndexConcurrently } from '../..
 import { ProgressMonitor, type ProgressMonitorEvents } from '../../src/db/progress/progress-monitor';
 import { phasesFor, PHASES } from '../../src/db/progress/progress-model';
 import { MonitorSession } from '../../src/db/session';
-import type { BuildView, FinishedBuildView } from '../../src/shared/messages';
+import { HIDDEN_BUILD_LABEL, type BuildView, type FinishedBuildView } from '../../src/shared/messages';
+import { collectStatus } from '../../src/db/status';
+import { formatStatusText } from '../../src/db/status-format';
 import { closeClient, useCluster, waitFor, type TestCluster } from './support/postgres';
 
 const DB = 'progress_monitor_test';
@@ -239,6 +241,43 @@ test('a build held by an open transaction on its table shows the locker PID and 
     monitor.dispose();
     await closeClient(holder);
   }
+});
+
+test('a monitor role without pg_monitor sees that a build runs, and is told what to grant; the status says the same', async () => {
+  await admin.query(`CREATE ROLE plain_monitor LOGIN PASSWORD 'plain-pw'`);
+  await admin.query(`GRANT CONNECT ON DATABASE ${DB} TO plain_monitor`);
+  const plain = new MonitorSession({ target: { ...cluster().config(DB), user: 'plain_monitor', password: 'plain-pw' }, reconnect: false });
+  assert.ok((await plain.connect()).ok);
+  const monitor = new ProgressMonitor(plain, { activeIntervalMs: 50, idleIntervalMs: 50 });
+  const watch = monitor.watch();
+  const holder = await cluster().connect(DB);
+  try {
+    // An open write transaction holds the superuser's build in a waiting phase while we look.
+    await holder.query('BEGIN');
+    await holder.query(`UPDATE small_events SET account_id = account_id WHERE id = 7`);
+    const seen = nextEvent(monitor, 'build-progress', () => true);
+    const builder = await startStatement('CREATE INDEX CONCURRENTLY index_small_events_hidden ON small_events (account_id)');
+    const build: BuildView = await seen;
+    assert.equal(build.pid, builder.pid);
+    assert.equal(build.hidden, true);
+    assert.equal(build.table, '(hidden)');
+    assert.equal(build.phaseLabel, HIDDEN_BUILD_LABEL);
+    const status = await collectStatus(plain, null);
+    assert.ok('items' in status.buildsInProgress, JSON.stringify(status.buildsInProgress));
+    const [row] = status.buildsInProgress.items;
+    assert.equal(row?.pid, builder.pid);
+    assert.equal(row?.hidden, true);
+    assert.match(formatStatusText(status), new RegExp(`an index build  pid ${builder.pid}\\n +${HIDDEN_BUILD_LABEL}\\n`));
+    await holder.query('ROLLBACK');
+    assert.equal(await builder.done, 'finished');
+    await closeClient(builder.client);
+  } finally {
+    watch.dispose();
+    monitor.dispose();
+    await closeClient(holder);
+    await plain.close();
+  }
+  await admin.query('DROP INDEX IF EXISTS index_small_events_hidden');
 });
 
 test('a cancelled build is reported as cancelled with its INVALID leftover, which is then dropped', async () => {

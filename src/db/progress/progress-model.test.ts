@@ -197,6 +197,7 @@ function scanSample(blocksDone: number, overrides: Partial<ProgressSample> = {})
     index: 'i',
     command: 'CREATE INDEX',
     phase: PHASES.buildScanTable,
+    hidden: false,
     blocksTotal: 1000,
     blocksDone,
     currentLockerPid: null,

@@ -2,7 +2,7 @@
 // its current phase and overall, a smoothed ETA, and how a build ended. No database, no clock:
 // every function takes the facts and the time it is given, so the tests replay recorded rows.
 
-import type { BuildCommand, BuildOutcome, BuildView, CounterView, PhaseStepView, WaitingOnView } from '../../shared/messages';
+import { HIDDEN_BUILD_LABEL, type BuildCommand, type BuildOutcome, type BuildView, type CounterView, type PhaseStepView, type WaitingOnView } from '../../shared/messages';
 
 export type CounterKind = 'blocks' | 'tuples' | 'lockers' | 'auto' | 'none';
 
@@ -246,6 +246,8 @@ export interface ProgressSample extends ProgressCounters {
   index: string | null;
   command: string;
   phase: string;
+  /** The role may not see this backend's progress: command, phase and counters are NULL. */
+  hidden: boolean;
   /** NULLIF(current_locker_pid, 0). */
   currentLockerPid: number | null;
   query: string | null;
@@ -404,12 +406,12 @@ export class BuildTracker {
       pid: sample.pid,
       database: sample.database,
       schema: sample.schema,
-      table: sample.table ?? `oid ${sample.relid}`,
+      table: sample.table ?? (sample.hidden ? '(hidden)' : `oid ${sample.relid}`),
       index: reportedIndexName(sample.command, sample.index) ?? indexNameFromStatement(sample.query)?.name ?? null,
       command: sample.command,
       concurrent: sample.command.endsWith('CONCURRENTLY'),
       phase: sample.phase,
-      phaseLabel: phaseLabel(sample.command, sample.phase),
+      phaseLabel: sample.hidden ? HIDDEN_BUILD_LABEL : phaseLabel(sample.command, sample.phase),
       timeline: timelineFor(sample.command, sample.phase, this.seenPhases),
       phasePercent: fraction === null ? null : round1(fraction * 100),
       overallPercent: round1(this.overall),
@@ -422,6 +424,7 @@ export class BuildTracker {
       lockers: waitingPhase && sample.lockersTotal > 0 ? { done: sample.lockersDone, total: sample.lockersTotal } : null,
       query: sample.query,
       startedAt,
+      hidden: sample.hidden,
     };
     this.lastView = view;
     this.lastSample = sample;

@@ -542,6 +542,7 @@ function toSample(raw: RawBuild): ProgressSample {
     index: raw.index_name ?? null,
     command: raw.command ?? '',
     phase: raw.phase ?? '',
+    hidden: raw.command === null,
     lockersTotal: n(raw.lockers_total),
     lockersDone: n(raw.lockers_done),
     currentLockerPid: nn(raw.current_locker_pid) || null,

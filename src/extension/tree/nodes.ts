@@ -6,6 +6,7 @@ import type { ErrorDescription } from '../../db/errors';
 import type { BlockedQueryRow, LargeTableRow } from '../../db/queries';
 import type { BuildInProgress, InvalidIndex, MissingIndex, PendingIndexOperation, PendingMigration } from '../../db/status';
 import { formatBytes, formatCount, formatDuration } from '../../db/status-format';
+import { HIDDEN_BUILD_LABEL } from '../../shared/messages';
 
 export abstract class DatabaseNode extends vscode.TreeItem {
   children(): DatabaseNode[] {
@@ -33,7 +34,14 @@ export class ErrorNode extends DatabaseNode {
 
 export class BuildNode extends DatabaseNode {
   constructor(readonly build: BuildInProgress) {
-    super(`${build.index ?? '(new index)'} on ${build.table ?? '?'}`, vscode.TreeItemCollapsibleState.None);
+    super(build.hidden ? `an index build (PID ${build.pid})` : `${build.index ?? '(new index)'} on ${build.table ?? '?'}`, vscode.TreeItemCollapsibleState.None);
+    if (build.hidden) {
+      this.description = HIDDEN_BUILD_LABEL;
+      this.tooltip = `PID ${build.pid}: ${HIDDEN_BUILD_LABEL}.`;
+      this.iconPath = new vscode.ThemeIcon('eye-closed');
+      this.contextValue = 'build';
+      return;
+    }
     const percent = build.phaseProgress === null ? '' : ` ${Math.floor(build.phaseProgress * 100)}%`;
     this.description = `${build.command} · ${build.phase}${percent} · ${formatDuration(build.runningSeconds ?? 0)}`;
     const waiting = build.blockedBy.length > 0 ? `\nwaiting on ${build.blockedBy.map((b) => `PID ${b.pid}: ${b.query ?? ''}`).join('\n')}` : '';

@@ -83,6 +83,7 @@ export function recordedConcurrentBuild(): Array<{ at: number; sample: ProgressS
         index: 'index_messages_on_conversation_id',
         command: 'CREATE INDEX CONCURRENTLY',
         phase,
+        hidden: false,
         lockersTotal,
         lockersDone,
         currentLockerPid: blockerPid,
