@@ -2,7 +2,7 @@
 import type { MigrationFile } from './model/migration';
 import type { LintContext } from './lint-context';
 import { applyEdits, insertAt, selectFixes, writableFixes, type Edit, type Fix } from './fixes/fix';
-import { lintSource, type MigrationLanguage, type Parsers } from './lint';
+import { errorText, lintSource, type MigrationLanguage, type Parsers } from './lint';
 import type { SqlParseOptions } from './parsers/sql/parse-sql-migration';
 import type { Finding } from './rules/rule';
 import { indentationAt, lineStartOf, lineStarts, newlineOf, positionAt } from './parsers/source-text';
@@ -47,7 +47,7 @@ export function fixAll(
   for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
     const { findings } = lintSource(path, text, language, context, parsers, sqlOptions);
     const fixes = findings.flatMap((finding) =>
-      writableFixes(finding.fixes, (fix, error) => failed.add(`${finding.ruleId}: ${fix.title}: ${error instanceof Error ? error.message : String(error)}`))
+      writableFixes(finding.fixes, (fix, error) => failed.add(`${finding.ruleId}: ${fix.title}: ${errorText(error)}`))
         .filter(isAutomaticFix)
         .slice(0, 1),
     );

@@ -274,7 +274,7 @@ function internalError(message: string): Finding {
   };
 }
 
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

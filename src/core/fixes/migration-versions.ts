@@ -1,10 +1,6 @@
 // Versions and paths of the migration files a split creates: after the original's, never one
 // another migration already has (Rails, golang-migrate, Flyway and Prisma all refuse duplicates).
-
-/** The path with forward slashes: the split's patterns read Windows paths too. */
-export function forwardSlashes(path: string): string {
-  return path.includes('\\') ? path.replace(/\\/g, '/') : path;
-}
+import { PRISMA_MIGRATION_PATH, forwardSlashes } from '../paths';
 
 /**
  * The folder whose entries hold the versions a migration split off `path` must not reuse:
@@ -14,7 +10,7 @@ export function forwardSlashes(path: string): string {
 export function versionFolderOf(path: string): string {
   const normalized = forwardSlashes(path);
   const folder = normalized.slice(0, Math.max(normalized.lastIndexOf('/'), 0));
-  if (/(^|\/)migrations\/[^/]+\/migration\.sql$/.test(normalized)) return folder.slice(0, Math.max(folder.lastIndexOf('/'), 0));
+  if (PRISMA_MIGRATION_PATH.test(normalized)) return folder.slice(0, Math.max(folder.lastIndexOf('/'), 0));
   return folder;
 }
 

@@ -2,7 +2,8 @@ import type { AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallS
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { railsVersionAtLeast } from '../parsers/rails/rails-version';
 import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
-import { forwardSlashes, freeVersions, nextVersion } from './migration-versions';
+import { forwardSlashes } from '../paths';
+import { freeVersions, nextVersion } from './migration-versions';
 
 /**
  * Adds `key: value` to a Rails call's options, in the style the call already uses:

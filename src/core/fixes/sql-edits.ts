@@ -10,7 +10,8 @@ import type {
 } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
-import { forwardSlashes, freeVersions, nextVersion } from './migration-versions';
+import { forwardSlashes } from '../paths';
+import { freeVersions, nextVersion } from './migration-versions';
 
 function sqlSyntax(operation: Operation): SqlStatementSyntax | null {
   return operation.syntax?.kind === 'sqlStatement' ? operation.syntax : null;

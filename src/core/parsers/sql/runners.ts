@@ -9,6 +9,7 @@ import {
   type SqlSection,
 } from '../../model/migration';
 import type { RawStatement, SqlToken } from './statements';
+import { PRISMA_MIGRATION_PATH, forwardSlashes } from '../../paths';
 
 export interface RunnerInput {
   path: string;
@@ -82,7 +83,7 @@ export function detectRunner(input: RunnerInput): RunnerResult {
   let path = '';
   let fileName = '';
   if (!name || name === 'flyway' || name === 'golang-migrate') {
-    path = input.path.includes('\\') ? input.path.replace(/\\/g, '/') : input.path;
+    path = forwardSlashes(input.path);
     fileName = path.slice(path.lastIndexOf('/') + 1);
   }
   if (!name) {
@@ -193,14 +194,14 @@ function markerRunner(annotations: Annotation[]): SqlRunnerName | null {
 
 /** golang-migrate: `1_name.up.sql`; Prisma: `migrations/<name>/migration.sql`; Flyway: `V1__name.sql`. */
 export function pathRunner(path: string): SqlRunnerName | null {
-  const normalized = path.replace(/\\/g, '/');
+  const normalized = forwardSlashes(path);
   return runnerOfPath(normalized, normalized.slice(normalized.lastIndexOf('/') + 1));
 }
 
 /** pathRunner over a path with forward slashes and its file name. */
 function runnerOfPath(normalized: string, fileName: string): SqlRunnerName | null {
   if (/\.(up|down)\.sql$/i.test(fileName)) return 'golang-migrate';
-  if (/(^|\/)migrations\/[^/]+\/migration\.sql$/.test(normalized)) return 'prisma';
+  if (PRISMA_MIGRATION_PATH.test(normalized)) return 'prisma';
   if (/^(?:[VU]\d+(?:[._]\d+)*|R)__.+\.sql$/.test(fileName)) return 'flyway';
   return null;
 }
