@@ -495,19 +495,8 @@ export function clientConfigsFor(candidate: Pick<ConnectionCandidate, 'config' |
   if (typeof base.host === 'string' && base.host.startsWith('/')) return [{ ...base, ssl: false }];
   let ca: string | undefined;
   if (candidate.tls.rootCertPath && (mode === 'verify-ca' || mode === 'verify-full')) {
-    const read = options.readFile ?? ((file: string) => fs.readFileSync(file, 'utf8'));
-    try {
-      ca = read(expandHome(candidate.tls.rootCertPath));
-    } catch (err) {
-      const description = describeConnectionError(err);
-      throw new DbError({
-        ...description,
-        kind: 'ca-file',
-        title: `Cannot read the SSL CA file ${candidate.tls.rootCertPath}.`,
-        advice: 'Check the sslrootcert path in the connection settings (or PGSSLROOTCERT).',
-        retryable: false,
-      }, err);
-    }
+    const file = candidate.tls.rootCertPath;
+    ca = readTlsFile(file, options, 'ca-file', `Cannot read the SSL CA file ${file}.`, 'Check the sslrootcert path in the connection settings (or PGSSLROOTCERT).');
   }
   const client = candidate.tls.certPath ? readClientCertificate(candidate.tls, options) : undefined;
   const plain: ClientConfig = { ...base, ssl: false };
@@ -520,24 +509,23 @@ export function clientConfigsFor(candidate: Pick<ConnectionCandidate, 'config' |
 
 /** The client certificate and its key, read now. Throws DbError (kind `client-certificate`). */
 function readClientCertificate(tls: TlsSettings, options: ClientConfigOptions): { cert: string; key: string } {
-  const fail = (title: string, advice: string, cause?: unknown): never => {
-    throw new DbError(
-      { kind: 'client-certificate', title, advice, detail: cause ? describeConnectionError(cause).detail : title, retryable: false },
-      cause,
-    );
-  };
   if (!tls.keyPath) {
-    return fail(`The SSL client certificate ${tls.certPath} has no key.`, 'Set sslkey (or PGSSLKEY) to the private key of that certificate.');
+    const title = `The SSL client certificate ${tls.certPath} has no key.`;
+    throw new DbError({ kind: 'client-certificate', title, advice: 'Set sslkey (or PGSSLKEY) to the private key of that certificate.', detail: title, retryable: false });
   }
-  const read = options.readFile ?? ((file: string) => fs.readFileSync(file, 'utf8'));
-  const readOne = (file: string, what: string, setting: string) => {
-    try {
-      return read(expandHome(file));
-    } catch (err) {
-      return fail(`Cannot read the SSL client ${what} file ${file}.`, `Check the ${setting} path in the connection settings (or ${setting === 'sslcert' ? 'PGSSLCERT' : 'PGSSLKEY'}).`, err);
-    }
-  };
-  return { cert: readOne(tls.certPath!, 'certificate', 'sslcert'), key: readOne(tls.keyPath, 'key', 'sslkey') };
+  const read = (file: string, what: string, setting: string, variable: string) =>
+    readTlsFile(file, options, 'client-certificate', `Cannot read the SSL client ${what} file ${file}.`, `Check the ${setting} path in the connection settings (or ${variable}).`);
+  return { cert: read(tls.certPath!, 'certificate', 'sslcert', 'PGSSLCERT'), key: read(tls.keyPath, 'key', 'sslkey', 'PGSSLKEY') };
+}
+
+/** A PEM file the TLS settings name, read now; a DbError of `kind` saying which when it cannot be. */
+function readTlsFile(file: string, options: ClientConfigOptions, kind: 'ca-file' | 'client-certificate', title: string, advice: string): string {
+  const read = options.readFile ?? ((path: string) => fs.readFileSync(path, 'utf8'));
+  try {
+    return read(expandHome(file));
+  } catch (err) {
+    throw new DbError({ ...describeConnectionError(err), kind, title, advice, retryable: false }, err);
+  }
 }
 
 function expandHome(file: string): string {
