@@ -1,11 +1,12 @@
 // `lint --fix`: the fixes fix-all on save applies in the editor (safe, automatic, no new files),
 // written to the files before they are linted, so the report shows what is left.
-import { chmodSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fixAll } from '../../core/fix-all';
 import { SYNTAX_ERROR, lintSource, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
 import { errorMessage } from '../config';
 import type { LintTarget } from './files';
+import { readTarget } from './run';
 
 export interface FixedFiles {
   /** Files written, with how many fixes went into each. */
@@ -24,8 +25,13 @@ export interface FixedFiles {
 export function fixFiles(targets: readonly LintTarget[], context: LintContext, parsers: Parsers): FixedFiles {
   const outcome: FixedFiles = { fixed: [], notFixed: [], unwritable: [] };
   for (const target of targets) {
-    const source = readSource(target, context.settings.maxFileBytes);
-    if (source === null) continue; // the lint reports why, if it is a problem
+    let source: ReturnType<typeof readTarget>;
+    try {
+      source = readTarget(target, context);
+    } catch {
+      continue; // the lint reports it
+    }
+    if (typeof source !== 'string') continue; // skipped (binary, too large) or no migration
     const { file, findings } = lintSource(target.path, source, target.language, context, parsers);
     if (!file || (!target.explicit && !file.isMigration) || findings.length === 0) continue;
     if (findings.some((finding) => finding.ruleId === SYNTAX_ERROR)) {
@@ -43,21 +49,6 @@ export function fixFiles(targets: readonly LintTarget[], context: LintContext, p
     }
   }
   return outcome;
-}
-
-/** The file's text, or null when the lint would skip it (unreadable, binary, too large). */
-function readSource(target: LintTarget, maxCharacters: number): string | null {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(target.absolutePath);
-  } catch {
-    return null;
-  }
-  if (bytes.subarray(0, 8000).includes(0)) return null;
-  const text = bytes.toString('utf8');
-  if (text.length > maxCharacters) return null;
-  if (!target.explicit && target.language === 'ruby' && !text.includes('Migration')) return null;
-  return text;
 }
 
 /**

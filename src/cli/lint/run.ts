@@ -193,8 +193,9 @@ export function mergeResults(results: Iterable<FilesResult>): LintRun {
 /**
  * The file's text; a file-skipped finding for a binary or far too large file; null for a
  * walked Ruby file that does not mention a migration (the parser decides for the rest).
+ * Throws when the file cannot be read.
  */
-function readTarget(target: LintTarget, context: LintContext): string | Finding | null {
+export function readTarget(target: LintTarget, context: LintContext): string | Finding | null {
   const maxCharacters = context.settings.maxFileBytes;
   const length = readFileInto(target.absolutePath, maxCharacters * BYTES_PER_CHARACTER, target.regularFile);
   if (length === null) return skipped(`it is larger than ${maxCharacters} characters (setting maxFileSize)`);
