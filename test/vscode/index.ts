@@ -3,7 +3,9 @@
 import Mocha from 'mocha';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  // PGIG_VSCODE_GREP runs only the tests whose full title matches (a developer's loop; CI sets none).
+  const grep = process.env.PGIG_VSCODE_GREP;
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec', ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'pg-index-guard-suite', mocha);
   // Required after pre-require so describe()/it() exist when they load.
   require('./lint.test');
