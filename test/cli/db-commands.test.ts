@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type pg from 'pg';
@@ -208,6 +208,35 @@ test('create-pending builds (exit 0), then check-missing passes; a failing build
   assert.equal(invalid.rowCount, 0);
   const again = await cli(['check-missing']);
   assert.equal(again.code, 0, again.stdout);
+});
+
+test('create-pending: a pending index it refuses is a warning, a summary line and exit 6, also when the rest builds', async () => {
+  const refusedFile = join(app.path, 'db', 'migrate', '20240410000000_add_sideways_index_to_messages.rb');
+  migration(
+    '20240410000000_add_sideways_index_to_messages.rb',
+    `class AddSidewaysIndexToMessages < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :status, order: { status: "sideways" }, name: "index_messages_on_status_sideways", algorithm: :concurrently\n    add_index :messages, :created_at, name: "index_messages_on_created_at", algorithm: :concurrently\n  end\nend\n`,
+  );
+  try {
+    const alone = await cli(['create-pending', '--only', 'index_messages_on_status_sideways']);
+    assert.equal(alone.code, 6, alone.stdout + alone.stderr);
+    assert.match(
+      alone.stdout,
+      /WARN {2}refused: index_messages_on_status_sideways \(db\/migrate\/20240410000000_add_sideways_index_to_messages\.rb:5\): Index index_messages_on_status_sideways: the order "sideways" is not ASC \/ DESC \[NULLS FIRST \/ LAST\]\. Build it by hand, or change its definition\./,
+    );
+    assert.match(alone.stdout, /Result: nothing to build, 1 refused \(exit 6\)\n {2}refused {15}index_messages_on_status_sideways on messages: Index index_messages_on_status_sideways: the order "sideways" is not ASC/);
+
+    const dry = await cli(['create-pending', '--dry-run', '--only', 'index_messages_on_status_sideways', '--only', 'index_messages_on_created_at']);
+    assert.equal(dry.code, 6, dry.stdout + dry.stderr);
+    assert.match(dry.stdout, /Result: done, 1 refused \(exit 6\), dry run\n {2}would-build {11}index_messages_on_created_at on public\.messages\n {2}refused {15}index_messages_on_status_sideways on messages: /);
+
+    const both = await cli(['create-pending', '--only', 'index_messages_on_status_sideways', '--only', 'index_messages_on_created_at']);
+    assert.equal(both.code, 6, both.stdout + both.stderr);
+    assert.match(both.stdout, /Result: done, 1 refused \(exit 6\)\n {2}built {17}index_messages_on_created_at on public\.messages\n {2}refused {15}index_messages_on_status_sideways on messages: /);
+    assert.deepEqual(await indexes(), ['index_contacts_on_email', 'index_messages_on_conversation_id', 'index_messages_on_created_at', 'index_messages_on_status_pending']);
+  } finally {
+    rmSync(refusedFile);
+    await admin.query('DROP INDEX IF EXISTS index_messages_on_created_at');
+  }
 });
 
 test('mark-as-run: refuses without --yes off a terminal, asks on one, is idempotent', async () => {

@@ -1,6 +1,7 @@
 import { loadParsers } from '../../core/lint';
 import { parseDuration } from '../../core/parsers/sql/operations';
 import { displayName, buildIndexesSafely, type BuildLogger, type SafeBuildOutcome, type SafeBuildResult } from '../../db/builder/safe-builder';
+import type { IndexOrigin } from '../../db/builder/index-definition';
 import { gatherIndexDefinitions, type IndexSource } from '../../db/builder/pending';
 import { checkTimeZone, describeSafeHours, parseSafeHours, SafeHoursError, type SafeHours } from '../../db/builder/safe-hours';
 import type { DatabaseTarget } from '../../db/builder/target';
@@ -12,6 +13,12 @@ import { collectCliStatus, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, re
 export const EXIT_OUTSIDE_SAFE_HOURS = 3;
 export const EXIT_TOO_BUSY = 4;
 export const EXIT_BUILD_FAILED = 5;
+/**
+ * An index was refused: it cannot be built as written (an unparsable column list, an `order:`
+ * it cannot express, a predicate with a semicolon). Not 5: nothing was tried on the database and
+ * no later run will do better; the fix is in the migration or schema file (or a build by hand).
+ */
+export const EXIT_REFUSED = 6;
 
 /** Exit codes for cron: 0 built or nothing to do, 3 not now (safe hours, time budget), 4 busy, 5 a build failed. */
 export function exitCodeForOutcome(outcome: SafeBuildOutcome): number {
@@ -28,6 +35,19 @@ export function exitCodeForOutcome(outcome: SafeBuildOutcome): number {
     case 'cancelled':
       return EXIT_BUILD_FAILED;
   }
+}
+
+/**
+ * The run's exit code, refusals included: a failed build (5) wins, then a refusal (6) over the
+ * "not now" codes, which tell a wrapper that nothing is wrong: a refusal needs a person whatever
+ * the hour or the load.
+ */
+export function exitCodeForRun(result: Pick<SafeBuildResult, 'outcome' | 'results'>, refusedBeforeBuilding: number): number {
+  const refusedByBuilder = result.results.filter((r) => r.failure === 'invalid-definition').length;
+  const buildFailed = result.outcome === 'cancelled' || result.results.some((r) => r.status === 'failed' && r.failure !== 'invalid-definition');
+  if (buildFailed) return EXIT_BUILD_FAILED;
+  if (refusedBeforeBuilding + refusedByBuilder > 0) return EXIT_REFUSED;
+  return exitCodeForOutcome(result.outcome);
 }
 
 /** Rails environments a run only touches when `--environment` names them. */
@@ -71,7 +91,8 @@ ${CONNECTION_HELP}
 Exit codes: 0 built, already there or nothing to do; 2 usage, configuration or connection
 error, or refused by the --environment guard; 3 outside the safe hours (or the time budget
 ran out before the next build); 4 the database is too busy (or another run is building);
-5 a build failed.
+5 a build failed; 6 an index was refused: it cannot be built as written (5 wins when a build
+also failed).
 `;
 
 export const createPendingCommand: Command = {
@@ -163,11 +184,19 @@ export const createPendingCommand: Command = {
       throw new UsageError(`--only ${gathered.unknownNames.map(displayName).join(', ')}: not among the indexes of pending migrations or the missing indexes.`);
     }
     for (const warning of gathered.warnings) logger.warn(warning);
-    for (const skip of gathered.skipped) logger.info(`not built: ${skip.index ? displayName(skip.index) : `an index on ${skip.table ?? '?'}`}: ${skip.reason}`);
+    const refused = gathered.skipped.filter((skip) => skip.refused);
+    for (const skip of gathered.skipped) {
+      const what = `${skip.index ? displayName(skip.index) : `an index on ${skip.table ?? '?'}`}${describeOrigin(skip.origin)}`;
+      if (skip.refused) logger.warn(`refused: ${what}: ${skip.reason} Build it by hand, or change its definition.`);
+      else logger.info(`not built: ${what}: ${skip.reason}`);
+    }
     for (const def of gathered.definitions) for (const note of def.notes) logger.info(`${displayName(def.name)}: ${note}`);
+    const refusedLines = refused.map((skip) => summaryLine('refused', skip.index ?? '?', skip.table ?? '?', skip.reason));
     if (gathered.definitions.length === 0) {
       logger.info('Nothing to build.');
-      return EXIT_OK;
+      if (refused.length === 0) return EXIT_OK;
+      io.stdout(`${[`Result: nothing to build, ${refused.length} refused (exit ${EXIT_REFUSED})${dryRun ? ', dry run' : ''}`, ...refusedLines].join('\n')}\n`);
+      return EXIT_REFUSED;
     }
 
     const controller = new AbortController();
@@ -205,12 +234,13 @@ export const createPendingCommand: Command = {
       process.removeListener('SIGTERM', onSignal);
     }
 
-    const code = exitCodeForOutcome(result.outcome);
-    const lines = [`Result: ${result.outcome} (exit ${code})${result.dryRun ? ', dry run' : ''}`];
+    const code = exitCodeForRun(result, refused.length);
+    const lines = [`Result: ${result.outcome}${refused.length ? `, ${refused.length} refused` : ''} (exit ${code})${result.dryRun ? ', dry run' : ''}`];
     for (const r of result.results) {
-      lines.push(`  ${r.status.padEnd(21)} ${displayName(r.index)} on ${displayName(r.schema ? `${r.schema}.${r.table}` : r.table)}${r.reason ? `: ${r.reason}` : ''}`);
+      lines.push(summaryLine(r.status, r.index, r.schema ? `${r.schema}.${r.table}` : r.table, r.reason));
       if (r.leftover) lines.push(`  ${''.padEnd(21)} an INVALID index is left: ${r.leftover.dropSql}`);
     }
+    lines.push(...refusedLines);
     io.stdout(`${lines.join('\n')}\n`);
     return code;
   },
@@ -228,6 +258,16 @@ export function environmentRefusal(wanted: string | undefined, target: Pick<Data
     return `This run targets the ${actual} environment (${target.description}); pass --environment ${actual} to build indexes there.`;
   }
   return null;
+}
+
+/** One line of the run's summary: what happened to an index, and why. */
+function summaryLine(status: string, index: string, table: string, reason: string | null): string {
+  return `  ${status.padEnd(21)} ${displayName(index)} on ${displayName(table)}${reason ? `: ${reason}` : ''}`;
+}
+
+/** ` (db/migrate/x.rb:3)`: the migration line of an index (a schema file's reasons name theirs). */
+function describeOrigin(origin: IndexOrigin): string {
+  return origin.kind === 'migration' ? ` (${origin.relativePath}:${origin.line})` : '';
 }
 
 function timestampedLogger(io: CliIO): BuildLogger {

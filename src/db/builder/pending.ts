@@ -37,6 +37,12 @@ export interface GatherSkip {
   table: string | null;
   origin: IndexOrigin;
   reason: string;
+  /**
+   * True when the index is wanted but cannot be built as written (an IndexDefinitionError: an
+   * unparsable column list, an `order:` it cannot express...): a failure the operator must see.
+   * False for indexes with nothing to build (a table the migration creates, an equivalent index).
+   */
+  refused: boolean;
 }
 
 export interface GatheredIndexes {
@@ -115,7 +121,7 @@ function fromPendingMigration(migration: PendingMigration, parsers: Parsers, out
       line: positionAt(starts, op.range.start).line + 1,
     };
     if (op.table !== null && createdTables.has(op.table)) {
-      out.skipped.push({ index: op.name, table: op.table, origin, reason: 'the migration creates this table itself: nothing to build ahead' });
+      out.skipped.push({ index: op.name, table: op.table, origin, reason: 'the migration creates this table itself: nothing to build ahead', refused: false });
       continue;
     }
     try {
@@ -123,7 +129,7 @@ function fromPendingMigration(migration: PendingMigration, parsers: Parsers, out
       if (!op.ifNotExists) needsIfNotExists = true;
     } catch (error) {
       if (!(error instanceof IndexDefinitionError)) throw error;
-      out.skipped.push({ index: op.name, table: op.table, origin, reason: error.message });
+      out.skipped.push({ index: op.name, table: op.table, origin, reason: error.message, refused: true });
     }
   }
   if (needsIfNotExists) {
@@ -152,11 +158,11 @@ function fromMissingIndexes(items: readonly MissingIndex[], root: string, parser
   for (const item of items) {
     const origin: IndexOrigin = { kind: 'schema', file: item.file, line: item.line };
     if (item.tableMissing) {
-      out.skipped.push({ index: item.name, table: item.table, origin, reason: `the table ${item.table} does not exist in the database (a pending migration creates it?)` });
+      out.skipped.push({ index: item.name, table: item.table, origin, reason: `the table ${item.table} does not exist in the database (a pending migration creates it?)`, refused: false });
       continue;
     }
     if (item.equivalentIndex) {
-      out.skipped.push({ index: item.name, table: item.table, origin, reason: `an equivalent index exists under another name: ${item.equivalentIndex}` });
+      out.skipped.push({ index: item.name, table: item.table, origin, reason: `an equivalent index exists under another name: ${item.equivalentIndex}`, refused: false });
       continue;
     }
     const source = read(item.file);
@@ -179,7 +185,7 @@ function fromMissingIndexes(items: readonly MissingIndex[], root: string, parser
       add(indexDefinitionFromDeclared(item, parsers.sql, origin, { railsOptions: byLine?.get(item.line) ?? {} }));
     } catch (error) {
       if (!(error instanceof IndexDefinitionError)) throw error;
-      out.skipped.push({ index: item.name, table: item.table, origin, reason: error.message });
+      out.skipped.push({ index: item.name, table: item.table, origin, reason: error.message, refused: true });
     }
   }
 }
