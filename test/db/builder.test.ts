@@ -176,10 +176,11 @@ test('a table locked by another session: lock timeout, retried with backoff, the
     assert.equal(locked!.failure, 'lock-timeout');
     assert.equal(locked!.attempts, 3);
     assert.equal(locked!.error?.code, '55P03');
-    assert.match(locked!.reason!, /lock timeout \(150 ms\) on 3 attempts/);
+    assert.match(locked!.reason!, /^lock timeout \(150 ms\) on 3 attempts, the last one on the build$/);
+    assert.deepEqual(steps(run, 'build').filter((e) => e.index === 'lock_a_id' && e.level === 'info').map((e) => e.message.replace(/:.*/, '')), ['attempt 1 of 3', 'attempt 2 of 3', 'attempt 3 of 3']);
     assert.deepEqual(steps(run, 'retry').map((e) => e.message), [
-      'lock timeout (150 ms); retrying in 100 ms (retry 1 of 2)',
-      'lock timeout (150 ms); retrying in 200 ms (retry 2 of 2)',
+      'attempt 1 of 3 failed on the build: lock timeout (150 ms); retrying in 100 ms (retry 1 of 2)',
+      'attempt 2 of 3 failed on the build: lock timeout (150 ms); retrying in 200 ms (retry 2 of 2)',
     ]);
     assert.ok(Date.now() - started >= 3 * 150 + 300);
     // one index failing does not stop the others
@@ -210,6 +211,101 @@ test('an open write transaction: the attempt times out waiting for it, its INVAL
   } finally {
     await committed;
     await closeClient(writer);
+  }
+});
+
+/** An INVALID index named `name` on lock_b, as a failed earlier run leaves it (a unique build over duplicates). */
+async function invalidLeftover(name: string): Promise<void> {
+  await admin.query(`CREATE UNIQUE INDEX CONCURRENTLY ${name} ON lock_b ((id % 10))`).catch(() => undefined);
+  assert.equal((await indexState(name))?.valid, false);
+}
+
+/** The lines of a run's log about one index's attempts: retries, drops, builds. */
+function attemptLines(run: Run): string[] {
+  return run.events.filter((e) => e.step === 'retry' || e.step === 'drop-invalid' || (e.step === 'build' && e.level === 'info')).map((e) => `${e.step}: ${e.message.replace(/: (DROP|CREATE) .*/, '')}`);
+}
+
+test('an open write transaction on every attempt: each retry drops the leftover and builds again; the log says which attempt failed on what', async () => {
+  const writer = await cluster().connect(DB);
+  await writer.query('BEGIN; INSERT INTO lock_b VALUES (0)');
+  let committed: Promise<unknown> | null = null;
+  try {
+    // the writer stays until the second retry is announced: attempt 1 fails on the build, attempt 2 on the drop of its leftover
+    const run = await build({ definitions: [def({ table: 'lock_b', name: 'lock_b_whole_step' })], lockTimeoutMs: 300, lockRetries: 3, lockRetryDelayMs: 200 }, (event) => {
+      if (event.step === 'retry' && /^attempt 2 /.test(event.message)) committed ??= writer.query('COMMIT');
+    });
+    const [result] = run.result.results;
+    assert.equal(result!.status, 'built', run.log.join('\n'));
+    assert.equal(result!.attempts, 3);
+    assert.deepEqual(attemptLines(run), [
+      'build: attempt 1 of 4',
+      'retry: attempt 1 of 4 failed on the build: lock timeout (300 ms); retrying in 200 ms (retry 1 of 3)',
+      'drop-invalid: dropping the INVALID leftover',
+      'drop-invalid: could not drop the INVALID leftover: lock timeout after 300 ms: another session holds a conflicting lock or an open transaction on the table',
+      'retry: attempt 2 of 4 failed on dropping the INVALID leftover: lock timeout (300 ms); retrying in 400 ms (retry 2 of 3)',
+      'drop-invalid: dropping the INVALID leftover',
+      'build: attempt 3 of 4',
+    ]);
+    // a run that ends built logged no error on the way
+    assert.deepEqual(run.log.filter((l) => l.startsWith('error')), []);
+    assert.equal((await indexState('lock_b_whole_step'))?.valid, true);
+    assert.deepEqual(await invalidIndexes(), []);
+  } finally {
+    await committed;
+    await closeClient(writer);
+    // a failure here must not fail the tests after it (they check that nothing is INVALID)
+    await admin.query('DROP INDEX IF EXISTS lock_b_whole_step');
+  }
+});
+
+test('an INVALID leftover of an earlier run, under an open write transaction: its drop is retried with the build, and the index is rebuilt', async () => {
+  await invalidLeftover('lock_b_left_over');
+  const writer = await cluster().connect(DB);
+  await writer.query('BEGIN; INSERT INTO lock_b VALUES (0)');
+  let committed: Promise<unknown> | null = null;
+  try {
+    const run = await build({ definitions: [def({ table: 'lock_b', name: 'lock_b_left_over' })], lockTimeoutMs: 300, lockRetries: 2, lockRetryDelayMs: 200 }, (event) => {
+      if (event.step === 'retry') committed ??= writer.query('COMMIT');
+    });
+    const [result] = run.result.results;
+    assert.equal(result!.status, 'rebuilt-invalid', run.log.join('\n'));
+    assert.equal(result!.attempts, 2);
+    assert.deepEqual(attemptLines(run), [
+      'drop-invalid: dropping the INVALID leftover',
+      'drop-invalid: could not drop the INVALID leftover: lock timeout after 300 ms: another session holds a conflicting lock or an open transaction on the table',
+      'retry: attempt 1 of 3 failed on dropping the INVALID leftover: lock timeout (300 ms); retrying in 200 ms (retry 1 of 2)',
+      'drop-invalid: dropping the INVALID leftover',
+      'build: attempt 2 of 3',
+    ]);
+    assert.equal((await indexState('lock_b_left_over'))?.definition, 'CREATE INDEX lock_b_left_over ON public.lock_b USING btree (id)');
+    assert.deepEqual(await invalidIndexes(), []);
+  } finally {
+    await committed;
+    await closeClient(writer);
+    // a failure here must not fail the tests after it (they check that nothing is INVALID)
+    await admin.query('DROP INDEX IF EXISTS lock_b_left_over');
+  }
+});
+
+test('a writer that never lets go: every attempt is tried, then the leftover is reported with the SQL that drops it', async () => {
+  await invalidLeftover('lock_b_stuck');
+  const writer = await cluster().connect(DB);
+  await writer.query('BEGIN; INSERT INTO lock_b VALUES (0)');
+  try {
+    const run = await build({ definitions: [def({ table: 'lock_b', name: 'lock_b_stuck' })], lockTimeoutMs: 200, lockRetries: 2, lockRetryDelayMs: 100 });
+    const [result] = run.result.results;
+    assert.equal(run.result.outcome, 'failed');
+    assert.deepEqual([result!.status, result!.failure, result!.attempts], ['failed', 'lock-timeout', 3]);
+    assert.equal(result!.reason, 'lock timeout (200 ms) on 3 attempts, the last one on dropping the INVALID leftover; the INVALID leftover could not be dropped');
+    assert.deepEqual(result!.leftover, { schema: 'public', index: 'lock_b_stuck', dropSql: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."lock_b_stuck";' });
+    assert.deepEqual(steps(run, 'retry').map((e) => e.message), [
+      'attempt 1 of 3 failed on dropping the INVALID leftover: lock timeout (200 ms); retrying in 100 ms (retry 1 of 2)',
+      'attempt 2 of 3 failed on dropping the INVALID leftover: lock timeout (200 ms); retrying in 200 ms (retry 2 of 2)',
+    ]);
+  } finally {
+    await writer.query('ROLLBACK');
+    await closeClient(writer);
+    await admin.query('DROP INDEX IF EXISTS lock_b_stuck');
   }
 });
 

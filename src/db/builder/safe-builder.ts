@@ -320,21 +320,26 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
       };
     };
 
-    /** Drops our INVALID leftover, if there is one. True when none is left. */
-    const dropLeftover = async (position: number, def: IndexDefinition, table: TableInfo): Promise<boolean> => {
+    /**
+     * Drops our INVALID leftover, if there is one. Null when none is left, else why not
+     * (`lockTimeout`: another session's lock or transaction held the drop up; worth a retry).
+     */
+    const dropLeftover = async (position: number, def: IndexDefinition, table: TableInfo): Promise<{ lockTimeout: boolean; reason: string; error: unknown } | null> => {
       const existing = await lookupIndex(table, def.name);
-      if (!existing || !existing.isIndex || !existing.onTable || existing.valid) return true;
-      if (existing.buildInProgress) return false;
+      if (!existing || !existing.isIndex || !existing.onTable || existing.valid) return null;
+      if (existing.buildInProgress) return { lockTimeout: false, reason: 'another session is building it right now', error: null };
       const sql = dropInvalidIndexSql(table.schema, def.name);
       try {
         await runWithTimeouts(position, def.name, sql, settings.cleanupTimeoutMs, false, () =>
           emit(position, def.name, 'drop-invalid', `dropping the INVALID leftover: ${sql}`, 'warn'),
         );
-        return true;
+        return null;
       } catch (error) {
         if (error instanceof ConnectionLost) throw error;
-        emit(position, def.name, 'drop-invalid', `could not drop the INVALID leftover: ${describeConnectionError(error).detail}`, 'error');
-        return false;
+        const lockTimeout = describeConnectionError(error).code === '55P03';
+        const reason = lockTimeout ? `lock timeout after ${formatMs(settings.lockTimeoutMs)}: another session holds a conflicting lock or an open transaction on the table` : withServerDetail(error);
+        emit(position, def.name, 'drop-invalid', `could not drop the INVALID leftover: ${reason}`, lockTimeout ? 'warn' : 'error');
+        return { lockTimeout, reason, error };
       }
     };
 
@@ -380,87 +385,93 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
         emit(position, def.name, 'plan', `would ${leftover ? `drop the INVALID leftover (${dropInvalidIndexSql(table.schema, def.name)}) and ` : ''}run: ${result.sql}`);
         return done(leftover ? 'would-rebuild-invalid' : 'would-build');
       }
-      if (leftover && !(await dropLeftover(position, def, table))) {
-        result.leftover = { schema: table.schema, index: def.name, dropSql: dropInvalidIndexSql(table.schema, def.name) };
-        return done('failed', 'an INVALID leftover with this name could not be dropped', 'error');
-      }
-
       const keepLeftover = () => {
         result.leftover = { schema: table.schema, index: def.name, dropSql: dropInvalidIndexSql(table.schema, def.name) };
       };
-      let delay = settings.lockRetryDelayMs;
-      /** After a lock timeout: wait and go again, or give up. */
-      const retryOrGiveUp = async (attempt: number, error: unknown, what: string): Promise<IndexBuildResult | null> => {
-        const canWait = deadline === null || Date.now() + delay < deadline;
-        if (attempt <= settings.lockRetries && canWait && !options.signal?.aborted) {
-          emit(position, def.name, 'retry', `${what}; retrying in ${formatMs(delay)} (retry ${attempt} of ${settings.lockRetries})`, 'warn');
-          await sleep(delay, options.signal);
-          delay *= 2;
-          return null;
-        }
-        if (options.signal?.aborted) return done('failed', 'cancelled', 'cancelled', error);
-        const left = result.leftover ? '; the INVALID leftover could not be dropped' : '';
-        return done('failed', `${what} on ${attempt} attempt${attempt === 1 ? '' : 's'}${canWait ? '' : '; no time left to retry'}${left}`, 'lock-timeout', error);
+      /** After a failed build: drop what it left, or report it. */
+      const cleanUp = async () => {
+        if (await dropLeftover(position, def, table)) keepLeftover();
       };
+      const attempts = settings.lockRetries + 1;
+      const lockTimeoutText = `lock timeout (${formatMs(settings.lockTimeoutMs)})`;
+      let delay = settings.lockRetryDelayMs;
 
+      // One attempt is the whole step: drop the INVALID leftover (of an earlier run, or of the
+      // attempt before), then build. A lock timeout in either part retries the whole step.
       for (let attempt = 1; ; attempt++) {
         result.attempts = attempt;
         if (options.signal?.aborted) return done('failed', 'cancelled', 'cancelled');
         if (attempt > 1) {
-          // a retry starts from a clean slate: the failed attempt's leftover must be gone
-          result.leftover = null;
           const again = await lookupIndex(table, def.name);
           if (again?.valid && again.onTable) return done(leftover ? 'rebuilt-invalid' : 'built', 'built by another session meanwhile');
-          if (again && !(await dropLeftover(position, def, table))) {
-            keepLeftover();
-            const gaveUp = await retryOrGiveUp(attempt, null, 'the INVALID leftover could not be dropped (locked)');
-            if (gaveUp) return gaveUp;
-            continue;
+        }
+        let lockFailure: { step: 'drop' | 'build'; error: unknown };
+        const dropFailure = await dropLeftover(position, def, table);
+        if (dropFailure && !dropFailure.lockTimeout) {
+          keepLeftover();
+          return done('failed', `an INVALID leftover with this name could not be dropped: ${dropFailure.reason}`, 'error', dropFailure.error);
+        }
+        if (dropFailure) {
+          lockFailure = { step: 'drop', error: dropFailure.error };
+        } else {
+          const remaining = deadline === null ? null : deadline - Date.now();
+          if (remaining !== null && remaining <= 0) return done('failed', 'no time left (maximum duration)', 'max-duration');
+          const byDeadline = remaining !== null && (settings.statementTimeoutMs <= 0 || remaining < settings.statementTimeoutMs);
+          const statementTimeout = byDeadline ? Math.max(1, remaining!) : settings.statementTimeoutMs;
+          try {
+            await runWithTimeouts(position, def.name, result.sql!, statementTimeout, true, () => emit(position, def.name, 'build', `attempt ${attempt} of ${attempts}: ${result.sql}`));
+            break;
+          } catch (error) {
+            if (error instanceof ConnectionLost) {
+              return done('failed', `the connection was lost during the build (${error.message}); the next run drops its INVALID leftover and rebuilds it`, 'connection-lost', error);
+            }
+            const description = describeConnectionError(error);
+            if (description.code === '57014') {
+              const kind: BuildFailureKind = cancelReason === 'abort' ? 'cancelled' : cancelReason === 'deadline' || byDeadline ? 'max-duration' : 'statement-timeout';
+              const reason =
+                kind === 'cancelled' ? 'cancelled' : kind === 'max-duration' ? 'cancelled: the maximum duration was exceeded' : `statement timeout (${formatMs(settings.statementTimeoutMs)})`;
+              emit(position, def.name, 'build', reason, 'warn');
+              await cleanUp();
+              return done('failed', reason, kind, error);
+            }
+            if (description.code !== '55P03') {
+              const reason = withServerDetail(error);
+              emit(position, def.name, 'build', `failed: ${reason}`, 'error');
+              await cleanUp();
+              return done('failed', reason, 'error', error);
+            }
+            emit(position, def.name, 'build', `lock timeout after ${formatMs(settings.lockTimeoutMs)}: another session holds a conflicting lock or an open transaction on the table`, 'warn');
+            lockFailure = { step: 'build', error };
           }
         }
-        const remaining = deadline === null ? null : deadline - Date.now();
-        if (remaining !== null && remaining <= 0) return done('failed', 'no time left (maximum duration)', 'max-duration');
-        const byDeadline = remaining !== null && (settings.statementTimeoutMs <= 0 || remaining < settings.statementTimeoutMs);
-        const statementTimeout = byDeadline ? Math.max(1, remaining!) : settings.statementTimeoutMs;
-        try {
-          await runWithTimeouts(position, def.name, result.sql!, statementTimeout, true, () => emit(position, def.name, 'build', `attempt ${attempt}: ${result.sql}`));
-          break;
-        } catch (error) {
-          if (error instanceof ConnectionLost) {
-            return done('failed', `the connection was lost during the build (${error.message}); the next run drops its INVALID leftover and rebuilds it`, 'connection-lost', error);
-          }
-          const description = describeConnectionError(error);
-          const cleanUp = async () => {
-            if (!(await dropLeftover(position, def, table))) keepLeftover();
-          };
-          if (description.code === '55P03') {
-            emit(position, def.name, 'build', `lock timeout after ${formatMs(settings.lockTimeoutMs)}: another session holds a conflicting lock`, 'warn');
-            await cleanUp();
-            const gaveUp = await retryOrGiveUp(attempt, error, `lock timeout (${formatMs(settings.lockTimeoutMs)})`);
-            if (gaveUp) return gaveUp;
-            continue;
-          }
-          if (description.code === '57014') {
-            const kind: BuildFailureKind = cancelReason === 'abort' ? 'cancelled' : cancelReason === 'deadline' || byDeadline ? 'max-duration' : 'statement-timeout';
-            const reason =
-              kind === 'cancelled' ? 'cancelled' : kind === 'max-duration' ? 'cancelled: the maximum duration was exceeded' : `statement timeout (${formatMs(settings.statementTimeoutMs)})`;
-            emit(position, def.name, 'build', reason, 'warn');
-            await cleanUp();
-            return done('failed', reason, kind, error);
-          }
-          const reason = withServerDetail(error);
-          emit(position, def.name, 'build', `failed: ${reason}`, 'error');
-          await cleanUp();
-          return done('failed', reason, 'error', error);
+
+        // A lock timeout: the whole step again after the backoff, or give up.
+        const onWhat = lockFailure.step === 'drop' ? 'dropping the INVALID leftover' : 'the build';
+        const canWait = deadline === null || Date.now() + delay < deadline;
+        if (attempt < attempts && canWait && !options.signal?.aborted) {
+          emit(position, def.name, 'retry', `attempt ${attempt} of ${attempts} failed on ${onWhat}: ${lockTimeoutText}; retrying in ${formatMs(delay)} (retry ${attempt} of ${settings.lockRetries})`, 'warn');
+          await sleep(delay, options.signal);
+          delay *= 2;
+          continue;
         }
+        // the build's own leftover is dropped once more; a leftover that just refused to go stays
+        if (lockFailure.step === 'build') await cleanUp();
+        else keepLeftover();
+        if (options.signal?.aborted) return done('failed', 'cancelled', 'cancelled', lockFailure.error);
+        const left = result.leftover ? '; the INVALID leftover could not be dropped' : '';
+        return done(
+          'failed',
+          `${lockTimeoutText} on ${attempt} attempt${attempt === 1 ? '' : 's'}, the last one on ${onWhat}${canWait ? '' : '; no time left to retry'}${left}`,
+          'lock-timeout',
+          lockFailure.error,
+        );
       }
 
       emit(position, def.name, 'verify', 'checking pg_index.indisvalid');
       const built = await lookupIndex(table, def.name);
       if (!built || !built.onTable) return done('failed', 'the index is not there after the build', 'error');
       if (!built.valid) {
-        const dropped = await dropLeftover(position, def, table);
-        if (!dropped) result.leftover = { schema: table.schema, index: def.name, dropSql: dropInvalidIndexSql(table.schema, def.name) };
+        await cleanUp();
         return done('failed', 'the index is INVALID after the build', 'invalid-after-build');
       }
       emit(position, def.name, 'verify', `valid: ${built.definition ?? ''}`);
