@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { DbError, describeConnectionError, type ErrorContext, type ErrorDescription } from './errors';
 import { QUERIES, type NamedQuery, type QueryName, type QueryParams, type QueryRow } from './queries';
+import { ANSWER_GRACE_MS, CONNECT_TIMEOUT_MS, endClient, isQueryReadTimeout, noAnswerError } from './timeouts';
 
 export const MONITOR_APPLICATION_NAME = 'pg-index-guard monitor';
 
@@ -71,10 +72,15 @@ export class MonitorSession {
       applicationName: MONITOR_APPLICATION_NAME,
       statementTimeoutMs: 5_000,
       lockTimeoutMs: 1_000,
-      connectTimeoutMs: 10_000,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
       ...options,
     };
     this.reconnectPolicy = options.reconnect === false ? null : { ...DEFAULT_RECONNECT, ...(options.reconnect ?? {}) };
+  }
+
+  /** A query unanswered this long after it was sent ends the connection (0: the statement_timeout is off, no bound). */
+  private get answerDeadlineMs(): number {
+    return this.options.statementTimeoutMs > 0 ? this.options.statementTimeoutMs + ANSWER_GRACE_MS : 0;
   }
 
   get state(): SessionState {
@@ -150,6 +156,12 @@ export class MonitorSession {
       return result.rows.map((row) => namedQuery.mapRow(row as Record<string, unknown>));
     } catch (err) {
       if (err instanceof DbError) throw err;
+      if (isQueryReadTimeout(err)) {
+        // the server stopped answering (statement_timeout could not fire): this connection is gone
+        const reason = describeConnectionError(noAnswerError(this.answerDeadlineMs), this.lastContext);
+        this.lost(client, reason);
+        throw new DbError(reason, err);
+      }
       throw new DbError(describeConnectionError(err, this.lastContext), err);
     } finally {
       release();
@@ -163,7 +175,7 @@ export class MonitorSession {
     this.clearRetry();
     const client = this.client;
     this.client = null;
-    if (client) await client.end().catch(() => undefined);
+    if (client) await endClient(client);
     this.setState({ state: 'closed', attempt: this.attempt });
   }
 
@@ -191,6 +203,8 @@ export class MonitorSession {
         connectionTimeoutMillis: this.options.connectTimeoutMs,
         keepAlive: true,
         ...config,
+        // client-side: a backend that stopped answering never reaches its statement_timeout
+        ...(this.answerDeadlineMs > 0 ? { query_timeout: this.answerDeadlineMs } : {}),
         application_name: this.options.applicationName,
       });
       // Until the client is ours, errors only reject connect(); afterwards they mean "connection lost".
@@ -214,7 +228,7 @@ export class MonitorSession {
         });
       } catch (err) {
         await client.end().catch(() => undefined);
-        lastError = describeConnectionError(err, context);
+        lastError = describeConnectionError(isQueryReadTimeout(err) ? noAnswerError(this.answerDeadlineMs) : err, context);
         this.log(`connect attempt ${this.attempt}.${i + 1} failed: ${lastError.title} ${lastError.detail}`);
         // libpq's sslmode prefer/allow: the next config differs only in SSL, worth trying when SSL was the problem
         const sslRelated = lastError.kind === 'ssl-unsupported' || lastError.kind === 'ssl-required' || lastError.kind === 'hba-rejected';
@@ -245,7 +259,7 @@ export class MonitorSession {
   private lost(client: pg.Client, reason: ErrorDescription): void {
     if (this.client !== client || this.closed) return;
     this.client = null;
-    client.end().catch(() => undefined);
+    void endClient(client);
     this.log(`connection lost: ${reason.title} ${reason.detail}`);
     this.attempt = 0;
     const retryInMs = this.scheduleRetry();

@@ -11,6 +11,7 @@ import { gatherIndexDefinitions } from '../../src/db/builder/pending';
 import { buildIndexesSafely } from '../../src/db/builder/safe-builder';
 import { MonitorSession } from '../../src/db/session';
 import { collectStatus, readStatusWorkspace, type StatusWorkspace } from '../../src/db/status';
+import { DbError } from '../../src/db/errors';
 import { withWriteConnection } from '../../src/db/write-connection';
 import { seedTables, useCluster } from './support/postgres';
 
@@ -84,4 +85,31 @@ test('no schema_migrations table: a clear error, and nothing is created; a malfo
     withWriteConnection([cluster().config('mark_test')], (client) => markMigrationAsRun(client, "1'); DROP TABLE messages; --")),
     (error: Error) => (error as { cause?: unknown }).cause instanceof MarkAsRunError,
   );
+});
+
+test('the writer connection of mark-as-run gives up on a backend that stops answering (SIGSTOP), and the version is not recorded', async () => {
+  let pid = 0;
+  try {
+    await assert.rejects(
+      withWriteConnection(
+        [cluster().config('mark_test')],
+        async (client) => {
+          pid = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+          process.kill(pid, 'SIGSTOP');
+          return markMigrationAsRun(client, '20240302000000');
+        },
+        { queryTimeoutMs: 500 },
+      ),
+      (err: unknown) => {
+        assert.ok(err instanceof DbError);
+        assert.equal(err.description.kind, 'timeout');
+        assert.equal(err.description.title, 'The server did not answer in time.');
+        return true;
+      },
+    );
+  } finally {
+    if (pid) process.kill(pid, 'SIGCONT');
+  }
+  const { rows } = await admin.query(`SELECT count(*)::int AS n FROM schema_migrations WHERE version = '20240302000000'`);
+  assert.equal(rows[0].n, 0);
 });

@@ -437,6 +437,34 @@ test('hostile names are created exactly as written, and nothing else runs; a hos
   assert.ok(run.log.every((l) => !l.includes('multi\nline')));
 });
 
+test("a build whose backend stops answering (SIGSTOP): past the deadline it is cancelled, then terminated and its connection closed; the leftover is reported", async () => {
+  const running = build({ definitions: [slowDef('slow_frozen'), def({ table: 'lock_a', name: 'after_frozen' })], maxDurationMs: 500, cancelGraceMs: 100, terminateGraceMs: 300 });
+  const pid = await builderPidWhileBuilding();
+  process.kill(pid, 'SIGSTOP');
+  let run: Run;
+  try {
+    run = await running;
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  assert.equal(run.result.outcome, 'failed');
+  const [frozen, after] = run.result.results;
+  assert.deepEqual([frozen!.status, frozen!.failure], ['failed', 'max-duration']);
+  assert.equal(frozen!.reason, 'the maximum duration was exceeded, and the server did not answer the cancel: its connection was closed; the next run drops the INVALID leftover');
+  assert.deepEqual(frozen!.leftover, { schema: 'public', index: 'slow_frozen', dropSql: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."slow_frozen";' });
+  assert.deepEqual([after!.status, after!.reason], ['skipped', 'The maximum duration was exceeded.']);
+  assert.deepEqual(steps(run, 'cancel').map((e) => e.message.replace(/\(\d+\)/g, '(pid)')), [
+    'maximum duration exceeded: cancelling the running build (pg_cancel_backend(pid) from a second connection)',
+    'the build did not stop within 300 ms of the cancel: terminating it (pg_terminate_backend(pid) from a second connection) and closing its connection',
+  ]);
+  // once it runs again, the terminate it was sent ends it; its INVALID index is what the next run drops
+  await waitFor('the frozen backend to end', async () => ((await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount === 0 ? true : undefined));
+  assert.deepEqual(await invalidIndexes(), ['slow_frozen']);
+  const next = await build({ definitions: [slowDef('slow_frozen')] });
+  assert.equal(next.result.results[0]!.status, 'rebuilt-invalid', next.log.join('\n'));
+  assert.deepEqual(await invalidIndexes(), []);
+});
+
 async function withSession<T>(work: (session: MonitorSession) => Promise<T>): Promise<T> {
   const session = new MonitorSession({ target: cluster().config(DB), reconnect: false });
   const outcome = await session.connect();

@@ -266,3 +266,27 @@ test('verify-full without the CA, and a CA file that does not exist', async () =
     await missingCa.s.close();
   }
 });
+
+test('a backend that stops answering (SIGSTOP): the query gives up past its statement_timeout, the connection counts as lost, close() returns', async () => {
+  const s = new MonitorSession({ target: asMonitor(), reconnect: false, statementTimeoutMs: 300 });
+  const events: SessionStateEvent[] = [];
+  s.onState((e) => events.push(e));
+  assert.deepEqual(await s.connect(), { ok: true });
+  const pid = s.backendPid!;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    // statement_timeout is the server's: a stopped backend never sends it
+    await assert.rejects(s.run(show('server_version'), []), (err: unknown) => {
+      assert.ok(err instanceof DbError);
+      assert.equal(err.description.kind, 'timeout');
+      assert.match(err.description.title, /^The server did not answer in time \(127\.0\.0\.1:\d+\)\.$/);
+      return true;
+    });
+    assert.equal(s.state, 'disconnected');
+    assert.equal(events.at(-1)?.reason?.kind, 'timeout');
+    await s.close();
+    assert.equal(s.state, 'closed');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+});

@@ -7,6 +7,7 @@ import { checkTimeZone, describeSafeHours, parseSafeHours, SafeHoursError, type 
 import type { DatabaseTarget } from '../../db/builder/target';
 import { DbError } from '../../db/errors';
 import { EXIT_OK, EXIT_USAGE, type Command } from '../command';
+import { handleInterrupts } from '../interrupts';
 import { UsageError, type CliIO } from '../io';
 import { collectCliStatus, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
 
@@ -200,14 +201,14 @@ export const createPendingCommand: Command = {
     }
 
     const controller = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.warn(`${signal}: cancelling the running build and cleaning up (send it again to quit at once)`);
-      controller.abort();
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const stopHandlingInterrupts = handleInterrupts({
+      first: (signal) => {
+        logger.warn(`${signal}: cancelling the running build and cleaning up (send it again to quit at once)`);
+        controller.abort();
+      },
+      second: (signal) =>
+        logger.error(`${signal} again: quitting now, without cleaning up. A build cut off leaves an INVALID index: the next run drops it and builds it again (check-missing lists it).`),
+    });
     let result: SafeBuildResult;
     try {
       result = await buildIndexesSafely({
@@ -230,8 +231,7 @@ export const createPendingCommand: Command = {
       if (error instanceof DbError) throw new UsageError(`Cannot connect to ${target.description}: ${error.description.title} ${error.description.advice}`);
       throw error;
     } finally {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
+      stopHandlingInterrupts();
     }
 
     const code = exitCodeForRun(result, refused.length);

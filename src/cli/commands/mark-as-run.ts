@@ -4,6 +4,7 @@ import { loadParsers } from '../../core/lint';
 import { isMigrationVersion, markMigrationAsRun, MarkAsRunError } from '../../db/builder/mark-as-run';
 import { DbError } from '../../db/errors';
 import { coreIndexOperationParser, listMigrationFiles } from '../../db/status';
+import { SHORT_QUERY_DEADLINE_MS } from '../../db/timeouts';
 import { withWriteConnection } from '../../db/write-connection';
 import { EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { UsageError, type CliIO } from '../io';
@@ -82,7 +83,7 @@ export const markAsRunCommand: Command = {
     }
 
     try {
-      const result = await withWriteConnection(target.configs, (client) => markMigrationAsRun(client, version));
+      const result = await withWriteConnection(target.configs, (client) => markMigrationAsRun(client, version), { queryTimeoutMs: SHORT_QUERY_DEADLINE_MS });
       io.stdout(result.inserted ? `Marked ${version} as run.\n` : `${version} was already marked as run; nothing changed.\n`);
     } catch (error) {
       if (error instanceof MarkAsRunError) throw new UsageError(error.message);

@@ -2,6 +2,7 @@ import { ProgressMonitor, type ProgressMonitorEvents } from '../../db/progress/p
 import { jsonEventLine, renderBuildsForTerminal, type MonitorEvent } from '../../db/progress/terminal-view';
 import { MonitorSession } from '../../db/session';
 import { EXIT_OK, type Command } from '../command';
+import { handleInterrupts } from '../interrupts';
 import { useColor, UsageError, type CliIO } from '../io';
 import { CLI_APPLICATION_NAME, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
 
@@ -87,14 +88,15 @@ export const monitorCommand: Command = {
     }
     if (interactive) io.stdout('\u001b[?25l\u001b[2J'); // hide the cursor, clear once
     const watch = monitor.watch();
+    let stopHandlingInterrupts = () => {};
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // a second Ctrl-C leaves at once, even when closing waits for a server that stopped answering
+      stopHandlingInterrupts = handleInterrupts({ first: () => resolve(), second: () => interactive && io.stdout('\u001b[?25h\n') });
     });
     watch.dispose();
     monitor.dispose();
     await session.close();
+    stopHandlingInterrupts();
     if (interactive) io.stdout('\u001b[?25h\n');
     return EXIT_OK;
   },

@@ -7,10 +7,11 @@
 // the running build. Whatever fails, no INVALID index of ours is left behind when it can be
 // dropped, and every step is logged and reported as a progress event.
 
-import type { ClientConfig } from 'pg';
+import type { ClientConfig, QueryConfig } from 'pg';
 import type { SqlParser } from '../../core/parsers/sql/libpg-query';
 import { describeConnectionError, type ErrorDescription } from '../errors';
 import { dropInvalidIndexSql, qualifiedName } from '../sql-text';
+import { ANSWER_GRACE_MS, isQueryReadTimeout, noAnswerError, SHORT_QUERY_DEADLINE_MS, type WithQueryTimeout } from '../timeouts';
 import { withWriteConnection } from '../write-connection';
 import { createIndexConcurrentlySql, describeIndexDefinition, IndexDefinitionError, type IndexDefinition } from './index-definition';
 import { describeSafeHours, isWithinSafeHours, parseSafeHours, type SafeHours } from './safe-hours';
@@ -77,6 +78,8 @@ export interface SafeBuildOptions {
   cleanupTimeoutMs?: number;
   /** After the deadline, how long statement_timeout gets before a second connection cancels the build (default 5 s). */
   cancelGraceMs?: number;
+  /** After that cancel, how long the build gets to stop before it is terminated and its connection closed (default 5 s). */
+  terminateGraceMs?: number;
   logger?: BuildLogger;
   onProgress?: (event: BuildProgressEvent) => void;
   /** Aborting cancels the running build (from a second connection), cleans up and stops. */
@@ -151,6 +154,7 @@ const DEFAULTS = {
   lockRetryDelayMs: 5_000,
   cleanupTimeoutMs: 5 * 60_000,
   cancelGraceMs: 5_000,
+  terminateGraceMs: 5_000,
 };
 
 interface TableInfo {
@@ -211,47 +215,71 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
     client.on('end', () => {
       alive = false;
     });
-    const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+    /** A short statement of the builder's own, with a client-side deadline (see timeouts.ts). */
+    const shortQuery = (text: string, values: unknown[] = []) => client.query({ text, values, query_timeout: SHORT_QUERY_DEADLINE_MS } as WithQueryTimeout<QueryConfig>);
+    const [{ pid }] = (await shortQuery('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
     emit(0, null, 'connect', `connected (backend pid ${pid})${dryRun ? '; dry run: the session is read-only and nothing is written' : ''}`);
-    if (dryRun) await client.query(`SELECT set_config('default_transaction_read_only', 'on', false)`);
+    if (dryRun) await shortQuery(`SELECT set_config('default_transaction_read_only', 'on', false)`);
     else {
-      const [{ locked }] = (await client.query({ text: 'SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', values: [...BUILDER_LOCK_KEY] })).rows as [
-        { locked: boolean },
-      ];
+      const [{ locked }] = (await shortQuery('SELECT pg_try_advisory_lock($1::int, $2::int) AS locked', [...BUILDER_LOCK_KEY])).rows as [{ locked: boolean }];
       if (!locked) {
         for (const def of options.definitions) results.push(unbuilt(def, 'skipped', 'another pg-index-guard build runs on this database'));
         return finish('another-run-in-progress', 'Another pg-index-guard build holds the builder lock on this database; nothing was done.');
       }
     }
 
-    // Cancellation from outside this connection: the deadline's watchdog and the abort signal.
-    let cancelReason: 'deadline' | 'abort' | null = null;
+    /** One statement about our backend (pg_cancel_backend, pg_terminate_backend) from a second connection; failures are logged. */
+    const signalBackend = async (fn: 'pg_cancel_backend' | 'pg_terminate_backend') => {
+      try {
+        await withWriteConnection(options.connection, (other) => other.query({ text: `SELECT ${fn}($1::int)`, values: [pid] }), { queryTimeoutMs: SHORT_QUERY_DEADLINE_MS });
+      } catch (error) {
+        emit(0, null, 'cancel', `could not ${fn === 'pg_cancel_backend' ? 'cancel' : 'terminate'}: ${describeConnectionError(error).title}`, 'error');
+      }
+    };
+
+    // Stopping a build from outside this connection: the watchdog of its time limit, and the abort signal.
+    let cancelReason: 'deadline' | 'statement-timeout' | 'abort' | null = null;
+    /** Set when the build did not stop after the cancel and its connection was closed on it. */
+    let abandoned = false;
     /** Sequence number of the build statement running now (0: none); cleanup statements are never cancelled. */
     let runningBuild = 0;
     let buildSequence = 0;
-    const cancelRunning = async (reason: 'deadline' | 'abort') => {
+    const stopRunning = async (reason: 'deadline' | 'statement-timeout' | 'abort') => {
       const target = runningBuild;
       if (target === 0 || cancelReason) return;
       cancelReason = reason;
-      emit(0, null, 'cancel', `${reason === 'abort' ? 'cancel requested' : 'maximum duration exceeded'}: cancelling the running build (pg_cancel_backend(${pid}) from a second connection)`, 'warn');
+      const why = reason === 'abort' ? 'cancel requested' : reason === 'deadline' ? 'maximum duration exceeded' : 'statement timeout exceeded';
+      emit(0, null, 'cancel', `${why}: cancelling the running build (pg_cancel_backend(${pid}) from a second connection)`, 'warn');
       // A cancel that arrives before the statement reached the server does nothing: repeat until it ends.
-      for (let tries = 0; runningBuild === target && alive && tries < 30; tries++) {
-        try {
-          await withWriteConnection(options.connection, (other) => other.query({ text: 'SELECT pg_cancel_backend($1::int)', values: [pid] }));
-        } catch (error) {
-          emit(0, null, 'cancel', `could not cancel: ${describeConnectionError(error).title}`, 'error');
-        }
-        await sleep(1_000);
+      const giveUpAt = Date.now() + settings.terminateGraceMs;
+      while (runningBuild === target && alive && Date.now() < giveUpAt) {
+        await signalBackend('pg_cancel_backend');
+        await sleep(Math.min(1_000, Math.max(0, giveUpAt - Date.now())));
       }
+      if (runningBuild !== target || !alive) return;
+      // The server does not answer (a stopped backend, a frozen host): terminate, and do not wait for it.
+      emit(0, null, 'cancel', `the build did not stop within ${formatMs(settings.terminateGraceMs)} of the cancel: terminating it (pg_terminate_backend(${pid}) from a second connection) and closing its connection`, 'error');
+      abandoned = true;
+      await signalBackend('pg_terminate_backend');
+      if (runningBuild !== target || !alive) return;
+      alive = false;
+      // a query is running: end() destroys the socket at once, and the build's query fails
+      void client.end().catch(() => undefined);
     };
-    const onAbort = () => void cancelRunning('abort');
+    const onAbort = () => void stopRunning('abort');
     options.signal?.addEventListener('abort', onAbort);
 
-    const query = async (text: string, values?: unknown[]) => {
+    /** One statement on the builder's connection; `answerWithinMs` 0: no client-side deadline (a build, watched by stopRunning). */
+    const query = async (text: string, values?: unknown[], answerWithinMs = SHORT_QUERY_DEADLINE_MS) => {
       if (!alive) throw new ConnectionLost('connection lost');
       try {
-        return await client.query(values ? { text, values } : text);
+        return await client.query({ text, ...(values ? { values } : {}), ...(answerWithinMs > 0 ? { query_timeout: answerWithinMs } : {}) } as WithQueryTimeout<QueryConfig>);
       } catch (error) {
+        if (isQueryReadTimeout(error)) {
+          alive = false;
+          void client.end().catch(() => undefined);
+          throw new ConnectionLost(describeConnectionError(noAnswerError(answerWithinMs)).title);
+        }
         if (isConnectionLoss(error) || !alive) {
           alive = false;
           throw new ConnectionLost(describeConnectionError(error).detail);
@@ -260,8 +288,12 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
       }
     };
 
-    /** Runs one DDL statement with the session's timeouts set around it, then resets them. */
-    const runWithTimeouts = async (position: number, name: string, sql: string, statementTimeoutMs: number, watchdog: boolean, announce: () => void) => {
+    /**
+     * Runs one DDL statement with the session's timeouts set around it, then resets them. A build
+     * (`build` names what limits it) is watched: past its statement_timeout plus a grace, it is
+     * cancelled, then terminated, from outside; a cleanup statement has a client-side deadline.
+     */
+    const runWithTimeouts = async (position: number, name: string, sql: string, statementTimeoutMs: number, build: 'deadline' | 'statement-timeout' | null, announce: () => void) => {
       const statementTimeoutText = statementTimeoutMs > 0 ? `'${Math.floor(statementTimeoutMs)}ms'` : '0 (none)';
       emit(position, name, 'set-timeouts', `SET lock_timeout = '${Math.floor(settings.lockTimeoutMs)}ms', statement_timeout = ${statementTimeoutText}`);
       await query(`SELECT set_config('lock_timeout', $1::text, false), set_config('statement_timeout', $2::text, false)`, [
@@ -269,13 +301,11 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
         String(Math.max(0, Math.floor(statementTimeoutMs))),
       ]);
       let timer: NodeJS.Timeout | null = null;
-      if (watchdog && deadline !== null) {
-        timer = setTimeout(() => void cancelRunning('deadline'), Math.max(0, deadline - Date.now()) + settings.cancelGraceMs);
-      }
-      if (watchdog) runningBuild = ++buildSequence;
+      if (build !== null && statementTimeoutMs > 0) timer = setTimeout(() => void stopRunning(build), statementTimeoutMs + settings.cancelGraceMs);
+      if (build !== null) runningBuild = ++buildSequence;
       announce();
       try {
-        await query(sql);
+        await query(sql, undefined, build !== null ? 0 : statementTimeoutMs > 0 ? statementTimeoutMs + ANSWER_GRACE_MS : 0);
       } finally {
         runningBuild = 0;
         if (timer) clearTimeout(timer);
@@ -330,7 +360,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
       if (existing.buildInProgress) return { lockTimeout: false, reason: 'another session is building it right now', error: null };
       const sql = dropInvalidIndexSql(table.schema, def.name);
       try {
-        await runWithTimeouts(position, def.name, sql, settings.cleanupTimeoutMs, false, () =>
+        await runWithTimeouts(position, def.name, sql, settings.cleanupTimeoutMs, null, () =>
           emit(position, def.name, 'drop-invalid', `dropping the INVALID leftover: ${sql}`, 'warn'),
         );
         return null;
@@ -419,9 +449,17 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
           const byDeadline = remaining !== null && (settings.statementTimeoutMs <= 0 || remaining < settings.statementTimeoutMs);
           const statementTimeout = byDeadline ? Math.max(1, remaining!) : settings.statementTimeoutMs;
           try {
-            await runWithTimeouts(position, def.name, result.sql!, statementTimeout, true, () => emit(position, def.name, 'build', `attempt ${attempt} of ${attempts}: ${result.sql}`));
+            await runWithTimeouts(position, def.name, result.sql!, statementTimeout, byDeadline ? 'deadline' : 'statement-timeout', () =>
+              emit(position, def.name, 'build', `attempt ${attempt} of ${attempts}: ${result.sql}`),
+            );
             break;
           } catch (error) {
+            if (error instanceof ConnectionLost && abandoned) {
+              keepLeftover();
+              const kind: BuildFailureKind = cancelReason === 'abort' ? 'cancelled' : cancelReason === 'deadline' ? 'max-duration' : 'statement-timeout';
+              const what = kind === 'cancelled' ? 'cancelled' : kind === 'max-duration' ? 'the maximum duration was exceeded' : `statement timeout (${formatMs(settings.statementTimeoutMs)})`;
+              return done('failed', `${what}, and the server did not answer the cancel: its connection was closed; the next run drops the INVALID leftover`, kind, error);
+            }
             if (error instanceof ConnectionLost) {
               return done('failed', `the connection was lost during the build (${error.message}); the next run drops its INVALID leftover and rebuilds it`, 'connection-lost', error);
             }
@@ -497,7 +535,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
           results.push(result);
           if (result.failure === 'cancelled') stop = { outcome: 'cancelled', message: 'Cancelled.' };
           else if (result.failure === 'max-duration') stop = { outcome: 'failed', message: 'The maximum duration was exceeded.' };
-          else if (result.failure === 'connection-lost') stop = { outcome: 'failed', message: 'The connection to the database was lost.' };
+          else if (result.failure === 'connection-lost' || !alive) stop = { outcome: 'failed', message: 'The connection to the database was lost.' };
         } catch (error) {
           // a query of ours failed (the connection, a permission): this index fails, the run goes on if it can
           const lost = error instanceof ConnectionLost;
@@ -509,7 +547,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
-      if (alive && !dryRun) await client.query({ text: 'SELECT pg_advisory_unlock($1::int, $2::int)', values: [...BUILDER_LOCK_KEY] }).catch(() => undefined);
+      if (alive && !dryRun) await shortQuery('SELECT pg_advisory_unlock($1::int, $2::int)', [...BUILDER_LOCK_KEY]).catch(() => undefined);
     }
     for (let i = results.length; i < total; i++) {
       const def = options.definitions[i]!;
