@@ -61,7 +61,9 @@ db/structure.sql but missing from the database, the safe way: one at a time with
 CREATE INDEX CONCURRENTLY IF NOT EXISTS, lock_timeout and statement_timeout set for the
 session and reset after, only inside the safe hours and while the database is not busy.
 An INVALID leftover of a failed build is dropped concurrently and rebuilt; a lock timeout is
-retried with backoff; a build that runs past --max-duration is cancelled and cleaned up.
+retried with backoff; a build that runs past --max-duration is cancelled and cleaned up
+(terminated and its connection closed when the server does not answer the cancel).
+Ctrl-C or SIGTERM cancels and cleans up; a second one quits at once (exit 130 / 143).
 Run it in the app's root directory.
 
 Options:
