@@ -220,19 +220,34 @@ async function invalidLeftover(name: string): Promise<void> {
   assert.equal((await indexState(name))?.valid, false);
 }
 
+/**
+ * Runs `work` with a write transaction open on lock_b until `writer.commit()` (else rolled back
+ * at the end), then drops `index`: a failure must not fail the tests after it (they check that
+ * nothing is INVALID).
+ */
+async function withOpenWriter(index: string, work: (writer: { commit(): void }) => Promise<void>): Promise<void> {
+  const client = await cluster().connect(DB);
+  await client.query('BEGIN; INSERT INTO lock_b VALUES (0)');
+  let ended: Promise<unknown> | null = null;
+  try {
+    await work({ commit: () => void (ended ??= client.query('COMMIT')) });
+  } finally {
+    await (ended ?? client.query('ROLLBACK'));
+    await closeClient(client);
+    await admin.query(`DROP INDEX IF EXISTS ${index}`);
+  }
+}
+
 /** The lines of a run's log about one index's attempts: retries, drops, builds. */
 function attemptLines(run: Run): string[] {
   return run.events.filter((e) => e.step === 'retry' || e.step === 'drop-invalid' || (e.step === 'build' && e.level === 'info')).map((e) => `${e.step}: ${e.message.replace(/: (DROP|CREATE) .*/, '')}`);
 }
 
 test('an open write transaction on every attempt: each retry drops the leftover and builds again; the log says which attempt failed on what', async () => {
-  const writer = await cluster().connect(DB);
-  await writer.query('BEGIN; INSERT INTO lock_b VALUES (0)');
-  let committed: Promise<unknown> | null = null;
-  try {
+  await withOpenWriter('lock_b_whole_step', async (writer) => {
     // the writer stays until the second retry is announced: attempt 1 fails on the build, attempt 2 on the drop of its leftover
     const run = await build({ definitions: [def({ table: 'lock_b', name: 'lock_b_whole_step' })], lockTimeoutMs: 300, lockRetries: 3, lockRetryDelayMs: 200 }, (event) => {
-      if (event.step === 'retry' && /^attempt 2 /.test(event.message)) committed ??= writer.query('COMMIT');
+      if (event.step === 'retry' && /^attempt 2 /.test(event.message)) writer.commit();
     });
     const [result] = run.result.results;
     assert.equal(result!.status, 'built', run.log.join('\n'));
@@ -250,22 +265,14 @@ test('an open write transaction on every attempt: each retry drops the leftover 
     assert.deepEqual(run.log.filter((l) => l.startsWith('error')), []);
     assert.equal((await indexState('lock_b_whole_step'))?.valid, true);
     assert.deepEqual(await invalidIndexes(), []);
-  } finally {
-    await committed;
-    await closeClient(writer);
-    // a failure here must not fail the tests after it (they check that nothing is INVALID)
-    await admin.query('DROP INDEX IF EXISTS lock_b_whole_step');
-  }
+  });
 });
 
 test('an INVALID leftover of an earlier run, under an open write transaction: its drop is retried with the build, and the index is rebuilt', async () => {
   await invalidLeftover('lock_b_left_over');
-  const writer = await cluster().connect(DB);
-  await writer.query('BEGIN; INSERT INTO lock_b VALUES (0)');
-  let committed: Promise<unknown> | null = null;
-  try {
+  await withOpenWriter('lock_b_left_over', async (writer) => {
     const run = await build({ definitions: [def({ table: 'lock_b', name: 'lock_b_left_over' })], lockTimeoutMs: 300, lockRetries: 2, lockRetryDelayMs: 200 }, (event) => {
-      if (event.step === 'retry') committed ??= writer.query('COMMIT');
+      if (event.step === 'retry') writer.commit();
     });
     const [result] = run.result.results;
     assert.equal(result!.status, 'rebuilt-invalid', run.log.join('\n'));
@@ -279,19 +286,12 @@ test('an INVALID leftover of an earlier run, under an open write transaction: it
     ]);
     assert.equal((await indexState('lock_b_left_over'))?.definition, 'CREATE INDEX lock_b_left_over ON public.lock_b USING btree (id)');
     assert.deepEqual(await invalidIndexes(), []);
-  } finally {
-    await committed;
-    await closeClient(writer);
-    // a failure here must not fail the tests after it (they check that nothing is INVALID)
-    await admin.query('DROP INDEX IF EXISTS lock_b_left_over');
-  }
+  });
 });
 
 test('a writer that never lets go: every attempt is tried, then the leftover is reported with the SQL that drops it', async () => {
   await invalidLeftover('lock_b_stuck');
-  const writer = await cluster().connect(DB);
-  await writer.query('BEGIN; INSERT INTO lock_b VALUES (0)');
-  try {
+  await withOpenWriter('lock_b_stuck', async () => {
     const run = await build({ definitions: [def({ table: 'lock_b', name: 'lock_b_stuck' })], lockTimeoutMs: 200, lockRetries: 2, lockRetryDelayMs: 100 });
     const [result] = run.result.results;
     assert.equal(run.result.outcome, 'failed');
@@ -302,11 +302,7 @@ test('a writer that never lets go: every attempt is tried, then the leftover is 
       'attempt 1 of 3 failed on dropping the INVALID leftover: lock timeout (200 ms); retrying in 100 ms (retry 1 of 2)',
       'attempt 2 of 3 failed on dropping the INVALID leftover: lock timeout (200 ms); retrying in 200 ms (retry 2 of 2)',
     ]);
-  } finally {
-    await writer.query('ROLLBACK');
-    await closeClient(writer);
-    await admin.query('DROP INDEX IF EXISTS lock_b_stuck');
-  }
+  });
 });
 
 test("the builder's backend terminated mid-build: reported; the next run finds the INVALID leftover and rebuilds it", async () => {
