@@ -92,7 +92,8 @@ async function withFrozenBackend(pid: number, work: () => Promise<void>): Promis
     await work();
   } finally {
     process.kill(pid, 'SIGCONT');
-    // the cancel and terminate sent meanwhile reach it now; wait for it to go, then clean up
+    // a CLI that quit at once may not have cancelled it: the build would go on for minutes
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
     await waitFor('the frozen backend to end', async () => ((await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])).rowCount === 0 ? true : undefined), 60_000);
     await admin.query(`DROP INDEX IF EXISTS ${INDEX}`);
   }
