@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { DbError, describeConnectionError } from './errors';
-import { CONNECT_TIMEOUT_MS, endClient, isQueryReadTimeout, noAnswerError } from './timeouts';
+import { CONNECT_TIMEOUT_MS, isQueryReadTimeout, noAnswerError } from './timeouts';
 
 export const WRITER_APPLICATION_NAME = 'pg-index-guard maintenance';
 
@@ -47,7 +47,10 @@ export async function withWriteConnection<T>(configs: readonly ClientConfig[], w
       const cause = isQueryReadTimeout(error) ? noAnswerError(options.queryTimeoutMs ?? 0) : error;
       throw new DbError(describeConnectionError(cause), error);
     } finally {
-      await endClient(client);
+      // pg's end() closes the socket at once when a query is still running (one that timed out).
+      // Not endClient: with it the VS Code suite's drop of an INVALID index was not seen by the
+      // next refresh (not understood yet; see the branch's report).
+      await client.end().catch(() => undefined);
     }
   }
   throw new DbError(describeConnectionError(lastError), lastError);
