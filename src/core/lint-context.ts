@@ -81,6 +81,11 @@ export interface IndexBuildFact {
   phaseProgress: number | null;
 }
 
+/** `building index: scanning table, 43%, PID 4242` */
+export function describeIndexBuild(build: IndexBuildFact): string {
+  return `${build.phase}${build.phaseProgress === null ? '' : `, ${Math.floor(build.phaseProgress * 100)}%`}, PID ${build.pid}`;
+}
+
 /** Columns and indexes read from db/schema.rb (or, later, db/structure.sql). */
 export interface SchemaInfo {
   /** table -> column -> type as the schema writes it (`boolean`, `datetime`, `bigint`...). */

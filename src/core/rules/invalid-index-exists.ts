@@ -1,5 +1,5 @@
 import type { MigrationFile } from '../model/migration';
-import type { IndexBuildFact, LintContext } from '../lint-context';
+import { describeIndexBuild, type LintContext } from '../lint-context';
 import { createdIndexName, databaseIndexNamed, handledEarlier } from './database-indexes';
 import { sqlIdentifier } from '../fixes/sql-edits';
 import type { Finding, Rule } from './rule';
@@ -64,7 +64,7 @@ export const invalidIndexExists: Rule = {
           ruleId: this.meta.id,
           severity: 'info',
           message:
-            `Index "${existing.name}" is being built now (${buildState(existing.building)}): it is INVALID only until that build ends, not a leftover. ` +
+            `Index "${existing.name}" is being built now (${describeIndexBuild(existing.building)}): it is INVALID only until that build ends, not a leftover. ` +
             `Let the build finish before this migration runs; do not drop it.`,
           range: operation.range,
           fixes: [],
@@ -93,8 +93,3 @@ export const invalidIndexExists: Rule = {
   },
 };
 
-/** `building index: scanning table, 43%, PID 4242` */
-function buildState(build: IndexBuildFact): string {
-  const percent = build.phaseProgress === null ? '' : `, ${Math.floor(build.phaseProgress * 100)}%`;
-  return `${build.phase}${percent}, PID ${build.pid}`;
-}
