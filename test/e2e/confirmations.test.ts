@@ -81,7 +81,8 @@ async function modal(page: Page, name: string): Promise<{ text: string; focused:
   assert.ok(bounds.x >= 0 && bounds.x + bounds.width <= VIEWPORT.width, `${name}: the dialog fits the window's width`);
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
   const text = await box.innerText();
-  const focused = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText?.trim() ?? '');
+  // Evaluated in the page (this file is compiled without the DOM library).
+  const focused = String(await page.evaluate('document.activeElement ? document.activeElement.innerText.trim() : ""'));
   const buttons = (await box.locator('.monaco-button').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
   return { text, focused, buttons };
 }

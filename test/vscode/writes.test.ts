@@ -3,13 +3,15 @@
 // cancelled, several index builds are summarized with a default that does not build, and each
 // confirmation names the database and shows the SQL.
 import * as assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import pg from 'pg';
 import type { ConfirmationRequest } from '../../src/extension/confirm';
 import type { PgIndexGuardApi } from '../../src/extension/extension';
 import type { BlockedQueryNode, BuildNode, InvalidIndexNode } from '../../src/extension/tree/nodes';
 import { VIEW_IDS } from '../../src/extension/tree/section-views';
-import { activateExtension, clickNotificationButton, EXTENSION_ID, notificationsText, screenshot, waitFor, workspaceFile } from './support';
+import { activateExtension, clickNotificationButton, EXTENSION_ID, notificationsText, screenshot, waitFor, webviewText, workspaceFile } from './support';
 
 const LEFTOVER_MIGRATION = 'db/migrate/20240320100000_add_index_to_contacts_on_phone_again.rb';
 const BUILT_NAME = 'index_contacts_on_phone_leftover';
@@ -147,6 +149,7 @@ describe('writes: asked one way, run with progress, never one stray key away', (
 
     it("after a cancel, the monitor's drop of the leftover is the same modal, naming the database and showing the SQL", async () => {
       answer = () => true;
+      await vscode.commands.executeCommand('pgIndexGuard.openBuildMonitor');
       const node = children(api, VIEW_IDS.builds).find((n) => isBuild(n) && n.build.pid === builder.pid);
       assert.ok(node);
       assert.equal(await vscode.commands.executeCommand('pgIndexGuard.cancelBuild', node), true);
@@ -158,6 +161,13 @@ describe('writes: asked one way, run with progress, never one stray key away', (
       assert.equal(drop.button, 'Drop Concurrently');
       assert.match(drop.detail, new RegExp(`^Database chat_test on 127\\.0\\.0\\.1:\\d+ as \\w+:\\n\\nDROP INDEX CONCURRENTLY IF EXISTS "public"\\."${BUILT_NAME}";`));
       await waitFor('the leftover to be dropped', async () => !(await indexExists(BUILT_NAME)) || undefined, 30_000);
+      // The monitor lists the cancelled build, and no longer offers to drop what is gone.
+      await waitFor('the monitor to list the cancelled build without a drop button', async () => {
+        rmSync(join(process.env.PGIG_TEST_ARTIFACTS!, 'monitor-after-drop.txt'), { force: true });
+        const shown = await webviewText('monitor-after-drop');
+        return shown.includes(BUILT_NAME) && !shown.includes('Drop INVALID Index…') ? true : undefined;
+      }, 30_000);
+      assert.equal(api.watcher.last?.recent.find((r) => r.build.index === BUILT_NAME)?.leftover, null);
     });
   });
 

@@ -30,12 +30,16 @@ export async function confirmAndDropInvalidIndex(context: WriteContext, schema: 
     note: 'Queries do not use an INVALID index, but every write still maintains it. The drop waits for transactions on the table to end.',
   });
   if (!confirmed) return false;
-  const result = await runWrite(context, `Dropping ${index}`, (client) => dropInvalidIndexConcurrently(client, schema, index));
+  const result = await runWrite(context, `Dropping ${index}`, async (client) => {
+    const outcome = await dropInvalidIndexConcurrently(client, schema, index);
+    // Before the views refresh: the monitor's next tick must not offer to drop it again.
+    if (outcome.dropped) context.watcher.forgetLeftover(schema, index);
+    return outcome;
+  });
   if (!result) return false;
   const outcome = result.value;
   context.log.info(`drop of INVALID ${schema}.${index}: ${outcome.dropped ? 'dropped' : outcome.reason}`);
   if (outcome.dropped) {
-    context.watcher.forgetLeftover(schema, index);
     void vscode.window.showInformationMessage(`Dropped ${schema}.${index}.`);
   } else {
     void vscode.window.showWarningMessage(
