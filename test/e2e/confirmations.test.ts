@@ -74,7 +74,10 @@ async function runCommand(page: Page, title: string): Promise<void> {
 /** The modal on screen: asserts it fits the window and returns its text and the focused (default) button. */
 async function modal(page: Page, name: string): Promise<{ text: string; focused: string; buttons: string[] }> {
   const box = page.locator('.monaco-dialog-box');
-  await box.waitFor({ timeout: 30_000 });
+  await box.waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+    await page.screenshot({ path: join(artifacts, `${name}-missing.png`) });
+    throw error;
+  });
   await page.waitForTimeout(300); // the dialog's fade-in
   const bounds = (await box.boundingBox())!;
   assert.ok(bounds.y >= 0 && bounds.y + bounds.height <= VIEWPORT.height, `${name}: the dialog (${Math.round(bounds.height)} px tall at y ${Math.round(bounds.y)}) fits a ${VIEWPORT.height} px window`);
@@ -90,6 +93,17 @@ async function modal(page: Page, name: string): Promise<{ text: string; focused:
 async function closeModal(page: Page, button: string): Promise<void> {
   await page.locator('.monaco-dialog-box .monaco-button', { hasText: button }).first().click();
   await page.locator('.monaco-dialog-box').waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+/** Right-clicks a tree item and picks a context menu entry, as a user would. */
+async function contextMenu(page: Page, label: string, entry: string): Promise<void> {
+  await (await treeItem(page, label)).click({ button: 'right' });
+  const item = page.locator('.context-view .action-item', { hasText: entry }).first();
+  await item.waitFor({ timeout: 20_000 });
+  // A menu ignores the mouse for a moment after it opens (the right-click's own release): hover, then Enter.
+  await page.waitForTimeout(500);
+  await item.hover();
+  await page.keyboard.press('Enter');
 }
 
 async function treeItem(page: Page, label: string | RegExp) {
@@ -137,8 +151,7 @@ test('every write confirmation fits a 1280×800 window, names the database and s
   await admin.query('CREATE INDEX CONCURRENTLY index_contacts_on_created_at_leftover ON contacts (created_at)');
   await admin.query("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'index_contacts_on_created_at_leftover'::regclass");
   await runCommand(page, 'PG Index Guard: Refresh');
-  await (await treeItem(page, 'index_contacts_on_created_at_leftover')).click({ button: 'right' });
-  await page.locator('.context-view .action-label', { hasText: 'Drop Invalid Index Concurrently…' }).first().click();
+  await contextMenu(page, 'index_contacts_on_created_at_leftover', 'Drop Invalid Index Concurrently…');
   const drop = await modal(page, 'confirm-drop-invalid');
   assert.match(drop.text, /Database chat_development on 127\.0\.0\.1:\d+ as postgres/);
   assert.match(drop.text, /DROP INDEX CONCURRENTLY IF EXISTS "public"\."index_contacts_on_created_at_leftover";/);
@@ -151,8 +164,7 @@ test('every write confirmation fits a 1280×800 window, names the database and s
   await blocker.client.query('UPDATE contacts SET phone = phone WHERE id = 2');
   const waiting = waiter.client.query('UPDATE contacts SET phone = phone WHERE id = 2').catch((e: unknown) => e);
   await runCommand(page, 'PG Index Guard: Refresh');
-  await (await treeItem(page, `PID ${waiter.pid} waits for PID ${blocker.pid}`)).click({ button: 'right' });
-  await page.locator('.context-view .action-label', { hasText: 'Terminate the Blocking Session…' }).first().click();
+  await contextMenu(page, `PID ${waiter.pid} waits for PID ${blocker.pid}`, 'Terminate the Blocking Session…');
   const terminate = await modal(page, 'confirm-terminate-blocker');
   assert.match(terminate.text, new RegExp(`SELECT pg_terminate_backend\\(${blocker.pid}\\);`));
   assert.ok(terminate.buttons.includes('Keep Session'), terminate.buttons.join(' | '));
