@@ -106,6 +106,24 @@ try {
           .then(() => ''),
     },
     {
+      // The text of the notification toasts on screen (progress of a write, its outcome).
+      pattern: /__pgig_notifications__:([\w.-]+)/,
+      answerFile: ([, name]) => `${name}.txt`,
+      act: () => page.locator('.notifications-toasts').innerText().catch(() => ''),
+    },
+    {
+      // A click on a button of a notification toast, as a user would ("Cancel" on a progress).
+      pattern: /__pgig_click_notification__:([\w-]+):(.*)$/,
+      answerFile: ([, name]) => `${name}.done`,
+      act: ([, , label]) =>
+        page
+          .locator('.notifications-toasts .notification-toast')
+          .getByRole('button', { name: label, exact: true })
+          .first()
+          .click({ timeout: 20_000 })
+          .then(() => ''),
+    },
+    {
       // The text a webview renders, read from its frame in the real browser DOM.
       pattern: /__pgig_webview_text__:([\w.-]+)/,
       answerFile: ([, name]) => `${name}.txt`,

@@ -64,6 +64,26 @@ export interface DatabaseIndex {
   unique: boolean;
   /** The partial index's predicate as pg_get_expr writes it, or null. */
   predicate: string | null;
+  /**
+   * A build of this index is running right now (pg_stat_progress_create_index): it is INVALID
+   * only until that build ends, so it is no leftover to drop. Absent when none runs.
+   */
+  building?: IndexBuildFact;
+}
+
+/** What pg_stat_progress_create_index says about a build in progress. */
+export interface IndexBuildFact {
+  /** The backend running the build. */
+  pid: number;
+  /** The phase PostgreSQL reports (`building index: scanning table`). */
+  phase: string;
+  /** The current phase's progress, 0..1, when PostgreSQL reports counters for it. */
+  phaseProgress: number | null;
+}
+
+/** `building index: scanning table, 43%, PID 4242` */
+export function describeIndexBuild(build: IndexBuildFact): string {
+  return `${build.phase}${build.phaseProgress === null ? '' : `, ${Math.floor(build.phaseProgress * 100)}%`}, PID ${build.pid}`;
 }
 
 /** Columns and indexes read from db/schema.rb (or, later, db/structure.sql). */

@@ -401,6 +401,24 @@ SELECT s.schemaname AS schema_name, s.tablename AS table_name, s.attname AS colu
     }),
   ),
 
+  /** $1: the table as SQL names it (quoted, schema optional); $2: key column names. What an index size estimate needs. */
+  indexKeyWidths: query<[table: string, columns: string[]], { rowEstimate: number | null; widths: Record<string, number> }>(
+    'index_key_widths_v1',
+    `
+SELECT CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate,
+       (SELECT json_object_agg(s.attname, s.avg_width)
+          FROM pg_stats s
+         WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND NOT s.inherited
+           AND s.attname = ANY($2::text[])) AS widths
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = to_regclass($1::text)`,
+    (r) => ({
+      rowEstimate: num(r['row_estimate']),
+      widths: r['widths'] && typeof r['widths'] === 'object' ? (r['widths'] as Record<string, number>) : {},
+    }),
+  ),
+
   connectionCounts: query<[], ConnectionCountRow>(
     'connection_counts_v1',
     `

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DatabaseFacts } from '../core/lint-context';
+import type { DatabaseFacts, IndexBuildFact } from '../core/lint-context';
 import { languageOfPath, parseMigration, type Parsers } from '../core/lint';
 import type { Operation } from '../core/model/migration';
 import { lineStarts, positionAt } from '../core/parsers/source-text';
@@ -94,6 +94,8 @@ export interface MissingIndex extends DeclaredIndex {
 }
 
 export interface InvalidIndex extends InvalidIndexRow {
+  /** The build running on it right now (then it is no leftover), or null. */
+  build: IndexBuildFact | null;
   /** SQL the "drop invalid index" command would run (after confirmation). */
   dropSql: string;
   reindexSql: string;
@@ -165,7 +167,10 @@ export async function collectStatus(
     ),
     pendingMigrations: await pendingSection(workspace, migrationVersions, rowEstimates),
     missingIndexes: missingSection(workspace, existing, 'value' in estimates ? estimates.value : null),
-    invalidIndexes: section(invalid, (rows) => rows.map(withRepairSql)),
+    invalidIndexes: section(invalid, (rows) => {
+      const building = buildFacts('value' in builds ? builds.value : []);
+      return rows.map((row) => withRepairSql(row, building.get(`${row.schema}.${row.index}`) ?? null));
+    }),
     largeTables: section(large, (rows) => rows),
     blockedQueries: section(blocked, (rows) => rows),
   };
@@ -255,18 +260,30 @@ export function findMissingIndexes(
   return missing;
 }
 
-function withRepairSql(row: InvalidIndexRow): InvalidIndex {
-  return { ...row, dropSql: dropInvalidIndexSql(row.schema, row.index), reindexSql: reindexConcurrentlySql(row.schema, row.index) };
+function withRepairSql(row: InvalidIndexRow, build: IndexBuildFact | null): InvalidIndex {
+  return { ...row, build, dropSql: dropInvalidIndexSql(row.schema, row.index), reindexSql: reindexConcurrentlySql(row.schema, row.index) };
+}
+
+/** Builds in progress by `schema.index` (an index lives in its table's schema). */
+function buildFacts(builds: readonly BuildInProgressRow[]): Map<string, IndexBuildFact> {
+  const facts = new Map<string, IndexBuildFact>();
+  for (const row of builds) {
+    if (row.schema !== null && row.index !== null) facts.set(`${row.schema}.${row.index}`, { pid: row.pid, phase: row.phase, phaseProgress: phaseProgress(row) });
+  }
+  return facts;
 }
 
 /** Row estimates and server version for the linter (`LintContext.database`). */
 export async function collectDatabaseFacts(session: StatusQuerySource, largeTableRows = 100_000): Promise<DatabaseFacts> {
-  const [version, estimates, indexes, stats] = await Promise.all([
+  const [version, estimates, indexes, stats, builds] = await Promise.all([
     session.query('serverVersion'),
     session.query('tableRowEstimates'),
     session.query('existingIndexes', null),
     session.query('lowSelectivityStats', largeTableRows),
+    // An index being built is INVALID until its build ends: invalid-index-exists must tell the two apart.
+    session.query('buildsInProgress').catch(() => []),
   ]);
+  const building = buildFacts(builds);
   // prefer-partial-index reads these as `table.column`.
   const columnStats = new Map(
     stats.map((row) => [
@@ -294,6 +311,7 @@ export async function collectDatabaseFacts(session: StatusQuerySource, largeTabl
       columns: row.columns.map((column, i) => column ?? `(expression ${i + 1})`),
       unique: row.unique,
       predicate: row.predicate,
+      ...(building.has(`${row.schema}.${row.index}`) ? { building: building.get(`${row.schema}.${row.index}`)! } : {}),
     })),
     ...(version[0] ? { serverVersionNum: version[0].serverVersionNum } : {}),
   };

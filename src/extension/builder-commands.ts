@@ -5,14 +5,19 @@ import { parseDuration } from '../core/parsers/sql/operations';
 import { createIndexConcurrentlySql, type IndexDefinition } from '../db/builder/index-definition';
 import { markMigrationAsRun } from '../db/builder/mark-as-run';
 import { gatherIndexDefinitions } from '../db/builder/pending';
+import { buildStepText, buildSummaryText } from '../db/builder/progress-text';
 import { buildIndexesSafely, displayName, type SafeBuildResult } from '../db/builder/safe-builder';
+import { estimateIndexBytes } from '../db/builder/size-estimate';
 import { describeConnectionError } from '../db/errors';
-import { withWriteConnection } from '../db/write-connection';
+import type { PendingMigration } from '../db/status';
+import { formatBytes } from '../db/status-format';
 import { confirmWrite } from './confirm';
 import type { ConnectionManager } from './database/connection-manager';
 import type { StatusController } from './database/status-controller';
+import { askToWrite, runWrite } from './database/writes';
 import type { LintService } from './lint-service';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
+import type { BuildWatcher } from './monitor/build-watcher';
 import { SECTION } from './settings';
 import { IndexOperationNode, MissingIndexNode, PendingMigrationNode } from './tree/nodes';
 
@@ -22,6 +27,7 @@ export interface BuilderDependencies {
   status: StatusController;
   lintService: LintService;
   panel: BuildMonitorPanel;
+  watcher: BuildWatcher;
 }
 
 /** Which definitions a tree selection stands for; no selection means all. */
@@ -43,6 +49,14 @@ function durationSetting(key: string, fallback: number): number {
   const text = vscode.workspace.getConfiguration(SECTION).get<string>(key);
   const ms = typeof text === 'string' ? parseDuration(text) : null;
   return ms ?? fallback;
+}
+
+/** `messages (8), conversations (3), contacts (2) and 1 more table` */
+function tablesSummary(tables: Map<string, number>): string {
+  const sorted = [...tables].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const shown = sorted.slice(0, 4).map(([table, n]) => `${displayName(table)} (${n})`);
+  const rest = sorted.length - shown.length;
+  return `${shown.join(', ')}${rest > 0 ? ` and ${rest} more table${rest === 1 ? '' : 's'}` : ''}`;
 }
 
 export async function createPendingIndexes(deps: BuilderDependencies, clicked?: unknown, all?: unknown[]): Promise<SafeBuildResult | null> {
@@ -72,77 +86,137 @@ export async function createPendingIndexes(deps: BuilderDependencies, clicked?: 
       statements.push(`-- ${displayName(def.name)} refused: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  // Estimates only inform the question: a failure leaves them out.
+  const sizes = await Promise.all(definitions.map((def) => estimateIndexBytes(current.session, def).catch(() => null)));
+  const knownSizes = sizes.filter((b): b is number => b !== null);
+  const totalBytes = knownSizes.reduce((a, b) => a + b, 0);
+  const tables = new Map<string, number>();
+  for (const def of definitions) {
+    const table = def.schema ? `${def.schema}.${def.table}` : def.table;
+    tables.set(table, (tables.get(table) ?? 0) + 1);
+  }
+  const selectedFiles = new Set(definitions.map((d) => (d.origin.kind === 'migration' ? d.origin.relativePath : null)));
+  const failWhenRun = gathered.failWhenRun.filter((m) => selectedFiles.has(m.relativePath));
+
   const config = vscode.workspace.getConfiguration(SECTION);
   const lockTimeoutMs = durationSetting('builder.lockTimeout', 5_000);
   const statementTimeoutMs = durationSetting('builder.statementTimeout', 0);
   const maxDurationMinutes = config.get<number>('builder.maxDurationMinutes') ?? 0;
   const maxActive = config.get<number>('builder.maxActiveConnections') ?? 0;
   const { database, host, port, user } = current.candidate.config;
-  const button = definitions.length === 1 ? 'Build Index' : `Build ${definitions.length} Indexes`;
+  const several = definitions.length > 1;
+  const sizeText = knownSizes.length === 0 ? '' : `about ${formatBytes(totalBytes)}${several ? ' in all' : ''} (estimated from row counts and column widths)`;
+  const detail = [
+    several
+      ? `${definitions.length} indexes on ${tables.size === 1 ? 'one table' : `${tables.size} tables`}: ${tablesSummary(tables)}${sizeText ? `; ${sizeText}` : ''}.`
+      : `${statements[0]}${sizeText ? `\n${sizeText[0]!.toUpperCase()}${sizeText.slice(1)}.` : ''}`,
+    `As ${user}, one at a time, with lock_timeout ${lockTimeoutMs / 1000}s` +
+      `${statementTimeoutMs ? ` and statement_timeout ${statementTimeoutMs / 1000}s` : ''}; an INVALID leftover is dropped and rebuilt once.`,
+    ...(failWhenRun.length > 0
+      ? [
+          `Warning: ${failWhenRun.length === 1 ? `${failWhenRun[0]!.relativePath} has` : `${failWhenRun.length} migrations (${failWhenRun.map((m) => m.version).slice(0, 3).join(', ')}${failWhenRun.length > 3 ? ', …' : ''}) have`} ` +
+            `no if_not_exists: once the indexes are built, rails db:migrate fails on ${failWhenRun.length === 1 ? 'it' : 'them'} ("relation already exists"). ` +
+            `Add if_not_exists: true, or Mark Migration as Run after the build.`,
+        ]
+      : []),
+    ...(several ? [`"Review ${definitions.length} Indexes…" lists each one with its SQL (also written to the PG Index Guard log).`] : []),
+  ].join('\n\n');
+  if (several) deps.log.info(`Create Pending Indexes on ${database} asks about ${definitions.length} indexes:\n${statements.join('\n')}`);
   const confirmed = await confirmWrite({
-    question: `Build ${definitions.length === 1 ? 'this index' : `these ${definitions.length} indexes`} on ${database} (${host}:${port}) now?`,
-    detail:
-      `As ${user}, one at a time, with lock_timeout ${lockTimeoutMs / 1000}s` +
-      `${statementTimeoutMs ? ` and statement_timeout ${statementTimeoutMs / 1000}s` : ''}; an INVALID leftover is dropped and rebuilt once.\n\n` +
-      statements.join('\n\n'),
-    button,
+    question: `Build ${several ? `these ${definitions.length} indexes` : 'this index'} on ${database} (${host}:${port}) now?`,
+    detail,
+    button: several ? `Build ${definitions.length} Indexes` : 'Build Index',
+    // Several indexes: Enter reviews the list instead of building them all.
+    ...(several
+      ? {
+          review: {
+            button: `Review ${definitions.length} Indexes…`,
+            show: () =>
+              vscode.window.showQuickPick(
+                definitions.map((def, i) => ({
+                  label: displayName(def.name),
+                  description: `on ${displayName(def.table)}${sizes[i] != null ? ` · ~${formatBytes(sizes[i]!)}` : ''}`,
+                  detail: statements[i],
+                })),
+                { title: `The ${definitions.length} indexes to build on ${database}`, placeHolder: 'Escape returns to the question', matchOnDescription: true, matchOnDetail: true },
+              ),
+          },
+        }
+      : {}),
   });
   if (!confirmed) return null;
   deps.panel.show();
+  // The monitor's ticks give the running build's percent; watch while the run lasts.
+  const watch = deps.watcher.watch();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Building indexes on ${database}`, cancellable: true },
     async (progress, token) => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      return buildIndexesSafely({
-        connection: deps.connections.writeConfigs(),
-        definitions,
-        parser: parsers.sql,
-        lockTimeoutMs,
-        statementTimeoutMs,
-        maxDurationMs: maxDurationMinutes > 0 ? maxDurationMinutes * 60_000 : null,
-        maxActiveConnections: maxActive > 0 ? maxActive : null,
-        logger: { info: (m) => deps.log.info(m), warn: (m) => deps.log.warn(m), error: (m) => deps.log.error(m) },
-        onProgress: (event) => progress.report({ message: `${event.position}/${event.total} ${event.message}` }),
-        signal: controller.signal,
-      }).catch((error: unknown) => {
+      let step: { text: string; index: string | null } = { text: 'Starting', index: null };
+      let shown = '';
+      const show = () => {
+        const build = step.index === null ? undefined : deps.watcher.last?.builds.find((b) => b.index === step.index);
+        const line = `${step.text}${build ? ` · ${Math.floor(build.overallPercent)}%${build.waitingOn ? ` · waiting for PID ${build.waitingOn.pid}` : ''}` : ''}`;
+        if (line !== shown) progress.report({ message: (shown = line) });
+      };
+      const ticks = deps.watcher.onDidTick(show);
+      try {
+        return await buildIndexesSafely({
+          connection: deps.connections.writeConfigs(),
+          definitions,
+          parser: parsers.sql,
+          lockTimeoutMs,
+          statementTimeoutMs,
+          maxDurationMs: maxDurationMinutes > 0 ? maxDurationMinutes * 60_000 : null,
+          maxActiveConnections: maxActive > 0 ? maxActive : null,
+          logger: { info: (m) => deps.log.info(m), warn: (m) => deps.log.warn(m), error: (m) => deps.log.error(m) },
+          onProgress: (event) => {
+            const text = buildStepText(event);
+            if (text === null) return;
+            step = { text, index: event.index };
+            show();
+          },
+          signal: controller.signal,
+        });
+      } catch (error) {
         const description = describeConnectionError(error);
         void vscode.window.showErrorMessage(`${description.title} ${description.advice}`);
         return null;
-      });
+      } finally {
+        ticks.dispose();
+      }
     },
   );
-  void deps.status.refresh();
+  watch?.dispose();
+  await deps.status.refreshAfterWrite();
+  void deps.watcher.poll();
   if (!result) return null;
-  const failed = result.results.filter((r) => r.status === 'failed');
   const show = result.outcome === 'done' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  void show(`${result.message}${failed.length ? ` Failed: ${failed.map((f) => `${displayName(f.index)} (${f.reason ?? f.failure})`).join(', ')}.` : ''}`, 'Show Log').then(
-    (choice) => choice && deps.log.show(),
-  );
+  const summary = buildSummaryText(result.results);
+  void show(`${summary}${result.outcome === 'done' ? '' : ` ${result.message}`}`, 'Show Log').then((choice) => choice && deps.log.show());
   return result;
 }
 
-export async function markAsRun(deps: BuilderDependencies, node: unknown): Promise<boolean> {
-  if (!(node instanceof PendingMigrationNode)) return false;
+export async function markAsRun(deps: BuilderDependencies, migration: PendingMigration): Promise<boolean> {
   const current = deps.connections.current;
   if (!current) return false;
-  const { version, relativePath } = node.migration;
-  const { database, host } = current.candidate.config;
-  const button = 'Mark as Run';
-  const confirmed = await confirmWrite({
-    question: `Mark ${relativePath} as run on ${database} (${host})?`,
-    detail: `Inserts version ${version} into schema_migrations, so rails db:migrate skips it. Its indexes then show as missing (when db/schema.rb declares them), to build later with "Create Pending Indexes".`,
-    button,
+  const { version, relativePath } = migration;
+  const { database } = current.candidate.config;
+  const confirmed = await askToWrite(deps.connections, {
+    question: `Mark ${relativePath} as run on ${database}?`,
+    sql: `INSERT INTO schema_migrations (version) VALUES ('${version}') ON CONFLICT DO NOTHING;`,
+    note: 'rails db:migrate then skips it. Its indexes then show as missing (when db/schema.rb declares them), to build later with "Create Pending Indexes".',
+    button: 'Mark as Run',
   });
   if (!confirmed) return false;
-  try {
-    const result = await withWriteConnection(deps.connections.writeConfigs(), (client) => markMigrationAsRun(client, version));
-    deps.log.info(`schema_migrations ${version}: ${result.inserted ? 'inserted' : 'already there'}`);
-    void deps.status.refresh();
-    return true;
-  } catch (error) {
-    const description = describeConnectionError(error);
-    void vscode.window.showErrorMessage(error instanceof Error && !('description' in error) ? error.message : `${description.title} ${description.advice}`);
-    return false;
-  }
+  const result = await runWrite(deps, `Marking ${version} as run`, (client) => markMigrationAsRun(client, version));
+  if (!result) return false;
+  deps.log.info(`schema_migrations ${version}: ${result.value.inserted ? 'inserted' : 'already there'}`);
+  void vscode.window.showInformationMessage(
+    result.value.inserted
+      ? `Marked ${relativePath} as run on ${database}: version ${version} is in schema_migrations, rails db:migrate skips it.`
+      : `${relativePath} was already marked as run on ${database} (version ${version} is in schema_migrations).`,
+  );
+  return true;
 }

@@ -61,13 +61,15 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
         this.logUnwritable(document, `${finding.ruleId}: ${fix.title}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
       );
       for (const fix of writable) actions.push(fixAction(document, fix, diagnostic));
-      if (finding.ruleId === 'invalid-index-exists' && finding.operation?.kind === 'createIndex') {
-        // No text fix: the leftover lives in the database. The command asks before it drops.
+      const leftover = finding.databaseIndex;
+      // An index being built is INVALID until its build ends: never invite a drop of it.
+      if (finding.ruleId === 'invalid-index-exists' && leftover && !leftover.building) {
+        // No text fix: the leftover lives in the database. The command looks again and asks before it drops.
         const drop = new vscode.CodeAction('Drop the INVALID index concurrently…', vscode.CodeActionKind.QuickFix);
         drop.command = {
           title: drop.title,
           command: 'pgIndexGuard.dropInvalidIndexNamed',
-          arguments: [{ table: finding.operation.table, name: finding.operation.name }],
+          arguments: [{ schema: leftover.schema, table: leftover.table, name: leftover.name }],
         };
         drop.diagnostics = [diagnostic];
         drop.isPreferred = true;

@@ -1,17 +1,18 @@
 // The commands table: every command the extension contributes, in one place.
 import * as vscode from 'vscode';
-import { describeConnectionError } from '../db/errors';
-import { withWriteConnection } from '../db/write-connection';
-import { confirmWrite } from './confirm';
-import { dropInvalidIndex } from './database/drop-invalid-index';
+import type { BuildInProgress, PendingMigration } from '../db/status';
+import { confirmAndDropInvalidIndex } from './database/drop-invalid-index';
+import { askToWrite, runWrite, type WriteQuestion } from './database/writes';
 import type { ConnectionManager } from './database/connection-manager';
 import type { StatusController } from './database/status-controller';
 import { ruleDocsUri } from './diagnostics';
+import { formatDuration } from '../db/status-format';
 import { SHOW_RULE_DOCS_COMMAND } from './code-actions';
 import { createPendingIndexes, markAsRun } from './builder-commands';
 import type { LintService } from './lint-service';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
-import { BuildNode, InvalidIndexNode } from './tree/nodes';
+import type { BuildWatcher } from './monitor/build-watcher';
+import { BlockedQueryNode, BuildNode, InvalidIndexNode, PendingMigrationNode } from './tree/nodes';
 
 export interface CommandDependencies {
   context: vscode.ExtensionContext;
@@ -19,49 +20,27 @@ export interface CommandDependencies {
   connections: ConnectionManager;
   status: StatusController;
   panel: BuildMonitorPanel;
+  watcher: BuildWatcher;
   lintService: LintService;
 }
 
-/** A modal confirmation naming the database and the exact statement. */
-async function askToWrite(deps: CommandDependencies, question: string, sql: string, button: string): Promise<boolean> {
-  const current = deps.connections.current;
-  if (!current) {
-    void vscode.window.showWarningMessage('Connect to a database first.');
-    return false;
-  }
-  const { config } = current.candidate;
-  return confirmWrite({
-    question,
-    detail: `Database ${config.database} on ${config.host}:${config.port} as ${config.user}:\n\n${sql}`,
-    button,
-  });
+/** Asks (the SQL shown), then runs it with progress; the views refresh when it ends. */
+async function confirmAndRun(deps: CommandDependencies, title: string, question: WriteQuestion): Promise<boolean> {
+  if (!(await askToWrite(deps.connections, question))) return false;
+  deps.log.info(`running on ${deps.connections.current?.candidate.config.database}: ${question.sql}`);
+  return (await runWrite(deps, title, (client) => client.query(question.sql))) !== null;
 }
 
-/**
- * Runs SQL that writes, after asking, on a separate short-lived connection (the monitoring
- * session is read-only).
- */
-async function confirmAndWrite(deps: CommandDependencies, question: string, sql: string, button: string): Promise<boolean> {
-  if (!(await askToWrite(deps, question, sql, button))) return false;
-  try {
-    deps.log.info(`running on ${deps.connections.current?.candidate.config.database}: ${sql}`);
-    await withWriteConnection(deps.connections.writeConfigs(), (client) => client.query(sql));
-    void deps.status.refresh();
-    return true;
-  } catch (error) {
-    const description = describeConnectionError(error);
-    deps.log.error(`${sql} failed: ${description.title} ${description.detail}`);
-    void vscode.window.showErrorMessage(`${description.title} ${description.advice}`);
-    return false;
+/** The tree's selection, or a pick among what the status lists (from the command palette). */
+async function pickIfMissing<T>(node: unknown, accept: (node: unknown) => T | null, items: () => { label: string; description?: string; detail?: string; value: T }[], placeHolder: string, none: string): Promise<T | null> {
+  const given = accept(node);
+  if (given !== null) return given;
+  const choices = items();
+  if (choices.length === 0) {
+    void vscode.window.showInformationMessage(none);
+    return null;
   }
-}
-
-/** Asks, then drops through the one shared path (which refuses a valid index or one still building). */
-async function confirmAndDrop(deps: CommandDependencies, question: string, schema: string, index: string, sql: string): Promise<boolean> {
-  if (!(await askToWrite(deps, question, sql, 'Drop Concurrently'))) return false;
-  const dropped = await dropInvalidIndex(deps.connections, deps.log, schema, index);
-  void deps.status.refresh();
-  return dropped;
+  return (await vscode.window.showQuickPick(choices, { placeHolder, matchOnDescription: true }))?.value ?? null;
 }
 
 export function registerCommands(deps: CommandDependencies): vscode.Disposable[] {
@@ -74,30 +53,69 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     'pgIndexGuard.showLog': () => log.show(),
     'pgIndexGuard.openBuildMonitor': () => deps.panel.show(),
     'pgIndexGuard.createPendingIndexes': (clicked?: unknown, all?: unknown[]) => createPendingIndexes(deps, clicked, all),
-    'pgIndexGuard.markMigrationAsRun': (node: unknown) => markAsRun(deps, node),
+    'pgIndexGuard.markMigrationAsRun': async (node: unknown) => {
+      await status.refresh();
+      const migration = await pickIfMissing<PendingMigration>(
+        node,
+        (n) => (n instanceof PendingMigrationNode ? n.migration : null),
+        () => (status.status?.pendingMigrations.items ?? []).map((m) => ({ label: m.relativePath.split('/').pop() ?? m.relativePath, description: m.relativePath, value: m })),
+        'The pending migration to mark as run',
+        'No pending migrations.',
+      );
+      return migration ? markAsRun(deps, migration) : false;
+    },
     'pgIndexGuard.dropInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
-      return confirmAndDrop(deps, `Drop the invalid index ${node.index.index}?`, node.index.schema, node.index.index, node.index.dropSql);
+      return confirmAndDropInvalidIndex(deps, node.index.schema, node.index.index);
     },
     'pgIndexGuard.reindexInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
-      return confirmAndWrite(deps, `Rebuild the invalid index ${node.index.index}?`, node.index.reindexSql, 'Reindex Concurrently');
+      return confirmAndRun(deps, `Rebuilding ${node.index.index}`, { question: `Rebuild the invalid index ${node.index.schema}.${node.index.index}?`, sql: node.index.reindexSql, button: 'Reindex Concurrently' });
     },
-    // From the invalid-index-exists quick fix: the index by name (and table), as the database lists it.
-    'pgIndexGuard.dropInvalidIndexNamed': async (target: { table?: string | null; name?: string | null } | undefined) => {
-      await status.refresh();
+    // From the invalid-index-exists quick fix: the index the finding is about, as the database lists it.
+    'pgIndexGuard.dropInvalidIndexNamed': async (target: { schema?: string | null; table?: string | null; name?: string | null } | undefined) => {
+      await status.refreshAfterWrite();
       const invalid = status.status?.invalidIndexes.items.find(
-        (i) => (target?.name == null || i.index === target.name) && (target?.table == null || i.table === target.table.replace(/^.*\./, '')),
+        (i) =>
+          (target?.name == null || i.index === target.name) &&
+          (target?.schema == null || i.schema === target.schema) &&
+          (target?.table == null || i.table === target.table.replace(/^.*\./, '')),
       );
       if (!invalid) {
         void vscode.window.showInformationMessage('The database has no such INVALID index (any more).');
         return false;
       }
-      return confirmAndDrop(deps, `Drop the invalid index ${invalid.index}, then run the migration again?`, invalid.schema, invalid.index, invalid.dropSql);
+      return confirmAndDropInvalidIndex(deps, invalid.schema, invalid.index, `Drop the INVALID index ${invalid.schema}.${invalid.index}, then run the migration again?`);
     },
-    'pgIndexGuard.cancelBuild': (node: unknown) => {
-      if (!(node instanceof BuildNode)) return;
-      return deps.panel.cancel(node.build.pid);
+    'pgIndexGuard.cancelBuild': async (node: unknown) => {
+      await status.refresh();
+      const build = await pickIfMissing<BuildInProgress>(
+        node,
+        (n) => (n instanceof BuildNode ? n.build : null),
+        () =>
+          (status.status?.buildsInProgress.items ?? []).map((b) => ({
+            label: b.hidden ? `an index build (PID ${b.pid})` : `${b.index ?? '(new index)'} on ${b.table ?? '?'}`,
+            description: `${b.command} · ${b.phase}`,
+            value: b,
+          })),
+        'The index build to cancel',
+        'No index build is running.',
+      );
+      return build ? deps.panel.cancel(build.pid) : false;
+    },
+    'pgIndexGuard.terminateBlocker': (node: unknown) => {
+      if (!(node instanceof BlockedQueryNode)) return;
+      const { row } = node;
+      const held = row.blockingTransactionSeconds !== null ? `, its transaction open for ${formatDuration(row.blockingTransactionSeconds)}` : '';
+      return confirmAndRun(deps, `Terminating PID ${row.blockingPid}`, {
+        question: `Terminate PID ${row.blockingPid}, which blocks PID ${row.pid}?`,
+        sql: `SELECT pg_terminate_backend(${Number(row.blockingPid)});`,
+        note:
+          `PID ${row.blockingPid} (${row.blockingUser ?? '?'}, ${row.blockingApplicationName || 'no application name'}, ${row.blockingState ?? '?'}${held}): ${oneLine(row.blockingQuery)}\n` +
+          'Its connection is closed and its open transaction rolled back; the application sees the error.',
+        button: 'Terminate Session',
+        declineButton: 'Keep Session',
+      });
     },
     [SHOW_RULE_DOCS_COMMAND]: async (ruleId: unknown) => {
       if (typeof ruleId !== 'string') return;
@@ -105,4 +123,9 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     },
   };
   return Object.entries(table).map(([id, handler]) => vscode.commands.registerCommand(id, handler));
+}
+
+function oneLine(text: string | null, max = 120): string {
+  const line = (text ?? '').replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line || '(no query)';
 }

@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   const connections = new ConnectionManager(context, log);
   const status = new StatusController(connections, lintService, log, () => diagnostics.relintAll());
   const watcher = new BuildWatcher(connections, log);
-  const panel = new BuildMonitorPanel(context.extensionUri, connections, watcher, log);
+  const panel = new BuildMonitorPanel(context.extensionUri, connections, watcher, log, status);
   const statusBar = new BuildStatusBar(watcher);
   // The monitor polls faster than the tree: let a build it sees appear in the tree at once.
   context.subscriptions.push(
@@ -63,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     watcher,
     panel,
     statusBar,
-    ...registerCommands({ context, log, connections, status, panel, lintService }),
+    ...registerCommands({ context, log, connections, status, panel, watcher, lintService }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void connections.connectRemembered()),
   );
   void vscode.commands.executeCommand('setContext', 'pgIndexGuard.connected', false);

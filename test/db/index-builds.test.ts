@@ -76,6 +76,12 @@ test('a concurrent build in progress: waiting for a writer, then scanning with p
     assert.ok(status.blockedQueries.items.some((q) => q.pid === builder.pid && q.blockingPid === writer.pid && /UPDATE messages/.test(q.blockingQuery ?? '')));
     const invalidWhileBuilding = status.invalidIndexes.items.find((i) => i.index === 'index_messages_on_conversation_id');
     assert.equal(invalidWhileBuilding?.buildInProgress, true);
+    assert.deepEqual(invalidWhileBuilding?.build, { pid: builder.pid, phase: 'waiting for writers before build', phaseProgress: 0 });
+    // What the linter reads: the INVALID index is being built, not a leftover.
+    const facts = await collectDatabaseFacts(session, 1_000_000);
+    const fact = facts.indexes!.find((i) => i.name === 'index_messages_on_conversation_id')!;
+    assert.equal(fact.valid, false);
+    assert.deepEqual(fact.building, { pid: builder.pid, phase: 'waiting for writers before build', phaseProgress: 0 });
     const text = formatStatusText(status);
     assert.match(text, /index_messages_on_conversation_id on messages {2}CREATE INDEX CONCURRENTLY {2}pid \d+/);
     assert.match(text, new RegExp(`waiting for pid ${writer.pid} \\(idle in transaction`));
@@ -131,6 +137,7 @@ test('a build killed halfway leaves an INVALID index; the offered SQL drops it',
   assert.equal(leftover!.table, 'messages');
   assert.equal(leftover!.index, 'index_messages_on_created_at_body');
   assert.equal(leftover!.buildInProgress, false);
+  assert.equal((await collectDatabaseFacts(session, 1_000_000)).indexes!.find((i) => i.name === 'index_messages_on_created_at_body')!.building, undefined);
   assert.equal(leftover!.reindexLeftover, false);
   assert.equal(leftover!.definition, 'CREATE INDEX index_messages_on_created_at_body ON public.messages USING btree (created_at, body)');
   assert.ok(leftover!.sizeBytes !== null);

@@ -90,7 +90,7 @@ describe('connected to the test database', () => {
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, 'quickfix');
     const drop = actions.find((a) => a.command?.command === 'pgIndexGuard.dropInvalidIndexNamed');
     assert.ok(drop, actions.map((a) => a.title).join(' | '));
-    assert.deepEqual(drop.command!.arguments, [{ table: 'contacts', name: 'index_contacts_on_phone_leftover' }]);
+    assert.deepEqual(drop.command!.arguments, [{ schema: 'public', table: 'contacts', name: 'index_contacts_on_phone_leftover' }]);
   });
 
   it('drops the INVALID index from the tree after asking, and the badge goes', async () => {
@@ -104,7 +104,7 @@ describe('connected to the test database', () => {
       assert.ok(node);
       assert.equal(await vscode.commands.executeCommand('pgIndexGuard.dropInvalidIndex', node), true);
       assert.equal(asked.length, 1);
-      assert.match(asked[0]!, /Drop the invalid index index_contacts_on_phone_leftover\?.*DROP INDEX CONCURRENTLY IF EXISTS "public"\."index_contacts_on_phone_leftover";/s);
+      assert.match(asked[0]!, /Drop the INVALID index public\.index_contacts_on_phone_leftover\?.*DROP INDEX CONCURRENTLY IF EXISTS "public"\."index_contacts_on_phone_leftover";/s);
       await api.status.refresh();
       assert.deepEqual(labels(api, VIEW_IDS.invalid), ['No invalid indexes.']);
       assert.equal(api.views.views.get(VIEW_IDS.invalid)!.badge, undefined);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PgIndexGuardApi } from '../../src/extension/extension';
@@ -50,6 +50,7 @@ export async function screenshot(name: string): Promise<void> {
   const artifacts = process.env.PGIG_TEST_ARTIFACTS;
   if (!artifacts) return; // desktop runs (test-electron) have no page to shoot
   await new Promise((r) => setTimeout(r, 800)); // let the workbench paint
+  rmSync(join(artifacts, `${name}.done`), { force: true }); // an earlier run's answer is no answer
   console.log(`__pgig_screenshot__:${name}`);
   await waitFor(`screenshot ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
 }
@@ -72,5 +73,28 @@ export async function typeIntoQuickInput(name: string, text: string): Promise<vo
   console.log(`__pgig_type__:${name}:${text}`);
   await waitFor(`typing ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
   const outcome = readFileSync(join(artifacts, `${name}.done`), 'utf8');
+  if (outcome) throw new Error(outcome);
+}
+
+/** The text of the notification toasts on screen, read by the runner from the browser DOM. */
+export async function notificationsText(name: string): Promise<string> {
+  const artifacts = process.env.PGIG_TEST_ARTIFACTS;
+  if (!artifacts) throw new Error('notification text needs the browser-driven runner');
+  const file = join(artifacts, `${name}.txt`);
+  rmSync(file, { force: true });
+  console.log(`__pgig_notifications__:${name}`);
+  await waitFor(`notification text ${name}`, () => existsSync(file) || undefined, 30_000);
+  return readFileSync(file, 'utf8');
+}
+
+/** Clicks a button of a notification toast in the browser, as a user would. */
+export async function clickNotificationButton(name: string, label: string): Promise<void> {
+  const artifacts = process.env.PGIG_TEST_ARTIFACTS;
+  if (!artifacts) throw new Error('clicking needs the browser-driven runner');
+  const file = join(artifacts, `${name}.done`);
+  rmSync(file, { force: true });
+  console.log(`__pgig_click_notification__:${name}:${label}`);
+  await waitFor(`click ${name}`, () => existsSync(file) || undefined, 30_000);
+  const outcome = readFileSync(file, 'utf8');
   if (outcome) throw new Error(outcome);
 }

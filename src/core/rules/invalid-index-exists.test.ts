@@ -82,6 +82,27 @@ ruleCases('invalid-index-exists', {
   ],
   invalid: [
     {
+      name: 'an index being built right now is reported as building (info), never as a leftover to drop',
+      source: migration('    add_index :messages, :conversation_id, algorithm: :concurrently, if_not_exists: true\n'),
+      context: withIndexes(index('index_messages_on_conversation_id', false, { building: { pid: 4242, phase: 'building index: scanning table', phaseProgress: 0.437 } })),
+      findings: [
+        {
+          at: '4:5-4:89',
+          severity: 'info',
+          message:
+            /^Index "index_messages_on_conversation_id" is being built now \(building index: scanning table, 43%, PID 4242\): it is INVALID only until that build ends, not a leftover\. Let the build finish before this migration runs; do not drop it\.$/,
+        },
+      ],
+      noFix: true,
+    },
+    {
+      name: 'sql: a build waiting for older transactions, no percent known yet',
+      language: 'sql',
+      source: 'CREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);\n',
+      context: withIndexes(index('index_messages_on_conversation_id', false, { building: { pid: 7, phase: 'waiting for writers before build', phaseProgress: null } })),
+      findings: [{ at: '1:1-1:90', severity: 'info', message: /being built now \(waiting for writers before build, PID 7\).*do not drop it/ }],
+    },
+    {
       name: 'if_not_exists: true would skip the INVALID index silently (Rails default index name)',
       source: migration('    add_index :messages, :conversation_id, algorithm: :concurrently, if_not_exists: true\n'),
       context: leftOver,

@@ -1,5 +1,5 @@
 import type { MigrationFile } from '../model/migration';
-import type { LintContext } from '../lint-context';
+import { describeIndexBuild, type LintContext } from '../lint-context';
 import { createdIndexName, databaseIndexNamed, handledEarlier } from './database-indexes';
 import { sqlIdentifier } from '../fixes/sql-edits';
 import type { Finding, Rule } from './rule';
@@ -20,8 +20,9 @@ export const invalidIndexExists: Rule = {
         'true` / IF NOT EXISTS, Postgres sees an index of that name and skips the statement with a notice: the ' +
         'migration "succeeds" and the application runs without the index it was meant to get. Without it, ' +
         'the retry fails with "relation already exists". Only checked when the linter is connected to a ' +
-        'database, which tells which indexes exist and whether they are valid (an index being built ' +
-        'concurrently right now is INVALID too until the build ends). Index names are the ones given, or ' +
+        'database, which tells which indexes exist and whether they are valid. An index being built ' +
+        'concurrently right now is INVALID too until the build ends: it is reported as being built (phase and ' +
+        'percent, from pg_stat_progress_create_index), as info, and never offered for a drop. Index names are the ones given, or ' +
         'Rails\' default `index_<table>_on_<col1>_and_<col2>`.',
       assumes: 'a connected database in which `index_messages_on_conversation_id` exists as INVALID (a concurrent build of it failed).',
       bad: {
@@ -57,6 +58,21 @@ export const invalidIndexExists: Rule = {
       // A partitioned parent's index stays INVALID until every partition's index is attached.
       if (!existing || existing.valid || /\bON ONLY\b/i.test(existing.definition)) continue;
       if (handledEarlier(file, operation, name)) continue;
+      if (existing.building) {
+        // INVALID only until the build ends: no leftover, nothing to drop (a drop would kill the build's work).
+        findings.push({
+          ruleId: this.meta.id,
+          severity: 'info',
+          message:
+            `Index "${existing.name}" is being built now (${describeIndexBuild(existing.building)}): it is INVALID only until that build ends, not a leftover. ` +
+            `Let the build finish before this migration runs; do not drop it.`,
+          range: operation.range,
+          fixes: [],
+          operation,
+          databaseIndex: existing,
+        });
+        continue;
+      }
       const qualified = `${sqlIdentifier(existing.schema)}.${sqlIdentifier(existing.name)}`;
       const outcome = operation.ifNotExists
         ? `${operation.syntax?.kind === 'railsCall' ? 'if_not_exists: true' : 'IF NOT EXISTS'} skips it silently: the migration "succeeds" and no usable index is built`
@@ -70,8 +86,10 @@ export const invalidIndexExists: Rule = {
         range: operation.range,
         fixes: [],
         operation,
+        databaseIndex: existing,
       });
     }
     return findings;
   },
 };
+

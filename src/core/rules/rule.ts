@@ -1,6 +1,6 @@
 import type { MigrationFile, Operation, SourceRange } from '../model/migration';
 import type { Fix } from '../fixes/fix';
-import type { LintContext } from '../lint-context';
+import type { DatabaseIndex, LintContext } from '../lint-context';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info', 'hint'];
@@ -40,6 +40,8 @@ export interface Finding {
   fixes: Fix[];
   /** The operation the finding is about, when there is one. */
   operation?: Operation;
+  /** The connected database's index the finding is about (database rules), so commands act on exactly it. */
+  databaseIndex?: DatabaseIndex;
 }
 
 export interface Rule {

@@ -53,11 +53,13 @@ export interface GatheredIndexes {
   warnings: string[];
   /** Names given in `only` that match nothing. */
   unknownNames: string[];
+  /** Pending migrations without if_not_exists: once their indexes are built, they fail when they run (also in `warnings`). */
+  failWhenRun: Array<{ relativePath: string; version: string }>;
 }
 
 export function gatherIndexDefinitions(options: GatherOptions): GatheredIndexes {
   const sources = new Set(options.sources ?? ['pending', 'missing']);
-  const out: GatheredIndexes = { definitions: [], skipped: [], warnings: [], unknownNames: [] };
+  const out: GatheredIndexes = { definitions: [], skipped: [], warnings: [], unknownNames: [], failWhenRun: [] };
   const seen = new Set<string>();
   const add = (def: IndexDefinition) => {
     const key = `${def.table}\u0000${def.name}`;
@@ -133,6 +135,7 @@ function fromPendingMigration(migration: PendingMigration, parsers: Parsers, out
     }
   }
   if (needsIfNotExists) {
+    out.failWhenRun.push({ relativePath: migration.relativePath, version: migration.version });
     out.warnings.push(
       `${migration.relativePath}: once its indexes are built, this migration fails when it runs (the index exists and it has no if_not_exists: true / IF NOT EXISTS). ` +
         `Add if_not_exists, or mark it as run: pg-index-guard mark-as-run ${migration.version}`,

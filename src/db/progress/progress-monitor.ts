@@ -245,6 +245,13 @@ export class ProgressMonitor {
     return this.recentBuilds;
   }
 
+  /** The INVALID leftover of finished builds was dropped: they no longer offer to drop it. */
+  forgetLeftover(schema: string, index: string): void {
+    this.recentBuilds = this.recentBuilds.map((r) =>
+      r.leftover?.schema === schema && r.leftover.index === index ? { ...r, leftover: null, detail: `${r.detail} Its INVALID index was dropped since.` } : r,
+    );
+  }
+
   get isRunning(): boolean {
     return this.running;
   }

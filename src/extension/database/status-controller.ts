@@ -76,6 +76,12 @@ export class StatusController implements vscode.Disposable {
     }, this.intervalMs());
   }
 
+  /** After a write: a refresh that starts now (one under way may have read the database before the write). Never rejects. */
+  async refreshAfterWrite(): Promise<void> {
+    await this.refreshing;
+    await this.refresh();
+  }
+
   /** Refreshes now (or joins the refresh under way). Never rejects. */
   refresh(): Promise<void> {
     this.refreshing ??= this.collect().finally(() => {

@@ -4,9 +4,10 @@ import { describeConnectionError } from '../../db/errors';
 import { cancelBuild } from '../../db/progress/cancel';
 import { withWriteConnection } from '../../db/write-connection';
 import { isWebviewToHost, renderPanelHtml, type HostToWebview } from '../../shared/messages';
-import { confirmWrite } from '../confirm';
 import type { ConnectionManager } from '../database/connection-manager';
-import { dropInvalidIndex } from '../database/drop-invalid-index';
+import { confirmAndDropInvalidIndex } from '../database/drop-invalid-index';
+import type { StatusController } from '../database/status-controller';
+import { askToWrite } from '../database/writes';
 import type { BuildWatcher } from './build-watcher';
 
 /**
@@ -25,11 +26,15 @@ export class BuildMonitorPanel implements vscode.Disposable {
     private readonly connections: ConnectionManager,
     private readonly watcher: BuildWatcher,
     private readonly log: vscode.LogOutputChannel,
+    private readonly status: StatusController,
   ) {
     this.subscriptions.push(
       watcher.onDidTick((tick) => this.post({ type: 'builds', builds: tick.builds, recent: tick.recent, at: tick.at })),
       watcher.onDidFinish((finished) => {
-        if (finished.outcome === 'cancelled' && finished.leftover) void this.offerDrop(finished.leftover.schema, finished.leftover.index);
+        if (finished.outcome === 'cancelled' && finished.leftover) {
+          const { schema, index } = finished.leftover;
+          void this.offerDrop(schema, index, `The cancelled build left ${schema}.${index} INVALID. Drop it concurrently?`);
+        }
       }),
       connections.onDidChangeState(() => {
         this.postConnection();
@@ -124,14 +129,13 @@ export class BuildMonitorPanel implements vscode.Disposable {
     const build = this.watcher.last?.builds.find((b) => b.pid === pid);
     const target = build ? `${build.command} of ${build.index ?? 'an index'} on ${build.table}` : `the index build in PID ${pid}`;
     this.post({ type: 'cancelStatus', pid, status: 'confirming' });
-    const current = this.connections.current;
-    const confirmed =
-      current !== null &&
-      (await confirmWrite({
-        question: `Cancel ${target}?`,
-        detail: `Runs pg_cancel_backend(${pid}) on ${current.candidate.config.database} (${current.candidate.config.host}). A cancelled concurrent build leaves an INVALID index, which you can then drop.`,
-        button: 'Cancel Build',
-      }));
+    const confirmed = await askToWrite(this.connections, {
+      question: `Cancel ${target}?`,
+      sql: `SELECT pg_cancel_backend(${pid});`,
+      note: 'A cancelled concurrent build leaves an INVALID index, which you can then drop.',
+      button: 'Cancel Build',
+      declineButton: 'Keep Building',
+    });
     if (!confirmed) {
       this.post({ type: 'cancelStatus', pid, status: 'declined' });
       return false;
@@ -157,13 +161,9 @@ export class BuildMonitorPanel implements vscode.Disposable {
     }
   }
 
-  async offerDrop(schema: string, index: string): Promise<boolean> {
-    const answer = await vscode.window.showWarningMessage(
-      `The index ${schema}.${index} is INVALID: queries do not use it but every write still maintains it. Drop it concurrently?`,
-      'Drop Concurrently',
-    );
-    if (answer !== 'Drop Concurrently') return false;
-    return dropInvalidIndex(this.connections, this.log, schema, index);
+  /** The same confirmation (database, SQL) and the same drop as the tree's. */
+  offerDrop(schema: string, index: string, question?: string): Promise<boolean> {
+    return confirmAndDropInvalidIndex({ connections: this.connections, log: this.log, status: this.status, watcher: this.watcher }, schema, index, question);
   }
 
   dispose(): void {

@@ -36,6 +36,11 @@ export class BuildWatcher implements vscode.Disposable {
     return this.monitor?.watch() ?? null;
   }
 
+  /** After a drop: recent builds stop offering to drop that index; the next tick shows it. */
+  forgetLeftover(schema: string, index: string): void {
+    this.monitor?.forgetLeftover(schema, index);
+  }
+
   poll(): Promise<TickEvent | null> {
     return this.monitor?.poll() ?? Promise.resolve(null);
   }

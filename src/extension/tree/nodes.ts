@@ -1,6 +1,7 @@
 // One class per kind of node in the database views. contextValue drives the menus in
 // package.json; nothing here talks to the database.
 import * as vscode from 'vscode';
+import { describeIndexBuild } from '../../core/lint-context';
 import type { Finding } from '../../core/rules/rule';
 import type { ErrorDescription } from '../../db/errors';
 import type { BlockedQueryRow, LargeTableRow } from '../../db/queries';
@@ -105,11 +106,21 @@ export class MissingIndexNode extends DatabaseNode {
 export class InvalidIndexNode extends DatabaseNode {
   constructor(readonly index: InvalidIndex) {
     super(index.index, vscode.TreeItemCollapsibleState.None);
-    this.description = `${index.schema}.${index.table}${index.sizeBytes !== null ? ` · ${formatBytes(index.sizeBytes)}` : ''}${index.buildInProgress ? ' · build in progress' : ''}`;
+    const size = index.sizeBytes !== null ? ` · ${formatBytes(index.sizeBytes)}` : '';
+    if (index.build || index.buildInProgress) {
+      // INVALID only until its build ends: shown as building, with no repair actions.
+      const state = index.build ? describeIndexBuild(index.build) : 'build in progress';
+      this.description = `${index.schema}.${index.table}${size} · being built: ${state}`;
+      this.tooltip = `${index.definition}\n\nBeing built right now (${state}): INVALID only until the build ends. Not a leftover; nothing to drop.`;
+      this.iconPath = new vscode.ThemeIcon('sync~spin');
+      this.contextValue = 'invalidIndex.building';
+      this.command = { title: 'Open Build Monitor', command: 'pgIndexGuard.openBuildMonitor' };
+      return;
+    }
+    this.description = `${index.schema}.${index.table}${size}`;
     this.tooltip = `${index.definition}\n\nINVALID: queries do not use it, but every write still maintains it.`;
     this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-    // A build still running on it is not a leftover: no repair actions.
-    this.contextValue = index.buildInProgress ? 'invalidIndex.building' : 'invalidIndex';
+    this.contextValue = 'invalidIndex';
   }
 }
 
