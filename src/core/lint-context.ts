@@ -48,6 +48,10 @@ export interface DatabaseFacts {
   columnStats?: Map<string, ColumnStats>;
   /** The indexes that exist, valid or not (pg_index joined with pg_class). */
   indexes?: DatabaseIndex[];
+  /** pg_relation_size of each table (its heap), keyed like tableRowEstimates. */
+  tableBytes?: Map<string, number>;
+  /** pg_stats.avg_width (bytes) of each analyzed column, keyed `table.column` like columnStats. */
+  columnWidths?: Map<string, number>;
 }
 
 /** One index as the database has it. */
@@ -64,6 +68,8 @@ export interface DatabaseIndex {
   unique: boolean;
   /** The partial index's predicate as pg_get_expr writes it, or null. */
   predicate: string | null;
+  /** pg_relation_size of the index, when known. */
+  sizeBytes?: number | null;
 }
 
 /** Columns and indexes read from db/schema.rb (or, later, db/structure.sql). */
