@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadParsers, parseMigration, type MigrationLanguage } from '../lint';
 import type { OperationKind } from '../model/migration';
-import { ACTIVITIES, activitiesBlockedBy, conflicts, LOCK_MODES } from './lock-modes';
+import { ACTIVITIES, activitiesBlockedBy, conflicts, LOCK_MODES, type Activity } from './lock-modes';
 import { lockOf, type OperationLock } from './operation-locks';
 
 const rails = (body: string, { transaction = true } = {}) =>
@@ -18,7 +18,7 @@ interface LockCase {
   source: string;
   /** Which operation of the file (the first of this kind). */
   kind: OperationKind;
-  expected: Pick<OperationLock, 'statement' | 'tableLock' | 'indexLock' | 'blocks' | 'duration' | 'waitsForOlderTransactions' | 'inTransaction'>;
+  expected: Pick<OperationLock, 'statement' | 'tableLock' | 'indexLock' | 'duration' | 'waitsForOlderTransactions' | 'inTransaction'> & { blocks: readonly Activity[] };
   /** A note the lock must carry. */
   note?: RegExp;
 }
