@@ -261,11 +261,13 @@ function withRepairSql(row: InvalidIndexRow): InvalidIndex {
 
 /** Row estimates and server version for the linter (`LintContext.database`). */
 export async function collectDatabaseFacts(session: StatusQuerySource, largeTableRows = 100_000): Promise<DatabaseFacts> {
-  const [version, estimates, indexes, stats] = await Promise.all([
+  const [version, estimates, indexes, stats, sizes, widths] = await Promise.all([
     session.query('serverVersion'),
     session.query('tableRowEstimates'),
     session.query('existingIndexes', null),
     session.query('lowSelectivityStats', largeTableRows),
+    session.query('tableSizes'),
+    session.query('columnWidths'),
   ]);
   // prefer-partial-index reads these as `table.column`.
   const columnStats = new Map(
@@ -280,9 +282,18 @@ export async function collectDatabaseFacts(session: StatusQuerySource, largeTabl
     const key = row.table.toLowerCase();
     tableRowEstimates.set(key, Math.max(tableRowEstimates.get(key) ?? 0, row.rowEstimate));
   }
+  // The impact estimates (src/core/locks) read these, keyed like the row estimates.
+  const tableBytes = new Map<string, number>();
+  for (const row of sizes) {
+    const key = row.table.toLowerCase();
+    tableBytes.set(key, Math.max(tableBytes.get(key) ?? 0, row.tableBytes));
+  }
+  const columnWidths = new Map(widths.map((row) => [`${row.table.toLowerCase()}.${row.column.toLowerCase()}`, row.avgWidth]));
   return {
     tableRowEstimates,
     columnStats,
+    tableBytes,
+    columnWidths,
     // invalid-index-exists and redundant-index compare a migration's index with these.
     indexes: indexes.map((row) => ({
       schema: row.schema,
@@ -294,6 +305,7 @@ export async function collectDatabaseFacts(session: StatusQuerySource, largeTabl
       columns: row.columns.map((column, i) => column ?? `(expression ${i + 1})`),
       unique: row.unique,
       predicate: row.predicate,
+      sizeBytes: row.sizeBytes,
     })),
     ...(version[0] ? { serverVersionNum: version[0].serverVersionNum } : {}),
   };
