@@ -91,7 +91,8 @@ export function impactMarkdown(impact: OperationImpact, options: HoverOptions = 
 
 /** `messages: SHARE UPDATE EXCLUSIVE ~4 min · 1.9 GB index · 2 statements outside a transaction`. */
 export function summaryLine(summary: TableSummary): string {
-  const head = `${summary.table ?? 'a table that cannot be named'}: ${summary.lock ?? 'blocks nothing (new table)'}`;
+  const table = summary.table ?? (summary.index !== null ? `the table of ${summary.index}` : 'a table that cannot be named');
+  const head = `${table}: ${summary.lock ?? 'blocks nothing (new table)'}`;
   const parts = [summary.seconds !== null ? `${head} ${formatEstimatedDuration(summary.seconds)}` : head];
   if (summary.indexBytes !== null) parts.push(`${formatBytes(summary.indexBytes)} index`);
   const inside = summary.operations - summary.outsideTransaction;

@@ -147,6 +147,8 @@ function buildTimeOf(operation: IndexOperation, tableBytes: number | null, table
 export interface TableSummary {
   /** The table, or null for operations on a table that cannot be named. */
   table: string | null;
+  /** With no table: the index the operations are about, when its name is known. */
+  index: string | null;
   /** The strongest lock any of its operations takes that blocks something. */
   lock: OperationImpact['lock']['tableLock'];
   /** Sum of the estimated build times; null when none could be estimated. */
@@ -163,10 +165,11 @@ export interface TableSummary {
 export function summarizeByTable(impacts: readonly OperationImpact[]): TableSummary[] {
   const byTable = new Map<string, TableSummary>();
   for (const impact of impacts) {
-    const key = impact.table === null ? '' : tableKey(impact.table);
+    // A DROP INDEX naming only its index, offline: summed up under the index's name.
+    const key = impact.table !== null ? tableKey(impact.table) : impact.index !== null ? `index ${impact.index}` : '';
     let summary = byTable.get(key);
     if (!summary) {
-      summary = { table: impact.table, lock: null, seconds: null, indexBytes: null, outsideTransaction: 0, operations: 0, line: impact.line };
+      summary = { table: impact.table, index: impact.table === null ? impact.index : null, lock: null, seconds: null, indexBytes: null, outsideTransaction: 0, operations: 0, line: impact.line };
       byTable.set(key, summary);
     }
     summary.operations++;
