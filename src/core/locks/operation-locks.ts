@@ -163,7 +163,8 @@ function baseLock(operation: Operation): BaseLock {
           ...NO_LOCK,
           statement: `ALTER TABLE ... ADD CONSTRAINT ... ${constraint} USING INDEX`,
           tableLock: 'ACCESS EXCLUSIVE',
-          indexLock: 'ACCESS EXCLUSIVE',
+          // The index is renamed to the constraint's name (pg_locks shows this mode on it).
+          indexLock: 'SHARE UPDATE EXCLUSIVE',
           duration: 'moment',
           notes: operation.primaryKey ? ['A primary key on columns not yet NOT NULL first scans the whole table under the lock to check them.'] : [],
         };
