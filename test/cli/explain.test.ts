@@ -57,40 +57,34 @@ test('explain --format json: the lock facts and the server\'s figures for each o
     const { notes: _notes, estimatedIndexBytes: _size, ...rest } = o;
     return rest;
   };
+  // What the two CONCURRENTLY builds on messages share.
+  const concurrentBuild = {
+    table: 'messages',
+    lock: 'SHARE UPDATE EXCLUSIVE',
+    indexLock: null,
+    blocks: ['ddl', 'autovacuum'],
+    duration: 'build',
+    inTransaction: false,
+    waitsForOlderTransactions: true,
+    rows,
+    tableBytes,
+    estimatedSeconds: concurrentSeconds,
+    estimateBasis: 'default',
+  };
   assert.deepEqual(operations.map(pick), [
     {
       file: 'db/migrate/20240301000000_add_conversation_status_index.rb',
       line: 5,
-      table: 'messages',
       index: 'index_messages_on_conversation_id_and_status',
       statement: 'CREATE INDEX CONCURRENTLY',
-      lock: 'SHARE UPDATE EXCLUSIVE',
-      indexLock: null,
-      blocks: ['ddl', 'autovacuum'],
-      duration: 'build',
-      inTransaction: false,
-      waitsForOlderTransactions: true,
-      rows,
-      tableBytes,
-      estimatedSeconds: concurrentSeconds,
-      estimateBasis: 'default',
+      ...concurrentBuild,
     },
     {
       file: 'migrations/001_messages.sql',
       line: 1,
-      table: 'messages',
       index: 'index_messages_on_id_unique',
       statement: 'CREATE UNIQUE INDEX CONCURRENTLY',
-      lock: 'SHARE UPDATE EXCLUSIVE',
-      indexLock: null,
-      blocks: ['ddl', 'autovacuum'],
-      duration: 'build',
-      inTransaction: false,
-      waitsForOlderTransactions: true,
-      rows,
-      tableBytes,
-      estimatedSeconds: concurrentSeconds,
-      estimateBasis: 'default',
+      ...concurrentBuild,
     },
     {
       file: 'migrations/001_messages.sql',
