@@ -4,6 +4,7 @@ import type { Command } from './command';
 import { EXIT_OK, EXIT_USAGE } from './command';
 import { checkMissingCommand } from './commands/check-missing';
 import { createPendingCommand } from './commands/create-pending';
+import { explainCommand } from './commands/explain';
 import { lintCommand } from './commands/lint';
 import { markAsRunCommand } from './commands/mark-as-run';
 import { monitorCommand } from './commands/monitor';
@@ -13,7 +14,7 @@ import { useBaselineCompilers } from './v8-tiers';
 import { VERSION } from './version';
 
 /** Every subcommand, by name. Adding one: a module in commands/ exporting a Command, a line here. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand, statusCommand, checkMissingCommand, monitorCommand, createPendingCommand, markAsRunCommand].map((command) => [command.name, command]));
+export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand, explainCommand, statusCommand, checkMissingCommand, monitorCommand, createPendingCommand, markAsRunCommand].map((command) => [command.name, command]));
 
 function usage(): string {
   const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));

@@ -48,6 +48,10 @@ export interface DatabaseFacts {
   columnStats?: Map<string, ColumnStats>;
   /** The indexes that exist, valid or not (pg_index joined with pg_class). */
   indexes?: DatabaseIndex[];
+  /** pg_relation_size of each table (its heap), keyed like tableRowEstimates. */
+  tableBytes?: Map<string, number>;
+  /** pg_stats.avg_width (bytes) of each analyzed column, keyed `table.column` like columnStats. */
+  columnWidths?: Map<string, number>;
 }
 
 /** One index as the database has it. */
@@ -69,6 +73,8 @@ export interface DatabaseIndex {
    * only until that build ends, so it is no leftover to drop. Absent when none runs.
    */
   building?: IndexBuildFact;
+  /** pg_relation_size of the index, when known. */
+  sizeBytes?: number | null;
 }
 
 /** What pg_stat_progress_create_index says about a build in progress. */

@@ -63,6 +63,20 @@ export interface TableRowEstimateRow {
   rowEstimate: number | null;
 }
 
+export interface TableSizeRow {
+  schema: string;
+  table: string;
+  /** pg_relation_size: the heap's main fork. */
+  tableBytes: number;
+}
+
+export interface ColumnWidthRow {
+  table: string;
+  column: string;
+  /** pg_stats.avg_width, in bytes. */
+  avgWidth: number;
+}
+
 export interface BlockedQueryRow {
   pid: number;
   databaseName: string | null;
@@ -258,6 +272,32 @@ SELECT n.nspname AS schema_name, c.relname AS table_name,
    AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
  ORDER BY 1, 2`,
     (r) => ({ schema: String(r['schema_name']), table: String(r['table_name']), rowEstimate: num(r['row_estimate']) }),
+  ),
+
+  /** Heap size of every user table (for the impact estimates: what an index build scans). */
+  tableSizes: query<[], TableSizeRow>(
+    'table_sizes_v1',
+    `
+SELECT n.nspname AS schema_name, c.relname AS table_name, pg_relation_size(c.oid) AS table_bytes
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'm')
+   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY 1, 2`,
+    (r) => ({ schema: String(r['schema_name']), table: String(r['table_name']), tableBytes: Number(r['table_bytes']) }),
+  ),
+
+  /** pg_stats.avg_width of the analyzed columns (for the estimated size of a new index). */
+  columnWidths: query<[], ColumnWidthRow>(
+    'column_widths_v1',
+    `
+SELECT s.tablename AS table_name, s.attname AS column_name, s.avg_width
+  FROM pg_stats s
+ WHERE s.schemaname <> 'information_schema' AND s.schemaname !~ '^pg_'
+   AND NOT s.inherited
+ ORDER BY 1, 2
+ LIMIT 20000`,
+    (r) => ({ table: String(r['table_name']), column: String(r['column_name']), avgWidth: Number(r['avg_width']) }),
   ),
 
   blockedQueries: query<[], BlockedQueryRow>(

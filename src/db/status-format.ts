@@ -3,6 +3,9 @@
 import type { ErrorDescription } from './errors';
 import type { DatabaseStatus, MissingIndex, PendingIndexOperation, StatusSection } from './status';
 import { HIDDEN_BUILD_LABEL } from '../shared/messages';
+import { formatBytes, formatCount } from '../core/format';
+
+export { formatBytes, formatCount } from '../core/format';
 
 /** Dates become ISO strings; everything else keeps its shape. */
 export type Jsonified<T> = T extends Date
@@ -137,24 +140,6 @@ function counterText(b: { phase: string; blocksDone: number | null; blocksTotal:
 
 export function formatServerVersion(num: number): string {
   return num >= 100000 ? `${Math.floor(num / 10000)}.${num % 10000}` : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}.${num % 100}`;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
-export function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
-  return String(Math.round(n));
 }
 
 export function formatDuration(seconds: number): string {

@@ -275,13 +275,15 @@ function buildFacts(builds: readonly BuildInProgressRow[]): Map<string, IndexBui
 
 /** Row estimates and server version for the linter (`LintContext.database`). */
 export async function collectDatabaseFacts(session: StatusQuerySource, largeTableRows = 100_000): Promise<DatabaseFacts> {
-  const [version, estimates, indexes, stats, builds] = await Promise.all([
+  const [version, estimates, indexes, stats, builds, sizes, widths] = await Promise.all([
     session.query('serverVersion'),
     session.query('tableRowEstimates'),
     session.query('existingIndexes', null),
     session.query('lowSelectivityStats', largeTableRows),
     // An index being built is INVALID until its build ends: invalid-index-exists must tell the two apart.
     session.query('buildsInProgress').catch(() => []),
+    session.query('tableSizes'),
+    session.query('columnWidths'),
   ]);
   const building = buildFacts(builds);
   // prefer-partial-index reads these as `table.column`.
@@ -297,9 +299,18 @@ export async function collectDatabaseFacts(session: StatusQuerySource, largeTabl
     const key = row.table.toLowerCase();
     tableRowEstimates.set(key, Math.max(tableRowEstimates.get(key) ?? 0, row.rowEstimate));
   }
+  // The impact estimates (src/core/locks) read these, keyed like the row estimates.
+  const tableBytes = new Map<string, number>();
+  for (const row of sizes) {
+    const key = row.table.toLowerCase();
+    tableBytes.set(key, Math.max(tableBytes.get(key) ?? 0, row.tableBytes));
+  }
+  const columnWidths = new Map(widths.map((row) => [`${row.table.toLowerCase()}.${row.column.toLowerCase()}`, row.avgWidth]));
   return {
     tableRowEstimates,
     columnStats,
+    tableBytes,
+    columnWidths,
     // invalid-index-exists and redundant-index compare a migration's index with these.
     indexes: indexes.map((row) => ({
       schema: row.schema,
@@ -312,6 +323,7 @@ export async function collectDatabaseFacts(session: StatusQuerySource, largeTabl
       unique: row.unique,
       predicate: row.predicate,
       ...(building.has(`${row.schema}.${row.index}`) ? { building: building.get(`${row.schema}.${row.index}`)! } : {}),
+      sizeBytes: row.sizeBytes,
     })),
     ...(version[0] ? { serverVersionNum: version[0].serverVersionNum } : {}),
   };

@@ -5,6 +5,8 @@ import { answerConfirmationsForTests } from './confirm';
 import { ConnectionManager } from './database/connection-manager';
 import { StatusController } from './database/status-controller';
 import { DiagnosticsController } from './diagnostics';
+import { ImpactCodeLensProvider } from './impact/code-lens';
+import { ImpactHoverProvider } from './impact/hover';
 import { LintService } from './lint-service';
 import { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import { BuildWatcher } from './monitor/build-watcher';
@@ -60,6 +62,8 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     status,
     ...views.disposables,
     vscode.languages.registerCodeActionsProvider(MIGRATION_SELECTOR, new FindingCodeActions(lintService, log), FindingCodeActions.metadata),
+    vscode.languages.registerHoverProvider(MIGRATION_SELECTOR, new ImpactHoverProvider(lintService)),
+    registerImpactCodeLens(lintService, diagnostics),
     watcher,
     panel,
     statusBar,
@@ -70,6 +74,12 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   void connections.connectRemembered();
   void markMigrationWorkspace();
   return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, answerConfirmationsForTests };
+}
+
+/** The summary line at the top of migrations, refreshed whenever a document is linted again. */
+function registerImpactCodeLens(lintService: LintService, diagnostics: DiagnosticsController): vscode.Disposable {
+  const provider = new ImpactCodeLensProvider(lintService, diagnostics.onDidPublish);
+  return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(MIGRATION_SELECTOR, provider));
 }
 
 /** Drives the "not a Rails/SQL-migration workspace" welcome view. */

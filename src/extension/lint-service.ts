@@ -52,6 +52,11 @@ export class LintService {
     return context;
   }
 
+  /** What the connected database knows, as last collected (the hover and CodeLens read it); undefined when disconnected. */
+  currentDatabaseFacts(): DatabaseFacts | undefined {
+    return this.databaseFacts;
+  }
+
   /** What the connected database knows (row estimates, version); undefined when disconnected. */
   setDatabaseFacts(facts: DatabaseFacts | undefined): void {
     this.databaseFacts = facts;

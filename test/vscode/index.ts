@@ -15,6 +15,7 @@ export function run(): Promise<void> {
   require('./builder.test');
   require('./password.test');
   require('./writes.test');
+  require('./impact.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

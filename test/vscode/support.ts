@@ -50,7 +50,8 @@ export async function screenshot(name: string): Promise<void> {
   const artifacts = process.env.PGIG_TEST_ARTIFACTS;
   if (!artifacts) return; // desktop runs (test-electron) have no page to shoot
   await new Promise((r) => setTimeout(r, 800)); // let the workbench paint
-  rmSync(join(artifacts, `${name}.done`), { force: true }); // an earlier run's answer is no answer
+  // A mark left by an earlier run would let the test go on before this shot is taken.
+  rmSync(join(artifacts, `${name}.done`), { force: true });
   console.log(`__pgig_screenshot__:${name}`);
   await waitFor(`screenshot ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
 }
