@@ -15,6 +15,8 @@ import {
   FIXTURES,
   GOOD_MIGRATION,
   RAILS_APP,
+  RUBY_NESTINGS,
+  nestedMigration,
   buildCliBundleInto,
   makeRailsApp,
   run,
@@ -239,6 +241,55 @@ describe('lint: exit codes and --fail-on', () => {
     );
     assert.deepEqual(unreadable, ['gone.rb: no such file or directory']);
     assert.equal(report.summary.files, 1);
+  });
+});
+
+describe('lint: a file the parser cannot follow', () => {
+  let dir: { path: string; remove: () => void };
+  let onlyConcurrent: string;
+  before(() => {
+    dir = tempDir();
+    onlyConcurrent = writeOnlyRulesConfig(join(dir.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
+  });
+  after(() => dir.remove());
+
+  test('a deeply nested file is an internal error (exit 2), and every file after it is linted as usual', async () => {
+    const migrate = join(dir.path, 'db', 'migrate');
+    mkdirSync(migrate, { recursive: true });
+    // Sorted by version: the too-deep files come first, then files nested 1 to 260 levels
+    // (the depths that used to come back wrong), each with one finding to make.
+    const tooDeep = [10_000, 2_000];
+    const followed = [1, 150, 200, 260];
+    let version = 20240101000000;
+    const expected: Array<{ file: string; rule: string; severity: string }> = [];
+    for (const [kind, nest] of Object.entries(RUBY_NESTINGS)) {
+      for (const depth of [...tooDeep, ...followed]) {
+        const file = `db/migrate/${version++}_nested_${kind}_${depth}.rb`;
+        writeFileSync(join(dir.path, file), nestedMigration(`Nested${depth}`, nest(depth)));
+        expected.push(
+          tooDeep.includes(depth)
+            ? { file, rule: 'internal-error', severity: 'error' }
+            : { file, rule: CONCURRENT, severity: 'warning' },
+        );
+      }
+    }
+    const { code, stdout, stderr } = await run(['lint', 'db', '--format', 'json', '--config', onlyConcurrent, '--fail-on', 'warning'], { cwd: dir.path });
+    const report = JSON.parse(stdout);
+    assert.deepEqual(
+      report.findings.map((f: { file: string; rule: string; severity: string }) => ({ file: f.file, rule: f.rule, severity: f.severity })),
+      expected,
+    );
+    const internal = report.findings.filter((f: { rule: string }) => f.rule === 'internal-error');
+    for (const finding of internal) {
+      assert.equal(finding.message, 'PG Index Guard could not read this file: it nests blocks, brackets or calls more deeply than the Ruby parser can follow (some 400 levels). Nothing in it was linted.');
+    }
+    assert.equal(report.summary.files, expected.length);
+    assert.equal(code, 2);
+    assert.equal(stderr, `${internal.length} files were not linted: PG Index Guard could not read them (internal-error findings above)\n`);
+
+    const text = await run(['lint', 'db', '--config', onlyConcurrent], { cwd: dir.path });
+    assert.equal(text.code, 2, 'whatever --fail-on says');
+    assert.match(text.stdout, new RegExp(`in ${expected.length} files, ${internal.length} files not linted \\(internal-error\\)\\.\n$`));
   });
 });
 

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { FILE_SKIPPED, SYNTAX_ERROR, SqlParserPending, lintSource, type DeferredSqlParser, type Parsers } from '../../core/lint';
+import { FILE_SKIPPED, INTERNAL_ERROR, SYNTAX_ERROR, SqlParserPending, lintSource, type DeferredSqlParser, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
 import { SEVERITIES, type Finding } from '../../core/rules/rule';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
@@ -67,7 +67,7 @@ function readOutcome(target: LintTarget, context: LintContext): ReadOutcome {
 }
 
 function emptySummary(): ReportSummary {
-  return { files: 0, parseErrors: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
+  return { files: 0, parseErrors: 0, unlinted: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
 }
 
 function emptyResult(): FilesResult {
@@ -120,6 +120,7 @@ function lintRead(
     text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
     summary.bySeverity[reported.severity]++;
     if (finding.ruleId === SYNTAX_ERROR) summary.parseErrors++;
+    else if (finding.ruleId === INTERNAL_ERROR) summary.unlinted++;
   }
   into.findings[index] = text;
 }
@@ -184,6 +185,7 @@ export function mergeResults(results: Iterable<FilesResult>): LintRun {
     for (const problem of result.unreadable) unreadable.push(problem);
     summary.files += result.summary.files;
     summary.parseErrors += result.summary.parseErrors;
+    summary.unlinted += result.summary.unlinted;
     for (const severity of SEVERITIES) summary.bySeverity[severity] += result.summary.bySeverity[severity];
     for (const text of result.findings) report.findings.push(text);
   }
