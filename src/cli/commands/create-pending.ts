@@ -69,9 +69,9 @@ Durations take a unit: 500ms, 5s, 2min, 1h.
 ${CONNECTION_HELP}
 
 Exit codes: 0 built, already there or nothing to do; 2 usage, configuration or connection
-error, or refused by the --environment guard; 3 outside the safe hours (or the time budget
-ran out before the next build); 4 the database is too busy (or another run is building);
-5 a build failed.
+error, or refused by the --environment guard, or a migration or the schema could not be read
+(the other indexes are still built); 3 outside the safe hours (or the time budget ran out
+before the next build); 4 the database is too busy (or another run is building); 5 a build failed.
 `;
 
 export const createPendingCommand: Command = {
@@ -163,9 +163,19 @@ export const createPendingCommand: Command = {
       throw new UsageError(`--only ${gathered.unknownNames.map(displayName).join(', ')}: not among the indexes of pending migrations or the missing indexes.`);
     }
     for (const warning of gathered.warnings) logger.warn(warning);
+    // What could not be read may hold indexes to build: the run fails, whatever else it does.
+    for (const problem of gathered.unreadable) {
+      logger.error(`${problem}: its indexes are not known, and not built`);
+      io.stderr(`pg-index-guard create-pending: ${problem}\n`);
+    }
+    const unreadableCode = gathered.unreadable.length > 0 ? EXIT_USAGE : EXIT_OK;
     for (const skip of gathered.skipped) logger.info(`not built: ${skip.index ? displayName(skip.index) : `an index on ${skip.table ?? '?'}`}: ${skip.reason}`);
     for (const def of gathered.definitions) for (const note of def.notes) logger.info(`${displayName(def.name)}: ${note}`);
     if (gathered.definitions.length === 0) {
+      if (unreadableCode !== EXIT_OK) {
+        logger.error(`Nothing else to build, but ${gathered.unreadable.length} of the sources could not be read (exit ${unreadableCode}).`);
+        return unreadableCode;
+      }
       logger.info('Nothing to build.');
       return EXIT_OK;
     }
@@ -205,8 +215,10 @@ export const createPendingCommand: Command = {
       process.removeListener('SIGTERM', onSignal);
     }
 
-    const code = exitCodeForOutcome(result.outcome);
-    const lines = [`Result: ${result.outcome} (exit ${code})${result.dryRun ? ', dry run' : ''}`];
+    const outcomeCode = exitCodeForOutcome(result.outcome);
+    const code = outcomeCode !== EXIT_OK ? outcomeCode : unreadableCode;
+    const unread = unreadableCode !== EXIT_OK ? `, ${gathered.unreadable.length} not read` : '';
+    const lines = [`Result: ${result.outcome}${unread} (exit ${code})${result.dryRun ? ', dry run' : ''}`];
     for (const r of result.results) {
       lines.push(`  ${r.status.padEnd(21)} ${displayName(r.index)} on ${displayName(r.schema ? `${r.schema}.${r.table}` : r.table)}${r.reason ? `: ${r.reason}` : ''}`);
       if (r.leftover) lines.push(`  ${''.padEnd(21)} an INVALID index is left: ${r.leftover.dropSql}`);
