@@ -295,8 +295,10 @@ describe('lint: a file the parser cannot follow', () => {
 
 describe('lint: odd files', () => {
   let dir: { path: string; remove: () => void };
+  let onlyConcurrent: string;
   before(() => {
     dir = tempDir();
+    onlyConcurrent = writeOnlyRulesConfig(join(dir.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
   });
   after(() => dir.remove());
 
@@ -351,6 +353,22 @@ describe('lint: odd files', () => {
       ],
     );
     assert.equal(report.summary.files, 3);
+  });
+
+  test('a byte order mark: SQL parses as without it, and positions are the ones an editor shows (Ruby alike)', async () => {
+    const cases = [
+      { file: 'bom.sql', text: 'CREATE INDEX index_messages_on_a ON messages (a);\n', line: 1, column: 1, endColumn: 49 },
+      { file: 'bom-later.sql', text: '-- indexes\nSELECT 1;\nCREATE INDEX index_messages_on_a ON messages (a);\n', line: 3, column: 1, endColumn: 49 },
+      { file: 'bom.rb', text: 'class A < ActiveRecord::Migration[7.1]; def change; add_index :messages, :a; end; end\n', line: 1, column: 53, endColumn: 76 },
+    ];
+    for (const c of cases) {
+      writeFileSync(join(dir.path, c.file), `\uFEFF${c.text}`);
+      const { code, stdout, stderr } = await run(['lint', c.file, '--format', 'json', '--config', onlyConcurrent], { cwd: dir.path });
+      assert.equal(stderr, '', c.file);
+      assert.equal(code, 0, c.file);
+      const findings = JSON.parse(stdout).findings.map((f: { rule: string; line: number; column: number; endLine: number; endColumn: number }) => [f.rule, f.line, f.column, f.endLine, f.endColumn]);
+      assert.deepEqual(findings, [[CONCURRENT, c.line, c.column, c.line, c.endColumn]], c.file);
+    }
   });
 
   test('an empty file and a non-UTF-8 file do not crash', async () => {

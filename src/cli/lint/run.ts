@@ -113,10 +113,12 @@ function lintRead(
   summary.files++;
   if (findings.length === 0) return;
   const starts = lineStarts(source);
+  // Editors hide a byte order mark: columns on the first line are counted without it.
+  const firstColumn = source.charCodeAt(0) === 0xfeff ? 1 : 0;
   let text = '';
   for (let i = 0; i < findings.length; i++) {
     const finding = findings[i]!;
-    const reported = position(target.path, finding, starts);
+    const reported = position(target.path, finding, starts, firstColumn);
     text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
     summary.bySeverity[reported.severity]++;
     if (finding.ruleId === SYNTAX_ERROR) summary.parseErrors++;
@@ -246,9 +248,12 @@ function skipped(reason: string): Finding {
   };
 }
 
-function position(file: string, finding: Finding, starts: number[]): ReportedFinding {
+/** `firstColumn`: the offset of column 1 on the first line (1 after a byte order mark). */
+function position(file: string, finding: Finding, starts: number[], firstColumn: number): ReportedFinding {
   const start = positionAt(starts, finding.range.start);
   const end = positionAt(starts, Math.max(finding.range.end, finding.range.start));
+  if (start.line === 0) start.column = Math.max(0, start.column - firstColumn);
+  if (end.line === 0) end.column = Math.max(0, end.column - firstColumn);
   return {
     file,
     rule: finding.ruleId,

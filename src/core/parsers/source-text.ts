@@ -48,6 +48,15 @@ export function indentationAt(source: string, lineStart: number): string {
   return source.slice(lineStart, end);
 }
 
+/**
+ * The text with a leading UTF-8 byte order mark (U+FEFF) turned into a space: Postgres' parser
+ * takes it for a stray character, and a space of the same length keeps every offset (and so
+ * every range and fix) the same in the text and in the file. Prism skips the mark itself.
+ */
+export function blankByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text;
+}
+
 /** Detects the file's newline so inserted lines match it. */
 export function newlineOf(source: string): string {
   return source.includes('\r\n') ? '\r\n' : '\n';
