@@ -27,7 +27,7 @@ export interface FilesResult {
    * file ('' for none) while some are pending, then one for all (the main thread joins a few
    * long strings at the end, not thousands).
    */
-  findings: string[];
+  findings: Array<string | string[]>;
   summary: ReportSummary;
   /** `path: reason` for each file that could not be read. */
   unreadable: string[];
@@ -113,19 +113,30 @@ function lintRead(
   summary.files++;
   if (findings.length === 0) return;
   const starts = lineStarts(source);
+  // A file with a million findings would pass V8's longest string (some 512 M characters):
+  // its text is cut into runs of at most RUN_CHARACTERS, each joined by the separator.
+  let runs: string[] | null = null;
   // Editors hide a byte order mark: columns on the first line are counted without it.
   const firstColumn = source.charCodeAt(0) === 0xfeff ? 1 : 0;
   let text = '';
   for (let i = 0; i < findings.length; i++) {
     const finding = findings[i]!;
     const reported = position(target.path, finding, starts, firstColumn);
-    text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
+    if (text.length > RUN_CHARACTERS) {
+      (runs ??= []).push(text);
+      text = format.finding(reported);
+    } else {
+      text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
+    }
     summary.bySeverity[reported.severity]++;
     if (finding.ruleId === SYNTAX_ERROR) summary.parseErrors++;
     else if (finding.ruleId === INTERNAL_ERROR) summary.unlinted++;
   }
-  into.findings[index] = text;
+  into.findings[index] = runs ? [...runs, text] : text;
 }
+
+/** The longest run of findings' texts kept in one string (V8's limit is some 512 M characters). */
+const RUN_CHARACTERS = 16 * 1024 * 1024;
 
 /** Lints the files one after the other, in this thread (loading libpg-query if a file needs it). */
 export async function lintTargets(
@@ -158,11 +169,27 @@ export async function lintPendingFiles(
   joinFindings(result, format);
 }
 
-/** One string for the files' findings, once none is pending. */
+/** The files' findings as few strings as will do (one, unless they are huge), once none is pending. */
 function joinFindings(result: FilesResult, format: OutputFormat): void {
   if (result.pending.length > 0) return;
-  const texts = result.findings.filter((text) => text !== '');
-  result.findings = texts.length === 0 ? [] : [texts.join(format.separator)];
+  const joined: string[] = [];
+  let run: string[] = [];
+  let length = 0;
+  const flush = () => {
+    if (run.length > 0) joined.push(run.join(format.separator));
+    run = [];
+    length = 0;
+  };
+  for (const entry of result.findings) {
+    for (const text of typeof entry === 'string' ? [entry] : entry) {
+      if (text === '') continue;
+      if (length + text.length > RUN_CHARACTERS) flush();
+      run.push(text);
+      length += text.length + format.separator.length;
+    }
+  }
+  flush();
+  result.findings = joined;
 }
 
 /** The files' outcome in order, read a batch at a time. */
@@ -189,7 +216,10 @@ export function mergeResults(results: Iterable<FilesResult>): LintRun {
     summary.parseErrors += result.summary.parseErrors;
     summary.unlinted += result.summary.unlinted;
     for (const severity of SEVERITIES) summary.bySeverity[severity] += result.summary.bySeverity[severity];
-    for (const text of result.findings) report.findings.push(text);
+    for (const entry of result.findings) {
+      if (typeof entry === 'string') report.findings.push(entry);
+      else for (const text of entry) report.findings.push(text);
+    }
   }
   return { report, unreadable };
 }
