@@ -371,6 +371,25 @@ describe('lint: odd files', () => {
     }
   });
 
+  test("a file whose report passes V8's longest string is reported in runs, not a RangeError", async () => {
+    // A 20 MB migration has some 2 million findings, over 512 M characters of JSON: a format
+    // whose every finding is 100 M characters long gets there with six.
+    const file = join(dir.path, 'six.sql');
+    writeFileSync(file, Array.from({ length: 6 }, (_, i) => `CREATE INDEX CONCURRENTLY IF NOT EXISTS i${i} ON messages (c${i});\n`).join(''));
+    const long = 'x'.repeat(100 * 1024 * 1024);
+    const hugeFormat = { ...jsonFormat, finding: () => long };
+    const { report } = await lintTargets(
+      [{ path: 'six.sql', absolutePath: file, language: 'sql', explicit: true, regularFile: true }],
+      defaultContext(),
+      await loadParsersDeferred(['sql']),
+      hugeFormat,
+    );
+    assert.equal(report.summary.bySeverity.warning + report.summary.bySeverity.error + report.summary.bySeverity.info, 6);
+    assert.ok(report.findings.length > 1);
+    // Every finding's text, each in one piece: the pieces are printed with a separator between them.
+    assert.deepEqual(report.findings.map((piece) => piece.length), Array(6).fill(long.length));
+  });
+
   test('an empty file and a non-UTF-8 file do not crash', async () => {
     writeFileSync(join(dir.path, 'empty.rb'), '');
     writeFileSync(join(dir.path, 'latin1.rb'), Buffer.from('class Caf\xe9 < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :id\n  end\nend\n', 'latin1'));
