@@ -2,7 +2,7 @@
 // Bundles the three entries into dist/ (extension, CLI, webview) and the VS Code test
 // suite into out/, and copies the parsers' WASM files beside the bundles that load them.
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -19,9 +19,27 @@ const production = process.argv.includes('--production');
 const check = spawnSync(process.execPath, [join(root, 'scripts/check-core-isolation.mjs')], { stdio: 'inherit' });
 if (check.status !== 0) process.exit(check.status ?? 1);
 
+/**
+ * prism.wasm with its stack guarded (src/core/parsers/rails/prism-stack-guard.ts), done here once
+ * rather than at every start: prism.ts takes a module that has the guard's exports as it is.
+ */
+async function guardedPrismWasm() {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-index-guard-build-'));
+  try {
+    const out = join(dir, 'prism-stack-guard.cjs');
+    await build({ bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning', entryPoints: [join(root, 'src/core/parsers/rails/prism-stack-guard.ts')], outfile: out });
+    const { guardWasmStack } = require(out);
+    const guarded = guardWasmStack(readFileSync(require.resolve('@ruby/prism/src/prism.wasm')));
+    if (!guarded.guard) console.warn("build: @ruby/prism's prism.wasm is not laid out as prism-stack-guard.ts expects: shipped unguarded");
+    return guarded.bytes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
-copyFileSync(require.resolve('@ruby/prism/src/prism.wasm'), join(root, 'dist/prism.wasm'));
+writeFileSync(join(root, 'dist/prism.wasm'), await guardedPrismWasm());
 copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(root, 'dist/libpg-query.wasm'));
 
 /**

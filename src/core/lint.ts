@@ -3,7 +3,7 @@ import type { LintContext } from './lint-context';
 import { RULES } from './rules';
 import type { Finding, Rule } from './rules/rule';
 import { parseRailsMigration } from './parsers/rails/parse-rails-migration';
-import { lazyPrismParser, loadPrismParser, type PrismParse } from './parsers/rails/prism';
+import { RubyNestingTooDeep, lazyPrismParser, loadPrismParser, type PrismParse } from './parsers/rails/prism';
 import { loadSqlParser, type SqlParser } from './parsers/sql/libpg-query';
 import { parseSqlMigration, type SqlParseOptions } from './parsers/sql/parse-sql-migration';
 import { parseEmbeddedSql } from './parsers/sql/embedded';
@@ -12,7 +12,10 @@ import { lineStarts, positionAt } from './parsers/source-text';
 /** Not rules, but reported like findings so every front end shows them the same way. */
 export const SYNTAX_ERROR = 'syntax-error';
 export const FILE_SKIPPED = 'file-skipped';
-/** A parser or rule bug met on this file: reported instead of thrown into the host. */
+/**
+ * A parser or rule failure met on this file (a bug, or a file nested beyond what the parser
+ * follows): reported instead of thrown into the host, as an error, for the file went unlinted.
+ */
 export const INTERNAL_ERROR = 'internal-error';
 
 export interface Parsers {
@@ -145,7 +148,11 @@ export function lintSource(
     file = parseMigration(path, source, language, parsers, withSettings(sqlOptions, context));
   } catch (error) {
     if (missedDeferredParse(parsers.sql)) throw new SqlParserPending();
-    return { file: null, findings: [internalError(`PG Index Guard could not read this file (${errorText(error)}). Please report this with the file attached.`)] };
+    const message =
+      error instanceof RubyNestingTooDeep
+        ? `PG Index Guard could not read this file: ${error.message}. Nothing in it was linted.`
+        : `PG Index Guard could not read this file (${errorText(error)}). Nothing in it was linted. Please report this with the file attached.`;
+    return { file: null, findings: [internalError(message)] };
   }
   if (missedDeferredParse(parsers.sql)) throw new SqlParserPending();
   if (!file) return { file: null, findings: [] };
@@ -267,7 +274,7 @@ function withSettings(options: SqlParseOptions | undefined, context: LintContext
 function internalError(message: string): Finding {
   return {
     ruleId: INTERNAL_ERROR,
-    severity: 'info',
+    severity: 'error',
     message,
     range: { start: 0, end: 0 },
     fixes: [],

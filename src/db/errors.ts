@@ -23,6 +23,8 @@ export type ErrorKind =
   | 'lock-timeout'
   | 'read-only'
   | 'not-connected'
+  /** An app file the status needs (db/schema.rb, ...) could not be read: not the database's fault. */
+  | 'unreadable-file'
   | 'unknown';
 
 export interface ErrorDescription {

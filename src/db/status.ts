@@ -61,8 +61,10 @@ export interface StatusWorkspace {
   readFile(file: string): Promise<string>;
   /** Index operations of one migration (the core parser: see `coreIndexOperationParser`). */
   parseIndexOperations(file: string, source: string): PendingIndexOperation[];
-  /** Indexes declared in db/schema.rb or db/structure.sql; null when the app has neither. */
+  /** Indexes declared in db/schema.rb or db/structure.sql; null when the app has neither, or the file could not be read. */
   declaredIndexes: readonly DeclaredIndex[] | null;
+  /** Why db/schema.rb or db/structure.sql could not be read (the missing indexes are then unknown). */
+  declaredIndexesProblem?: string;
 }
 
 export interface StatusSection<T> {
@@ -224,6 +226,11 @@ function missingSection(
   existing: { value: ExistingIndexRow[] } | { error: ErrorDescription } | null,
   tables: { schema: string; table: string }[] | null,
 ): StatusSection<MissingIndex> {
+  if (workspace?.declaredIndexesProblem) {
+    const title = workspace.declaredIndexesProblem;
+    const advice = 'The missing indexes are not known until it can be read: please report this with the file attached.';
+    return { items: [], error: { kind: 'unreadable-file', title, advice, detail: title, retryable: false } };
+  }
   if (!workspace?.declaredIndexes) {
     return { items: [], error: null, note: 'Neither db/schema.rb nor db/structure.sql was found: declared indexes are not known.' };
   }
@@ -389,17 +396,25 @@ export interface ReadStatusWorkspaceOptions {
 export function readStatusWorkspace(workspaceRoot: string, options: ReadStatusWorkspaceOptions): StatusWorkspace {
   const schemaRb = readOptional(path.join(workspaceRoot, 'db', 'schema.rb'));
   const structureSql = schemaRb === null ? readOptional(path.join(workspaceRoot, 'db', 'structure.sql')) : null;
-  const declaredIndexes =
-    schemaRb !== null
-      ? readSchemaRbIndexes(schemaRb, options.parsers.ruby)
-      : structureSql !== null
-        ? readStructureSqlIndexes(structureSql)
-        : null;
+  let declaredIndexes: DeclaredIndex[] | null = null;
+  let declaredIndexesProblem: string | undefined;
+  try {
+    declaredIndexes =
+      schemaRb !== null
+        ? readSchemaRbIndexes(schemaRb, options.parsers.ruby)
+        : structureSql !== null
+          ? readStructureSqlIndexes(structureSql)
+          : null;
+  } catch (error) {
+    // A parser failure (a file nested beyond what Prism follows): said, never taken for "nothing declared".
+    declaredIndexesProblem = `${schemaRb !== null ? 'db/schema.rb' : 'db/structure.sql'} could not be read: ${error instanceof Error ? error.message : String(error)}.`;
+  }
   return {
     migrations: listMigrationFiles(workspaceRoot, options.migrationsPaths),
     readFile: (file) => fs.promises.readFile(file, 'utf8'),
     parseIndexOperations: coreIndexOperationParser(options.parsers),
     declaredIndexes,
+    ...(declaredIndexesProblem !== undefined ? { declaredIndexesProblem } : {}),
   };
 }
 

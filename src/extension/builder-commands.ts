@@ -74,8 +74,13 @@ export async function createPendingIndexes(deps: BuilderDependencies, clicked?: 
   const nodes = Array.isArray(all) && all.length > 0 ? all : clicked !== undefined ? [clicked] : [];
   const definitions = selected(gathered.definitions, nodes);
   for (const warning of gathered.warnings) deps.log.warn(warning);
+  for (const problem of gathered.unreadable) deps.log.error(`${problem}: its indexes are not known, and not built`);
   if (definitions.length === 0) {
-    void vscode.window.showInformationMessage('Nothing to build: no pending or missing index matches.');
+    if (gathered.unreadable.length > 0) {
+      void vscode.window.showWarningMessage(`Nothing else to build, but ${gathered.unreadable.length === 1 ? 'a file' : `${gathered.unreadable.length} files`} could not be read: ${gathered.unreadable[0]}`);
+    } else {
+      void vscode.window.showInformationMessage('Nothing to build: no pending or missing index matches.');
+    }
     return null;
   }
   const statements: string[] = [];

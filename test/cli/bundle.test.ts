@@ -2,12 +2,12 @@
 // warning, WASM found beside the bundle, and the same report from worker threads.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeRailsCorpus } from '../../scripts/bench/rails-corpus';
 import { writeSqlCorpus } from '../../scripts/bench/sql';
-import { BAD_MIGRATION, BROKEN_MIGRATION, CREATE_TABLE_MIGRATION, FIXTURES, RAILS_APP, ROOT, tempDir } from './helpers';
+import { BAD_MIGRATION, BROKEN_MIGRATION, CREATE_TABLE_MIGRATION, FIXTURES, RAILS_APP, ROOT, RUBY_NESTINGS, nestedMigration, tempDir } from './helpers';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 /** What the launcher (CLI) loads: the CLI itself. */
@@ -216,6 +216,35 @@ describe('the bundled CLI', () => {
         assert.equal(three.stderr, '', format);
         assert.ok(one.stdout.split('\n').length > 100, format);
         assert.equal(three.stdout, one.stdout, format);
+      }
+    });
+
+    test('a file too deeply nested for Prism, in any thread, leaves the files after it in that thread linted', () => {
+      const app = tempDir();
+      try {
+        const migrate = join(app.path, 'db', 'migrate');
+        mkdirSync(migrate, { recursive: true });
+        // Every seventh file is too deep: each batch of files (whichever thread takes it) meets some.
+        const files = 700;
+        let deep = 0;
+        for (let i = 0; i < files; i++) {
+          const tooDeep = i % 7 === 0;
+          if (tooDeep) deep++;
+          const nesting = RUBY_NESTINGS['parentheses']!(tooDeep ? 5_000 : 1 + (i % 260));
+          writeFileSync(join(migrate, `${20240101000000 + i}_nested_${i}.rb`), nestedMigration(`Nested${i}`, nesting));
+        }
+        const three = cli(['lint', 'db', '--format', 'json'], { cwd: app.path, env: { PG_INDEX_GUARD_THREADS: '3' } });
+        const report = JSON.parse(three.stdout);
+        const byRule = (rule: string) => report.findings.filter((f: { rule: string }) => f.rule === rule).length;
+        assert.equal(report.summary.files, files);
+        assert.equal(byRule('internal-error'), deep);
+        assert.equal(byRule('require-concurrent-index-creation'), files - deep);
+        assert.equal(three.code, 2);
+        assert.match(three.stderr, new RegExp(`^${deep} files were not linted`));
+        const one = cli(['lint', 'db', '--format', 'json'], { cwd: app.path, env: { PG_INDEX_GUARD_THREADS: '1' } });
+        assert.equal(one.stdout, three.stdout);
+      } finally {
+        app.remove();
       }
     });
   });

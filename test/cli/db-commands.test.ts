@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { runCli } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/io';
 import { closeClient, useCluster, waitFor, SUPERUSER_PASSWORD } from '../db/support/postgres';
-import { buildCliBundleInto, tempDir } from './helpers';
+import { RUBY_NESTINGS, buildCliBundleInto, nestedMigration, tempDir } from './helpers';
 
 const app = tempDir('pg-index-guard-db-app-');
 after(() => app.remove());
@@ -87,13 +87,13 @@ interface Outcome {
   stderr: string;
 }
 
-async function cli(args: string[], options: { env?: Record<string, string>; stdinIsTTY?: boolean; answer?: string } = {}): Promise<Outcome> {
+async function cli(args: string[], options: { env?: Record<string, string>; stdinIsTTY?: boolean; answer?: string; cwd?: string } = {}): Promise<Outcome> {
   let stdout = '';
   let stderr = '';
   const io: CliIO & { stdinIsTTY: boolean; prompt?: (q: string) => Promise<string> } = {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
-    cwd: app.path,
+    cwd: options.cwd ?? app.path,
     env: { TEST_DB_PASSWORD: SUPERUSER_PASSWORD, PGPASSFILE: '/nonexistent', ...options.env },
     stdoutIsTTY: false,
     stdinIsTTY: options.stdinIsTTY ?? false,
@@ -260,6 +260,47 @@ test('mark-as-run: refuses without --yes off a terminal, asks on one, is idempot
   assert.match(twice.stdout, /20240501000000 was already marked as run; nothing changed\./);
   const { rows } = await admin.query(`SELECT count(*)::int AS n FROM schema_migrations WHERE version = '20240501000000'`);
   assert.equal(rows[0].n, 1);
+});
+
+test('a migration or a schema.rb the parser cannot read fails status, create-pending and check-missing (exit 2), and the rest is still done', async () => {
+  const copy = tempDir('pg-index-guard-db-deep-');
+  try {
+    cpSync(app.path, copy.path, { recursive: true });
+    const migrate = join(copy.path, 'db', 'migrate');
+    const deep = nestedMigration('DeeplyNested', RUBY_NESTINGS['parentheses']!(5_000));
+    writeFileSync(join(migrate, '20240601000000_deeply_nested.rb'), deep);
+    writeFileSync(
+      join(migrate, '20240602000000_add_created_at_index_to_messages.rb'),
+      `class AddCreatedAtIndexToMessages < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :created_at, algorithm: :concurrently, if_not_exists: true\n  end\nend\n`,
+    );
+    const tooDeep = 'it nests blocks, brackets or calls more deeply than the Ruby parser can follow (some 400 levels)';
+
+    const status = await cli(['status'], { cwd: copy.path });
+    assert.equal(status.code, 2, status.stdout + status.stderr);
+    assert.equal(status.stderr, `pg-index-guard status: db/migrate/20240601000000_deeply_nested.rb: could not be read (${tooDeep})\n`);
+    assert.match(status.stdout, /20240601000000 deeply_nested .*\n {4}could not be read: it nests/);
+    assert.match(status.stdout, /20240602000000 add_created_at_index_to_messages .*\n {4}line 5: creates index on messages \(created_at\), concurrently/);
+
+    const dry = await cli(['create-pending', '--dry-run', '--from', 'pending'], { cwd: copy.path });
+    assert.equal(dry.code, 2, dry.stdout + dry.stderr);
+    assert.match(dry.stdout, /ERROR db\/migrate\/20240601000000_deeply_nested\.rb: could not be read \(it nests .*\): its indexes are not known, and not built/);
+    assert.match(dry.stdout, /Result: done, 1 not read \(exit 2\), dry run\n(.*\n)* {2}would-build +index_messages_on_created_at on public\.messages/);
+    assert.equal(dry.stderr, `pg-index-guard create-pending: db/migrate/20240601000000_deeply_nested.rb: could not be read (${tooDeep})\n`);
+
+    // Nothing else to build: still not "Nothing to build".
+    const only = await cli(['create-pending', '--dry-run', '--from', 'pending', '--only', 'index_messages_on_created_at'], { cwd: copy.path });
+    assert.equal(only.code, 2, only.stdout + only.stderr);
+
+    writeFileSync(join(copy.path, 'db', 'schema.rb'), `ActiveRecord::Schema[7.1].define(version: 1) do\n  x = ${RUBY_NESTINGS['parentheses']!(5_000)}\n  add_index "messages", ["status"], name: "index_messages_on_status_x"\nend\n`);
+    const check = await cli(['check-missing'], { cwd: copy.path });
+    assert.equal(check.code, 2, check.stdout + check.stderr);
+    assert.equal(check.stderr, `db/schema.rb could not be read: ${tooDeep}. The missing indexes are not known until it can be read: please report this with the file attached.\n`);
+    const nothingMissing = await cli(['create-pending', '--dry-run', '--from', 'missing'], { cwd: copy.path });
+    assert.equal(nothingMissing.code, 2, nothingMissing.stdout + nothingMissing.stderr);
+    assert.doesNotMatch(nothingMissing.stdout, /Nothing to build\./);
+  } finally {
+    copy.remove();
+  }
 });
 
 test('the bundled CLI as a process: exit codes and JSON on stdout', async () => {

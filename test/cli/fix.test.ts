@@ -36,6 +36,12 @@ const CASES: Array<{ name: string; files: Record<string, string>; fixed: Record<
     stderr: ['Fixed sql/001_users.sql (1 fix)'],
   },
   {
+    name: 'SQL after a byte order mark: the fix lands where it belongs, the mark stays',
+    files: { 'sql/002_users.sql': '\uFEFFCREATE INDEX CONCURRENTLY index_users_on_name ON users (name);\n' },
+    fixed: { 'sql/002_users.sql': '\uFEFFCREATE INDEX CONCURRENTLY IF NOT EXISTS index_users_on_name ON users (name);\n' },
+    stderr: ['Fixed sql/002_users.sql (1 fix)'],
+  },
+  {
     name: 'a file that does not parse is left as it is, and said so',
     files: { 'db/migrate/20240103000000_broken.rb': 'class Broken < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n  def change\n    add_index :messages, :x\n  end\n' },
     fixed: {},

@@ -87,3 +87,15 @@ export function writeOnlyRulesConfig(path: string, enabled: Record<string, strin
   writeFileSync(path, JSON.stringify({ rules }, null, 2));
   return path;
 }
+
+/** Ways Ruby nests, as an expression `depth` levels deep. */
+export const RUBY_NESTINGS: Record<string, (depth: number) => string> = {
+  blocks: (n) => '[1].map do\n'.repeat(n) + '1\n' + 'end\n'.repeat(n),
+  parentheses: (n) => '('.repeat(n) + '1' + ')'.repeat(n),
+  calls: (n) => 'f('.repeat(n) + '1' + ')'.repeat(n),
+};
+
+/** A migration with one blocking add_index on messages, after an expression nested `depth` levels deep. */
+export function nestedMigration(name: string, nesting: string): string {
+  return `class ${name} < ActiveRecord::Migration[7.1]\n  def change\n    nested = ${nesting}\n    add_index :messages, :user_id\n  end\nend\n`;
+}

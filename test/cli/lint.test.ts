@@ -15,6 +15,8 @@ import {
   FIXTURES,
   GOOD_MIGRATION,
   RAILS_APP,
+  RUBY_NESTINGS,
+  nestedMigration,
   buildCliBundleInto,
   makeRailsApp,
   run,
@@ -242,10 +244,61 @@ describe('lint: exit codes and --fail-on', () => {
   });
 });
 
-describe('lint: odd files', () => {
+describe('lint: a file the parser cannot follow', () => {
   let dir: { path: string; remove: () => void };
+  let onlyConcurrent: string;
   before(() => {
     dir = tempDir();
+    onlyConcurrent = writeOnlyRulesConfig(join(dir.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
+  });
+  after(() => dir.remove());
+
+  test('a deeply nested file is an internal error (exit 2), and every file after it is linted as usual', async () => {
+    const migrate = join(dir.path, 'db', 'migrate');
+    mkdirSync(migrate, { recursive: true });
+    // Sorted by version: the too-deep files come first, then files nested 1 to 260 levels
+    // (the depths that used to come back wrong), each with one finding to make.
+    const tooDeep = [10_000, 2_000];
+    const followed = [1, 150, 200, 260];
+    let version = 20240101000000;
+    const expected: Array<{ file: string; rule: string; severity: string }> = [];
+    for (const [kind, nest] of Object.entries(RUBY_NESTINGS)) {
+      for (const depth of [...tooDeep, ...followed]) {
+        const file = `db/migrate/${version++}_nested_${kind}_${depth}.rb`;
+        writeFileSync(join(dir.path, file), nestedMigration(`Nested${depth}`, nest(depth)));
+        expected.push(
+          tooDeep.includes(depth)
+            ? { file, rule: 'internal-error', severity: 'error' }
+            : { file, rule: CONCURRENT, severity: 'warning' },
+        );
+      }
+    }
+    const { code, stdout, stderr } = await run(['lint', 'db', '--format', 'json', '--config', onlyConcurrent, '--fail-on', 'warning'], { cwd: dir.path });
+    const report = JSON.parse(stdout);
+    assert.deepEqual(
+      report.findings.map((f: { file: string; rule: string; severity: string }) => ({ file: f.file, rule: f.rule, severity: f.severity })),
+      expected,
+    );
+    const internal = report.findings.filter((f: { rule: string }) => f.rule === 'internal-error');
+    for (const finding of internal) {
+      assert.equal(finding.message, 'PG Index Guard could not read this file: it nests blocks, brackets or calls more deeply than the Ruby parser can follow (some 400 levels). Nothing in it was linted.');
+    }
+    assert.equal(report.summary.files, expected.length);
+    assert.equal(code, 2);
+    assert.equal(stderr, `${internal.length} files were not linted: PG Index Guard could not read them (internal-error findings above)\n`);
+
+    const text = await run(['lint', 'db', '--config', onlyConcurrent], { cwd: dir.path });
+    assert.equal(text.code, 2, 'whatever --fail-on says');
+    assert.match(text.stdout, new RegExp(`in ${expected.length} files, ${internal.length} files not linted \\(internal-error\\)\\.\n$`));
+  });
+});
+
+describe('lint: odd files', () => {
+  let dir: { path: string; remove: () => void };
+  let onlyConcurrent: string;
+  before(() => {
+    dir = tempDir();
+    onlyConcurrent = writeOnlyRulesConfig(join(dir.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
   });
   after(() => dir.remove());
 
@@ -300,6 +353,41 @@ describe('lint: odd files', () => {
       ],
     );
     assert.equal(report.summary.files, 3);
+  });
+
+  test('a byte order mark: SQL parses as without it, and positions are the ones an editor shows (Ruby alike)', async () => {
+    const cases = [
+      { file: 'bom.sql', text: 'CREATE INDEX index_messages_on_a ON messages (a);\n', line: 1, column: 1, endColumn: 49 },
+      { file: 'bom-later.sql', text: '-- indexes\nSELECT 1;\nCREATE INDEX index_messages_on_a ON messages (a);\n', line: 3, column: 1, endColumn: 49 },
+      { file: 'bom.rb', text: 'class A < ActiveRecord::Migration[7.1]; def change; add_index :messages, :a; end; end\n', line: 1, column: 53, endColumn: 76 },
+    ];
+    for (const c of cases) {
+      writeFileSync(join(dir.path, c.file), `\uFEFF${c.text}`);
+      const { code, stdout, stderr } = await run(['lint', c.file, '--format', 'json', '--config', onlyConcurrent], { cwd: dir.path });
+      assert.equal(stderr, '', c.file);
+      assert.equal(code, 0, c.file);
+      const findings = JSON.parse(stdout).findings.map((f: { rule: string; line: number; column: number; endLine: number; endColumn: number }) => [f.rule, f.line, f.column, f.endLine, f.endColumn]);
+      assert.deepEqual(findings, [[CONCURRENT, c.line, c.column, c.line, c.endColumn]], c.file);
+    }
+  });
+
+  test("a file whose report passes V8's longest string is reported in runs, not a RangeError", async () => {
+    // A 20 MB migration has some 2 million findings, over 512 M characters of JSON: a format
+    // whose every finding is 100 M characters long gets there with six.
+    const file = join(dir.path, 'six.sql');
+    writeFileSync(file, Array.from({ length: 6 }, (_, i) => `CREATE INDEX CONCURRENTLY IF NOT EXISTS i${i} ON messages (c${i});\n`).join(''));
+    const long = 'x'.repeat(100 * 1024 * 1024);
+    const hugeFormat = { ...jsonFormat, finding: () => long };
+    const { report } = await lintTargets(
+      [{ path: 'six.sql', absolutePath: file, language: 'sql', explicit: true, regularFile: true }],
+      defaultContext(),
+      await loadParsersDeferred(['sql']),
+      hugeFormat,
+    );
+    assert.equal(report.summary.bySeverity.warning + report.summary.bySeverity.error + report.summary.bySeverity.info, 6);
+    assert.ok(report.findings.length > 1);
+    // Every finding's text, each in one piece: the pieces are printed with a separator between them.
+    assert.deepEqual(report.findings.map((piece) => piece.length), Array(6).fill(long.length));
   });
 
   test('an empty file and a non-UTF-8 file do not crash', async () => {

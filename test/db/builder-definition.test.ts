@@ -139,6 +139,13 @@ describe('from SQL and declarations', () => {
     assert.equal(postgresDefaultIndexName('t'.repeat(40), [{ kind: 'column', name: 'c'.repeat(40) }]).length, 63);
   });
 
+  test('a structure.sql that starts with a byte order mark: its first CREATE INDEX is read too', () => {
+    const sql = '\uFEFFCREATE INDEX i1 ON t (a);\nCREATE INDEX i2 ON t (b);\n';
+    const { definitions, errors } = indexDefinitionsFromSql(sql, parsers.sql, () => ({ kind: 'manual' }));
+    assert.deepEqual(errors, []);
+    assert.deepEqual(definitions.map((d) => sqlOf(d)), ['CREATE INDEX CONCURRENTLY IF NOT EXISTS "i1" ON "t" ("a")', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "i2" ON "t" ("b")']);
+  });
+
   test('schema.rb declarations: expressions as Rails dumps them, where as dumped', () => {
     const def = indexDefinitionFromDeclared(
       { schema: null, table: 'users', name: 'index_users_on_lower_email', nameIsDefault: false, columns: ['lower((email)::text)'], unique: true, where: '(deleted_at IS NULL)', using: null, file: 'db/schema.rb', line: 3 },

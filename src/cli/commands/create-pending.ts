@@ -92,10 +92,10 @@ Durations take a unit: 500ms, 5s, 2min, 1h.
 ${CONNECTION_HELP}
 
 Exit codes: 0 built, already there or nothing to do; 2 usage, configuration or connection
-error, or refused by the --environment guard; 3 outside the safe hours (or the time budget
-ran out before the next build); 4 the database is too busy (or another run is building);
-5 a build failed; 6 an index was refused: it cannot be built as written (5 wins when a build
-also failed).
+error, or refused by the --environment guard, or a migration or the schema could not be read
+(the other indexes are still built); 3 outside the safe hours (or the time budget ran out
+before the next build); 4 the database is too busy (or another run is building); 5 a build
+failed; 6 an index was refused: it cannot be built as written (5 wins when a build also failed).
 `;
 
 export const createPendingCommand: Command = {
@@ -187,6 +187,12 @@ export const createPendingCommand: Command = {
       throw new UsageError(`--only ${gathered.unknownNames.map(displayName).join(', ')}: not among the indexes of pending migrations or the missing indexes.`);
     }
     for (const warning of gathered.warnings) logger.warn(warning);
+    // What could not be read may hold indexes to build: the run fails, whatever else it does.
+    for (const problem of gathered.unreadable) {
+      logger.error(`${problem}: its indexes are not known, and not built`);
+      io.stderr(`pg-index-guard create-pending: ${problem}\n`);
+    }
+    const unreadableCode = gathered.unreadable.length > 0 ? EXIT_USAGE : EXIT_OK;
     const refused = gathered.skipped.filter((skip) => skip.refused);
     for (const skip of gathered.skipped) {
       const what = `${skip.index ? displayName(skip.index) : `an index on ${skip.table ?? '?'}`}${describeOrigin(skip.origin)}`;
@@ -196,6 +202,10 @@ export const createPendingCommand: Command = {
     for (const def of gathered.definitions) for (const note of def.notes) logger.info(`${displayName(def.name)}: ${note}`);
     const refusedLines = refused.map((skip) => summaryLine('refused', skip.index ?? '?', skip.table ?? '?', skip.reason));
     if (gathered.definitions.length === 0) {
+      if (unreadableCode !== EXIT_OK) {
+        logger.error(`Nothing else to build, but ${gathered.unreadable.length} of the sources could not be read (exit ${unreadableCode}).`);
+        return unreadableCode;
+      }
       logger.info('Nothing to build.');
       if (refused.length === 0) return EXIT_OK;
       io.stdout(`${[`Result: nothing to build, ${refused.length} refused (exit ${EXIT_REFUSED})${dryRun ? ', dry run' : ''}`, ...refusedLines].join('\n')}\n`);
@@ -236,8 +246,10 @@ export const createPendingCommand: Command = {
       stopHandlingInterrupts();
     }
 
-    const code = exitCodeForRun(result, refused.length);
-    const lines = [`Result: ${result.outcome}${refused.length ? `, ${refused.length} refused` : ''} (exit ${code})${result.dryRun ? ', dry run' : ''}`];
+    const runCode = exitCodeForRun(result, refused.length);
+    const code = runCode !== EXIT_OK ? runCode : unreadableCode;
+    const unread = unreadableCode !== EXIT_OK ? `, ${gathered.unreadable.length} not read` : '';
+    const lines = [`Result: ${result.outcome}${refused.length ? `, ${refused.length} refused` : ''}${unread} (exit ${code})${result.dryRun ? ', dry run' : ''}`];
     for (const r of result.results) {
       lines.push(summaryLine(r.status, r.index, r.schema ? `${r.schema}.${r.table}` : r.table, r.reason));
       if (r.leftover) lines.push(`  ${''.padEnd(21)} an INVALID index is left: ${r.leftover.dropSql}`);

@@ -43,7 +43,8 @@ Options:
 
 Exit codes: 0 no finding at or above --fail-on, 1 some finding at or above it
 (syntax errors count as errors), 2 usage or configuration error, or a file could not be read
-(or, with --fix, written).
+(or, with --fix, written), or could not be linted (an internal-error finding: a parser failure,
+or a file nested too deeply to parse).
 
 Environment: NO_COLOR / FORCE_COLOR (text colors), PG_INDEX_GUARD_THREADS (lint threads;
 1 lints in the main thread; default: from the number of CPUs and files), PG_INDEX_GUARD_CACHE_DIR
@@ -81,7 +82,9 @@ export const lintCommand: Command = {
       const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
       for (const problem of problems) io.stderr(`Cannot read ${problem}\n`);
       problems.push(...unwritable);
-      if (problems.length > 0) return EXIT_USAGE;
+      const unlinted = report.summary.unlinted;
+      if (unlinted > 0) io.stderr(`${unlinted === 1 ? '1 file was' : `${unlinted} files were`} not linted: PG Index Guard could not read ${unlinted === 1 ? 'it' : 'them'} (internal-error findings above)\n`);
+      if (problems.length > 0 || unlinted > 0) return EXIT_USAGE;
       const failing = SEVERITIES.some((severity) => report.summary.bySeverity[severity] > 0 && reaches(severity, options.failOn));
       return failing ? EXIT_FINDINGS : EXIT_OK;
     } finally {

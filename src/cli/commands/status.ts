@@ -5,7 +5,7 @@ import { DbError } from '../../db/errors';
 import { MonitorSession } from '../../db/session';
 import { collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
 import { formatStatusText, statusToJson } from '../../db/status-format';
-import { EXIT_OK, type Command } from '../command';
+import { EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { UsageError, type CliIO } from '../io';
 
 /** Options every database command takes. */
@@ -65,6 +65,14 @@ export async function collectCliStatus(target: DatabaseTarget, io: CliIO, parser
   }
 }
 
+/** The app's files the status could not read: pending migrations that did not parse, the schema. */
+export function unreadableSources(status: Pick<DatabaseStatus, 'pendingMigrations' | 'missingIndexes'>): string[] {
+  const problems = status.pendingMigrations.items.flatMap((m) => (m.problem ? [`${m.relativePath}: could not be read (${m.problem})`] : []));
+  const missing = status.missingIndexes.error;
+  if (missing?.kind === 'unreadable-file') problems.push(missing.title);
+  return problems;
+}
+
 export function parseOrUsage<T extends ParseArgsConfig>(config: T, command: string): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs<T>(config);
@@ -86,7 +94,8 @@ Options:
 
 ${CONNECTION_HELP}
 
-Exit codes: 0 status shown, 2 usage, configuration or connection error.
+Exit codes: 0 status shown, 2 usage, configuration or connection error, or a migration or
+db/schema.rb (db/structure.sql) could not be read (the status is shown without it).
 `;
 
 export const statusCommand: Command = {
@@ -105,6 +114,9 @@ export const statusCommand: Command = {
     const target = resolveTargetForCli(values, io);
     const status = await collectCliStatus(target, io);
     io.stdout(values.json ? `${JSON.stringify(statusToJson(status), null, 2)}\n` : `${formatStatusText(status)}\n`);
-    return EXIT_OK;
+    // A file that could not be read may hold what the status is about: the run fails, and says so.
+    const unreadable = unreadableSources(status);
+    for (const problem of unreadable) io.stderr(`pg-index-guard status: ${problem}\n`);
+    return unreadable.length > 0 ? EXIT_USAGE : EXIT_OK;
   },
 };

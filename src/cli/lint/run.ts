@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { FILE_SKIPPED, SYNTAX_ERROR, SqlParserPending, lintSource, type DeferredSqlParser, type Parsers } from '../../core/lint';
+import { FILE_SKIPPED, INTERNAL_ERROR, SYNTAX_ERROR, SqlParserPending, lintSource, type DeferredSqlParser, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
 import { SEVERITIES, type Finding } from '../../core/rules/rule';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
@@ -27,7 +27,7 @@ export interface FilesResult {
    * file ('' for none) while some are pending, then one for all (the main thread joins a few
    * long strings at the end, not thousands).
    */
-  findings: string[];
+  findings: Array<string | string[]>;
   summary: ReportSummary;
   /** `path: reason` for each file that could not be read. */
   unreadable: string[];
@@ -67,7 +67,7 @@ function readOutcome(target: LintTarget, context: LintContext): ReadOutcome {
 }
 
 function emptySummary(): ReportSummary {
-  return { files: 0, parseErrors: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
+  return { files: 0, parseErrors: 0, unlinted: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
 }
 
 function emptyResult(): FilesResult {
@@ -113,16 +113,30 @@ function lintRead(
   summary.files++;
   if (findings.length === 0) return;
   const starts = lineStarts(source);
+  // A file with a million findings would pass V8's longest string (some 512 M characters):
+  // its text is cut into runs of at most RUN_CHARACTERS, each joined by the separator.
+  let runs: string[] | null = null;
+  // Editors hide a byte order mark: columns on the first line are counted without it.
+  const firstColumn = source.charCodeAt(0) === 0xfeff ? 1 : 0;
   let text = '';
   for (let i = 0; i < findings.length; i++) {
     const finding = findings[i]!;
-    const reported = position(target.path, finding, starts);
-    text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
+    const reported = position(target.path, finding, starts, firstColumn);
+    if (text.length > RUN_CHARACTERS) {
+      (runs ??= []).push(text);
+      text = format.finding(reported);
+    } else {
+      text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
+    }
     summary.bySeverity[reported.severity]++;
     if (finding.ruleId === SYNTAX_ERROR) summary.parseErrors++;
+    else if (finding.ruleId === INTERNAL_ERROR) summary.unlinted++;
   }
-  into.findings[index] = text;
+  into.findings[index] = runs ? [...runs, text] : text;
 }
+
+/** The longest run of findings' texts kept in one string (V8's limit is some 512 M characters). */
+const RUN_CHARACTERS = 16 * 1024 * 1024;
 
 /** Lints the files one after the other, in this thread (loading libpg-query if a file needs it). */
 export async function lintTargets(
@@ -155,11 +169,27 @@ export async function lintPendingFiles(
   joinFindings(result, format);
 }
 
-/** One string for the files' findings, once none is pending. */
+/** The files' findings as few strings as will do (one, unless they are huge), once none is pending. */
 function joinFindings(result: FilesResult, format: OutputFormat): void {
   if (result.pending.length > 0) return;
-  const texts = result.findings.filter((text) => text !== '');
-  result.findings = texts.length === 0 ? [] : [texts.join(format.separator)];
+  const joined: string[] = [];
+  let run: string[] = [];
+  let length = 0;
+  const flush = () => {
+    if (run.length > 0) joined.push(run.join(format.separator));
+    run = [];
+    length = 0;
+  };
+  for (const entry of result.findings) {
+    for (const text of typeof entry === 'string' ? [entry] : entry) {
+      if (text === '') continue;
+      if (length + text.length > RUN_CHARACTERS) flush();
+      run.push(text);
+      length += text.length + format.separator.length;
+    }
+  }
+  flush();
+  result.findings = joined;
 }
 
 /** The files' outcome in order, read a batch at a time. */
@@ -184,8 +214,12 @@ export function mergeResults(results: Iterable<FilesResult>): LintRun {
     for (const problem of result.unreadable) unreadable.push(problem);
     summary.files += result.summary.files;
     summary.parseErrors += result.summary.parseErrors;
+    summary.unlinted += result.summary.unlinted;
     for (const severity of SEVERITIES) summary.bySeverity[severity] += result.summary.bySeverity[severity];
-    for (const text of result.findings) report.findings.push(text);
+    for (const entry of result.findings) {
+      if (typeof entry === 'string') report.findings.push(entry);
+      else for (const text of entry) report.findings.push(text);
+    }
   }
   return { report, unreadable };
 }
@@ -244,9 +278,12 @@ function skipped(reason: string): Finding {
   };
 }
 
-function position(file: string, finding: Finding, starts: number[]): ReportedFinding {
+/** `firstColumn`: the offset of column 1 on the first line (1 after a byte order mark). */
+function position(file: string, finding: Finding, starts: number[], firstColumn: number): ReportedFinding {
   const start = positionAt(starts, finding.range.start);
   const end = positionAt(starts, Math.max(finding.range.end, finding.range.start));
+  if (start.line === 0) start.column = Math.max(0, start.column - firstColumn);
+  if (end.line === 0) end.column = Math.max(0, end.column - firstColumn);
   return {
     file,
     rule: finding.ruleId,

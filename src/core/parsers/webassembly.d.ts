@@ -11,4 +11,10 @@ declare namespace WebAssembly {
   // Synchronous forms: node allows them on any thread, whatever the module's size.
   const Module: { new (bytes: ArrayBufferView | ArrayBuffer): Module };
   const Instance: { new (module: Module, imports?: Imports): Instance };
+  /** An exported global (a mutable one can be set from JS). */
+  interface Global {
+    value: number;
+  }
+  /** What a trap throws. */
+  class RuntimeError extends Error {}
 }

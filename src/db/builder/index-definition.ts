@@ -13,7 +13,7 @@ import type { IndexElem, IndexStmt, Node } from 'libpg-query';
 import type { CreateIndexOperation, MigrationFile, RubyValue } from '../../core/model/migration';
 import type { SqlParser } from '../../core/parsers/sql/libpg-query';
 import { readSqlText, type RawStatement } from '../../core/parsers/sql/statements';
-import { byteToUtf16Mapper } from '../../core/parsers/source-text';
+import { blankByteOrderMark, byteToUtf16Mapper } from '../../core/parsers/source-text';
 import { railsDefaultIndexName, type DeclaredIndex } from '../declared-indexes';
 import { identifierProblem, MAX_IDENTIFIER_BYTES, qualifiedName, quoteIdentifier, quoteLiteral } from '../sql-text';
 
@@ -439,6 +439,7 @@ export function indexDefinitionsFromSql(
 ): { definitions: IndexDefinition[]; errors: IndexDefinitionError[] } {
   const definitions: IndexDefinition[] = [];
   const errors: IndexDefinitionError[] = [];
+  text = blankByteOrderMark(text);
   for (const statement of readSqlText(text, parser).statements) {
     if (!nodeAs<IndexStmt>(statement.node, 'IndexStmt')) continue;
     try {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as P from '@ruby/prism/src/nodes.js';
 import { languageOfPath, parseMigration, type Parsers } from '../../core/lint';
-import type { CreateIndexOperation, RubyValue } from '../../core/model/migration';
+import type { CreateIndexOperation, MigrationFile, RubyValue } from '../../core/model/migration';
 import { literalName, rubyValue } from '../../core/parsers/rails/parse-rails-migration';
 import { byteToUtf16Mapper, lineStarts, positionAt } from '../../core/parsers/source-text';
 import type { DatabaseStatus, MissingIndex, PendingMigration } from '../status';
@@ -51,6 +51,11 @@ export interface GatheredIndexes {
   skipped: GatherSkip[];
   /** Things to tell the user (a migration that will fail when it runs after the build, ...). */
   warnings: string[];
+  /**
+   * What could not be read (a migration file, the schema, a status section): the indexes in it
+   * are not known, let alone built. Callers fail loudly on any, never report "nothing to build".
+   */
+  unreadable: string[];
   /** Names given in `only` that match nothing. */
   unknownNames: string[];
   /** Pending migrations without if_not_exists: once their indexes are built, they fail when they run (also in `warnings`). */
@@ -59,7 +64,7 @@ export interface GatheredIndexes {
 
 export function gatherIndexDefinitions(options: GatherOptions): GatheredIndexes {
   const sources = new Set(options.sources ?? ['pending', 'missing']);
-  const out: GatheredIndexes = { definitions: [], skipped: [], warnings: [], unknownNames: [], failWhenRun: [] };
+  const out: GatheredIndexes = { definitions: [], skipped: [], warnings: [], unreadable: [], unknownNames: [], failWhenRun: [] };
   const seen = new Set<string>();
   const add = (def: IndexDefinition) => {
     const key = `${def.table}\u0000${def.name}`;
@@ -70,12 +75,12 @@ export function gatherIndexDefinitions(options: GatherOptions): GatheredIndexes 
 
   if (sources.has('pending')) {
     const section = options.status.pendingMigrations;
-    if (section.error) out.warnings.push(`Pending migrations could not be read: ${section.error.title} ${section.error.advice}`);
+    if (section.error) out.unreadable.push(`Pending migrations could not be read: ${section.error.title} ${section.error.advice}`);
     for (const migration of section.items) fromPendingMigration(migration, options.parsers, out, add);
   }
   if (sources.has('missing')) {
     const section = options.status.missingIndexes;
-    if (section.error) out.warnings.push(`Missing indexes could not be read: ${section.error.title} ${section.error.advice}`);
+    if (section.error) out.unreadable.push(`Missing indexes could not be read: ${section.error.title} ${section.error.advice}`);
     fromMissingIndexes(section.items, options.workspaceRoot, options.parsers, out, add);
   }
 
@@ -96,19 +101,20 @@ export function gatherIndexDefinitions(options: GatherOptions): GatheredIndexes 
 
 function fromPendingMigration(migration: PendingMigration, parsers: Parsers, out: GatheredIndexes, add: (def: IndexDefinition) => void): void {
   if (migration.problem) {
-    out.warnings.push(`${migration.relativePath}: could not be read (${migration.problem})`);
+    out.unreadable.push(`${migration.relativePath}: could not be read (${migration.problem})`);
     return;
   }
   if (!migration.indexOperations.some((op) => op.kind === 'createIndex')) return;
   const language = languageOfPath(migration.path);
   let source: string;
+  let file: MigrationFile | null;
   try {
     source = fs.readFileSync(migration.path, 'utf8');
+    file = language ? parseMigration(migration.path, source, language, parsers) : null;
   } catch (error) {
-    out.warnings.push(`${migration.relativePath}: could not be read (${error instanceof Error ? error.message : String(error)})`);
+    out.unreadable.push(`${migration.relativePath}: could not be read (${error instanceof Error ? error.message : String(error)})`);
     return;
   }
-  const file = language ? parseMigration(migration.path, source, language, parsers) : null;
   if (!file) return;
   const starts = lineStarts(source);
   const createdTables = new Set(file.operations.filter((op) => op.kind === 'createTable' && op.table !== null).map((op) => op.table!));

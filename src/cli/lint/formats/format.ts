@@ -30,6 +30,8 @@ export interface ReportSummary {
   files: number;
   /** Syntax-error findings: at most one a file. */
   parseErrors: number;
+  /** Files left unlinted by an internal-error finding (a parser failure): the run exits 2. */
+  unlinted: number;
   bySeverity: Record<Severity, number>;
 }
 

@@ -15,7 +15,7 @@ const LEVEL: Record<Severity, SarifLevel> = { error: 'error', warning: 'warning'
 const PSEUDO_RULES: Record<string, string> = {
   [FILE_SKIPPED]: 'The file was not linted (binary, or larger than the maxFileSize setting).',
   [SYNTAX_ERROR]: 'The migration does not parse; findings after the error may be missing.',
-  [INTERNAL_ERROR]: 'PG Index Guard failed on this file (a bug); the other rules still ran.',
+  [INTERNAL_ERROR]: 'PG Index Guard failed on this file (a parser or rule failure, or nesting too deep to parse): what it could not read went unlinted.',
 };
 
 interface SarifRule {

@@ -29,7 +29,8 @@ export function textFormat(color: boolean): OutputFormat {
       const parts = SEVERITIES.filter((s) => counts[s] > 0)
         .map((s) => style(s, s === 'info' ? `${counts[s]} info` : plural(counts[s], s)));
       const parseErrors = summary.parseErrors > 0 ? `, ${plural(summary.parseErrors, 'file')} with syntax errors` : '';
-      return [...separated(findings, SEPARATOR), `\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}.\n`];
+      const unlinted = summary.unlinted > 0 ? `, ${plural(summary.unlinted, 'file')} not linted (internal-error)` : '';
+      return [...separated(findings, SEPARATOR), `\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}${unlinted}.\n`];
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { MigrationFile, Operation, SuppressionComment } from '../../model/migration';
-import { lineStarts, positionAt } from '../source-text';
+import { blankByteOrderMark, lineStarts, positionAt } from '../source-text';
 import { parseSuppressionComment } from '../suppressions';
 import type { SqlParser } from './libpg-query';
 import { operationsOf, transactionEffect, type StatementContext } from './operations';
@@ -32,7 +32,7 @@ export interface SqlParseOptions {
  * that parses is still modelled.
  */
 export function parseSqlMigration(path: string, source: string, parser: SqlParser, options: SqlParseOptions = {}): MigrationFile {
-  const text = blankPsqlMetaCommands(source);
+  const text = blankPsqlMetaCommands(blankByteOrderMark(source));
   const sql = readSqlText(text, parser, { lintTrees: options.fullSyntaxTrees !== true });
 
   // Plain indexed loops here: this runs once per file, mostly before it is optimized, where a
