@@ -3,6 +3,7 @@
 import type { ErrorDescription } from './errors';
 import type { DatabaseStatus, MissingIndex, PendingIndexOperation, StatusSection } from './status';
 import { HIDDEN_BUILD_LABEL } from '../shared/messages';
+import { formatCount } from '../core/lint-context';
 
 /** Dates become ISO strings; everything else keeps its shape. */
 export type Jsonified<T> = T extends Date
@@ -150,12 +151,8 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-export function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e4) return `${Math.round(n / 1e3)}k`;
-  return String(Math.round(n));
-}
+// One rendering of row counts for the CLI, the tree and the linter's messages.
+export { formatCount } from '../core/lint-context';
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
