@@ -14,16 +14,29 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   hint: vscode.DiagnosticSeverity.Hint,
 };
 
+/** Opens a rule's page (docs/rules/<id>.md, shipped in the extension) rendered, in the markdown preview. */
+export const SHOW_RULE_DOCS_COMMAND = 'pgIndexGuard.showRuleDocumentation';
+
+/** The page of a rule, as the markdown file the extension ships. */
 export function ruleDocsUri(extensionUri: vscode.Uri, ruleId: string): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'docs', 'rules', `${ruleId}.md`);
 }
 
-export function toDiagnostic(document: vscode.TextDocument, finding: Finding, extensionUri: vscode.Uri): vscode.Diagnostic {
+/**
+ * Where the rule link of a diagnostic (in its hover and in the Problems panel) goes: the command
+ * that shows the rule's page rendered. The page's file: URI would open its markdown source, and a
+ * web page would need a network; this works offline and matches the installed version.
+ */
+export function ruleDocsLink(ruleId: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: 'command', path: SHOW_RULE_DOCS_COMMAND, query: JSON.stringify([ruleId]) });
+}
+
+export function toDiagnostic(document: vscode.TextDocument, finding: Finding): vscode.Diagnostic {
   const range = new vscode.Range(document.positionAt(finding.range.start), document.positionAt(finding.range.end));
   const diagnostic = new vscode.Diagnostic(range, finding.message, SEVERITY[finding.severity]);
   diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = RULES.has(finding.ruleId)
-    ? { value: finding.ruleId, target: ruleDocsUri(extensionUri, finding.ruleId) }
+    ? { value: finding.ruleId, target: ruleDocsLink(finding.ruleId) }
     : finding.ruleId;
   return diagnostic;
 }
@@ -40,7 +53,6 @@ export class DiagnosticsController implements vscode.Disposable {
 
   constructor(
     private readonly lintService: LintService,
-    private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
@@ -104,7 +116,7 @@ export class DiagnosticsController implements vscode.Disposable {
       const result = await this.lintService.lint(document);
       // The document may have changed while the parsers loaded: drop stale results.
       if (document.isClosed || document.version !== version) return;
-      const diagnostics = (result?.findings ?? []).map((f) => toDiagnostic(document, f, this.extensionUri));
+      const diagnostics = (result?.findings ?? []).map((f) => toDiagnostic(document, f));
       this.collection.set(document.uri, diagnostics);
       this.changed.fire(document.uri);
     } catch (error) {
