@@ -143,7 +143,7 @@ describe('quick fixes applied in the editor', () => {
   it('require-timeouts: sets and resets the timeouts around the operation', async () => {
     const { document } = await applyFirstFix('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', 'require-timeouts');
     const text = document.getText();
-    assert.match(text, /execute "SET lock_timeout = '5min'"/);
+    assert.match(text, /execute "SET lock_timeout = '10s'"/);
     assert.match(text, /execute "RESET lock_timeout"/);
     assert.ok(text.indexOf('SET statement_timeout') < text.indexOf('add_index :contacts') && text.indexOf('add_index :contacts') < text.indexOf('RESET statement_timeout'));
   });
