@@ -2,7 +2,7 @@
 // Runs the mocha suite in test/vscode inside a real VS Code: the VS Code server build
 // from code-server@4.100.3, opened in headless Chromium, loading this extension under
 // development. The suite's result comes back through codeAutomationExit(code).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ const workspace = join(work, 'workspace');
 cpSync(join(root, 'test/fixtures/rails-app'), workspace, { recursive: true });
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
 mkdirSync(artifacts, { recursive: true });
+// Answers of an earlier run would let the suite go on before this run's request is answered.
+for (const name of readdirSync(artifacts)) if (name.endsWith('.done')) rmSync(join(artifacts, name));
 
 /** innerText of the build monitor's root element, from whichever (nested) webview frame holds it. */
 async function webviewText(page) {
@@ -121,6 +123,18 @@ try {
           .getByRole('button', { name: label, exact: true })
           .first()
           .click({ timeout: 20_000 })
+          .then(() => ''),
+    },
+    {
+      // A click on the first element a CSS selector finds, as a user's mouse would (links in a
+      // hover or the Problems panel, which no API opens).
+      pattern: /__pgig_click__:([\w-]+):(\d+):(.*)$/,
+      answerFile: ([, name]) => `${name}.done`,
+      act: ([, , timeout, selector]) =>
+        page
+          .locator(selector)
+          .first()
+          .click({ timeout: Number(timeout) })
           .then(() => ''),
     },
     {

@@ -1,51 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { DEFAULT_SETTINGS, type LintSettings, type RuleSetting } from '../core/lint-context';
-import { RULES } from '../core/rules';
-import { SEVERITIES } from '../core/rules/rule';
+import { join, resolve } from 'node:path';
+import type { LintSettings } from '../core/lint-context';
+import { detectProjectTimeouts } from '../core/parsers/rails/detect-project-timeouts';
+import { defaultLintSettings, readSettingsFile, SETTINGS_FILE_NAME, SettingsFileError } from '../core/settings-keys';
 import { UsageError } from './io';
 
-/** Looked for in the current directory when no --config is given. */
-export const CONFIG_FILE_NAME = '.pg-index-guard.json';
+/** Looked for in the current directory when no --config is given (the editor reads the same file). */
+export const CONFIG_FILE_NAME = SETTINGS_FILE_NAME;
 
-const RULE_SETTINGS: readonly string[] = ['off', 'default', ...SEVERITIES];
-
-/**
- * The keys a config file may hold and how each one lands in LintSettings. Names follow
- * the VS Code settings (`pgIndexGuard.<key>`) so one vocabulary serves both front ends.
- * Commands that need more (a database connection, ...) add their keys here.
- */
-const KEYS: Record<string, (value: unknown, settings: LintSettings, where: string) => void> = {
-  $schema: () => {},
-  rules: (value, settings, where) => {
-    if (!isPlainObject(value)) throw new UsageError(`${where}: "rules" must be an object of rule id -> severity.`);
-    const rules: Record<string, RuleSetting> = {};
-    for (const [id, setting] of Object.entries(value)) {
-      if (!RULES.has(id)) {
-        throw new UsageError(`${where}: unknown rule id "${id}" in "rules". Known rules: ${[...RULES.keys()].join(', ')}.`);
-      }
-      if (typeof setting !== 'string' || !RULE_SETTINGS.includes(setting)) {
-        throw new UsageError(
-          `${where}: bad severity ${JSON.stringify(setting)} for rule "${id}". Use one of: ${RULE_SETTINGS.join(', ')}.`,
-        );
-      }
-      rules[id] = setting as RuleSetting;
-    }
-    settings.rules = rules;
-  },
-  largeTables: (value, settings, where) => {
-    if (!Array.isArray(value) || value.some((t) => typeof t !== 'string')) {
-      throw new UsageError(`${where}: "largeTables" must be an array of table names.`);
-    }
-    settings.largeTables = value as string[];
-  },
-  largeTableRowThreshold: (value, settings, where) => {
-    settings.largeTableRowThreshold = positiveNumber(value, 'largeTableRowThreshold', where);
-  },
-  maxFileSize: (value, settings, where) => {
-    settings.maxFileBytes = positiveNumber(value, 'maxFileSize', where);
-  },
-};
+/** Where the editor, too, learns that every migration gets its timeouts (see ProjectFiles). */
+const STRONG_MIGRATIONS_INITIALIZER = join('config', 'initializers', 'strong_migrations.rb');
 
 export interface LoadedConfig {
   settings: LintSettings;
@@ -55,16 +19,24 @@ export interface LoadedConfig {
 
 /**
  * Reads `--config <file>`, or `.pg-index-guard.json` in `cwd` when there is one, and
- * validates it. Every problem is a UsageError (exit 2) that names the file and the key.
+ * validates it (the keys are the VS Code settings' names, read by the same code as the editor's).
+ * A strong_migrations initializer in `cwd` that sets a lock_timeout counts as timeouts set
+ * elsewhere, as it does in the editor. Every problem is a UsageError (exit 2) that names the
+ * file and the key.
  */
 export function loadConfig(explicitPath: string | undefined, cwd: string): LoadedConfig {
-  const settings: LintSettings = { ...DEFAULT_SETTINGS, rules: { ...DEFAULT_SETTINGS.rules } };
+  const loaded = readConfigFile(explicitPath, cwd);
+  if (!loaded.settings.timeoutsConfiguredElsewhere && projectSetsTimeouts(cwd)) loaded.settings.timeoutsConfiguredElsewhere = true;
+  return loaded;
+}
+
+function readConfigFile(explicitPath: string | undefined, cwd: string): LoadedConfig {
   let path: string;
   if (explicitPath !== undefined) {
     path = resolve(cwd, explicitPath);
   } else {
     path = resolve(cwd, CONFIG_FILE_NAME);
-    if (!existsSync(path)) return { settings, path: null };
+    if (!existsSync(path)) return { settings: defaultLintSettings(), path: null };
   }
   const where = explicitPath ?? CONFIG_FILE_NAME;
   let text: string;
@@ -73,33 +45,20 @@ export function loadConfig(explicitPath: string | undefined, cwd: string): Loade
   } catch (error) {
     throw new UsageError(`Cannot read config file ${where}: ${errorMessage(error)}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { settings: readSettingsFile(text), path };
   } catch (error) {
-    throw new UsageError(`Config file ${where} is not valid JSON: ${errorMessage(error)}`);
+    if (!(error instanceof SettingsFileError)) throw error;
+    throw new UsageError(error.wholeFile ? `Config file ${where} ${error.message}` : `${where}: ${error.message}`);
   }
-  if (!isPlainObject(json)) throw new UsageError(`Config file ${where} must hold a JSON object.`);
-  for (const [key, value] of Object.entries(json)) {
-    const apply = KEYS[key];
-    if (!apply) {
-      const known = Object.keys(KEYS).filter((k) => k !== '$schema');
-      throw new UsageError(`${where}: unknown setting "${key}". Known settings: ${known.join(', ')}.`);
-    }
-    apply(value, settings, where);
-  }
-  return { settings, path };
 }
 
-function positiveNumber(value: unknown, key: string, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`${where}: "${key}" must be a positive number.`);
+function projectSetsTimeouts(cwd: string): boolean {
+  try {
+    return detectProjectTimeouts(readFileSync(join(cwd, STRONG_MIGRATIONS_INITIALIZER), 'utf8')).configuresTimeouts;
+  } catch {
+    return false; // no initializer
   }
-  return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function errorMessage(error: unknown): string {

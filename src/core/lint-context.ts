@@ -1,4 +1,5 @@
 import type { Severity } from './rules/rule';
+import { formatCount } from './format';
 
 export type RuleSetting = Severity | 'off' | 'default';
 
@@ -124,7 +125,9 @@ export const DEFAULT_SETTINGS: LintSettings = {
   largeTableRowThreshold: 1_000_000,
   maxFileBytes: 1_000_000,
   timeoutsConfiguredElsewhere: false,
-  fixTimeouts: { statement: '30min', lock: '5min' },
+  // lock_timeout in seconds (strong_migrations' default is 10 s): a migration that cannot get its lock
+  // soon should fail and be retried, not wait minutes.
+  fixTimeouts: { statement: '30min', lock: '10s' },
   minBuildStatementTimeoutMs: 10 * 60 * 1000,
   lowSelectivityColumns: [],
 };
@@ -135,14 +138,35 @@ export function defaultContext(overrides: Partial<LintSettings> = {}): LintConte
 
 /** Is this table known to be large, known to be small, or unknown? */
 export function tableSize(table: string | null, context: LintContext): 'large' | 'small' | 'unknown' {
-  if (table === null) return 'unknown';
+  const known = knownSize(table, context);
+  return known === null ? 'unknown' : known.large ? 'large' : 'small';
+}
+
+/**
+ * Why a table counts as large, as a finding's message says it (`messages: ~5.0M rows, large`),
+ * or null when it is not known to be large.
+ */
+export function largeTableReason(table: string | null, context: LintContext): string | null {
+  const known = knownSize(table, context);
+  if (known === null || !known.large) return null;
+  const name = unqualified(table!);
+  return known.rows === null ? `${name}: large, listed in largeTables` : `${name}: ~${formatCount(known.rows)} rows, large`;
+}
+
+/** What settings and database say of the table's size; rows null when only the largeTables setting knows it. */
+function knownSize(table: string | null, context: LintContext): { large: boolean; rows: number | null } | null {
+  if (table === null) return null;
   // Nothing to look the table up in (the usual case without a database).
-  if (context.settings.largeTables.length === 0 && context.database?.tableRowEstimates === undefined) return 'unknown';
-  const name = table.toLowerCase().replace(/^.*\./, '');
-  if (context.settings.largeTables.some((t) => t.toLowerCase() === name)) return 'large';
+  if (context.settings.largeTables.length === 0 && context.database?.tableRowEstimates === undefined) return null;
+  const name = unqualified(table).toLowerCase();
+  if (context.settings.largeTables.some((t) => t.toLowerCase() === name)) return { large: true, rows: null };
   const rows = context.database?.tableRowEstimates?.get(name);
-  if (rows === undefined) return 'unknown';
-  return rows >= context.settings.largeTableRowThreshold ? 'large' : 'small';
+  if (rows === undefined) return null;
+  return { large: rows >= context.settings.largeTableRowThreshold, rows };
+}
+
+function unqualified(table: string): string {
+  return table.replace(/^.*\./, '').replace(/"/g, '');
 }
 
 /** Type of a column from the schema, or null when the schema does not know it. */

@@ -28,6 +28,11 @@ export function statusToJson(status: DatabaseStatus): StatusJson {
 export interface FormatOptions {
   /** Longest query text shown (default 120 characters). */
   maxQueryLength?: number;
+  /**
+   * Set when the status was collected outside an app: said once, instead of the pending-migrations
+   * and missing-indexes sections, which would only say "none".
+   */
+  outsideApp?: string;
 }
 
 export function formatStatusText(status: DatabaseStatus, options: FormatOptions = {}): string {
@@ -54,14 +59,15 @@ export function formatStatusText(status: DatabaseStatus, options: FormatOptions 
     return out;
   }));
 
-  lines.push('', ...sectionLines('Pending migrations', status.pendingMigrations, 'none', (m) => {
+  if (options.outsideApp) lines.push('', options.outsideApp);
+  else lines.push('', ...sectionLines('Pending migrations', status.pendingMigrations, 'none', (m) => {
     const out = [`${m.version} ${m.name}  (${m.relativePath})`];
     if (m.problem) out.push(`  could not be read: ${m.problem}`);
     for (const op of m.indexOperations) out.push(`  line ${op.line}: ${describeOperation(op)}`);
     return out;
   }));
 
-  lines.push('', ...formatMissingIndexLines(status.missingIndexes));
+  if (!options.outsideApp) lines.push('', ...formatMissingIndexLines(status.missingIndexes));
 
   lines.push('', ...sectionLines('Invalid indexes', status.invalidIndexes, 'none', (i) => {
     const state = i.buildInProgress
@@ -123,7 +129,7 @@ function describeOperation(op: PendingIndexOperation): string {
       : op.kind === 'dropIndex'
         ? `drops index${op.name ? ` ${op.name}` : ''} on ${target}`
         : op.kind === 'reindex'
-          ? `reindexes ${op.name ?? target}`
+          ? `reindexes ${op.name ?? target}${op.name !== null && op.table !== null ? ` on ${op.table}` : ''}`
           : `adds a unique constraint on ${target}`;
   const concurrency = op.kind === 'addUniqueConstraint' ? '' : op.concurrent ? ', concurrently' : ', NOT concurrently';
   const size = op.rowEstimate === undefined || op.rowEstimate === null ? '' : `, table ~${formatCount(op.rowEstimate)} rows`;

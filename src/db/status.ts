@@ -49,6 +49,8 @@ export interface PendingIndexOperation {
   columns: string[];
   concurrent: boolean;
   unique: boolean;
+  /** How the migration spells it: `add_index`, `remove_index`, `CREATE INDEX`, `REINDEX`... */
+  statement: string;
   /** 1-based line in the migration file. */
   line: number;
   /** The table's row estimate, when the database knows the table. */
@@ -139,7 +141,8 @@ export async function collectStatus(
     attempt(() => session.query('largeTables', options.largeTablesLimit ?? 10)),
     attempt(() => session.query('blockedQueries')),
     attempt(() => session.query('tableRowEstimates')),
-    workspace?.declaredIndexes ? attempt(() => session.query('existingIndexes', null)) : Promise.resolve(null),
+    // Also for REINDEX INDEX in a pending migration, which names no table: the database knows it.
+    workspace ? attempt(() => session.query('existingIndexes', null)) : Promise.resolve(null),
     workspace ? attempt(() => readMigrationVersions(session)) : Promise.resolve(null),
   ]);
 
@@ -167,7 +170,7 @@ export async function collectStatus(
           .map((b) => ({ pid: b.blockingPid, query: b.blockingQuery, state: b.blockingState, transactionSeconds: b.blockingTransactionSeconds })),
       })),
     ),
-    pendingMigrations: await pendingSection(workspace, migrationVersions, rowEstimates),
+    pendingMigrations: await pendingSection(workspace, migrationVersions, rowEstimates, existing && 'value' in existing ? existing.value : []),
     missingIndexes: missingSection(workspace, existing, 'value' in estimates ? estimates.value : null),
     invalidIndexes: section(invalid, (rows) => {
       const building = buildFacts('value' in builds ? builds.value : []);
@@ -195,6 +198,7 @@ async function pendingSection(
   workspace: StatusWorkspace | null,
   versions: { value: Set<string> | null } | { error: ErrorDescription } | null,
   rowEstimates: Map<string, number | null>,
+  existingIndexes: readonly ExistingIndexRow[],
 ): Promise<StatusSection<PendingMigration>> {
   if (!workspace) return { items: [], error: null, note: 'No workspace: migration files are not known.' };
   if (versions && 'error' in versions) return { items: [], error: versions.error };
@@ -205,7 +209,8 @@ async function pendingSection(
   for (const migration of pending) {
     try {
       const source = await workspace.readFile(migration.path);
-      const indexOperations = workspace.parseIndexOperations(migration.path, source).map((op) => {
+      const indexOperations = workspace.parseIndexOperations(migration.path, source).map((parsed) => {
+        const op = parsed.kind === 'reindex' && parsed.table === null ? { ...parsed, table: tableOfIndex(existingIndexes, parsed.name) } : parsed;
         const estimate = op.table === null ? undefined : (rowEstimates.get(op.table) ?? rowEstimates.get(op.table.replace(/^.*\./, '')));
         return estimate === undefined ? op : { ...op, rowEstimate: estimate };
       });
@@ -219,6 +224,15 @@ async function pendingSection(
     error: null,
     ...(applied === null ? { note: 'The database has no schema_migrations table: every migration counts as pending.' } : {}),
   };
+}
+
+/** The table of an index the database has, by its (possibly schema-qualified) name. */
+function tableOfIndex(existing: readonly ExistingIndexRow[], name: string | null): string | null {
+  if (name === null) return null;
+  const dot = name.lastIndexOf('.');
+  const schema = dot === -1 ? null : name.slice(0, dot);
+  const index = existing.find((e) => e.index === name.slice(dot + 1) && (schema === null || e.schema === schema));
+  return index?.table ?? null;
 }
 
 function missingSection(
@@ -374,15 +388,30 @@ export function coreIndexOperationParser(parsers: Parsers): StatusWorkspace['par
 function summarize(op: Operation, line: number): PendingIndexOperation[] {
   switch (op.kind) {
     case 'createIndex':
-      return [{ kind: op.kind, table: op.table, name: op.name, columns: op.columns, concurrent: op.concurrent, unique: op.unique, line }];
+      return [{ kind: op.kind, table: op.table, name: op.name, columns: op.columns, concurrent: op.concurrent, unique: op.unique, statement: statementOf(op), line }];
     case 'dropIndex':
-      return [{ kind: op.kind, table: op.table, name: op.name, columns: op.columns, concurrent: op.concurrent, unique: false, line }];
+      return [{ kind: op.kind, table: op.table, name: op.name, columns: op.columns, concurrent: op.concurrent, unique: false, statement: statementOf(op), line }];
     case 'reindex':
-      return [{ kind: op.kind, table: op.table, name: op.name, columns: [], concurrent: op.concurrent, unique: false, line }];
+      return [{ kind: op.kind, table: op.table, name: op.name, columns: [], concurrent: op.concurrent, unique: false, statement: statementOf(op), line }];
     case 'addUniqueConstraint':
-      return [{ kind: op.kind, table: op.table, name: null, columns: [], concurrent: false, unique: true, line }];
+      return [{ kind: op.kind, table: op.table, name: null, columns: [], concurrent: false, unique: true, statement: statementOf(op), line }];
     default:
       return [];
+  }
+}
+
+/** The operation as its migration spells it, for people: the Rails method, or the SQL statement. */
+function statementOf(op: Extract<Operation, { kind: PendingIndexOperation['kind'] }>): string {
+  if (op.via !== 'execute' && op.via !== 'sql' && op.via !== 'helper') return op.via;
+  switch (op.kind) {
+    case 'createIndex':
+      return op.via === 'helper' ? 'add_concurrent_index' : 'CREATE INDEX';
+    case 'dropIndex':
+      return op.via === 'helper' ? 'remove_concurrent_index' : 'DROP INDEX';
+    case 'reindex':
+      return 'REINDEX';
+    case 'addUniqueConstraint':
+      return op.primaryKey ? 'ADD PRIMARY KEY' : 'ADD UNIQUE';
   }
 }
 

@@ -3,11 +3,10 @@ import { disableEdits, fixAll } from '../core/fix-all';
 import { writableFixes, type Edit, type Fix } from '../core/fixes/fix';
 import { RULES } from '../core/rules';
 import type { Finding } from '../core/rules/rule';
-import { DIAGNOSTIC_SOURCE } from './diagnostics';
+import { DIAGNOSTIC_SOURCE, SHOW_RULE_DOCS_COMMAND } from './diagnostics';
 import { lintPathOf, migrationLanguage, type LintService } from './lint-service';
 import { segmentsFromFolderOf } from '../core/fixes/migration-versions';
 
-export const SHOW_RULE_DOCS_COMMAND = 'pgIndexGuard.showRuleDocumentation';
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('pgIndexGuard');
 
 export function toWorkspaceEdit(document: vscode.TextDocument, edits: Edit[], workspaceEdit = new vscode.WorkspaceEdit()): vscode.WorkspaceEdit {

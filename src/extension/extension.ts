@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   log.info(`PG Index Guard ${context.extension.packageJSON.version} activated`);
 
   const lintService = new LintService(log);
-  const diagnostics = new DiagnosticsController(lintService, context.extensionUri, log);
+  const diagnostics = new DiagnosticsController(lintService, log);
   const connections = new ConnectionManager(context, log);
   const status = new StatusController(connections, lintService, log, () => diagnostics.relintAll());
   const watcher = new BuildWatcher(connections, log);

@@ -41,9 +41,11 @@ export class LintService {
   async contextFor(document: vscode.TextDocument | vscode.Uri): Promise<LintContext> {
     const uri = document instanceof vscode.Uri ? document : document.uri;
     const context = defaultContext();
-    context.settings = readLintSettings(uri);
     const parsers = await this.loadParsers();
     const project = await this.projectFiles.factsFor(uri, parsers.ruby);
+    if (project.settingsProblem) this.warnOnce(project.settingsProblem);
+    // The folder's .pg-index-guard.json is what the CLI lints with: it wins over VS Code's settings.
+    context.settings = project.settings ? { ...project.settings } : readLintSettings(uri);
     if (project.schema) context.schema = project.schema;
     if (project.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
     if (this.databaseFacts) context.database = this.databaseFacts;
@@ -55,6 +57,16 @@ export class LintService {
   /** What the connected database knows, as last collected (the hover and CodeLens read it); undefined when disconnected. */
   currentDatabaseFacts(): DatabaseFacts | undefined {
     return this.databaseFacts;
+  }
+
+  private readonly warned = new Set<string>();
+
+  /** A broken settings file is said once per problem, not on every lint. */
+  private warnOnce(problem: string): void {
+    if (this.warned.has(problem)) return;
+    this.warned.add(problem);
+    this.log.warn(`${problem} VS Code's pgIndexGuard settings are used until it is fixed.`);
+    void vscode.window.showWarningMessage(`PG Index Guard: ${problem} VS Code's settings are used until it is fixed.`);
   }
 
   /** What the connected database knows (row estimates, version); undefined when disconnected. */

@@ -1,19 +1,28 @@
 import * as vscode from 'vscode';
-import type { SchemaInfo } from '../core/lint-context';
+import type { LintSettings, SchemaInfo } from '../core/lint-context';
 import { detectProjectTimeouts } from '../core/parsers/rails/detect-project-timeouts';
 import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
 import type { PrismParse } from '../core/parsers/rails/prism';
 import { versionFolderOf } from '../core/fixes/migration-versions';
+import { readSettingsFile, SETTINGS_FILE_NAME, SettingsFileError } from '../core/settings-keys';
 
 /** What the linter learns from a Rails app's other files, per workspace folder. */
 export interface ProjectFacts {
   schema?: SchemaInfo;
   /** A strong_migrations initializer sets timeouts for every migration. */
   timeoutsConfigured: boolean;
+  /**
+   * The lint settings of the folder's `.pg-index-guard.json`, the file the CLI reads: when there
+   * is one, it is the folder's lint settings, so the editor and CI agree.
+   */
+  settings?: LintSettings;
+  /** What is wrong with that file, when it cannot be used (VS Code's settings apply then). */
+  settingsProblem?: string;
 }
 
 const SCHEMA = 'db/schema.rb';
 const INITIALIZER = 'config/initializers/strong_migrations.rb';
+const SETTINGS_FILE = SETTINGS_FILE_NAME;
 
 /**
  * Reads db/schema.rb (columns for prefer-partial-index) and the strong_migrations
@@ -22,7 +31,7 @@ const INITIALIZER = 'config/initializers/strong_migrations.rb';
  */
 export class ProjectFiles implements vscode.Disposable {
   private readonly cache = new Map<string, Promise<ProjectFacts>>();
-  private readonly watcher = vscode.workspace.createFileSystemWatcher(`{**/${SCHEMA},**/${INITIALIZER}}`);
+  private readonly watcher = vscode.workspace.createFileSystemWatcher(`{**/${SCHEMA},**/${INITIALIZER},**/${SETTINGS_FILE}}`);
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly folderEntries = new Map<string, Promise<string[] | undefined>>();
@@ -82,8 +91,16 @@ export class ProjectFiles implements vscode.Disposable {
         return null;
       }
     };
-    const [schemaText, initializerText] = await Promise.all([text(SCHEMA), text(INITIALIZER)]);
+    const [schemaText, initializerText, settingsText] = await Promise.all([text(SCHEMA), text(INITIALIZER), text(SETTINGS_FILE)]);
     const facts: ProjectFacts = { timeoutsConfigured: false };
+    if (settingsText !== null) {
+      try {
+        facts.settings = readSettingsFile(settingsText);
+      } catch (error) {
+        if (!(error instanceof SettingsFileError)) throw error;
+        facts.settingsProblem = error.wholeFile ? `${SETTINGS_FILE} ${error.message}` : `${SETTINGS_FILE}: ${error.message}`;
+      }
+    }
     try {
       if (schemaText !== null) facts.schema = parseRailsSchema(schemaText, prism);
       if (initializerText !== null) facts.timeoutsConfigured = detectProjectTimeouts(initializerText).configuresTimeouts;

@@ -1,38 +1,22 @@
 import * as vscode from 'vscode';
-import { DEFAULT_SETTINGS, type LintSettings, type RuleSetting } from '../core/lint-context';
+import type { LintSettings } from '../core/lint-context';
+import { applyLintSetting, defaultLintSettings, LINT_SETTING_NAMES } from '../core/settings-keys';
 
 export const SECTION = 'pgIndexGuard';
 
-/** Reads the linter's settings for a document's folder. Bad values fall back to defaults, never throw. */
+/**
+ * Reads the linter's settings for a document's folder from VS Code's settings, by the same table
+ * the CLI reads `.pg-index-guard.json` with (LINT_SETTING_NAMES). A bad value keeps that
+ * setting's default, never throws.
+ */
 export function readLintSettings(scope?: vscode.ConfigurationScope): LintSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
-  const positive = (key: string, fallback: number) => {
-    const value = config.get<number>(key);
-    return typeof value === 'number' && value > 0 ? value : fallback;
-  };
-  const strings = (key: string, fallback: string[]) => {
-    const value = config.get<unknown>(key);
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : fallback;
-  };
-  const rules = config.get<Record<string, RuleSetting>>('rules');
-  const statement = config.get<string>('fixTimeouts.statementTimeout');
-  const lock = config.get<string>('fixTimeouts.lockTimeout');
-  const runner = config.get<string>('sqlRunner');
-  return {
-    ...DEFAULT_SETTINGS,
-    rules: typeof rules === 'object' && rules !== null ? rules : {},
-    largeTables: strings('largeTables', DEFAULT_SETTINGS.largeTables),
-    largeTableRowThreshold: positive('largeTableRowThreshold', DEFAULT_SETTINGS.largeTableRowThreshold),
-    maxFileBytes: positive('maxFileSize', DEFAULT_SETTINGS.maxFileBytes),
-    timeoutsConfiguredElsewhere: config.get<boolean>('timeoutsConfiguredElsewhere') === true,
-    fixTimeouts: {
-      statement: typeof statement === 'string' && statement.trim() ? statement.trim() : DEFAULT_SETTINGS.fixTimeouts.statement,
-      lock: typeof lock === 'string' && lock.trim() ? lock.trim() : DEFAULT_SETTINGS.fixTimeouts.lock,
-    },
-    minBuildStatementTimeoutMs: positive('minBuildStatementTimeoutMinutes', DEFAULT_SETTINGS.minBuildStatementTimeoutMs / 60_000) * 60_000,
-    lowSelectivityColumns: strings('lowSelectivityColumns', DEFAULT_SETTINGS.lowSelectivityColumns),
-    ...(typeof runner === 'string' && runner !== 'auto' && runner ? { sqlRunner: runner } : {}),
-  } as LintSettings;
+  const settings = defaultLintSettings();
+  for (const name of LINT_SETTING_NAMES) {
+    const value = config.get<unknown>(name);
+    if (value !== undefined) applyLintSetting(settings, name, value);
+  }
+  return settings;
 }
 
 export function lintDelayMs(): number {

@@ -121,6 +121,17 @@ test('status --json and check-missing before anything is built', async () => {
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /Pending migrations \(1\)\n {2}20240301000000 add_conversation_index_to_messages/);
 
+  // Outside an app, status says so once, instead of empty pending-migrations and missing-indexes sections.
+  const elsewhere = tempDir('pg-index-guard-no-app-');
+  try {
+    const outside = await cli(['status', '--database-url', url], { cwd: elsewhere.path });
+    assert.equal(outside.code, 0, outside.stderr);
+    assert.match(outside.stdout, /\n\nNo Rails app in .*pg-index-guard-no-app-\w+ \(no db\/migrate, db\/schema\.rb, db\/structure\.sql\): pending migrations and missing indexes are not shown\. Run this in the app's root directory\.\n\nInvalid indexes/);
+    assert.doesNotMatch(outside.stdout, /Pending migrations|Missing indexes|Neither db\/schema\.rb/);
+  } finally {
+    elsewhere.remove();
+  }
+
   const check = await cli(['check-missing']);
   assert.equal(check.code, 1, check.stderr);
   assert.match(check.stdout, /Missing indexes \(3\)/);
@@ -158,6 +169,8 @@ test('create-pending --dry-run, outside the safe hours (exit 3), too busy (exit 
   assert.equal(dry.code, 0, dry.stdout + dry.stderr);
   assert.match(dry.stdout, /would-build +index_messages_on_conversation_id on public\.messages/);
   assert.match(dry.stdout, /WARN .*ignored for a dry run/);
+  // The index's name once, then why it has that name.
+  assert.match(dry.stdout, /INFO {2}index_messages_on_conversation_id: the migration names none: Rails' default name\n/);
   assert.deepEqual(await indexes(), []);
 
   const hour = new Date().getUTCHours();
@@ -253,7 +266,7 @@ test('mark-as-run: refuses without --yes off a terminal, asks on one, is idempot
 
   const asked = await cli(['mark-as-run', '20240501000000'], { stdinIsTTY: true, answer: 'y' });
   assert.equal(asked.code, 0, asked.stderr);
-  assert.match(asked.stdout, /line 3: createIndex index_messages_on_status on messages \(status\)/);
+  assert.match(asked.stdout, /\n {2}line 3: add_index index_messages_on_status on messages \(status\)\n/);
   assert.match(asked.stdout, /Marked 20240501000000 as run\.\nBuild its indexes with: pg-index-guard create-pending --only index_messages_on_status\n/);
   const twice = await cli(['mark-as-run', '20240501000000', '--yes']);
   assert.equal(twice.code, 0);
@@ -301,6 +314,19 @@ test('a migration or a schema.rb the parser cannot read fails status, create-pen
   } finally {
     copy.remove();
   }
+});
+
+test('status and mark-as-run: an operation as the migration spells it; REINDEX INDEX names its table from the database', async () => {
+  migration(
+    '20240601000000_rework_contact_indexes.rb',
+    `class ReworkContactIndexes < ActiveRecord::Migration[7.1]\n  def up\n    add_index :contacts, :email\n    execute "REINDEX INDEX index_contacts_on_email"\n  end\nend\n`,
+  );
+  const status = await cli(['status']);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /\n {4}line 4: reindexes index_contacts_on_email on contacts, NOT concurrently/);
+  const marked = await cli(['mark-as-run', '20240601000000', '--yes']);
+  assert.equal(marked.code, 0, marked.stderr);
+  assert.match(marked.stdout, /\n {2}line 3: add_index on contacts \(email\)\n {2}line 4: REINDEX index_contacts_on_email\n/);
 });
 
 test('the bundled CLI as a process: exit codes and JSON on stdout', async () => {

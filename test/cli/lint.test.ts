@@ -483,6 +483,72 @@ describe('lint: --config and .pg-index-guard.json', () => {
         maxFileBytes: 7,
       });
       assert.deepEqual(loadConfig(undefined, FIXTURES), { settings: DEFAULT_SETTINGS, path: null });
+
+      // The editor's other lint settings, by the same names (pgIndexGuard.<name>).
+      writeFileSync(
+        join(dir.path, '.pg-index-guard.json'),
+        JSON.stringify({
+          timeoutsConfiguredElsewhere: true,
+          'fixTimeouts.lockTimeout': '3s',
+          'fixTimeouts.statementTimeout': '1h',
+          minBuildStatementTimeoutMinutes: 20,
+          lowSelectivityColumns: ['status'],
+          sqlRunner: 'goose',
+        }),
+      );
+      assert.deepEqual(loadConfig(undefined, dir.path).settings, {
+        ...DEFAULT_SETTINGS,
+        timeoutsConfiguredElsewhere: true,
+        fixTimeouts: { lock: '3s', statement: '1h' },
+        minBuildStatementTimeoutMs: 20 * 60_000,
+        lowSelectivityColumns: ['status'],
+        sqlRunner: 'goose',
+      });
+      writeFileSync(join(dir.path, '.pg-index-guard.json'), JSON.stringify({ sqlRunner: 'rake' }));
+      assert.throws(() => loadConfig(undefined, dir.path), /\.pg-index-guard\.json: "sqlRunner" must be one of: auto, psql, goose/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('a strong_migrations initializer that sets lock_timeout counts as timeouts set elsewhere, as in the editor', async () => {
+    const dir = tempDir();
+    try {
+      mkdirSync(join(dir.path, 'config', 'initializers'), { recursive: true });
+      mkdirSync(join(dir.path, 'db', 'migrate'), { recursive: true });
+      copyFileSync(BAD_MIGRATION, join(dir.path, 'db', 'migrate', basename(BAD_MIGRATION)));
+      const timeoutFindings = async () =>
+        JSON.parse((await run(['lint', 'db', '--format', 'json'], { cwd: dir.path })).stdout).findings.filter((f: { rule: string }) => f.rule === 'require-timeouts');
+      assert.notDeepEqual(await timeoutFindings(), [], 'without the initializer the migration sets no timeouts');
+      writeFileSync(join(dir.path, 'config', 'initializers', 'strong_migrations.rb'), 'StrongMigrations.lock_timeout = 10.seconds\n');
+      assert.deepEqual(await timeoutFindings(), []);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('by default, a non-concurrent build or drop on a table the config calls large is an error that says why, and lint exits 1', async () => {
+    const dir = tempDir();
+    try {
+      mkdirSync(join(dir.path, 'db', 'migrate'), { recursive: true });
+      writeFileSync(join(dir.path, '.pg-index-guard.json'), JSON.stringify({ largeTables: ['messages'] }));
+      writeFileSync(
+        join(dir.path, 'db', 'migrate', '20240601000000_rework_message_indexes.rb'),
+        'class ReworkMessageIndexes < ActiveRecord::Migration[7.1]\n  def change\n    remove_index :messages, :status\n    add_index :messages, :user_id\n  end\nend\n',
+      );
+      const { code, stdout } = await run(['lint', 'db', '--format', 'json'], { cwd: dir.path });
+      assert.equal(code, 1);
+      const blocking = JSON.parse(stdout)
+        .findings.filter((f: { rule: string }) => f.rule === CONCURRENT || f.rule === 'require-concurrent-index-deletion')
+        .map((f: { rule: string; severity: string; message: string }) => [f.rule, f.severity, f.message]);
+      assert.deepEqual(blocking, [
+        [
+          'require-concurrent-index-deletion',
+          'error',
+          'Index dropped without CONCURRENTLY on "messages": the drop waits for an ACCESS EXCLUSIVE lock and every query on the table queues behind it (messages: large, listed in largeTables).',
+        ],
+        [CONCURRENT, 'error', 'Index built without CONCURRENTLY on "messages": writes to the table are blocked for the whole build (messages: large, listed in largeTables).'],
+      ]);
     } finally {
       dir.remove();
     }

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, codeOf, ourDiagnostics, screenshot, waitFor, workspaceFile } from './support';
+import { activateExtension, codeOf, EXTENSION_ID, ourDiagnostics, screenshot, waitFor, workspaceFile, workspaceRoot } from './support';
 
 const MESSAGES_MIGRATION = 'db/migrate/20240301120000_add_index_to_messages_on_conversation_id.rb';
 
@@ -24,7 +26,8 @@ describe('linting Rails migrations in the editor', () => {
     assert.equal(diagnostic!.range.start.line, 2);
     assert.equal(document.getText(diagnostic!.range), 'add_index :messages, :conversation_id');
     const target = (diagnostic!.code as { target: vscode.Uri }).target;
-    assert.match(target.path, /docs\/rules\/require-concurrent-index-creation\.md$/);
+    assert.equal(target.scheme, 'command');
+    assert.deepEqual(JSON.parse(target.query), ['require-concurrent-index-creation']);
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     await screenshot('editor-with-diagnostic');
   });
@@ -112,5 +115,92 @@ describe('linting Rails migrations in the editor', () => {
     assert.equal(document.version, finalVersion);
     for (const d of diagnostics) assert.ok(d.range.end.line < document.lineCount);
     await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+});
+
+describe('syntax errors while typing', () => {
+  const file = 'db/migrate/20240601000000_add_index_while_typing.rb';
+  const complete = 'class AddIndexWhileTyping < ActiveRecord::Migration[7.1]\n  def change\n  end\nend\n';
+  const unfinished = 'class AddIndexWhileTyping < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :user_id\n';
+  const syntaxErrors = (uri: vscode.Uri) => ourDiagnostics(uri).filter((d) => codeOf(d) === 'syntax-error');
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(workspaceFile(file));
+  });
+
+  it('shows no syntax error of ours right after an edit, then one at hint level once the text stays unchanged; at once on save', async () => {
+    const api = await activateExtension();
+    const uri = workspaceFile(file);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(complete));
+    const document = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(document);
+    await waitFor('the first lint', () => api.lintService.lint(document).then((r) => r !== null || undefined));
+
+    // The edit's own lint: published, with its other findings, but without the syntax error.
+    const published = new Promise<void>((resolve) => {
+      const listener = api.diagnostics.onDidPublish((published) => {
+        if (published.toString() === uri.toString() && ourDiagnostics(uri).some((d) => codeOf(d) === 'require-concurrent-index-creation')) {
+          listener.dispose();
+          resolve();
+        }
+      });
+    });
+    await editor.edit((b) => b.replace(new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), unfinished));
+    await published;
+    assert.deepEqual(syntaxErrors(uri).map((d) => d.message), [], 'no syntax error while the text is being typed');
+
+    const later = await waitFor('the syntax error once the text stays unchanged', () => syntaxErrors(uri)[0]);
+    assert.equal(later.severity, vscode.DiagnosticSeverity.Hint);
+
+    // Typing again withholds it; saving shows it without waiting.
+    await editor.edit((b) => b.insert(document.positionAt(document.getText().length), '    # more\n'));
+    await waitFor('the syntax error to go while typing', () => (syntaxErrors(uri).length === 0 ? true : undefined));
+    const saving = Date.now();
+    await document.save();
+    const saved = await waitFor('the syntax error after saving', () => syntaxErrors(uri)[0]);
+    assert.equal(saved.severity, vscode.DiagnosticSeverity.Hint);
+    console.log(`syntax error shown ${Date.now() - saving} ms after the save (withheld for ${2_000} ms after an edit)`);
+  });
+});
+
+describe('the editor and the CLI agree', () => {
+  const settingsFile = '.pg-index-guard.json';
+  const files = ['db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', 'db/migrate/20240310100000_remove_index_from_messages_on_user_id.rb'];
+  const SEVERITY_NAMES = ['error', 'warning', 'info', 'hint'];
+
+  after(async () => {
+    await vscode.workspace.fs.delete(workspaceFile(settingsFile));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it("on every finding and severity, with the project's .pg-index-guard.json (which wins over VS Code's settings)", async () => {
+    // Not what the fixture's VS Code settings say: contacts alone is large here, and prefer-robust-stmts is an error.
+    await vscode.workspace.fs.writeFile(
+      workspaceFile(settingsFile),
+      new TextEncoder().encode(JSON.stringify({ largeTables: ['contacts'], rules: { 'prefer-robust-stmts': 'error' } })),
+    );
+    for (const file of files) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile(file)), { preview: false });
+    const inEditor = await waitFor('the editor to lint with the settings file', () => {
+      const found = files.map((file) =>
+        ourDiagnostics(workspaceFile(file))
+          .map((d) => `${file}:${d.range.start.line + 1} ${codeOf(d)} ${SEVERITY_NAMES[d.severity]}`)
+          .sort(),
+      );
+      return found.flat().some((f) => f.includes('prefer-robust-stmts error')) ? found.flat() : undefined;
+    });
+
+    const extensionRoot = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const cli = spawnSync(process.execPath, [join(extensionRoot, 'dist', 'cli.js'), 'lint', '--format', 'json', ...files], {
+      cwd: workspaceRoot().fsPath,
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 1, cli.stderr);
+    const fromCli = (JSON.parse(cli.stdout).findings as Array<{ file: string; line: number; rule: string; severity: string }>)
+      .map((f) => `${f.file}:${f.line} ${f.rule} ${f.severity}`)
+      .sort();
+    assert.deepEqual([...inEditor].sort(), fromCli);
+    assert.ok(fromCli.some((f) => /contacts_on_phone.*require-timeouts warning/.test(f)), 'contacts is large: require-timeouts raised to a warning');
+    assert.ok(fromCli.some((f) => /messages_on_user_id.*require-concurrent-index-deletion warning/.test(f)), 'messages is not large in the file');
   });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
-import { activateExtension, codeOf, ourDiagnostics, screenshot, waitFor, workspaceFile } from './support';
+import { activateExtension, clickOnPage, codeOf, ourDiagnostics, screenshot, waitFor, workspaceFile } from './support';
 
 /** One fixture migration per rule: each must show that rule's diagnostic. */
 const RULE_FIXTURES: Array<{ rule: string; file: string; line: number }> = [
@@ -54,7 +54,8 @@ describe('every rule in the fixture app', () => {
     it(`shows ${rule} in ${file.split('/').pop()}`, async () => {
       const { diagnostic } = await diagnosticFor(file, rule);
       assert.equal(diagnostic.range.start.line + 1, line);
-      assert.match((diagnostic.code as { target: vscode.Uri }).target.path, new RegExp(`docs/rules/${rule}\\.md$`));
+      const target = (diagnostic.code as { target: vscode.Uri }).target;
+      assert.deepEqual([target.scheme, target.path, JSON.parse(target.query)], ['command', 'pgIndexGuard.showRuleDocumentation', [rule]]);
     });
   }
 
@@ -67,6 +68,59 @@ describe('every rule in the fixture app', () => {
       'Disable prefer-robust-stmts for this file',
       'Show documentation for prefer-robust-stmts',
     ]);
+  });
+});
+
+/** The tab in front: the rendered page of `rule` in the markdown preview, not its markdown source. */
+async function renderedRulePageInFront(rule: string): Promise<void> {
+  const tab = await waitFor(`the rendered page of ${rule}`, () => {
+    const active = vscode.window.tabGroups.activeTabGroup.activeTab;
+    return active?.input instanceof vscode.TabInputWebview && active.label.includes(`${rule}.md`) ? active : undefined;
+  });
+  assert.match((tab.input as vscode.TabInputWebview).viewType, /markdown\.preview/);
+  const sources = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((t) => t.input instanceof vscode.TabInputText && /docs\/rules\//.test(t.input.uri.path));
+  assert.deepEqual(sources.map((t) => t.label), [], 'no markdown source of a rule page is opened');
+}
+
+describe('rule links open the rendered documentation', () => {
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('the rule link in the hover of a diagnostic', async () => {
+    const { diagnostic } = await diagnosticFor('db/migrate/20240316100000_reindex_messages.rb', 'require-concurrent-reindex');
+    const editor = vscode.window.activeTextEditor!;
+    editor.selection = new vscode.Selection(diagnostic.range.start.translate(0, 2), diagnostic.range.start.translate(0, 2));
+    // The editor may not show the marker in its hover yet right after the diagnostic is published: ask again.
+    for (let attempt = 1; ; attempt++) {
+      // The hover shows in a focused editor only.
+      await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+      await vscode.commands.executeCommand('editor.action.showHover');
+      try {
+        await clickOnPage('hover-rule-link', '.monaco-hover a.code-link:has-text("require-concurrent-reindex")', 5_000);
+        break;
+      } catch (error) {
+        if (attempt === 4) throw error;
+      }
+    }
+    await renderedRulePageInFront('require-concurrent-reindex');
+    await screenshot('rule-page-from-hover');
+  });
+
+  it('the rule link in the Problems panel', async () => {
+    await diagnosticFor('db/migrate/20240316100000_reindex_messages.rb', 'require-concurrent-reindex');
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    // Only the active file's problems: the other files' rows could push this one out of the list's view.
+    const activeFileOnly = 'workbench.actions.workbench.panel.markers.view.toggleActiveFile';
+    await vscode.commands.executeCommand(activeFileOnly);
+    try {
+      await clickOnPage('problems-rule-link', '.markers-panel .monaco-link:has-text("require-concurrent-reindex")');
+      await renderedRulePageInFront('require-concurrent-reindex');
+    } finally {
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      await vscode.commands.executeCommand(activeFileOnly);
+      await vscode.commands.executeCommand('workbench.action.closePanel');
+    }
   });
 });
 
@@ -89,7 +143,7 @@ describe('quick fixes applied in the editor', () => {
   it('require-timeouts: sets and resets the timeouts around the operation', async () => {
     const { document } = await applyFirstFix('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', 'require-timeouts');
     const text = document.getText();
-    assert.match(text, /execute "SET lock_timeout = '5min'"/);
+    assert.match(text, /execute "SET lock_timeout = '10s'"/);
     assert.match(text, /execute "RESET lock_timeout"/);
     assert.ok(text.indexOf('SET statement_timeout') < text.indexOf('add_index :contacts') && text.indexOf('add_index :contacts') < text.indexOf('RESET statement_timeout'));
   });

@@ -67,6 +67,22 @@ export async function webviewText(name: string): Promise<string> {
 }
 
 
+/**
+ * Clicks the first element the CSS selector finds on the page (the runner does it in the browser),
+ * waiting up to `timeoutMs` for it to appear; throws when it does not.
+ */
+export async function clickOnPage(name: string, selector: string, timeoutMs = 20_000): Promise<void> {
+  const artifacts = process.env.PGIG_TEST_ARTIFACTS;
+  if (!artifacts) throw new Error('clicking needs the browser-driven runner');
+  // A click may be asked again under the same name: a name of its own for each request.
+  const request = `${name}-${Date.now()}`;
+  console.log(`__pgig_click__:${request}:${timeoutMs}:${selector}`);
+  const answer = join(artifacts, `${request}.done`);
+  await waitFor(`click ${name}`, () => existsSync(answer) || undefined, timeoutMs + 10_000);
+  const outcome = readFileSync(answer, 'utf8');
+  if (outcome) throw new Error(outcome);
+}
+
 /** Types into the quick input on screen (the runner does it in the browser), then Enter. */
 export async function typeIntoQuickInput(name: string, text: string): Promise<void> {
   const artifacts = process.env.PGIG_TEST_ARTIFACTS;

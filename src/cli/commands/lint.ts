@@ -33,7 +33,12 @@ Options:
                                      current directory, when there is one):
                                        { "rules": { "<rule-id>": "off" | "hint" | "info" | "warning" | "error" },
                                          "largeTables": ["messages"], "largeTableRowThreshold": 1000000,
-                                         "maxFileSize": 1000000 }
+                                         "maxFileSize": 1000000, "timeoutsConfiguredElsewhere": false,
+                                         "fixTimeouts.lockTimeout": "10s", "fixTimeouts.statementTimeout": "30min",
+                                         "minBuildStatementTimeoutMinutes": 10, "lowSelectivityColumns": [],
+                                         "sqlRunner": "auto" }
+                                     The keys are the editor's pgIndexGuard.* settings, and the editor
+                                     reads this file too: both give the same findings, same severities.
   --fail-on <error|warning|info|hint>  Lowest severity that fails the run (default: error)
   --fix                              Apply the safe fixes first, as fix-all on save does in the
                                      editor (CONCURRENTLY outside a transaction, IF NOT EXISTS /

@@ -65,7 +65,7 @@ export const markAsRunCommand: Command = {
     const operations = parse(migration.path, await readFile(migration.path, 'utf8'));
     io.stdout(`Migration ${migration.version} ${migration.name} (${migration.relativePath})\n`);
     for (const op of operations) {
-      io.stdout(`  line ${op.line}: ${op.kind} ${op.name ?? ''}${op.table ? ` on ${op.table}` : ''}${op.columns.length ? ` (${op.columns.join(', ')})` : ''}\n`);
+      io.stdout(`  line ${op.line}: ${op.statement}${op.name ? ` ${op.name}` : ''}${op.table ? ` on ${op.table}` : ''}${op.columns.length ? ` (${op.columns.join(', ')})` : ''}\n`);
     }
     io.stdout(`Database: ${target.description}\n`);
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadParsers, type Parsers } from '../../core/lint';
 import { resolveDatabaseTarget, DatabaseTargetError, type DatabaseTarget } from '../../db/builder/target';
@@ -73,6 +75,11 @@ export function unreadableSources(status: Pick<DatabaseStatus, 'pendingMigration
   return problems;
 }
 
+/** Does `cwd` look like the root of an app: a migrations folder, or a schema file? */
+function isAppRoot(cwd: string, migrationsPaths: readonly string[]): boolean {
+  return [...migrationsPaths, join('db', 'schema.rb'), join('db', 'structure.sql')].some((path) => existsSync(join(cwd, path)));
+}
+
 export function parseOrUsage<T extends ParseArgsConfig>(config: T, command: string): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs<T>(config);
@@ -113,7 +120,10 @@ export const statusCommand: Command = {
     }
     const target = resolveTargetForCli(values, io);
     const status = await collectCliStatus(target, io);
-    io.stdout(values.json ? `${JSON.stringify(statusToJson(status), null, 2)}\n` : `${formatStatusText(status)}\n`);
+    const outsideApp = isAppRoot(io.cwd, target.migrationsPaths)
+      ? undefined
+      : `No Rails app in ${io.cwd} (no ${[...target.migrationsPaths, 'db/schema.rb', 'db/structure.sql'].join(', ')}): pending migrations and missing indexes are not shown. Run this in the app's root directory.`;
+    io.stdout(values.json ? `${JSON.stringify(statusToJson(status), null, 2)}\n` : `${formatStatusText(status, outsideApp ? { outsideApp } : {})}\n`);
     // A file that could not be read may hold what the status is about: the run fails, and says so.
     const unreadable = unreadableSources(status);
     for (const problem of unreadable) io.stderr(`pg-index-guard status: ${problem}\n`);

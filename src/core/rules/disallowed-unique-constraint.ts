@@ -2,7 +2,7 @@ import type { AddUniqueConstraintOperation, MigrationFile } from '../model/migra
 import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
 import { buildUniqueIndexFirst, canBuildUniqueIndexFirst } from '../fixes/operation-edits';
-import { describeTable, exitEdits, isTableCreatedEarlier, severityForTable, transactionExit } from './helpers';
+import { describeTable, exitEdits, isTableCreatedEarlier, severityOnTable, transactionExit } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const disallowedUniqueConstraint: Rule = {
@@ -46,8 +46,7 @@ export const disallowedUniqueConstraint: Rule = {
       const what = operation.primaryKey ? 'PRIMARY KEY' : 'UNIQUE';
       findings.push({
         ruleId: this.meta.id,
-        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: `${what} constraint on ${describeTable(operation.table)} builds its index under an ACCESS EXCLUSIVE lock: no reads or writes for the whole build. Build a unique index concurrently and add the constraint USING INDEX.`,
+        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, `${what} constraint on ${describeTable(operation.table)} builds its index under an ACCESS EXCLUSIVE lock: no reads or writes for the whole build. Build a unique index concurrently and add the constraint USING INDEX.`),
         range: operation.range,
         fixes: fixesFor(file, operation),
         operation,

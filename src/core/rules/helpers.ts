@@ -1,5 +1,5 @@
 import type { Direction, MigrationFile, Operation } from '../model/migration';
-import { tableSize, type LintContext } from '../lint-context';
+import { largeTableReason, type LintContext } from '../lint-context';
 import { LazyFix, type Edit, type Fix } from '../fixes/fix';
 import { canLeaveTransaction, canMakeConcurrent, leaveTransaction, makeConcurrent } from '../fixes/operation-edits';
 import type { Severity } from './rule';
@@ -147,10 +147,17 @@ export function exitEdits(file: MigrationFile, operation: Operation, exit: Trans
   return exit.leaves && !exit.automatic ? [leaveTransaction(file, operation)!] : [];
 }
 
-/** A rule's base severity, raised one step on a table known to be large. */
-export function severityForTable(base: Severity, table: string | null, context: LintContext): Severity {
-  if (tableSize(table, context) !== 'large') return base;
-  return base === 'hint' ? 'info' : base === 'info' ? 'warning' : 'error';
+/**
+ * A finding's severity and message on `table`: the rule's base severity, raised one step on a
+ * table known to be large, and then the message says why (`... (messages: ~5.0M rows, large).`),
+ * so a reader sees where an error came from.
+ */
+export function severityOnTable(base: Severity, table: string | null, context: LintContext, message: string): { severity: Severity; message: string } {
+  const reason = largeTableReason(table, context);
+  if (reason === null) return { severity: base, message };
+  const severity = base === 'hint' ? 'info' : base === 'info' ? 'warning' : 'error';
+  const sentence = message.endsWith('.') ? message.slice(0, -1) : message;
+  return { severity, message: `${sentence} (${reason}).` };
 }
 
 export function describeTable(table: string | null): string {

@@ -2,7 +2,7 @@ import type { CreateIndexOperation, MigrationFile } from '../model/migration';
 import { columnType, tableSize, type LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
 import { addIndexPredicate, canAddIndexPredicate } from '../fixes/operation-edits';
-import { describeTable, isTableCreatedEarlier, normalizeTable, severityForTable } from './helpers';
+import { describeTable, isTableCreatedEarlier, normalizeTable, severityOnTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
 /** Soft-delete timestamps: NULL on nearly every row. */
@@ -63,8 +63,7 @@ export const preferPartialIndex: Rule = {
       const columns = operation.columns.join(', ');
       findings.push({
         ruleId: this.meta.id,
-        severity: severityForTable(this.meta.defaultSeverity, table, context),
-        message: `Full index on low-selectivity ${operation.columns.length === 1 ? 'column' : 'columns'} ${columns} of ${describeTable(table)} (${describeReasons(reasons)}): a partial index (where:) on the rows queries look for is much smaller.`,
+        ...severityOnTable(this.meta.defaultSeverity, table, context, `Full index on low-selectivity ${operation.columns.length === 1 ? 'column' : 'columns'} ${columns} of ${describeTable(table)} (${describeReasons(reasons)}): a partial index (where:) on the rows queries look for is much smaller.`),
         range: operation.range,
         fixes: fixesFor(file, operation, reasons),
         operation,

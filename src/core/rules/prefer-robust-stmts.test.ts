@@ -64,7 +64,7 @@ ruleCases('prefer-robust-stmts', {
       name: 'a large table raises the severity',
       source: migration(concurrentAdd, noTransaction),
       settings: { largeTables: ['messages'] },
-      findings: [{ at: '4:5-4:60', severity: 'warning' }],
+      findings: [{ at: '4:5-4:60', severity: 'warning', message: / \(messages: large, listed in largeTables\)\.$/ }],
     },
     // SQL migrations (libpg-query).
     {

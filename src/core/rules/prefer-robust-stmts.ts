@@ -2,7 +2,7 @@ import type { CreateIndexOperation, DropIndexOperation, MigrationFile } from '..
 import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
 import { addIfExists, addIfNotExists, canAddIfExists, canAddIfNotExists } from '../fixes/operation-edits';
-import { describeTable, isTableCreatedEarlier, railsVersionAtLeast, runsInTransaction, runTogether, severityForTable } from './helpers';
+import { describeTable, isTableCreatedEarlier, railsVersionAtLeast, runsInTransaction, runTogether, severityOnTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
 /** Rails calls that only take `if_not_exists:` / `if_exists:` from Rails 6.1 on. */
@@ -54,8 +54,7 @@ export const preferRobustStmts: Rule = {
       if (isTableCreatedEarlier(file, operation)) continue;
       findings.push({
         ruleId: this.meta.id,
-        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: messageFor(operation),
+        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, messageFor(operation)),
         range: operation.range,
         fixes: fixesFor(file, operation),
         operation,

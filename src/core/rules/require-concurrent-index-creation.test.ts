@@ -97,10 +97,35 @@ ruleCases('require-concurrent-index-creation', {
       fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n  def change\n    add_index :messages, :user_id, algorithm: :concurrently\n  end\nend\n',
     },
     {
-      name: 'a large table from settings raises the severity',
+      name: 'a large table from settings raises the severity, and the message says why',
       source: migration('    add_index :messages, :user_id\n'),
       settings: { largeTables: ['messages'] },
-      findings: [{ at: '3:5-3:34', severity: 'error' }],
+      findings: [
+        {
+          at: '3:5-3:34',
+          severity: 'error',
+          message: /^Index built without CONCURRENTLY on "messages": writes to the table are blocked for the whole build \(messages: large, listed in largeTables\)\.$/,
+        },
+      ],
+    },
+    {
+      name: 'a large table from the database row estimates: an error that gives the rows',
+      source: migration('    add_index :messages, :user_id\n'),
+      context: { database: { tableRowEstimates: new Map([['messages', 5_000_000]]) } },
+      findings: [
+        {
+          at: '3:5-3:34',
+          severity: 'error',
+          message: /^Index built without CONCURRENTLY on "messages": writes to the table are blocked for the whole build \(messages: ~5\.0M rows, large\)\.$/,
+        },
+      ],
+      fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :user_id, algorithm: :concurrently\n  end\nend\n',
+    },
+    {
+      name: 'a table the database knows to be small keeps the base severity and says nothing of size',
+      source: migration('    add_index :messages, :user_id\n'),
+      context: { database: { tableRowEstimates: new Map([['messages', 20_000]]) } },
+      findings: [{ at: '3:5-3:34', severity: 'warning', message: /^Index built without CONCURRENTLY on "messages": writes to the table are blocked for the whole build\.$/ }],
     },
     {
       name: 'a table created after the index does not exempt it',

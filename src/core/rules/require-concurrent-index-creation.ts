@@ -1,6 +1,6 @@
 import type { CreateIndexOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import { concurrentFix, describeTable, isTableCreatedEarlier, severityForTable } from './helpers';
+import { concurrentFix, describeTable, isTableCreatedEarlier, severityOnTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentIndexCreation: Rule = {
@@ -48,8 +48,7 @@ export const requireConcurrentIndexCreation: Rule = {
       if (isTableCreatedEarlier(file, operation)) continue;
       findings.push({
         ruleId: this.meta.id,
-        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: messageFor(operation),
+        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, messageFor(operation)),
         range: operation.range,
         fixes: concurrentFix(file, operation, 'Build the index'),
         operation,

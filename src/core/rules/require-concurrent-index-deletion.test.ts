@@ -42,10 +42,23 @@ ruleCases('require-concurrent-index-deletion', {
       findings: [{ at: '6:5-6:37' }],
     },
     {
-      name: 'a large table raises the severity',
+      name: 'a large table raises the severity, and the message says why',
       source: migration('    remove_index :messages, :user_id\n'),
       settings: { largeTables: ['messages'] },
-      findings: [{ at: '3:5-3:37', severity: 'error' }],
+      findings: [{ at: '3:5-3:37', severity: 'error', message: /every query on the table queues behind it \(messages: large, listed in largeTables\)\.$/ }],
+    },
+    {
+      name: 'a large table from the database row estimates: an error that gives the rows',
+      source: migration('    remove_index :messages, :user_id\n'),
+      context: { database: { tableRowEstimates: new Map([['messages', 5_000_000]]) } },
+      findings: [
+        {
+          at: '3:5-3:37',
+          severity: 'error',
+          message: /^Index dropped without CONCURRENTLY on "messages": the drop waits for an ACCESS EXCLUSIVE lock and every query on the table queues behind it \(messages: ~5\.0M rows, large\)\.$/,
+        },
+      ],
+      fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    remove_index :messages, :user_id, algorithm: :concurrently\n  end\nend\n',
     },
     // SQL migrations (libpg-query).
     {

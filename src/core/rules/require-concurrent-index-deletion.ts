@@ -1,6 +1,6 @@
 import type { MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import { concurrentFix, describeTable, isTableCreatedEarlier, severityForTable } from './helpers';
+import { concurrentFix, describeTable, isTableCreatedEarlier, severityOnTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentIndexDeletion: Rule = {
@@ -39,8 +39,7 @@ export const requireConcurrentIndexDeletion: Rule = {
       if (isTableCreatedEarlier(file, operation)) continue;
       findings.push({
         ruleId: this.meta.id,
-        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: `Index dropped without CONCURRENTLY on ${describeTable(operation.table)}: the drop waits for an ACCESS EXCLUSIVE lock and every query on the table queues behind it.`,
+        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, `Index dropped without CONCURRENTLY on ${describeTable(operation.table)}: the drop waits for an ACCESS EXCLUSIVE lock and every query on the table queues behind it.`),
         range: operation.range,
         fixes: concurrentFix(file, operation, 'Drop the index'),
         operation,

@@ -43,6 +43,35 @@ ruleCases('require-concurrent-reindex', {
       findings: [{ at: '3:14-3:53', message: /REINDEX without CONCURRENTLY/ }],
       fixed: up('    execute "REINDEX INDEX CONCURRENTLY index_messages_on_user_id"\n', noTransaction),
     },
+    {
+      name: 'connected: REINDEX INDEX names the table the database has the index on, and its size',
+      source: up('    execute "REINDEX INDEX index_messages_on_user_id"\n'),
+      context: {
+        database: {
+          tableRowEstimates: new Map([['messages', 5_000_000]]),
+          indexes: [
+            {
+              schema: 'public',
+              table: 'messages',
+              name: 'index_messages_on_user_id',
+              valid: true,
+              definition: 'CREATE INDEX index_messages_on_user_id ON public.messages USING btree (user_id)',
+              columns: ['user_id'],
+              unique: false,
+              predicate: null,
+            },
+          ],
+        },
+      },
+      findings: [
+        {
+          at: '3:14-3:53',
+          severity: 'error',
+          message: /^REINDEX without CONCURRENTLY on index index_messages_on_user_id on "messages": writes to the table and queries using the index wait for the whole rebuild \(messages: ~5\.0M rows, large\)\.$/,
+        },
+      ],
+      fixed: up('    execute "REINDEX INDEX CONCURRENTLY index_messages_on_user_id"\n', noTransaction),
+    },
     // SQL migrations (libpg-query).
     {
       name: 'sql: CONCURRENTLY goes after the target kind, past the options list',

@@ -1,6 +1,7 @@
 import type { MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import { concurrentFix, describeTable, severityForTable } from './helpers';
+import { concurrentFix, describeTable, severityOnTable } from './helpers';
+import { databaseIndexNamed } from './database-indexes';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentReindex: Rule = {
@@ -39,13 +40,17 @@ export const requireConcurrentReindex: Rule = {
       const operation = operations[i]!;
       // REINDEX SYSTEM has no concurrent form.
       if (operation.kind !== 'reindex' || operation.concurrent || operation.target === 'system') continue;
-      const subject = operation.target === 'index' ? `index ${operation.name ?? ''}`.trim() : describeTable(operation.table ?? operation.name);
+      // REINDEX INDEX names no table: the connected database knows whose index it is.
+      const table = operation.table ?? (operation.target === 'index' ? tableOfIndex(operation.name, context) : null);
+      const subject =
+        operation.target === 'index'
+          ? `index ${operation.name ?? ''}`.trim() + (table === null ? '' : ` on ${describeTable(table)}`)
+          : describeTable(operation.table ?? operation.name);
       findings.push({
         ruleId: this.meta.id,
-        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: beforeConcurrentReindex(context)
+        ...severityOnTable(this.meta.defaultSeverity, table, context, beforeConcurrentReindex(context)
           ? `REINDEX on ${subject} blocks writes for the whole rebuild, and this server (before PostgreSQL 12) has no REINDEX CONCURRENTLY: build a replacement with CREATE INDEX CONCURRENTLY, then drop the old index concurrently.`
-          : `REINDEX without CONCURRENTLY on ${subject}: writes to the table and queries using the index wait for the whole rebuild.`,
+          : `REINDEX without CONCURRENTLY on ${subject}: writes to the table and queries using the index wait for the whole rebuild.`),
         range: operation.range,
         // Inserting CONCURRENTLY would only make the migration fail on such a server.
         fixes: beforeConcurrentReindex(context) ? [] : concurrentFix(file, operation, 'Rebuild'),
@@ -55,6 +60,14 @@ export const requireConcurrentReindex: Rule = {
     return findings;
   },
 };
+
+/** The table of the database index `name` (schema-qualified or not); null when the database is not connected or has no such index. */
+function tableOfIndex(name: string | null, context: LintContext): string | null {
+  if (name === null || !context.database?.indexes) return null;
+  const dot = name.lastIndexOf('.');
+  const index = databaseIndexNamed(context.database.indexes, dot === -1 ? name : name.slice(dot + 1), null);
+  return index === undefined ? null : index.table;
+}
 
 /** The connected server predates REINDEX CONCURRENTLY (PostgreSQL 12). Unknown: assume it has it. */
 function beforeConcurrentReindex(context: LintContext): boolean {

@@ -33,7 +33,7 @@ ruleCases('require-timeouts', {
       findings: [{ at: '3:5-3:34', severity: 'info', message: /No lock_timeout and statement_timeout/ }],
       fix: { safety: 'unsafe', title: /statement_timeout and lock_timeout/ },
       fixed: migration(
-        '    execute "SET statement_timeout = \'30min\'"\n    execute "SET lock_timeout = \'5min\'"\n    add_index :messages, :user_id\n    execute "RESET statement_timeout"\n    execute "RESET lock_timeout"\n',
+        '    execute "SET statement_timeout = \'30min\'"\n    execute "SET lock_timeout = \'10s\'"\n    add_index :messages, :user_id\n    execute "RESET statement_timeout"\n    execute "RESET lock_timeout"\n',
         '',
         'up',
       ),
@@ -52,7 +52,7 @@ ruleCases('require-timeouts', {
       source: migration('    add_index :messages, :user_id\n', '  set_statement_timeout 0\n', 'change', '5.1'),
       findings: [{ at: '4:5-4:34', message: /^No lock_timeout set/ }],
       fixed: migration(
-        '    reversible { |dir| dir.up { execute "SET lock_timeout = \'5min\'" } }\n    add_index :messages, :user_id\n    reversible { |dir| dir.up { execute "RESET lock_timeout" } }\n',
+        '    reversible { |dir| dir.up { execute "SET lock_timeout = \'10s\'" } }\n    add_index :messages, :user_id\n    reversible { |dir| dir.up { execute "RESET lock_timeout" } }\n',
         '  set_statement_timeout 0\n',
         'change',
         '5.1',
@@ -90,10 +90,45 @@ ruleCases('require-timeouts', {
       findings: [{ at: '5:5-5:34', message: /^No lock_timeout set/ }],
     },
     {
-      name: 'a large table raises the severity',
+      name: 'a large table raises the severity, and the message says why',
       source: migration('    add_index :messages, :user_id\n'),
-      settings: { largeTables: ['messages'] },
-      findings: [{ at: '3:5-3:34', severity: 'warning' }],
+      context: { database: { tableRowEstimates: new Map([['messages', 5_000_000]]) } },
+      findings: [
+        {
+          at: '3:5-3:34',
+          severity: 'warning',
+          message:
+            /^No lock_timeout and statement_timeout set for this index operation on "messages": while it waits for its SHARE lock, every write to the table queues behind it \(messages: ~5\.0M rows, large\)\.$/,
+        },
+      ],
+    },
+    {
+      name: 'a concurrent build: its lock blocks no reads or writes, the lock_timeout bounds the waits; the fix writes seconds',
+      source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n', '  set_statement_timeout 3_600_000\n' + noTransaction, 'up'),
+      findings: [
+        {
+          at: '5:5-5:60',
+          severity: 'info',
+          message:
+            /^No lock_timeout set for this index operation on "messages": its SHARE UPDATE EXCLUSIVE lock does not block reads or writes, but without a lock_timeout the migration waits without limit for conflicting locks \(VACUUM, another build, a schema change\) and for older transactions to end; lock_timeout bounds these waits\.$/,
+        },
+      ],
+      fix: { safety: 'unsafe', title: /^Set lock_timeout around this operation$/ },
+      fixed: migration(
+        '    execute "SET lock_timeout = \'10s\'"\n    add_index :messages, :user_id, algorithm: :concurrently\n    execute "RESET lock_timeout"\n',
+        '  set_statement_timeout 3_600_000\n' + noTransaction,
+        'up',
+      ),
+    },
+    {
+      name: 'REINDEX CONCURRENTLY: the lock_timeout also bounds the final swap',
+      source: migration('    execute "REINDEX INDEX CONCURRENTLY index_messages_on_user_id"\n', '  set_statement_timeout 0\n' + noTransaction, 'up'),
+      findings: [{ at: '5:14-5:66', message: /does not block reads or writes, .*and for the final swap of the old and new index; lock_timeout bounds these waits\.$/ }],
+    },
+    {
+      name: 'a plain DROP INDEX queues every query, reads included',
+      source: migration('    remove_index :messages, :user_id\n', '  set_statement_timeout 0\n', 'up'),
+      findings: [{ at: '4:5-4:37', message: /: while it waits for its ACCESS EXCLUSIVE lock, every query on the table, reads included, queues behind it\.$/ }],
     },
     // SQL migrations (libpg-query).
     {
@@ -102,7 +137,7 @@ ruleCases('require-timeouts', {
       source: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\n',
       findings: [{ at: '1:1-1:66' }],
       fixed:
-        "SET statement_timeout = '30min';\nSET lock_timeout = '5min';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\nRESET statement_timeout;\nRESET lock_timeout;\n",
+        "SET statement_timeout = '30min';\nSET lock_timeout = '10s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id);\nRESET statement_timeout;\nRESET lock_timeout;\n",
     },
     {
       name: 'sql: a short statement_timeout before a concurrent build',

@@ -3,7 +3,7 @@ import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
 import { canInsertTimeouts, insertTimeouts } from '../fixes/operation-edits';
 import { lineStarts, positionAt } from '../parsers/source-text';
-import { describeTable, indexOperationsOnExistingTables, runsInTransaction, runTogether, severityForTable, type IndexOperation } from './helpers';
+import { describeTable, indexOperationsOnExistingTables, runsInTransaction, runTogether, severityOnTable, type IndexOperation } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const requireTimeouts: Rule = {
@@ -18,7 +18,9 @@ export const requireTimeouts: Rule = {
         'An index operation first waits for its lock. Without a lock_timeout it waits as long as the longest ' +
         'running transaction on the table, and every query that arrives meanwhile queues behind it: a five ' +
         'second lock wait becomes a five second outage. With `lock_timeout` the migration gives up instead and ' +
-        'can be retried. A statement_timeout bounds how long the operation may run at all. But a short one (the ' +
+        'can be retried. A concurrent build or drop takes a SHARE UPDATE EXCLUSIVE lock, which does not block ' +
+        'reads or writes: there the lock_timeout bounds how long the migration waits (for conflicting locks, for ' +
+        'older transactions, for the final swap of REINDEX CONCURRENTLY) instead of hanging the deploy. A statement_timeout bounds how long the operation may run at all. But a short one (the ' +
         'default of many applications is a few seconds) cancels a long CREATE INDEX CONCURRENTLY halfway and ' +
         'leaves an INVALID index behind, so before a concurrent build it must be generous (at least ' +
         '`minBuildStatementTimeoutMs`, 10 minutes by default). Timeouts set project-wide (a StrongMigrations ' +
@@ -30,12 +32,13 @@ export const requireTimeouts: Rule = {
       },
       good: {
         ruby:
-          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def up\n    execute "SET statement_timeout = \'30min\'"\n    execute "SET lock_timeout = \'5min\'"\n    add_index :messages, :conversation_id, algorithm: :concurrently\n    execute "RESET statement_timeout"\n    execute "RESET lock_timeout"\n  end\nend',
-        sql: "SET statement_timeout = '30min';\nSET lock_timeout = '5min';\nCREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);\nRESET statement_timeout;\nRESET lock_timeout;",
+          'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def up\n    execute "SET statement_timeout = \'30min\'"\n    execute "SET lock_timeout = \'10s\'"\n    add_index :messages, :conversation_id, algorithm: :concurrently\n    execute "RESET statement_timeout"\n    execute "RESET lock_timeout"\n  end\nend',
+        sql: "SET statement_timeout = '30min';\nSET lock_timeout = '10s';\nCREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);\nRESET statement_timeout;\nRESET lock_timeout;",
       },
       fix:
         'Sets the missing timeouts right before the operation and resets them right after it, with the values ' +
-        'of the `fixTimeouts` setting (30min / 5min by default). In a `change` method the lines go in ' +
+        'of the `fixTimeouts` setting (30min / 10s by default: seconds, as strong_migrations sets, so a lock ' +
+        'wait fails fast and can be retried instead of stalling the deploy). In a `change` method the lines go in ' +
         '`up_only { }`, since `execute` cannot be reversed. A lock_timeout makes a migration fail where it used ' +
         'to wait, and may duplicate a project-wide setting the linter cannot see, so the fix is unsafe: offered, ' +
         'never applied by fix-all. A too short statement_timeout has no automatic fix.',
@@ -71,8 +74,7 @@ export const requireTimeouts: Rule = {
       const missing = lockMissing ? (statementHandled ? 'lock_timeout' : 'lock_timeout and statement_timeout') : 'statement_timeout';
       findings.push({
         ruleId: this.meta.id,
-        severity: severityForTable(this.meta.defaultSeverity, operation.table, context),
-        message: `No ${missing} set for this index operation on ${describeTable(operation.table)}: ${lockMissing ? 'while it waits for its lock, every query on the table queues behind it' : 'nothing bounds how long it runs'}.`,
+        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, `No ${missing} set for this index operation on ${describeTable(operation.table)}: ${lockMissing ? withoutLockTimeout(operation) : 'nothing bounds how long it runs'}.`),
         range: operation.range,
         fixes: fixesFor(file, operation, context, lockMissing, !statementHandled),
         operation,
@@ -105,6 +107,29 @@ function timeoutInEffect(
     current = timeout;
   }
   return current?.reset ? null : current;
+}
+
+/**
+ * What a missing lock_timeout costs, by the lock the operation takes (PostgreSQL's explicit-locking
+ * table): the concurrent forms' SHARE UPDATE EXCLUSIVE leaves reads and writes alone, so only the
+ * migration itself hangs; the others make queries queue behind their lock request.
+ */
+function withoutLockTimeout(operation: IndexOperation): string {
+  if (operation.kind !== 'addUniqueConstraint' && operation.concurrent) {
+    const waits =
+      operation.kind === 'reindex'
+        ? 'for conflicting locks, for older transactions to end and for the final swap of the old and new index'
+        : 'for conflicting locks (VACUUM, another build, a schema change) and for older transactions to end';
+    return `its SHARE UPDATE EXCLUSIVE lock does not block reads or writes, but without a lock_timeout the migration waits without limit ${waits}; lock_timeout bounds these waits`;
+  }
+  switch (operation.kind) {
+    case 'createIndex':
+      return 'while it waits for its SHARE lock, every write to the table queues behind it';
+    case 'reindex':
+      return 'while it waits for its locks, writes to the table and queries using the index queue behind it';
+    default:
+      return 'while it waits for its ACCESS EXCLUSIVE lock, every query on the table, reads included, queues behind it';
+  }
 }
 
 function isConcurrentBuild(operation: IndexOperation): boolean {

@@ -239,7 +239,8 @@ export function indexDefinitionFromOperation(op: CreateIndexOperation, file: Mig
   let name = op.name;
   if (name === null) {
     name = railsGeneratedIndexName(op.table!, op.columns, file.frameworkVersion);
-    notes.push(`no name: Rails' default name ${name} is used`);
+    // Logged after the index's name: the name itself once is enough.
+    notes.push("the migration names none: Rails' default name");
   }
   if (options['comment']) notes.push('the comment: option is not applied (run COMMENT ON INDEX yourself)');
   return {

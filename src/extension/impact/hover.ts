@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { GUARDING_RULE, impactMarkdown } from '../../core/locks/describe';
 import { impactAt } from '../../core/locks/explain';
-import { SHOW_RULE_DOCS_COMMAND } from '../code-actions';
+import { SHOW_RULE_DOCS_COMMAND } from '../diagnostics';
 import type { LintService } from '../lint-service';
 
 /**
