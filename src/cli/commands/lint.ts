@@ -38,7 +38,8 @@ Options:
   --fix                              Apply the safe fixes first, as fix-all on save does in the
                                      editor (CONCURRENTLY outside a transaction, IF NOT EXISTS /
                                      if_not_exists...), writing the files; then report what is left.
-                                     A file that does not parse is left as it is.
+                                     A file that does not parse is left as it is, and so are
+                                     one that is not valid UTF-8 and one changed meanwhile.
   -h, --help                         Show this help
 
 Exit codes: 0 no finding at or above --fail-on, 1 some finding at or above it
