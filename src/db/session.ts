@@ -62,6 +62,8 @@ export class MonitorSession {
   private connecting: Promise<ConnectOutcome> | null = null;
   private closed = false;
   private lastContext: ErrorContext = {};
+  /** Why the last connection ended, until the next one is made: queries meanwhile say so. */
+  private lostBecause: ErrorDescription | null = null;
   private readonly reconnectPolicy: ReconnectPolicy | null;
   private readonly options: Required<Pick<MonitorSessionOptions, 'applicationName' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'connectTimeoutMs'>> &
     MonitorSessionOptions;
@@ -133,9 +135,7 @@ export class MonitorSession {
   /** Runs a named query that is not in the registry (other db modules define their own). */
   async run<P extends readonly unknown[], R>(namedQuery: NamedQuery<P, R>, params: P): Promise<R[]> {
     const client = this.client;
-    if (!client || this.currentState !== 'connected') {
-      throw new DbError(notConnected(this.closed ? 'The monitoring session was closed.' : 'Not connected to the database yet.'));
-    }
+    if (!client || this.currentState !== 'connected') throw new DbError(this.unavailable());
     // One query at a time: pg queues concurrent calls itself but deprecates that (gone in pg 9).
     const previous = this.queue;
     let release!: () => void;
@@ -154,6 +154,21 @@ export class MonitorSession {
     } finally {
       release();
     }
+  }
+
+  /** Why there is no connection to query: never made yet, lost (and being made again), or closed. */
+  private unavailable(): ErrorDescription {
+    if (this.closed) return notConnected('The monitoring session was closed.');
+    const lost = this.lostBecause;
+    if (!lost) return notConnected('Not connected to the database yet.');
+    if (!this.reconnectPolicy) return { ...lost, retryable: false };
+    return {
+      kind: 'not-connected',
+      title: 'The connection to the database was lost; reconnecting.',
+      advice: 'The monitor carries on by itself once the server answers again.',
+      detail: `${lost.title} ${lost.detail}`,
+      retryable: true,
+    };
   }
 
   /** Ends the session for good: no more reconnects. */
@@ -227,6 +242,7 @@ export class MonitorSession {
       }
       adopted = true;
       this.client = client;
+      this.lostBecause = null;
       this.attempt = 0;
       this.setState({ state: 'connected', attempt: 0 });
       return { ok: true };
@@ -245,6 +261,7 @@ export class MonitorSession {
   private lost(client: pg.Client, reason: ErrorDescription): void {
     if (this.client !== client || this.closed) return;
     this.client = null;
+    this.lostBecause = reason;
     client.end().catch(() => undefined);
     this.log(`connection lost: ${reason.title} ${reason.detail}`);
     this.attempt = 0;
