@@ -83,6 +83,11 @@ export class MonitorSession {
     return this.currentState;
   }
 
+  /** The connection was lost and is being made again (by itself; not after close()). */
+  get reconnecting(): boolean {
+    return !this.closed && this.lostBecause !== null && this.reconnectPolicy !== null;
+  }
+
   /** The server process id of the current connection (pg_stat_activity.pid), or null. */
   get backendPid(): number | null {
     const pid = (this.client as unknown as { processID?: number } | null)?.processID;
