@@ -111,6 +111,8 @@ describe('the build monitor when the server goes away', () => {
 
   it('says it is reconnecting (not "not connected") until the server lets it in again', async () => {
     const [candidate] = resolveConnectionCandidates({ env: { DATABASE_URL: url } }).candidates;
+    // A panel opened on another connection keeps that one's view: open it anew on this one.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     assert.ok(await api.connections.connect(candidate!, { interactive: false }));
     await vscode.commands.executeCommand('pgIndexGuard.openBuildMonitor');
     await panelShows('reconnect-connected', new RegExp(`Connected to ${candidate!.config.database}`));
