@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -229,7 +228,6 @@ async function buildCli() {
     outfile: join(root, 'dist/cli-main.js'),
     plugins: [prismDeserializerPlugin, lazy.plugin],
   });
-  const hash = createHash('sha256').update(readFileSync(join(root, 'dist/cli-main.js'))).digest('hex').slice(0, 16);
   await Promise.all([
     build({
       ...node,
@@ -241,7 +239,6 @@ async function buildCli() {
       entryPoints: [join(root, 'src/cli/launcher.ts')],
       outfile: join(root, 'dist/cli.js'),
       banner: { js: '#!/usr/bin/env node' },
-      define: { CLI_BUNDLE_HASH: JSON.stringify(hash) },
     }),
   ]);
 }

@@ -295,6 +295,7 @@ function renderConnection(): void {
   const text = {
     connected: `Connected${label ? ` to ${label}` : ''}`,
     connecting: `Connecting${label ? ` to ${label}` : ''}…`,
+    reconnecting: `Reconnecting${label ? ` to ${label}` : ''}…`,
     disconnected: `Disconnected${label ? ` from ${label}` : ''}`,
     none: 'No database connection',
   }[connection];
@@ -312,13 +313,17 @@ function renderConnection(): void {
       ? 'No index build is running'
       : connection === 'connecting'
         ? 'Connecting…'
-        : connection === 'disconnected'
+        : connection === 'reconnecting'
+          ? 'Reconnecting…'
+          : connection === 'disconnected'
           ? 'Not connected'
           : 'No database connection';
   const detail =
     connection === 'connected'
       ? `Watching ${label ?? 'the database'}. Builds started by migrations, psql or anything else appear here within a second.`
-      : connection === 'disconnected'
+      : connection === 'reconnecting'
+        ? `The connection to ${label ?? 'the database'} was lost; the monitor is making it again by itself.${message ? ` Last: ${message}` : ''}`
+        : connection === 'disconnected'
         ? (message ?? 'The connection to the database was lost. The monitor reconnects by itself.')
         : connection === 'connecting'
           ? (message ?? `Connecting to ${label ?? 'the database'}.`)
@@ -401,7 +406,7 @@ function handle(message: HostToWebview): void {
     case 'connection': {
       const before = state.connection.state;
       state = { ...state, connection: { state: message.state, ...(message.label !== undefined ? { label: message.label } : {}), ...(message.message !== undefined ? { message: message.message } : {}) } };
-      if (before !== message.state) announce({ connected: 'Connected', connecting: 'Connecting', disconnected: 'Disconnected from the database', none: 'No database connection' }[message.state]);
+      if (before !== message.state) announce({ connected: 'Connected', connecting: 'Connecting', reconnecting: 'Connection lost, reconnecting', disconnected: 'Disconnected from the database', none: 'No database connection' }[message.state]);
       break;
     }
     case 'builds': {

@@ -348,8 +348,8 @@ export const sqlSection: BenchSection = {
       ];
       printTable(`sql: ${count(fileCount)} SQL migrations, our CLI against squawk`, rows, ['ours', 'squawk', 'squawk binary']);
       console.log(
-        `\nnotes: our CLI lints SQL on one thread per CPU (${availableParallelism()} here; PG_INDEX_GUARD_THREADS overrides), V8 without ` +
-          'TurboFan (src/cli/v8-tiers.ts), the bundle from its V8 code cache (dist/cli.js). squawk is the `squawk` command of the npm ' +
+        `\nnotes: our CLI lints on one thread per two CPUs (${availableParallelism()} here; PG_INDEX_GUARD_THREADS overrides), ` +
+          'the bundle from its V8 code cache (dist/cli.js). squawk is the `squawk` command of the npm ' +
           'package squawk-cli (a node script that spawns its native binary); "squawk binary" is that binary called directly. Both ' +
           'are given the glob migrations/*.sql (squawk does not walk folders). ' +
           (extraCaCerts

@@ -10,7 +10,6 @@ import { markAsRunCommand } from './commands/mark-as-run';
 import { monitorCommand } from './commands/monitor';
 import { statusCommand } from './commands/status';
 import { UsageError, processIO, type CliIO } from './io';
-import { useBaselineCompilers } from './v8-tiers';
 import { VERSION } from './version';
 
 /** Every subcommand, by name. Adding one: a module in commands/ exporting a Command, a line here. */
@@ -52,8 +51,6 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`Unknown command "${first}". Commands: ${[...COMMANDS.keys()].join(', ')}.\nRun "pg-index-guard --help" for usage.\n`);
     return EXIT_USAGE;
   }
-  // The lint command picks V8's compilers itself, once its helper threads are up (see v8-tiers.ts).
-  if (command !== lintCommand) useBaselineCompilers();
   try {
     return await command.run(rest, io);
   } catch (error) {

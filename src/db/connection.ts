@@ -10,7 +10,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { readDatabaseYml, type RailsDatabaseEntry } from './database-yml';
 import { parseDotEnv } from './dotenv';
 import type { EnvMap } from './erb';
-import { DbError, describeConnectionError } from './errors';
+import { DbError, describeConnectionError, type ErrorDescription } from './errors';
 import { lookupPgpass, parsePgpass, type PgpassEntry } from './pgpass';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -39,6 +39,11 @@ export type PasswordSource = 'url' | 'database.yml' | 'PGPASSWORD' | 'pgpass';
 
 export interface TlsSettings {
   mode: SslMode;
+  /**
+   * An sslmode libpq does not know (`requre`, `REQUIRE`), and where it was given: nothing
+   * connects with it (clientConfigsFor throws), rather than guess and maybe connect in plain text.
+   */
+  invalidMode?: { value: string; where: string };
   /** CA file (sslrootcert); read when connecting. */
   rootCertPath?: string;
   /** Client certificate and key files (sslcert, sslkey); read when connecting, sent over SSL only. */
@@ -68,6 +73,8 @@ export interface ConnectionInputs {
   settings?: readonly ConnectionSetting[];
   /** The process environment. */
   env?: EnvMap;
+  /** A URL given on the command line (`--database-url`): it takes DATABASE_URL's place. */
+  databaseUrlOption?: string;
   /** Parsed workspace `.env` (it never overrides `env`). */
   dotEnv?: Readonly<Record<string, string>>;
   /** Text of config/database.yml. */
@@ -142,15 +149,16 @@ export function resolveConnectionCandidates(inputs: ConnectionInputs): ResolvedC
     );
   }
 
-  const databaseUrl = processEnv['DATABASE_URL'] ?? inputs.dotEnv?.['DATABASE_URL'];
+  const databaseUrl = inputs.databaseUrlOption ?? processEnv['DATABASE_URL'] ?? inputs.dotEnv?.['DATABASE_URL'];
   if (databaseUrl) {
-    const origin = processEnv['DATABASE_URL'] ? 'environment' : '.env';
+    const origin = inputs.databaseUrlOption !== undefined ? 'command line' : processEnv['DATABASE_URL'] ? 'environment' : '.env';
+    const label = inputs.databaseUrlOption !== undefined ? '--database-url' : `DATABASE_URL (${origin})`;
     const parsed = parseConnectionUrl(databaseUrl);
-    if (!parsed.ok) warnings.push(`DATABASE_URL (${origin}): ${parsed.error}`);
+    if (!parsed.ok) warnings.push(`${label}: ${parsed.error}`);
     else if (parsed.postgres) {
       candidates.push(
         makeCandidate(
-          { id: 'DATABASE_URL', label: `DATABASE_URL (${origin})`, source: 'DATABASE_URL', origin },
+          { id: 'DATABASE_URL', label, source: 'DATABASE_URL', origin },
           parsed.params,
           parsed.params.password !== undefined ? 'url' : null,
           defaults,
@@ -208,7 +216,8 @@ export interface ConnectionParams {
   database?: string;
   user?: string;
   password?: string;
-  sslmode?: SslMode;
+  /** As given: checked against SSL_MODES when the candidate is made. */
+  sslmode?: string;
   sslrootcert?: string;
   sslcert?: string;
   sslkey?: string;
@@ -274,9 +283,8 @@ export function parseConnectionUrl(text: string): UrlParseResult {
         params.password = value;
         break;
       case 'sslmode':
-        if ((SSL_MODES as readonly string[]).includes(value)) params.sslmode = value as SslMode;
-        else if (value === 'no-verify') params.sslmode = 'require';
-        else warnings.push(`unknown sslmode "${value}"`);
+        // no-verify: node-postgres' name for require.
+        params.sslmode = value === 'no-verify' ? 'require' : value;
         break;
       case 'ssl':
         if (value === 'true' || value === '1') params.sslmode ??= 'require';
@@ -307,7 +315,8 @@ interface LibpqDefaults {
   user: string;
   database?: string;
   password?: string;
-  sslmode: SslMode;
+  /** PGSSLMODE as given, else prefer. */
+  sslmode: string;
   sslrootcert?: string;
   sslcert?: string;
   sslkey?: string;
@@ -323,7 +332,7 @@ function libpqDefaults(env: EnvMap, inputs: ConnectionInputs): LibpqDefaults {
     user: env['PGUSER'] || inputs.osUser || 'postgres',
     ...(env['PGDATABASE'] ? { database: env['PGDATABASE'] } : {}),
     ...(env['PGPASSWORD'] ? { password: env['PGPASSWORD'] } : {}),
-    sslmode: sslmode && (SSL_MODES as readonly string[]).includes(sslmode) ? (sslmode as SslMode) : 'prefer',
+    sslmode: sslmode || 'prefer',
     ...(env['PGSSLROOTCERT'] || inputs.defaultRootCertPath ? { sslrootcert: env['PGSSLROOTCERT'] || inputs.defaultRootCertPath } : {}),
     ...(env['PGSSLCERT'] || inputs.defaultClientCertPath ? { sslcert: env['PGSSLCERT'] || inputs.defaultClientCertPath } : {}),
     ...(env['PGSSLKEY'] || inputs.defaultClientKeyPath ? { sslkey: env['PGSSLKEY'] || inputs.defaultClientKeyPath } : {}),
@@ -360,7 +369,10 @@ function makeCandidate(
       passwordSource = 'pgpass';
     }
   }
-  let mode = params.sslmode ?? defaults.sslmode;
+  const givenMode = params.sslmode ?? defaults.sslmode;
+  const known = isSslMode(givenMode);
+  // Never weaker than what an unknown value may have meant; it is refused before connecting anyway.
+  let mode: SslMode = known ? givenMode : 'verify-full';
   const rootCertPath = params.sslrootcert ?? defaults.sslrootcert;
   // libpq: sslmode=require with an explicitly given root certificate verifies the CA
   if (mode === 'require' && params.sslrootcert) mode = 'verify-ca';
@@ -368,6 +380,7 @@ function makeCandidate(
   const keyPath = params.sslkey ?? defaults.sslkey;
   const tls: TlsSettings = {
     mode,
+    ...(known ? {} : { invalidMode: { value: givenMode, where: params.sslmode === undefined ? 'PGSSLMODE' : identity.source === 'settings' ? `the connection "${identity.label}" (settings)` : identity.label } }),
     ...(rootCertPath && (mode === 'verify-ca' || mode === 'verify-full') ? { rootCertPath } : {}),
     // libpq sends a client certificate only with its key; a key alone means nothing.
     ...(certPath && mode !== 'disable' ? { certPath, ...(keyPath ? { keyPath } : {}) } : {}),
@@ -418,7 +431,7 @@ function candidateFromRailsEntry(
     database: text('database'),
     user: text('username') ?? text('user'),
     password: text('password'),
-    sslmode: (SSL_MODES as readonly string[]).includes(text('sslmode') ?? '') ? (text('sslmode') as SslMode) : undefined,
+    sslmode: text('sslmode'),
     sslrootcert: text('sslrootcert'),
     sslcert: text('sslcert'),
     sslkey: text('sslkey'),
@@ -488,6 +501,7 @@ export interface ClientConfigOptions {
  * cannot be read.
  */
 export function clientConfigsFor(candidate: Pick<ConnectionCandidate, 'config' | 'tls'>, options: ClientConfigOptions = {}): ClientConfig[] {
+  if (candidate.tls.invalidMode) throw new DbError(invalidSslmode(candidate.tls.invalidMode));
   const base: ClientConfig = { ...candidate.config };
   if (base.password === undefined && options.password !== undefined) base.password = options.password;
   if (options.applicationName) base.application_name = options.applicationName;
@@ -505,6 +519,16 @@ export function clientConfigsFor(candidate: Pick<ConnectionCandidate, 'config' |
   if (mode === 'prefer') return [encrypted, plain];
   if (mode === 'allow') return [plain, encrypted];
   return [encrypted];
+}
+
+function isSslMode(value: string): value is SslMode {
+  return (SSL_MODES as readonly string[]).includes(value);
+}
+
+/** libpq's "invalid sslmode value", saying where the value came from and which ones there are. */
+function invalidSslmode({ value, where }: { value: string; where: string }): ErrorDescription {
+  const title = `Unknown sslmode "${value}" in ${where}.`;
+  return { kind: 'invalid-setting', title, advice: `Use one of: ${SSL_MODES.join(', ')}.`, detail: title, retryable: false };
 }
 
 /** The client certificate and its key, read now. Throws DbError (kind `client-certificate`). */

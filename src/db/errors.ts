@@ -17,6 +17,8 @@ export type ErrorKind =
   | 'ssl-certificate'
   | 'ca-file'
   | 'client-certificate'
+  | 'invalid-setting'
+  | 'not-postgres'
   | 'hba-rejected'
   | 'too-many-connections'
   | 'statement-timeout'
@@ -262,6 +264,14 @@ export function describeConnectionError(err: unknown, context: ErrorContext = {}
       break;
   }
 
+  // A PostgreSQL server answers the SSL request with S or N, and speaks its protocol: another program (a web server, ...) does not.
+  if (/error establishing an SSL connection|received invalid response/i.test(rawMessage)) {
+    return make(
+      'not-postgres',
+      `The server${where} is not a PostgreSQL server: it does not answer as one.`,
+      'Check the host and port: another program listens there (PostgreSQL listens on 5432 by default).',
+    );
+  }
   if (/does not support SSL/i.test(rawMessage)) {
     return make(
       'ssl-unsupported',

@@ -63,6 +63,8 @@ export class MonitorSession {
   private connecting: Promise<ConnectOutcome> | null = null;
   private closed = false;
   private lastContext: ErrorContext = {};
+  /** Why the last connection ended, until the next one is made: queries meanwhile say so. */
+  private lostBecause: ErrorDescription | null = null;
   private readonly reconnectPolicy: ReconnectPolicy | null;
   private readonly options: Required<Pick<MonitorSessionOptions, 'applicationName' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'connectTimeoutMs'>> &
     MonitorSessionOptions;
@@ -85,6 +87,11 @@ export class MonitorSession {
 
   get state(): SessionState {
     return this.currentState;
+  }
+
+  /** The connection was lost and is being made again (by itself; not after close()). */
+  get reconnecting(): boolean {
+    return !this.closed && this.lostBecause !== null && this.reconnectPolicy !== null;
   }
 
   /** The server process id of the current connection (pg_stat_activity.pid), or null. */
@@ -139,9 +146,7 @@ export class MonitorSession {
   /** Runs a named query that is not in the registry (other db modules define their own). */
   async run<P extends readonly unknown[], R>(namedQuery: NamedQuery<P, R>, params: P): Promise<R[]> {
     const client = this.client;
-    if (!client || this.currentState !== 'connected') {
-      throw new DbError(notConnected(this.closed ? 'The monitoring session was closed.' : 'Not connected to the database yet.'));
-    }
+    if (!client || this.currentState !== 'connected') throw new DbError(this.unavailable());
     // One query at a time: pg queues concurrent calls itself but deprecates that (gone in pg 9).
     const previous = this.queue;
     let release!: () => void;
@@ -166,6 +171,21 @@ export class MonitorSession {
     } finally {
       release();
     }
+  }
+
+  /** Why there is no connection to query: never made yet, lost (and being made again), or closed. */
+  private unavailable(): ErrorDescription {
+    if (this.closed) return notConnected('The monitoring session was closed.');
+    const lost = this.lostBecause;
+    if (!lost) return notConnected('Not connected to the database yet.');
+    if (!this.reconnectPolicy) return { ...lost, retryable: false };
+    return {
+      kind: 'not-connected',
+      title: 'The connection to the database was lost; reconnecting.',
+      advice: 'The monitor carries on by itself once the server answers again.',
+      detail: `${lost.title} ${lost.detail}`,
+      retryable: true,
+    };
   }
 
   /** Ends the session for good: no more reconnects. */
@@ -241,6 +261,7 @@ export class MonitorSession {
       }
       adopted = true;
       this.client = client;
+      this.lostBecause = null;
       this.attempt = 0;
       this.setState({ state: 'connected', attempt: 0 });
       return { ok: true };
@@ -259,6 +280,7 @@ export class MonitorSession {
   private lost(client: pg.Client, reason: ErrorDescription): void {
     if (this.client !== client || this.closed) return;
     this.client = null;
+    this.lostBecause = reason;
     void endClient(client);
     this.log(`connection lost: ${reason.title} ${reason.detail}`);
     this.attempt = 0;

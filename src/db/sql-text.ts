@@ -9,7 +9,7 @@ export class InvalidIdentifierError extends Error {
     readonly identifier: unknown,
     reason: string,
   ) {
-    super(`Not a valid Postgres identifier (${reason}): ${JSON.stringify(String(identifier)).slice(0, 80)}`);
+    super(`Not a valid Postgres identifier (${reason}): ${JSON.stringify(String(identifier))}`);
     this.name = 'InvalidIdentifierError';
   }
 }

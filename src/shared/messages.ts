@@ -101,7 +101,8 @@ export interface FinishedBuildView {
   detail: string;
 }
 
-export type ConnectionState = 'connected' | 'connecting' | 'disconnected' | 'none';
+/** `reconnecting`: the connection was lost and the monitor is making it again by itself. */
+export type ConnectionState = 'connected' | 'connecting' | 'reconnecting' | 'disconnected' | 'none';
 
 export type CancelStatus = 'confirming' | 'cancelling' | 'cancelled' | 'declined' | 'failed';
 

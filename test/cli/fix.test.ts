@@ -1,9 +1,14 @@
 // `pg-index-guard lint --fix`, in process: what is written, what is left alone, what is reported.
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { run, tempDir } from './helpers';
+import { loadParsers } from '../../src/core/lint';
+import { defaultContext } from '../../src/core/lint-context';
+import { collectTargets } from '../../src/cli/lint/files';
+import { fixFiles, type FixHooks } from '../../src/cli/lint/fix-files';
+import { ROOT, run, tempDir } from './helpers';
 
 const migration = (name: string, body: string, header = '') =>
   `class ${name} < ActiveRecord::Migration[7.1]\n${header}\n  def change\n${body}  end\nend\n`;
@@ -108,6 +113,110 @@ describe('lint --fix', () => {
     assert.ok(lstatSync(link).isSymbolicLink());
     assert.equal(readFileSync(target, 'utf8'), CASES[0]!.fixed['db/migrate/20240101000000_add_index_to_messages.rb']);
     assert.equal(statSync(target).mode & 0o777, 0o640);
+  });
+
+  describe('changes nothing but the fixes', () => {
+    const SQL_PATH = 'sql/001_users.sql';
+    const SQL = CASES[2]!.files[SQL_PATH]!;
+    const SQL_FIXED = CASES[2]!.fixed[SQL_PATH]!;
+    const sqlFile = () => join(dir.path, SQL_PATH);
+    const leftovers = () => readdirSync(join(dir.path, 'sql')).filter((name) => name.endsWith('.tmp'));
+    /** fixFiles as `lint --fix sql` calls it, with a test's hooks. */
+    const fixWithHooks = async (hooks: FixHooks) => {
+      const context = defaultContext();
+      return fixFiles(collectTargets(['sql'], dir.path).targets, context, await loadParsers(['sql']), hooks);
+    };
+
+    test('a file that is not valid UTF-8 is refused, byte for byte as it was', async () => {
+      mkdirSync(join(dir.path, 'sql'));
+      // A Latin-1 comment: decoding it would turn \xe9 into U+FFFD.
+      const bytes = Buffer.concat([Buffer.from('-- r\xe9sum\xe9 of the users index\n', 'latin1'), Buffer.from(SQL)]);
+      writeFileSync(sqlFile(), bytes);
+      const { code, stderr } = await run(['lint', '--fix', 'sql'], { cwd: dir.path });
+      assert.deepEqual(readFileSync(sqlFile()), bytes);
+      assert.equal(stderr, `Not fixed ${SQL_PATH}: it is not valid UTF-8, and writing the fixes would replace its invalid bytes; convert it to UTF-8 first\n`);
+      assert.equal(code, 0, 'the finding left is a warning');
+      assert.deepEqual(leftovers(), []);
+    });
+
+    test('a hard link keeps sharing the fixed file', async () => {
+      write({ [SQL_PATH]: SQL });
+      const other = join(dir.path, 'elsewhere.sql');
+      linkSync(sqlFile(), other);
+      const { stderr } = await run(['lint', '--fix', 'sql'], { cwd: dir.path });
+      assert.equal(stderr, `Fixed ${SQL_PATH} (1 fix)\n`);
+      assert.equal(readFileSync(other, 'utf8'), SQL_FIXED);
+      assert.equal(statSync(sqlFile()).ino, statSync(other).ino);
+      assert.equal(statSync(sqlFile()).nlink, 2);
+      assert.deepEqual(leftovers(), []);
+    });
+
+    test("another user's file keeps its owner, group and mode; a file of ours keeps its group", async () => {
+      write({ [SQL_PATH]: SQL, 'sql/002_users.sql': SQL.replace('index_users_on_email', 'index_users_on_name').replace('(email)', '(name)') });
+      chownSync(sqlFile(), 65534, 65534);
+      chmodSync(sqlFile(), 0o604);
+      const ours = join(dir.path, 'sql/002_users.sql');
+      chownSync(ours, process.getuid!(), 65534);
+      chmodSync(ours, 0o660);
+      const { stderr } = await run(['lint', '--fix', 'sql'], { cwd: dir.path });
+      assert.equal(stderr, `Fixed ${SQL_PATH} (1 fix)\nFixed sql/002_users.sql (1 fix)\n`);
+      assert.equal(readFileSync(sqlFile(), 'utf8'), SQL_FIXED);
+      const theirs = statSync(sqlFile());
+      assert.deepEqual([theirs.uid, theirs.gid, theirs.mode & 0o7777], [65534, 65534, 0o604]);
+      assert.match(readFileSync(ours, 'utf8'), /IF NOT EXISTS/);
+      const mine = statSync(ours);
+      assert.deepEqual([mine.uid, mine.gid, mine.mode & 0o7777], [process.getuid!(), 65534, 0o660]);
+      assert.deepEqual(leftovers(), []);
+    });
+
+    for (const [how, prepare] of [
+      ['replaced by a rename', () => {}],
+      ['written in place (a hard link)', () => linkSync(sqlFile(), join(dir.path, 'elsewhere.sql'))],
+    ] as const) {
+      test(`an edit made between the read and the write is kept, and the fix skipped: ${how}`, async () => {
+        write({ [SQL_PATH]: SQL });
+        prepare();
+        const edit = '-- added by someone else meanwhile\n';
+        const outcome = await fixWithHooks({ beforeReplace: (path) => appendFileSync(path, edit) });
+        assert.equal(readFileSync(sqlFile(), 'utf8'), SQL + edit);
+        assert.deepEqual(outcome, { fixed: [], notFixed: [`${SQL_PATH}: it changed while it was being fixed; run again to fix the new text`], unwritable: [] });
+        assert.deepEqual(leftovers(), []);
+      });
+    }
+
+    test('a run killed while writing leaves a temporary file that the next run removes', async () => {
+      write({ [SQL_PATH]: SQL });
+      // A real run, killed (SIGKILL) once its temporary file is written, before the rename.
+      const killed = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          `const { fixFiles } = require(${JSON.stringify(join(ROOT, 'src/cli/lint/fix-files.ts'))});
+           const { collectTargets } = require(${JSON.stringify(join(ROOT, 'src/cli/lint/files.ts'))});
+           const { loadParsers } = require(${JSON.stringify(join(ROOT, 'src/core/lint.ts'))});
+           const { defaultContext } = require(${JSON.stringify(join(ROOT, 'src/core/lint-context.ts'))});
+           loadParsers(['sql']).then((parsers) => fixFiles(collectTargets(['sql'], process.argv[1]).targets, defaultContext(), parsers,
+             { beforeReplace: () => process.kill(process.pid, 'SIGKILL') }));`,
+          dir.path,
+        ],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+      assert.equal(leftovers().length, 1, 'the killed run left its temporary file');
+      assert.equal(readFileSync(sqlFile(), 'utf8'), SQL);
+
+      const { stderr } = await run(['lint', '--fix', 'sql'], { cwd: dir.path });
+      assert.equal(stderr, `Fixed ${SQL_PATH} (1 fix)\n`);
+      assert.equal(readFileSync(sqlFile(), 'utf8'), SQL_FIXED);
+      assert.deepEqual(leftovers(), []);
+      // Also when the file needs no fix any more.
+      writeFileSync(join(dir.path, 'sql', `001_users.sql.pg-index-guard-${killed.pid}.tmp`), 'left over');
+      await run(['lint', '--fix', 'sql'], { cwd: dir.path });
+      assert.deepEqual(leftovers(), []);
+      assert.ok(existsSync(sqlFile()));
+    });
   });
 
   test('without --fix nothing is written', async () => {

@@ -23,6 +23,7 @@ import { gatherIndexDefinitions } from '../../src/db/builder/pending';
 import { displayName } from '../../src/db/builder/safe-builder';
 import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from '../../src/db/declared-indexes';
 import { isWithinSafeHours, minuteOfDay, parseSafeHours, SafeHoursError } from '../../src/db/builder/safe-hours';
+import { quoteIdentifier } from '../../src/db/sql-text';
 
 let parsers: Parsers;
 before(async () => {
@@ -255,6 +256,20 @@ describe('hostile input', () => {
     for (const [overrides, message] of refused) {
       assert.throws(() => createIndexConcurrentlySql(manual(overrides), parsers.sql), (error: Error) => error instanceof IndexDefinitionError && message.test(error.message), JSON.stringify(overrides));
     }
+  });
+
+  test('the refusal of a 100-character name prints it whole', () => {
+    const name = `index_messages_on_${'conversation_id_and_'.repeat(3)}created_at`.padEnd(100, '_');
+    assert.equal(name.length, 100);
+    assert.throws(
+      () => createIndexConcurrentlySql(manual({ name }), parsers.sql),
+      (error: Error) => {
+        assert.ok(error instanceof IndexDefinitionError);
+        assert.equal(error.message, `Index "${name}": the index name "${name}" is not a valid identifier (longer than 63 bytes).`);
+        return true;
+      },
+    );
+    assert.throws(() => quoteIdentifier(name), (error: Error) => error.message === `Not a valid Postgres identifier (longer than 63 bytes): "${name}"`);
   });
 });
 

@@ -266,6 +266,41 @@ test('readConnectionInputs: the workspace .env feeds database.yml ERB; a group-r
   }
 });
 
+test('an sslmode libpq does not know, from settings, a URL, database.yml or PGSSLMODE: no config is made, the error says where and what is valid', () => {
+  const { candidates } = resolve({
+    settings: [
+      { name: 'Prod', host: 'db', sslmode: 'requre' as never },
+      { name: 'Replica', url: 'postgres://app@db/app?sslmode=REQUIRE' },
+      { name: 'Plain', host: 'db', sslmode: 'disable' },
+      { name: 'Default', host: 'db' },
+    ],
+    databaseYml: 'development:\n  adapter: postgresql\n  host: db\n  sslmode: verify_full\n',
+    env: { PGSSLMODE: 'Prefer' },
+  });
+  const refusal = (candidate: ConnectionCandidate) => {
+    try {
+      clientConfigsFor(candidate);
+      return null;
+    } catch (error) {
+      assert.ok(error instanceof DbError);
+      assert.equal(error.description.kind, 'invalid-setting');
+      assert.equal(error.description.retryable, false);
+      return error.message;
+    }
+  };
+  const valid = 'Use one of: disable, allow, prefer, require, verify-ca, verify-full.';
+  assert.deepEqual(candidates.map((c) => [c.id, refusal(c)]), [
+    ['settings:Prod', `Unknown sslmode "requre" in the connection "Prod" (settings). ${valid}`],
+    ['settings:Replica', `Unknown sslmode "REQUIRE" in the connection "Replica" (settings). ${valid}`],
+    ['settings:Plain', null],
+    ['settings:Default', `Unknown sslmode "Prefer" in PGSSLMODE. ${valid}`],
+    ['database.yml:development/primary', `Unknown sslmode "verify_full" in database.yml: development. ${valid}`],
+    ['libpq-env', `Unknown sslmode "Prefer" in PGSSLMODE. ${valid}`],
+  ]);
+  // Until it is refused, an unknown value counts as the strictest mode, never as plain text.
+  assert.equal(candidates[0]!.tls.mode, 'verify-full');
+});
+
 test('clientConfigsFor: sslmode to pg ssl options (prefer/allow fall back, sockets never use SSL)', () => {
   const config = { host: 'db.example.com', port: 5432, database: 'app', user: 'app' };
   const ssl = (mode: ConnectionCandidate['tls']['mode'], rootCertPath?: string) =>

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import pg from 'pg';
 import type { PgIndexGuardApi } from '../../src/extension/extension';
+import { resolveConnectionCandidates } from '../../src/db/connection';
 import { activateExtension, screenshot, waitFor, webviewText } from './support';
 
 /** Reads the panel's text until it shows what the test waits for (the webview renders a moment later). */
@@ -75,5 +76,60 @@ describe('the build monitor during a real build', () => {
     assert.ok(!(error instanceof Error), String(error));
     const text = await panelShows('monitor-finished', /valid/i);
     assert.match(text, /index_contacts_on_email_and_account/);
+  });
+});
+
+describe('the build monitor when the server goes away', () => {
+  // The monitor connects as a role of its own that the test can lock out (CONNECTION LIMIT 0)
+  // and cut off (pg_terminate_backend): its reconnect attempts fail until the limit is lifted.
+  const ROLE = 'pgig_reconnect_watcher';
+  let api: PgIndexGuardApi;
+  let admin: pg.Client;
+  let url: string;
+
+  before(async () => {
+    api = await activateExtension();
+    admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP ROLE IF EXISTS ${ROLE}`);
+    await admin.query(`CREATE ROLE ${ROLE} LOGIN PASSWORD 'watcher-pw' IN ROLE pg_monitor`);
+    const target = new URL(process.env.DATABASE_URL!);
+    target.username = ROLE;
+    target.password = 'watcher-pw';
+    url = target.toString();
+  });
+
+  after(async () => {
+    await admin.query(`ALTER ROLE ${ROLE} CONNECTION LIMIT -1`);
+    // Back to the suite's own connection for the tests that follow.
+    const suite = api.connections.findCandidates().candidates.find((c) => c.source === 'DATABASE_URL')!;
+    await api.connections.connect(suite, { interactive: false });
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [ROLE]);
+    await admin.query(`DROP ROLE IF EXISTS ${ROLE}`);
+    await admin.end();
+  });
+
+  it('says it is reconnecting (not "not connected") until the server lets it in again', async () => {
+    const [candidate] = resolveConnectionCandidates({ env: { DATABASE_URL: url } }).candidates;
+    // A panel opened on another connection keeps that one's view: open it anew on this one.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    assert.ok(await api.connections.connect(candidate!, { interactive: false }));
+    await vscode.commands.executeCommand('pgIndexGuard.openBuildMonitor');
+    await panelShows('reconnect-connected', new RegExp(`Connected to ${candidate!.config.database}`));
+
+    await admin.query(`ALTER ROLE ${ROLE} CONNECTION LIMIT 0`);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [ROLE]);
+    const down = await panelShows('reconnect-down', /Reconnecting/);
+    assert.match(down, new RegExp(`Reconnecting to ${candidate!.config.database}`));
+    assert.doesNotMatch(down, /Not connected|not connected yet/i);
+    assert.equal(api.connections.reconnecting, true);
+    await screenshot('monitor-reconnecting');
+    // A failed attempt (too many connections for the role) keeps it reconnecting.
+    await waitFor('a failed attempt', () => (api.connections.lastFailure?.kind === 'too-many-connections' ? true : undefined));
+    assert.match(await panelShows('reconnect-still-down', /Reconnecting/), /no free connection slots/);
+
+    await admin.query(`ALTER ROLE ${ROLE} CONNECTION LIMIT -1`);
+    await panelShows('reconnect-back', new RegExp(`Connected to ${candidate!.config.database}`));
+    assert.equal(api.connections.reconnecting, false);
   });
 });

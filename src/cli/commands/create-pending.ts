@@ -9,7 +9,7 @@ import { DbError } from '../../db/errors';
 import { EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { handleInterrupts } from '../interrupts';
 import { UsageError, type CliIO } from '../io';
-import { collectCliStatus, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
+import { cliProblem, collectCliStatus, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
 
 export const EXIT_OUTSIDE_SAFE_HOURS = 3;
 export const EXIT_TOO_BUSY = 4;
@@ -240,7 +240,7 @@ export const createPendingCommand: Command = {
         signal: controller.signal,
       });
     } catch (error) {
-      if (error instanceof DbError) throw new UsageError(`Cannot connect to ${target.description}: ${error.description.title} ${error.description.advice}`);
+      if (error instanceof DbError) throw new UsageError(`Cannot connect to ${target.description}: ${cliProblem(error.description, target)}`);
       throw error;
     } finally {
       stopHandlingInterrupts();

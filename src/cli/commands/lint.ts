@@ -14,7 +14,6 @@ import { reaches } from '../lint/report';
 import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/parallel';
 import { lintTargets, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
-import { keepWasmOnLiftoff, useBaselineCompilers } from '../v8-tiers';
 
 const HELP = `Usage: pg-index-guard lint <files or folders...> [options]
 
@@ -43,7 +42,8 @@ Options:
   --fix                              Apply the safe fixes first, as fix-all on save does in the
                                      editor (CONCURRENTLY outside a transaction, IF NOT EXISTS /
                                      if_not_exists...), writing the files; then report what is left.
-                                     A file that does not parse is left as it is.
+                                     A file that does not parse is left as it is, and so are
+                                     one that is not valid UTF-8 and one changed meanwhile.
   -h, --help                         Show this help
 
 Exit codes: 0 no finding at or above --fail-on, 1 some finding at or above it
@@ -53,7 +53,8 @@ or a file nested too deeply to parse).
 
 Environment: NO_COLOR / FORCE_COLOR (text colors), PG_INDEX_GUARD_THREADS (lint threads;
 1 lints in the main thread; default: from the number of CPUs and files), PG_INDEX_GUARD_CACHE_DIR
-(where V8's compiled code of the CLI is kept; empty: nowhere; default: the user's cache folder).
+(Node 22+: where V8's compiled code of the CLI is kept; empty: nowhere; default: the user's
+cache folder).
 `;
 
 export const lintCommand: Command = {
@@ -124,22 +125,14 @@ async function lint(
   const context = defaultContext();
   context.settings = settings;
   const languages = languagesOf(targets);
-  const optimizing = targets.filter((target) => target.language === 'ruby').length >= RUBY_FILES_WORTH_OPTIMIZING;
-  const threads = oneThread ? 1 : threadCountFor(targets.length, threadLimit(io), optimizing);
-  // V8's compilers (see v8-tiers.ts): set before Prism's WebAssembly is compiled, and with helper
-  // threads not before the first has loaded, under the flags Node's code caches were made with.
-  if (languages.includes('ruby')) keepWasmOnLiftoff();
-  if (!optimizing && threads === 1) useBaselineCompilers();
+  const threads = oneThread ? 1 : threadCountFor(targets.length, threadLimit(io));
   const parsers = loadParsersDeferred(languages);
   if (threads > 1) {
-    return lintTargetsInParallel(targets, context, parsers, threads, pool, format, { format: formatOptions, languages, baselineCompilers: !optimizing });
+    return lintTargetsInParallel(targets, context, parsers, threads, pool, format, { format: formatOptions, languages });
   }
   pool.release();
   return lintTargets(targets, context, await parsers, format);
 }
-
-/** From this many Ruby files on, TurboFan earns its compile time back (see v8-tiers.ts). */
-const RUBY_FILES_WORTH_OPTIMIZING = 500;
 
 function isFolder(path: string): boolean {
   try {

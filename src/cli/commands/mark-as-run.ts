@@ -8,7 +8,7 @@ import { SHORT_QUERY_DEADLINE_MS } from '../../db/timeouts';
 import { withWriteConnection } from '../../db/write-connection';
 import { EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { UsageError, type CliIO } from '../io';
-import { CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
+import { cliProblem, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
 
 /**
  * What a command needs to ask a question. Not part of CliIO yet: without these, the process's
@@ -90,7 +90,7 @@ export const markAsRunCommand: Command = {
       if (error instanceof DbError) {
         const cause = error.cause;
         if (cause instanceof MarkAsRunError) throw new UsageError(cause.message);
-        throw new UsageError(`${error.description.title} ${error.description.advice}`);
+        throw new UsageError(cliProblem(error.description, target));
       }
       throw error;
     }

@@ -4,7 +4,7 @@ import { MonitorSession } from '../../db/session';
 import { EXIT_OK, type Command } from '../command';
 import { handleInterrupts } from '../interrupts';
 import { useColor, UsageError, type CliIO } from '../io';
-import { CLI_APPLICATION_NAME, CONNECTION_HELP, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
+import { CLI_APPLICATION_NAME, CONNECTION_HELP, cliProblem, CONNECTION_OPTIONS, parseOrUsage, resolveTargetForCli } from './status';
 
 const HELP = `Usage: pg-index-guard monitor [options]
 
@@ -49,7 +49,7 @@ export const monitorCommand: Command = {
     const outcome = await session.connect();
     if (!outcome.ok) {
       await session.close();
-      throw new UsageError(`Cannot connect to ${target.description}: ${outcome.error.title} ${outcome.error.advice}`);
+      throw new UsageError(`Cannot connect to ${target.description}: ${cliProblem(outcome.error, target)}`);
     }
     const monitor = new ProgressMonitor(session, { activeIntervalMs: interval * 1000 });
     const label = `${target.candidate.config.database} on ${target.candidate.config.host}`;
@@ -69,21 +69,28 @@ export const monitorCommand: Command = {
         monitor.on(type, (payload) => io.stdout(`${jsonEventLine({ type, payload } as MonitorEvent)}\n`));
       }
     } else {
-      let lastFrame = '';
+      let frame = '';
+      let lastShown = '';
       let problem = '';
-      monitor.on('error', (event) => {
-        problem = `${event.description.title} ${event.description.advice} (retrying)`;
-      });
-      monitor.on('tick', (tick) => {
-        problem = '';
-        const frame = renderBuildsForTerminal(tick.builds, { width: terminalWidth(), color: useColor(io), recent: tick.recent, connectionLabel: label });
+      const show = () => {
         if (interactive) {
           // Home, clear below: the view refreshes in place without scrolling.
           io.stdout(`\u001b[H\u001b[J${frame}\n${problem ? `\n${problem}\n` : ''}\u001b[2mCtrl-C to leave\u001b[0m\n`);
-        } else if (frame !== lastFrame) {
-          io.stdout(`${frame}\n\n`);
+          return;
         }
-        lastFrame = frame;
+        const shown = problem || frame;
+        if (shown !== lastShown) io.stdout(`${shown}${problem ? '\n' : '\n\n'}`);
+        lastShown = shown;
+      };
+      // A failed poll (the server went away, ...) is said at once, and until a poll succeeds.
+      monitor.on('error', (event) => {
+        problem = `${cliProblem(event.description, target)} (retrying)`;
+        show();
+      });
+      monitor.on('tick', (tick) => {
+        problem = '';
+        frame = renderBuildsForTerminal(tick.builds, { width: terminalWidth(), color: useColor(io), recent: tick.recent, connectionLabel: label });
+        show();
       });
     }
     if (interactive) io.stdout('\u001b[?25l\u001b[2J'); // hide the cursor, clear once

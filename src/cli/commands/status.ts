@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadParsers, type Parsers } from '../../core/lint';
 import { resolveDatabaseTarget, DatabaseTargetError, type DatabaseTarget } from '../../db/builder/target';
-import { DbError } from '../../db/errors';
+import { DbError, type ErrorDescription } from '../../db/errors';
 import { MonitorSession } from '../../db/session';
 import { collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
 import { formatStatusText, statusToJson } from '../../db/status-format';
@@ -45,13 +45,31 @@ export function resolveTargetForCli(values: { 'database-url'?: string | undefine
   }
 }
 
+const PASSWORD_PLACES = { url: 'in the URL', 'database.yml': 'in config/database.yml', PGPASSWORD: 'in PGPASSWORD', pgpass: 'in ~/.pgpass' } as const;
+
+/**
+ * `title advice` of a database problem as the CLI says it: a password comes from the URL,
+ * database.yml, PGPASSWORD or ~/.pgpass here, not from the editor's command that the shared
+ * advice names.
+ */
+export function cliProblem(error: ErrorDescription, target: DatabaseTarget): string {
+  const source = target.candidate.passwordSource;
+  const advice =
+    error.kind === 'wrong-password'
+      ? `Correct the password ${source ? PASSWORD_PLACES[source] : 'in the URL, PGPASSWORD or ~/.pgpass'}, or the user name.`
+      : error.kind === 'password-required'
+        ? 'Give it in the URL (postgres://user:password@host/database), in PGPASSWORD or in ~/.pgpass.'
+        : error.advice;
+  return `${error.title} ${advice}`;
+}
+
 /** A connected read-only session, or a UsageError saying why there is none. */
 export async function openSession(target: DatabaseTarget): Promise<MonitorSession> {
   const session = new MonitorSession({ target: target.configs, reconnect: false, applicationName: CLI_APPLICATION_NAME, statementTimeoutMs: 30_000 });
   const outcome = await session.connect();
   if (!outcome.ok) {
     await session.close();
-    throw new UsageError(`Cannot connect to ${target.description}: ${outcome.error.title} ${outcome.error.advice}`);
+    throw new UsageError(`Cannot connect to ${target.description}: ${cliProblem(outcome.error, target)}`);
   }
   return session;
 }

@@ -227,15 +227,17 @@ export function mergeResults(results: Iterable<FilesResult>): LintRun {
 /**
  * The file's text; a file-skipped finding for a binary or far too large file; null for a
  * walked Ruby file that does not mention a migration (the parser decides for the rest).
- * Throws when the file cannot be read.
+ * Throws when the file cannot be read. `read`, when given, receives the bytes of a file read as text.
  */
-export function readTarget(target: LintTarget, context: LintContext): string | Finding | null {
+export function readTarget(target: LintTarget, context: LintContext, read?: { bytes?: Buffer }): string | Finding | null {
   const maxCharacters = context.settings.maxFileBytes;
   const length = readFileInto(target.absolutePath, maxCharacters * BYTES_PER_CHARACTER, target.regularFile);
   if (length === null) return skipped(`it is larger than ${maxCharacters} characters (setting maxFileSize)`);
   const bytes = readBuffer.subarray(0, length);
   if (!target.explicit && target.language === 'ruby' && !bytes.includes('Migration')) return null;
   if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return skipped('it looks like a binary file');
+  // --fix: a copy of the bytes read, to write nothing but the fixes (readBuffer is reused).
+  if (read) read.bytes = Buffer.from(bytes);
   return bytes.toString('utf8');
 }
 

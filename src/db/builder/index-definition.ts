@@ -94,7 +94,7 @@ export function createIndexConcurrentlySql(def: IndexDefinition, parser: SqlPars
   };
   for (const [what, name] of identifiersOf(def)) {
     const problem = identifierProblem(name);
-    if (problem !== null) fail(`${what} ${JSON.stringify(String(name)).slice(0, 80)} is not a valid identifier (${problem}).`);
+    if (problem !== null) fail(`${what} ${JSON.stringify(String(name))} is not a valid identifier (${problem}).`);
   }
   if (def.columns.length === 0) fail('no columns.');
   for (const key of def.columns) {

@@ -39,10 +39,10 @@ export class DatabaseTargetError extends Error {
 
 /** Throws DatabaseTargetError when no connection is configured, DbError when the CA file cannot be read. */
 export function resolveDatabaseTarget(request: DatabaseTargetRequest): DatabaseTarget {
-  const env: Record<string, string | undefined> = { ...request.env };
-  if (request.databaseUrl !== undefined) env['DATABASE_URL'] = request.databaseUrl;
+  const env = request.env;
   const explicitEnv = request.railsEnv ?? env['RAILS_ENV'] ?? env['RACK_ENV'];
   const inputs = readConnectionInputs(request.workspaceRoot, { env, ...(request.railsEnv ? { railsEnv: request.railsEnv } : {}) });
+  if (request.databaseUrl !== undefined) inputs.databaseUrlOption = request.databaseUrl;
   const { candidates, warnings } = resolveConnectionCandidates(inputs);
 
   let candidate: ConnectionCandidate | undefined;

@@ -40,6 +40,11 @@ export class ConnectionManager implements vscode.Disposable {
     return this.session?.state ?? 'none';
   }
 
+  /** The session lost its connection and is making it again by itself. */
+  get reconnecting(): boolean {
+    return this.session?.reconnecting === true;
+  }
+
   get current(): { candidate: ConnectionCandidate; session: MonitorSession } | null {
     return this.session && this.candidate ? { candidate: this.candidate, session: this.session } : null;
   }

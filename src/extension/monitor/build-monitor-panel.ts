@@ -95,7 +95,16 @@ export class BuildMonitorPanel implements vscode.Disposable {
     const state = this.connections.state;
     this.post({
       type: 'connection',
-      state: state === 'connected' ? 'connected' : state === 'connecting' ? 'connecting' : state === 'none' || state === 'closed' || state === 'idle' ? 'none' : 'disconnected',
+      state:
+        state === 'connected'
+          ? 'connected'
+          : this.connections.reconnecting
+            ? 'reconnecting'
+            : state === 'connecting'
+              ? 'connecting'
+              : state === 'none' || state === 'closed' || state === 'idle'
+                ? 'none'
+                : 'disconnected',
       ...(current ? { label: `${current.candidate.config.database} on ${current.candidate.config.host}` } : {}),
       ...(this.connections.lastFailure ? { message: `${this.connections.lastFailure.title} ${this.connections.lastFailure.advice}` } : {}),
     });

@@ -52,6 +52,8 @@ class SectionProvider<T> implements vscode.TreeDataProvider<DatabaseNode> {
     }
     const section = this.spec.section(status);
     const nodes: DatabaseNode[] = [];
+    // What is listed is from before the connection was lost: say that it is being made again.
+    if (this.connections.reconnecting) nodes.push(new MessageNode('Connection lost, reconnecting…', 'sync~spin'));
     if (this.connections.state === 'disconnected' && this.connections.lastFailure) nodes.push(new ErrorNode(this.connections.lastFailure));
     if (section.error) nodes.push(new ErrorNode(section.error));
     if (section.note) nodes.push(new MessageNode(section.note));

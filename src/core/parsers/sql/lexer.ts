@@ -223,12 +223,12 @@ export function lexSqlStatements(text: string): LexedSql | null {
   let depth = 0;
   const n = text.length;
   let i = 0;
-  // In the CLI the loop runs as baseline (Sparkplug) code, the optimizing compiler being off: there
+  // Until V8 optimizes it (most of a short CLI run) the loop runs as baseline (Sparkplug) code: there
   // nearly every operation is a call (a property load, a comparison, charCodeAt), while a regex
   // runs natively. So each token costs one charCodeAt and one load of its kind, words are matched
   // by regexes, and tokens are made as literals, all with the same properties in the same order
   // (one shape), and stored at the array's end (one keyed store, where push() is a property load
-  // and a call). Where the optimizing compiler runs (the editor), rare cases share the common
+  // and a call). Once the optimizing compiler runs (the editor, long runs), rare cases share the common
   // paths (a word starting with `_` or `é` takes the one-case words' path; every kind of token
   // but words ends in the same store), which keeps one first seen late from throwing the compiled
   // lexer away.
