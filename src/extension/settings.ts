@@ -3,8 +3,11 @@ import { DEFAULT_SETTINGS, type LintSettings, type RuleSetting } from '../core/l
 
 export const SECTION = 'pgIndexGuard';
 
-/** Reads the linter's settings for a document's folder. Bad values fall back to defaults, never throw. */
-export function readLintSettings(scope?: vscode.ConfigurationScope): LintSettings {
+/**
+ * Reads the linter's settings for a document's folder (they are resource scoped: each folder of a
+ * multi-root workspace may set its own; null: the workspace's). Bad values fall back to defaults, never throw.
+ */
+export function readLintSettings(scope: vscode.ConfigurationScope | null): LintSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   const positive = (key: string, fallback: number) => {
     const value = config.get<number>(key);

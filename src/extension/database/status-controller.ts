@@ -95,7 +95,7 @@ export class StatusController implements vscode.Disposable {
       const started = Date.now();
       const [status, facts] = await Promise.all([
         collectStatus(current.session, workspace),
-        collectDatabaseFacts(current.session, readLintSettings().largeTableRowThreshold).catch(() => undefined),
+        collectDatabaseFacts(current.session, readLintSettings(this.connections.workspaceFolder()?.uri ?? null).largeTableRowThreshold).catch(() => undefined),
       ]);
       this.log.debug(`status collected in ${Date.now() - started} ms`);
       if (this.connections.current?.session !== current.session) return; // switched meanwhile
