@@ -12,6 +12,8 @@ import { createPendingIndexes, markAsRun } from './builder-commands';
 import type { LintService } from './lint-service';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import { BuildNode, InvalidIndexNode } from './tree/nodes';
+import { copyTableName, openTableDefinition } from './tree/table-commands';
+import { markWalkthroughStep } from './walkthrough';
 
 export interface CommandDependencies {
   context: vscode.ExtensionContext;
@@ -72,9 +74,14 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     'pgIndexGuard.refresh': () => status.refresh(),
     'pgIndexGuard.forgetPasswords': () => connections.forgetPasswords(),
     'pgIndexGuard.showLog': () => log.show(),
-    'pgIndexGuard.openBuildMonitor': () => deps.panel.show(),
+    'pgIndexGuard.openBuildMonitor': () => {
+      markWalkthroughStep('monitorOpened');
+      deps.panel.show();
+    },
     'pgIndexGuard.createPendingIndexes': (clicked?: unknown, all?: unknown[]) => createPendingIndexes(deps, clicked, all),
     'pgIndexGuard.markMigrationAsRun': (node: unknown) => markAsRun(deps, node),
+    'pgIndexGuard.copyTableName': (node: unknown) => copyTableName(node),
+    'pgIndexGuard.openTableDefinition': (node: unknown) => openTableDefinition(connections, node),
     'pgIndexGuard.dropInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
       return confirmAndDrop(deps, `Drop the invalid index ${node.index.index}?`, node.index.schema, node.index.index, node.index.dropSql);

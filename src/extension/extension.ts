@@ -3,6 +3,7 @@ import { FindingCodeActions } from './code-actions';
 import { registerCommands } from './commands';
 import { answerConfirmationsForTests } from './confirm';
 import { ConnectionManager } from './database/connection-manager';
+import { ConnectionStatusBar } from './database/connection-status-bar';
 import { StatusController } from './database/status-controller';
 import { DiagnosticsController } from './diagnostics';
 import { LintService } from './lint-service';
@@ -10,6 +11,7 @@ import { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import { BuildWatcher } from './monitor/build-watcher';
 import { BuildStatusBar } from './monitor/status-bar';
 import { registerSectionViews } from './tree/section-views';
+import { openWalkthroughInSandbox, trackWalkthroughSteps } from './walkthrough';
 
 /** What activate() hands back: the test suite reaches the running extension through it. */
 export interface PgIndexGuardApi {
@@ -21,6 +23,7 @@ export interface PgIndexGuardApi {
   watcher: BuildWatcher;
   panel: BuildMonitorPanel;
   statusBar: BuildStatusBar;
+  connectionStatusBar: ConnectionStatusBar;
   /** For the test suite: VS Code refuses modal dialogs in test mode. */
   answerConfirmationsForTests: typeof answerConfirmationsForTests;
 }
@@ -44,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   const watcher = new BuildWatcher(connections, log);
   const panel = new BuildMonitorPanel(context.extensionUri, connections, watcher, log);
   const statusBar = new BuildStatusBar(watcher);
+  const connectionStatusBar = new ConnectionStatusBar(connections);
   // The monitor polls faster than the tree: let a build it sees appear in the tree at once.
   context.subscriptions.push(
     watcher.onDidTick((tick) => {
@@ -63,13 +67,16 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     watcher,
     panel,
     statusBar,
+    connectionStatusBar,
     ...registerCommands({ context, log, connections, status, panel, lintService }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void connections.connectRemembered()),
+    ...trackWalkthroughSteps(lintService),
   );
   void vscode.commands.executeCommand('setContext', 'pgIndexGuard.connected', false);
   void connections.connectRemembered();
   void markMigrationWorkspace();
-  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, answerConfirmationsForTests };
+  openWalkthroughInSandbox(context.extension.id);
+  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, connectionStatusBar, answerConfirmationsForTests };
 }
 
 /** Drives the "not a Rails/SQL-migration workspace" welcome view. */
