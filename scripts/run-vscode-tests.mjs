@@ -84,9 +84,9 @@ async function hoverTreeRow(page, name, text) {
   await row.hover();
   const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /\S/ }).first();
   await hover.waitFor({ state: 'visible', timeout: 20_000 });
-  await page.waitForTimeout(300);
+  const shown = await hover.innerText({ timeout: 2_000 });
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
-  return hover.innerText();
+  return shown;
 }
 
 let server;

@@ -14,6 +14,7 @@ export function run(): Promise<void> {
   require('./monitor.test');
   require('./builder.test');
   require('./password.test');
+  require('./views.test');
   require('./settings.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

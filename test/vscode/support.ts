@@ -50,6 +50,8 @@ export async function screenshot(name: string): Promise<void> {
   const artifacts = process.env.PGIG_TEST_ARTIFACTS;
   if (!artifacts) return; // desktop runs (test-electron) have no page to shoot
   await new Promise((r) => setTimeout(r, 800)); // let the workbench paint
+  // A .done left by an earlier run would let the test go on before this picture is taken.
+  rmSync(join(artifacts, `${name}.done`), { force: true });
   console.log(`__pgig_screenshot__:${name}`);
   await waitFor(`screenshot ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
 }
@@ -69,6 +71,7 @@ export async function webviewText(name: string): Promise<string> {
 export async function typeIntoQuickInput(name: string, text: string): Promise<void> {
   const artifacts = process.env.PGIG_TEST_ARTIFACTS;
   if (!artifacts) throw new Error('typing needs the browser-driven runner');
+  rmSync(join(artifacts, `${name}.done`), { force: true });
   console.log(`__pgig_type__:${name}:${text}`);
   await waitFor(`typing ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
   const outcome = readFileSync(join(artifacts, `${name}.done`), 'utf8');

@@ -91,12 +91,13 @@ export class IndexOperationNode extends DatabaseNode {
     readonly operation: PendingIndexOperation,
   ) {
     const verb = { createIndex: 'create index', dropIndex: 'drop index', reindex: 'reindex', addUniqueConstraint: 'unique constraint' }[operation.kind];
-    super(words(verb, operation.name ?? operation.columns.join(', ')), vscode.TreeItemCollapsibleState.None);
+    const label = words(verb, operation.name ?? operation.columns.join(', '));
+    super(label, vscode.TreeItemCollapsibleState.None);
     const rows = operation.rowEstimate ? `~${formatCount(operation.rowEstimate)} rows` : null;
     // A REINDEX INDEX or DROP INDEX by name does not say its table: say nothing rather than "on ?".
     this.description = [operation.table && `on ${operation.table}`, operation.concurrent ? 'concurrently' : 'BLOCKING', rows].filter(Boolean).join(' · ');
     this.tooltip = [
-      `${words(verb, operation.unique && operation.kind === 'createIndex' && '(unique)', operation.name)}`,
+      words(label, operation.unique && operation.kind === 'createIndex' && '(unique)'),
       operation.table ? `table: ${operation.table}${rows ? ` (${rows})` : ''}` : 'table: not named in the migration',
       operation.columns.length > 0 ? `columns: ${operation.columns.join(', ')}` : null,
       operation.concurrent ? 'runs concurrently: reads and writes go on' : 'runs without CONCURRENTLY: writes to the table wait until it finishes',
