@@ -8,6 +8,7 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec', ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'pg-index-guard-suite', mocha);
   // Required after pre-require so describe()/it() exist when they load.
+  require('./walkthrough.test');
   require('./lint.test');
   require('./rules.test');
   require('./database.test');
