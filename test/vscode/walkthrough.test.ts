@@ -19,14 +19,21 @@ async function waitForStep(step: string, name: string): Promise<Record<string, b
 describe('the Get Started walkthrough', () => {
   const migration = workspaceFile('db/migrate/20240318100000_add_index_to_conversations_on_status.rb');
 
+  let original: Uint8Array;
+
+  before(async () => {
+    original = await vscode.workspace.fs.readFile(migration);
+  });
+
   after(async () => {
-    // The fix was applied to the fixture: undo it for the suites that follow.
+    // The fix was applied (and, the web's files.autoSave, maybe saved): the suites that follow need the file as it was.
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === migration.toString());
     if (document?.isDirty) {
       await vscode.window.showTextDocument(document);
       await vscode.commands.executeCommand('workbench.action.files.revert');
-      assert.equal(document.isDirty, false);
     }
+    await vscode.workspace.fs.writeFile(migration, original);
+    await waitFor('the file restored', () => (document === undefined || document.getText() === new TextDecoder().decode(original) ? true : undefined));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
