@@ -7,7 +7,7 @@ import type { BlockedQueryRow, LargeTableRow } from '../../db/queries';
 import type { BuildInProgress, InvalidIndex, MissingIndex, PendingIndexOperation, PendingMigration } from '../../db/status';
 import type { LocatedFinding } from '../database/status-controller';
 import { formatBytes, formatCount, formatDuration } from '../../db/status-format';
-import { HIDDEN_BUILD_LABEL } from '../../shared/messages';
+import { HIDDEN_BUILD_LABEL, oneLine } from '../../shared/messages';
 
 export abstract class DatabaseNode extends vscode.TreeItem {
   children(): DatabaseNode[] {
@@ -117,7 +117,7 @@ export class FindingNode extends DatabaseNode {
     readonly migration: PendingMigration,
     readonly finding: LocatedFinding,
   ) {
-    super(truncate(headline(finding.message), 90), vscode.TreeItemCollapsibleState.None);
+    super(oneLine(headline(finding.message), 90), vscode.TreeItemCollapsibleState.None);
     this.description = `line ${finding.start.line + 1} · ${finding.ruleId}`;
     this.tooltip = `${finding.message}\n\n${finding.ruleId} (${finding.severity}) · ${migration.relativePath}:${finding.start.line + 1}`;
     const icon = { error: ['error', 'errorForeground'], warning: ['warning', 'list.warningForeground'], info: ['info', undefined], hint: ['lightbulb', undefined] }[finding.severity];
@@ -184,7 +184,7 @@ export class LargeTableNode extends DatabaseNode {
 export class BlockedQueryNode extends DatabaseNode {
   constructor(readonly row: BlockedQueryRow) {
     super(`PID ${row.pid} waits for PID ${row.blockingPid}`, vscode.TreeItemCollapsibleState.None);
-    this.description = [formatDuration(row.waitingSeconds ?? 0), truncate(row.query ?? '', 80)].filter(Boolean).join(' · ');
+    this.description = [formatDuration(row.waitingSeconds ?? 0), oneLine(row.query ?? '', 80)].filter(Boolean).join(' · ');
     const waitEvent = words(row.waitEventType, row.waitEvent);
     const blocker = [row.blockingState, row.blockingTransactionSeconds !== null && `transaction open ${formatDuration(row.blockingTransactionSeconds)}`].filter(Boolean).join(', ');
     this.tooltip = `${words('Waiting', waitEvent && `(${waitEvent})`)} for ${formatDuration(row.waitingSeconds ?? 0)}:\n${row.query ?? ''}\n\n${words(`Blocked by PID ${row.blockingPid}`, blocker && `(${blocker})`)}:\n${row.blockingQuery ?? ''}`;
@@ -211,13 +211,4 @@ function plural(count: number, noun: string): string {
 function headline(message: string): string {
   const colon = message.indexOf(': ');
   return colon > 0 ? message.slice(0, colon) : message.replace(/\.$/, '');
-}
-
-/** One line, at most `max` characters, cut at a word when there is one near the end. */
-export function truncate(text: string, max: number): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  if (oneLine.length <= max) return oneLine;
-  const cut = oneLine.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:(]+$/, '')}…`;
 }
