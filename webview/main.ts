@@ -300,6 +300,7 @@ function renderConnection(): void {
     none: 'No database connection',
   }[connection];
   setText(connectionText, text);
+  setAttr(connectionText, 'title', text);
   setText(updatedText, state.at && connection === 'connected' ? `Updated ${timeFormat.format(new Date(state.at))}` : '');
   document.body.dataset['connection'] = connection;
 
