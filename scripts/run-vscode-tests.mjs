@@ -30,13 +30,65 @@ mkdirSync(artifacts, { recursive: true });
 // Answers of an earlier run would let the suite go on before this run's request is answered.
 for (const name of readdirSync(artifacts)) if (name.endsWith('.done')) rmSync(join(artifacts, name));
 
-/** innerText of the build monitor's root element, from whichever (nested) webview frame holds it. */
-async function webviewText(page) {
+/** The (nested) webview frame that holds the build monitor's root element. */
+async function monitorFrame(page) {
   for (const frame of page.frames()) {
     const root = await frame.$('main#root').catch(() => null);
-    if (root) return root.innerText();
+    if (root) return frame;
   }
-  return '';
+  return null;
+}
+
+/** innerText of the build monitor's root element. */
+async function webviewText(page) {
+  const frame = await monitorFrame(page);
+  return frame ? frame.$eval('main#root', (root) => root.innerText) : '';
+}
+
+/** What sticks out of the monitor's cards (a build, Recent builds) to the right: their width and each overflowing element. */
+async function webviewOverflow(page) {
+  const frame = await monitorFrame(page);
+  if (!frame) throw new Error('no build monitor on screen');
+  return JSON.stringify(
+    await frame.$$eval('section.build, vscode-collapsible.recent', (cards) =>
+      cards.map((card) => {
+        const edge = card.getBoundingClientRect().right;
+        const inside = [...card.querySelectorAll('*')];
+        const overflowing = inside
+          .filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > edge + 0.5)
+          .map((el) => `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).split(' ').join('.')}` : ''}: ${(el.textContent ?? '').slice(0, 40)}`);
+        return { card: card.className, width: Math.round(card.getBoundingClientRect().width), overflowing };
+      }),
+    ),
+  );
+}
+
+/** Text, aria-label, classes and colours of the workbench elements a selector matches (status bar items, welcome views, walkthrough steps). */
+function pageElements(page, selector) {
+  return page.$$eval(selector, (elements) =>
+    JSON.stringify(
+      elements.map((el) => ({
+        text: el.innerText ?? el.textContent ?? '',
+        label: el.getAttribute('aria-label') ?? '',
+        classes: String(el.className),
+        checked: el.getAttribute('aria-checked') ?? '',
+        background: getComputedStyle(el).backgroundColor,
+      })),
+    ),
+  );
+}
+
+/** Hovers the first tree row that shows a text, waits for its tooltip, shoots the page; answers the tooltip's text. */
+async function hoverTreeRow(page, name, text) {
+  const row = page.locator('.monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await page.mouse.move(0, 0);
+  await row.hover();
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /\S/ }).first();
+  await hover.waitFor({ state: 'visible', timeout: 20_000 });
+  const shown = await hover.innerText({ timeout: 2_000 });
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+  return shown;
 }
 
 let server;
@@ -67,7 +119,8 @@ try {
   server = await startVsCodeServer({
     vscodeDir,
     dataDir: join(work, 'data'),
-    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, DATABASE_URL: databaseUrl },
+    // PGIG_TEST_LOGS: the session's logs, where the extension host writes its warnings.
+    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, PGIG_TEST_LOGS: join(work, 'data', 'user-data', 'logs'), DATABASE_URL: databaseUrl },
     log: (text) => verbose && process.stderr.write(`[server] ${text}`),
   });
   // Playwright's own signal handlers would exit the process before cleanup stops the server.
@@ -78,7 +131,8 @@ try {
     handleSIGINT: false,
     handleSIGTERM: false,
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // A laptop's window: what the screenshots show has to fit it.
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (error) => verbose && console.error(`[page error] ${error}`));
   if (verbose) page.on('console', (msg) => console.error(`[console.${msg.type()}] ${msg.text()}`));
 
@@ -142,6 +196,24 @@ try {
       pattern: /__pgig_webview_text__:([\w.-]+)/,
       answerFile: ([, name]) => `${name}.txt`,
       act: () => webviewText(page),
+    },
+    {
+      // What overflows the monitor's cards, measured in the real layout.
+      pattern: /__pgig_webview_overflow__:([\w.-]+)/,
+      answerFile: ([, name]) => `${name}.json`,
+      act: () => webviewOverflow(page),
+    },
+    {
+      // Workbench elements matching a CSS selector, as JSON.
+      pattern: /__pgig_page__:([\w.-]+):(.*)$/,
+      answerFile: ([, name]) => `${name}.json`,
+      act: ([, , selector]) => pageElements(page, selector),
+    },
+    {
+      // A tree row hovered with the mouse: its tooltip's text, and a screenshot with the tooltip.
+      pattern: /__pgig_hover__:([\w.-]+):(.*)$/,
+      answerFile: ([, name]) => `${name}.txt`,
+      act: ([, name, text]) => hoverTreeRow(page, name, text),
     },
   ];
   await page.exposeFunction('codeAutomationLog', (type, args) => {

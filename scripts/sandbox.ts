@@ -68,7 +68,14 @@ async function main(): Promise<void> {
     JSON.stringify({ 'pgIndexGuard.largeTables': ['messages', 'conversations', 'contacts', 'notifications'], 'pgIndexGuard.autoConnect': true }, null, 2),
   );
 
-  const server = await startVsCodeServer({ vscodeDir, dataDir: join(work, 'vscode'), port: Number(values.port) || undefined });
+  // The sandbox's user is a first-time user: the extension opens its Get Started walkthrough
+  // (VS Code does that on install, and an extension under development is not installed).
+  const server = await startVsCodeServer({
+    vscodeDir,
+    dataDir: join(work, 'vscode'),
+    port: Number(values.port) || undefined,
+    env: { PGIG_SANDBOX_WALKTHROUGH: '1' },
+  });
   stoppers.push(() => server.stop());
   const url = workbenchUrl(server.port, { folder: workspace, extensionDevelopmentPath: root });
   console.log('');

@@ -98,15 +98,16 @@ const buildList = h('div', { class: 'build-list' });
 const emptyState = h('div', { class: 'empty', hidden: true });
 const buildsSection = h('section', { class: 'builds', 'aria-labelledby': 'builds-heading' }, buildsHeading, emptyState, buildList);
 
-const recentBody = h('tbody');
+const recentBody = h('tbody', { role: 'rowgroup' });
 const recentTable = h(
   'table',
-  { class: 'recent-table' },
+  { class: 'recent-table', role: 'table' },
   h('caption', { class: 'visually-hidden' }, 'Recently finished index builds'),
+  // Explicit roles: a narrow panel lays the rows out as wrapped lines (CSS display), which would drop the table semantics.
   h(
     'thead',
-    {},
-    h('tr', {}, ...['Outcome', 'Index', 'Table', 'Command', 'Duration', 'Ended', ''].map((label) => h('th', { scope: 'col' }, label))),
+    { role: 'rowgroup' },
+    h('tr', { role: 'row' }, ...['Outcome', 'Index', 'Table', 'Command', 'Duration', 'Ended', ''].map((label) => h('th', { scope: 'col', role: 'columnheader' }, label))),
   ),
   recentBody,
 );
@@ -300,6 +301,7 @@ function renderConnection(): void {
     none: 'No database connection',
   }[connection];
   setText(connectionText, text);
+  setAttr(connectionText, 'title', text);
   setText(updatedText, state.at && connection === 'connected' ? `Updated ${timeFormat.format(new Date(state.at))}` : '');
   document.body.dataset['connection'] = connection;
 
@@ -380,16 +382,17 @@ function recentRow(finished: FinishedBuildView): HTMLTableRowElement {
     action = h('vscode-button', { secondary: true, 'aria-label': `Drop the INVALID index ${schema}.${index} concurrently (asks for confirmation)` }, 'Drop INVALID Index…');
     action.addEventListener('click', () => vscode.postMessage({ type: 'dropInvalidIndex', schema, index }));
   }
+  const cell = (className: string, ...content: Child[]) => h('td', { class: className, role: 'cell' }, ...content);
   return h(
     'tr',
-    { class: `outcome-${finished.outcome}`, title: finished.detail },
-    h('td', { class: 'outcome' }, h('span', { class: 'outcome-mark', 'aria-hidden': 'true' }, mark), ` ${OUTCOME_LABELS[finished.outcome]}`),
-    h('td', {}, b.index ?? '(unnamed)'),
-    h('td', {}, b.table),
-    h('td', { class: 'muted nowrap' }, b.command),
-    h('td', { class: 'numeric' }, formatDuration(finished.durationSeconds)),
-    h('td', { class: 'muted nowrap' }, timeFormat.format(new Date(finished.finishedAt))),
-    h('td', { class: 'row-action' }, action),
+    { class: `outcome-${finished.outcome}`, title: finished.detail, role: 'row' },
+    cell('outcome', h('span', { class: 'outcome-mark', 'aria-hidden': 'true' }, mark), ` ${OUTCOME_LABELS[finished.outcome]}`),
+    cell('index-name', b.index ?? '(unnamed)'),
+    cell('table-name', b.table),
+    cell('command muted', b.command),
+    cell('numeric', formatDuration(finished.durationSeconds)),
+    cell('ended muted nowrap', timeFormat.format(new Date(finished.finishedAt))),
+    cell('row-action', action),
   );
 }
 

@@ -233,9 +233,9 @@ SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_nam
     }),
   ),
 
-  /** $1: how many tables (largest first). */
+  /** $1: how many tables (largest first). Rails' own bookkeeping tables are not the app's data. */
   largeTables: query<[limit: number], LargeTableRow>(
-    'large_tables_v1',
+    'large_tables_v2',
     `
 SELECT n.nspname AS schema_name, c.relname AS table_name,
        CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate,
@@ -247,6 +247,7 @@ SELECT n.nspname AS schema_name, c.relname AS table_name,
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'm')
    AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+   AND c.relname NOT IN ('schema_migrations', 'ar_internal_metadata')
  ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2
  LIMIT $1::int`,
     (r) => ({

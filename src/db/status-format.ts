@@ -2,7 +2,7 @@
 
 import type { ErrorDescription } from './errors';
 import type { DatabaseStatus, MissingIndex, PendingIndexOperation, StatusSection } from './status';
-import { HIDDEN_BUILD_LABEL } from '../shared/messages';
+import { HIDDEN_BUILD_LABEL, oneLine } from '../shared/messages';
 import { formatBytes, formatCount } from '../core/format';
 
 export { formatBytes, formatCount } from '../core/format';
@@ -156,7 +156,5 @@ export function formatDuration(seconds: number): string {
 }
 
 function truncate(text: string | null, max: number): string {
-  if (text === null) return '(query not visible: needs pg_read_all_stats)';
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+  return text === null ? '(query not visible: needs pg_read_all_stats)' : oneLine(text, max);
 }

@@ -6,6 +6,7 @@ import type { Finding } from '../core/rules/rule';
 import { DIAGNOSTIC_SOURCE, SHOW_RULE_DOCS_COMMAND } from './diagnostics';
 import { lintPathOf, migrationLanguage, type LintService } from './lint-service';
 import { segmentsFromFolderOf } from '../core/fixes/migration-versions';
+import { FIX_APPLIED_COMMAND } from './walkthrough';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('pgIndexGuard');
 
@@ -123,6 +124,8 @@ function fixAction(document: vscode.TextDocument, fix: Fix, diagnostic: vscode.D
     edit.insert(uri, new vscode.Position(0, 0), file.text);
   }
   action.edit = edit;
+  // Runs once the edit is applied: ticks off the walkthrough's "Fix a finding".
+  action.command = { title: fix.title, command: FIX_APPLIED_COMMAND };
   action.diagnostics = [diagnostic];
   action.isPreferred = fix.safety === 'safe' && !fix.suggestion;
   return action;

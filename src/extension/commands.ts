@@ -12,6 +12,8 @@ import type { LintService } from './lint-service';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import type { BuildWatcher } from './monitor/build-watcher';
 import { BlockedQueryNode, BuildNode, InvalidIndexNode, PendingMigrationNode } from './tree/nodes';
+import { copyTableName, openTableDefinition } from './tree/table-commands';
+import { markWalkthroughStep } from './walkthrough';
 
 export interface CommandDependencies {
   context: vscode.ExtensionContext;
@@ -50,7 +52,10 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
     'pgIndexGuard.refresh': () => status.refresh(),
     'pgIndexGuard.forgetPasswords': () => connections.forgetPasswords(),
     'pgIndexGuard.showLog': () => log.show(),
-    'pgIndexGuard.openBuildMonitor': () => deps.panel.show(),
+    'pgIndexGuard.openBuildMonitor': () => {
+      markWalkthroughStep('monitorOpened');
+      deps.panel.show();
+    },
     'pgIndexGuard.createPendingIndexes': (clicked?: unknown, all?: unknown[]) => createPendingIndexes(deps, clicked, all),
     'pgIndexGuard.markMigrationAsRun': async (node: unknown) => {
       await status.refresh();
@@ -63,6 +68,8 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
       );
       return migration ? markAsRun(deps, migration) : false;
     },
+    'pgIndexGuard.copyTableName': (node: unknown) => copyTableName(node),
+    'pgIndexGuard.openTableDefinition': (node: unknown) => openTableDefinition(connections, node),
     'pgIndexGuard.dropInvalidIndex': (node: unknown) => {
       if (!(node instanceof InvalidIndexNode)) return;
       return confirmAndDropInvalidIndex(deps, node.index.schema, node.index.index);

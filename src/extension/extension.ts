@@ -3,6 +3,7 @@ import { FindingCodeActions } from './code-actions';
 import { registerCommands } from './commands';
 import { answerConfirmationsForTests } from './confirm';
 import { ConnectionManager } from './database/connection-manager';
+import { ConnectionStatusBar } from './database/connection-status-bar';
 import { StatusController } from './database/status-controller';
 import { DiagnosticsController } from './diagnostics';
 import { ImpactCodeLensProvider } from './impact/code-lens';
@@ -12,6 +13,7 @@ import { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import { BuildWatcher } from './monitor/build-watcher';
 import { BuildStatusBar } from './monitor/status-bar';
 import { registerSectionViews } from './tree/section-views';
+import { openWalkthroughInSandbox, trackWalkthroughSteps } from './walkthrough';
 
 /** What activate() hands back: the test suite reaches the running extension through it. */
 export interface PgIndexGuardApi {
@@ -23,6 +25,7 @@ export interface PgIndexGuardApi {
   watcher: BuildWatcher;
   panel: BuildMonitorPanel;
   statusBar: BuildStatusBar;
+  connectionStatusBar: ConnectionStatusBar;
   /** For the test suite: VS Code refuses modal dialogs in test mode. */
   answerConfirmationsForTests: typeof answerConfirmationsForTests;
 }
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   const watcher = new BuildWatcher(connections, log);
   const panel = new BuildMonitorPanel(context.extensionUri, connections, watcher, log, status);
   const statusBar = new BuildStatusBar(watcher);
+  const connectionStatusBar = new ConnectionStatusBar(connections);
   // The monitor polls faster than the tree: let a build it sees appear in the tree at once.
   context.subscriptions.push(
     watcher.onDidTick((tick) => {
@@ -67,13 +71,16 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     watcher,
     panel,
     statusBar,
+    connectionStatusBar,
     ...registerCommands({ context, log, connections, status, panel, watcher, lintService }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void connections.connectRemembered()),
+    ...trackWalkthroughSteps(lintService),
   );
   void vscode.commands.executeCommand('setContext', 'pgIndexGuard.connected', false);
   void connections.connectRemembered();
   void markMigrationWorkspace();
-  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, answerConfirmationsForTests };
+  openWalkthroughInSandbox(context.extension.id);
+  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, connectionStatusBar, answerConfirmationsForTests };
 }
 
 /** The summary line at the top of migrations, refreshed whenever a document is linted again. */

@@ -5,11 +5,12 @@ import { applyLintSetting, defaultLintSettings, LINT_SETTING_NAMES } from '../co
 export const SECTION = 'pgIndexGuard';
 
 /**
- * Reads the linter's settings for a document's folder from VS Code's settings, by the same table
+ * Reads the linter's settings for a document's folder from VS Code's settings (resource scoped:
+ * each folder of a multi-root workspace may set its own; null: the workspace's), by the same table
  * the CLI reads `.pg-index-guard.json` with (LINT_SETTING_NAMES). A bad value keeps that
  * setting's default, never throws.
  */
-export function readLintSettings(scope?: vscode.ConfigurationScope): LintSettings {
+export function readLintSettings(scope: vscode.ConfigurationScope | null): LintSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   const settings = defaultLintSettings();
   for (const name of LINT_SETTING_NAMES) {

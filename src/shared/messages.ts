@@ -210,9 +210,13 @@ export function formatDuration(seconds: number): string {
 }
 
 /** One line of a statement: whitespace collapsed, cut at `max` characters. */
+/** One line, at most `max` characters, cut at a word when one ends near the cut (SQL reads better whole-worded). */
 export function oneLine(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:(]+$/, '')}…`;
 }
 
 /** `waiting on PID 4242: UPDATE messages ...`, or null when the build waits on nobody known. */

@@ -54,9 +54,15 @@ test('npm start serves a VS Code whose sample migration shows the diagnostic, an
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(url!);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // A first-time user is greeted by the walkthrough, its first step ticked off (the sandbox connects by itself),
+  // and the status bar says where the window is connected.
+  await page.getByText('Get started with PG Index Guard').first().waitFor({ timeout: 60_000 });
+  await page.locator('.getting-started-step[data-step-id$="connect"][aria-checked="true"]').waitFor({ timeout: 60_000 });
+  await page.locator('.statusbar-item', { hasText: 'chat_development · 127.0.0.1 · development' }).waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: join(artifacts, 'sandbox-walkthrough.png') });
   // Open the sample migration through Quick Open, as a user would.
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
   await page.keyboard.press('Control+P');

@@ -8,14 +8,18 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec', ...(grep ? { grep } : {}) });
   mocha.suite.emit('pre-require', globalThis, 'pg-index-guard-suite', mocha);
   // Required after pre-require so describe()/it() exist when they load.
+  require('./walkthrough.test');
   require('./lint.test');
   require('./rules.test');
   require('./database.test');
   require('./monitor.test');
+  // Before builder.test, which marks a migration it looks at as run.
+  require('./views.test');
   require('./builder.test');
   require('./password.test');
   require('./writes.test');
   require('./impact.test');
+  require('./settings.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

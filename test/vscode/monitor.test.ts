@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import pg from 'pg';
 import type { PgIndexGuardApi } from '../../src/extension/extension';
 import { resolveConnectionCandidates } from '../../src/db/connection';
-import { activateExtension, screenshot, waitFor, webviewText } from './support';
+import { activateExtension, monitorOverflow, screenshot, waitFor, webviewText } from './support';
 
 /** Reads the panel's text until it shows what the test waits for (the webview renders a moment later). */
 async function panelShows(name: string, pattern: RegExp): Promise<string> {
@@ -76,6 +76,27 @@ describe('the build monitor during a real build', () => {
     assert.ok(!(error instanceof Error), String(error));
     const text = await panelShows('monitor-finished', /valid/i);
     assert.match(text, /index_contacts_on_email_and_account/);
+  });
+
+  it('fits Recent builds in its card, in the editor and beside a migration', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('pgIndexGuard.openBuildMonitor');
+    await panelShows('monitor-fit-text', /index_contacts_on_email_and_account/);
+    const wide = await monitorOverflow('monitor-fit-wide');
+    assert.deepEqual(wide.flatMap((card) => card.overflowing), [], JSON.stringify(wide));
+    await screenshot('monitor-recent');
+    // Beside a migration with the sidebar open: half of a 1280-pixel window, less the sidebar.
+    await vscode.commands.executeCommand('workbench.view.extension.pgIndexGuard');
+    const migration = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, 'db/migrate/20240302090000_add_index_to_contacts_on_email.rb');
+    await vscode.window.showTextDocument(migration, { viewColumn: vscode.ViewColumn.One });
+    await vscode.commands.executeCommand('workbench.action.moveEditorToNextGroup');
+    await new Promise((r) => setTimeout(r, 1000));
+    await vscode.commands.executeCommand('pgIndexGuard.openBuildMonitor');
+    await new Promise((r) => setTimeout(r, 1500));
+    const narrow = await monitorOverflow('monitor-fit-narrow');
+    await screenshot('monitor-recent-beside');
+    assert.ok(narrow.every((card) => card.width < wide[0]!.width), `the panel is narrower: ${JSON.stringify(narrow)}`);
+    assert.deepEqual(narrow.flatMap((card) => card.overflowing), [], JSON.stringify(narrow));
   });
 });
 

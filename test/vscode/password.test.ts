@@ -43,7 +43,8 @@ describe('a connection that needs a password', () => {
 
     // Second time: no prompt (a prompt would hang this non-interactive connect).
     assert.equal(await api.connections.connect(candidate, { interactive: false }), true);
-    const settings = JSON.stringify(vscode.workspace.getConfiguration('pgIndexGuard').get('connections'));
+    // null: the workspace's value (a resource-scoped setting read without one draws VS Code's warning).
+    const settings = JSON.stringify(vscode.workspace.getConfiguration('pgIndexGuard', null).get('connections'));
     assert.doesNotMatch(settings, new RegExp(APP_PASSWORD));
   });
 

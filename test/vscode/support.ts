@@ -50,7 +50,7 @@ export async function screenshot(name: string): Promise<void> {
   const artifacts = process.env.PGIG_TEST_ARTIFACTS;
   if (!artifacts) return; // desktop runs (test-electron) have no page to shoot
   await new Promise((r) => setTimeout(r, 800)); // let the workbench paint
-  // A mark left by an earlier run would let the test go on before this shot is taken.
+  // A .done left by an earlier run would let the test go on before this picture is taken.
   rmSync(join(artifacts, `${name}.done`), { force: true });
   console.log(`__pgig_screenshot__:${name}`);
   await waitFor(`screenshot ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
@@ -87,6 +87,7 @@ export async function clickOnPage(name: string, selector: string, timeoutMs = 20
 export async function typeIntoQuickInput(name: string, text: string): Promise<void> {
   const artifacts = process.env.PGIG_TEST_ARTIFACTS;
   if (!artifacts) throw new Error('typing needs the browser-driven runner');
+  rmSync(join(artifacts, `${name}.done`), { force: true });
   console.log(`__pgig_type__:${name}:${text}`);
   await waitFor(`typing ${name}`, () => existsSync(join(artifacts, `${name}.done`)) || undefined, 30_000);
   const outcome = readFileSync(join(artifacts, `${name}.done`), 'utf8');
@@ -114,4 +115,40 @@ export async function clickNotificationButton(name: string, label: string): Prom
   await waitFor(`click ${name}`, () => existsSync(file) || undefined, 30_000);
   const outcome = readFileSync(file, 'utf8');
   if (outcome) throw new Error(outcome);
+}
+
+/** Asks the runner's browser side for something only it can see; returns its answer, throws its error. */
+async function askBrowser(request: string, name: string, answerFile: string, argument?: string): Promise<string> {
+  const artifacts = process.env.PGIG_TEST_ARTIFACTS;
+  if (!artifacts) throw new Error(`${request} needs the browser-driven runner`);
+  const file = join(artifacts, answerFile);
+  rmSync(file, { force: true }); // an answer left by an earlier run is not this one
+  console.log(`__pgig_${request}__:${name}${argument === undefined ? '' : `:${argument}`}`);
+  await waitFor(`${request} ${name}`, () => existsSync(file) || undefined, 30_000);
+  const answer = readFileSync(file, 'utf8');
+  if (answer.startsWith('error: ')) throw new Error(answer);
+  return answer;
+}
+
+export interface PageElement {
+  text: string;
+  label: string;
+  classes: string;
+  checked: string;
+  background: string;
+}
+
+/** The workbench elements a CSS selector matches, read from the page's DOM. */
+export async function pageElements(name: string, selector: string): Promise<PageElement[]> {
+  return JSON.parse(await askBrowser('page', name, `${name}.json`, selector)) as PageElement[];
+}
+
+/** Hovers the first tree row showing `rowText` with the mouse; returns the tooltip's text (and keeps a screenshot `name`). */
+export async function hoverTreeRow(name: string, rowText: string): Promise<string> {
+  return askBrowser('hover', name, `${name}.txt`, rowText);
+}
+
+/** For each card of the build monitor: its width and what sticks out of it on the right. */
+export async function monitorOverflow(name: string): Promise<Array<{ card: string; width: number; overflowing: string[] }>> {
+  return JSON.parse(await askBrowser('webview_overflow', name, `${name}.json`));
 }

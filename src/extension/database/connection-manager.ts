@@ -60,12 +60,22 @@ export class ConnectionManager implements vscode.Disposable {
   }
 
   workspaceRoot(): string | null {
+    return this.workspaceFolder()?.uri.fsPath ?? null;
+  }
+
+  /** The folder whose files (.env, config/database.yml, migrations) and settings the connection uses. */
+  workspaceFolder(): vscode.WorkspaceFolder | null {
     const folder = vscode.workspace.workspaceFolders?.[0];
-    return folder?.uri.scheme === 'file' ? folder.uri.fsPath : null;
+    return folder?.uri.scheme === 'file' ? folder : null;
+  }
+
+  /** This extension's settings as that folder sees them (connections, autoConnect and the lint settings are resource scoped). */
+  folderSettings(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION, this.workspaceFolder()?.uri ?? null);
   }
 
   findCandidates(): { candidates: ConnectionCandidate[]; warnings: string[] } {
-    const settings = vscode.workspace.getConfiguration(SECTION).get<ConnectionSetting[]>('connections') ?? [];
+    const settings = this.folderSettings().get<ConnectionSetting[]>('connections') ?? [];
     const inputs = readConnectionInputs(this.workspaceRoot(), { settings: Array.isArray(settings) ? settings : [] });
     return resolveConnectionCandidates(inputs);
   }
@@ -77,7 +87,7 @@ export class ConnectionManager implements vscode.Disposable {
     const { candidates } = this.findCandidates();
     let candidate = id ? candidates.find((c) => c.id === id) : undefined;
     // Opt-in: connect to the first database found without asking (a dev database from .env).
-    if (!candidate && !id && vscode.workspace.getConfiguration(SECTION).get<boolean>('autoConnect') === true) candidate = candidates[0];
+    if (!candidate && !id && this.folderSettings().get<boolean>('autoConnect') === true) candidate = candidates[0];
     if (candidate) await this.connect(candidate, { interactive: false });
   }
 

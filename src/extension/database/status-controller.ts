@@ -1,9 +1,16 @@
 import * as vscode from 'vscode';
 import { collectDatabaseFacts, collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
+import { lineStarts, positionAt } from '../../core/parsers/source-text';
 import type { Finding } from '../../core/rules/rule';
 import type { LintService } from '../lint-service';
 import { readLintSettings, SECTION } from '../settings';
 import type { ConnectionManager } from './connection-manager';
+
+/** A lint finding of a pending migration, with the 0-based line and column it starts and ends at. */
+export interface LocatedFinding extends Finding {
+  start: { line: number; column: number };
+  end: { line: number; column: number };
+}
 
 /**
  * Collects the database status for the tree views. Polls only while at least one view is
@@ -12,7 +19,7 @@ import type { ConnectionManager } from './connection-manager';
 export class StatusController implements vscode.Disposable {
   private latest: DatabaseStatus | null = null;
   private lastFactsKey = '';
-  private pendingFindings = new Map<string, Finding[]>();
+  private pendingFindings = new Map<string, LocatedFinding[]>();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
   private readonly visibleViews = new Set<string>();
@@ -49,7 +56,7 @@ export class StatusController implements vscode.Disposable {
   }
 
   /** Lint findings of a pending migration, as of the last refresh. */
-  findingsOf(path: string): Finding[] {
+  findingsOf(path: string): LocatedFinding[] {
     return this.pendingFindings.get(path) ?? [];
   }
 
@@ -101,15 +108,13 @@ export class StatusController implements vscode.Disposable {
       const started = Date.now();
       const [status, facts] = await Promise.all([
         collectStatus(current.session, workspace),
-        collectDatabaseFacts(current.session, readLintSettings().largeTableRowThreshold).catch(() => undefined),
+        collectDatabaseFacts(current.session, readLintSettings(this.connections.workspaceFolder()?.uri ?? null).largeTableRowThreshold).catch(() => undefined),
       ]);
       this.log.debug(`status collected in ${Date.now() - started} ms`);
       if (this.connections.current?.session !== current.session) return; // switched meanwhile
       this.latest = status;
-      const findings = new Map<string, Finding[]>();
-      for (const migration of status.pendingMigrations.items) {
-        findings.set(migration.path, await this.lintService.lintFile(vscode.Uri.file(migration.path)));
-      }
+      const findings = new Map<string, LocatedFinding[]>();
+      for (const migration of status.pendingMigrations.items) findings.set(migration.path, await this.locatedFindings(vscode.Uri.file(migration.path)));
       this.pendingFindings = findings;
       const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])], facts.indexes ?? [], [...(facts.columnStats ?? [])]]) : '';
       if (facts && factsKey !== this.lastFactsKey) {
@@ -122,6 +127,17 @@ export class StatusController implements vscode.Disposable {
     } catch (error) {
       this.log.warn(`could not collect the database status: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** Lints a file and places each finding on its lines (the tree shows the line and opens it). */
+  private async locatedFindings(uri: vscode.Uri): Promise<LocatedFinding[]> {
+    const findings = await this.lintService.lintFile(uri);
+    if (findings.length === 0) return [];
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    // Gone since it was linted: the findings still show, at the top of the file.
+    const text = open ? open.getText() : await vscode.workspace.fs.readFile(uri).then((bytes) => new TextDecoder().decode(bytes), () => '');
+    const starts = lineStarts(text);
+    return findings.map((f) => ({ ...f, start: positionAt(starts, f.range.start), end: positionAt(starts, f.range.end) }));
   }
 
   dispose(): void {

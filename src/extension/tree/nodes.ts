@@ -6,8 +6,9 @@ import type { Finding } from '../../core/rules/rule';
 import type { ErrorDescription } from '../../db/errors';
 import type { BlockedQueryRow, LargeTableRow } from '../../db/queries';
 import type { BuildInProgress, InvalidIndex, MissingIndex, PendingIndexOperation, PendingMigration } from '../../db/status';
+import type { LocatedFinding } from '../database/status-controller';
 import { formatBytes, formatCount, formatDuration } from '../../db/status-format';
-import { HIDDEN_BUILD_LABEL } from '../../shared/messages';
+import { HIDDEN_BUILD_LABEL, oneLine } from '../../shared/messages';
 
 export abstract class DatabaseNode extends vscode.TreeItem {
   children(): DatabaseNode[] {
@@ -35,7 +36,7 @@ export class ErrorNode extends DatabaseNode {
 
 export class BuildNode extends DatabaseNode {
   constructor(readonly build: BuildInProgress) {
-    super(build.hidden ? `an index build (PID ${build.pid})` : `${build.index ?? '(new index)'} on ${build.table ?? '?'}`, vscode.TreeItemCollapsibleState.None);
+    super(build.hidden ? `an index build (PID ${build.pid})` : words(build.index ?? 'new index', build.table && `on ${build.table}`), vscode.TreeItemCollapsibleState.None);
     if (build.hidden) {
       this.description = HIDDEN_BUILD_LABEL;
       this.tooltip = `PID ${build.pid}: ${HIDDEN_BUILD_LABEL}.`;
@@ -46,7 +47,7 @@ export class BuildNode extends DatabaseNode {
     const percent = build.phaseProgress === null ? '' : ` ${Math.floor(build.phaseProgress * 100)}%`;
     this.description = `${build.command} · ${build.phase}${percent} · ${formatDuration(build.runningSeconds ?? 0)}`;
     const waiting = build.blockedBy.length > 0 ? `\nwaiting on ${build.blockedBy.map((b) => `PID ${b.pid}: ${b.query ?? ''}`).join('\n')}` : '';
-    this.tooltip = `${build.command} (PID ${build.pid})\nphase: ${build.phase}${percent}\nelapsed: ${formatDuration(build.runningSeconds ?? 0)}${waiting}`;
+    this.tooltip = `${words(build.command, build.index, build.table && `on ${build.table}`)} (PID ${build.pid})\nphase: ${build.phase}${percent}\nelapsed: ${formatDuration(build.runningSeconds ?? 0)}${waiting}`;
     this.iconPath = new vscode.ThemeIcon(build.blockedBy.length > 0 ? 'watch' : 'sync~spin');
     this.contextValue = 'build';
     this.command = { title: 'Open Build Monitor', command: 'pgIndexGuard.openBuildMonitor' };
@@ -54,23 +55,34 @@ export class BuildNode extends DatabaseNode {
 }
 
 export class PendingMigrationNode extends DatabaseNode {
+  readonly findings: LocatedFinding[];
+
   constructor(
     readonly migration: PendingMigration,
-    findingsFor: (path: string) => Finding[],
+    findingsFor: (path: string) => LocatedFinding[],
   ) {
-    super(migration.relativePath.split('/').pop() ?? migration.relativePath, migration.indexOperations.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    const all = findingsFor(migration.path);
-    const findings = all.length;
-    this.description = migration.problem ?? `${migration.indexOperations.length} index operation${migration.indexOperations.length === 1 ? '' : 's'}${findings > 0 ? ` · ${findings} finding${findings === 1 ? '' : 's'}` : ''}`;
-    if (findings > 0) this.tooltip = `${migration.relativePath}\n${all.map((f) => `• ${f.ruleId}: ${f.message}`).join('\n')}`;
+    const findings = findingsFor(migration.path);
+    const expandable = migration.indexOperations.length + findings.length > 0;
+    super(migration.relativePath.split('/').pop() ?? migration.relativePath, expandable ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    this.findings = findings;
+    const operations = plural(migration.indexOperations.length, 'index operation');
+    this.description = migration.problem ?? `${operations}${findings.length > 0 ? ` · ${plural(findings.length, 'finding')}` : ''}`;
+    this.tooltip = [
+      migration.relativePath,
+      migration.problem ?? `${operations}, not run yet (not in schema_migrations)`,
+      ...findings.map((f) => `• line ${f.start.line + 1}: ${f.message} (${f.ruleId})`),
+    ].join('\n');
     this.resourceUri = vscode.Uri.file(migration.path);
-    this.iconPath = new vscode.ThemeIcon(findings > 0 ? 'warning' : 'file-code', findings > 0 ? new vscode.ThemeColor('list.warningForeground') : undefined);
+    this.iconPath = new vscode.ThemeIcon(findings.length > 0 ? 'warning' : 'file-code', findings.length > 0 ? new vscode.ThemeColor('list.warningForeground') : undefined);
     this.contextValue = 'pendingMigration';
     this.command = { title: 'Open Migration', command: 'vscode.open', arguments: [vscode.Uri.file(migration.path)] };
   }
 
   override children(): DatabaseNode[] {
-    return this.migration.indexOperations.map((op) => new IndexOperationNode(this.migration, op));
+    return [
+      ...this.migration.indexOperations.map((op) => new IndexOperationNode(this.migration, op)),
+      ...this.findings.map((finding) => new FindingNode(this.migration, finding)),
+    ];
   }
 }
 
@@ -80,26 +92,60 @@ export class IndexOperationNode extends DatabaseNode {
     readonly operation: PendingIndexOperation,
   ) {
     const verb = { createIndex: 'create index', dropIndex: 'drop index', reindex: 'reindex', addUniqueConstraint: 'unique constraint' }[operation.kind];
-    super(`${verb} ${operation.name ?? operation.columns.join(', ')}`, vscode.TreeItemCollapsibleState.None);
-    const rows = operation.rowEstimate ? ` · ~${formatCount(operation.rowEstimate)} rows` : '';
-    this.description = `on ${operation.table ?? '?'}${operation.concurrent ? ' · concurrently' : ' · BLOCKING'}${rows}`;
+    const label = words(verb, operation.name ?? operation.columns.join(', '));
+    super(label, vscode.TreeItemCollapsibleState.None);
+    const rows = operation.rowEstimate ? `~${formatCount(operation.rowEstimate)} rows` : null;
+    // A REINDEX INDEX or DROP INDEX by name does not say its table: say nothing rather than "on ?".
+    this.description = [operation.table && `on ${operation.table}`, operation.concurrent ? 'concurrently' : 'BLOCKING', rows].filter(Boolean).join(' · ');
+    this.tooltip = [
+      words(label, operation.unique && operation.kind === 'createIndex' && '(unique)'),
+      operation.table ? `table: ${operation.table}${rows ? ` (${rows})` : ''}` : 'table: not named in the migration',
+      operation.columns.length > 0 ? `columns: ${operation.columns.join(', ')}` : null,
+      operation.concurrent ? 'runs concurrently: reads and writes go on' : 'runs without CONCURRENTLY: writes to the table wait until it finishes',
+      `${migration.relativePath}:${operation.line}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
     this.iconPath = new vscode.ThemeIcon(operation.concurrent ? 'pass' : 'warning');
     this.contextValue = `indexOperation.${operation.kind}`;
-    this.command = {
-      title: 'Show in Migration',
-      command: 'vscode.open',
-      arguments: [vscode.Uri.file(migration.path), { selection: new vscode.Range(operation.line - 1, 0, operation.line - 1, 0) }],
-    };
+    this.command = openAt(vscode.Uri.file(migration.path), operation.line - 1, 0);
+  }
+}
+
+/** A lint finding of a pending migration; opens its line. */
+export class FindingNode extends DatabaseNode {
+  constructor(
+    readonly migration: PendingMigration,
+    readonly finding: LocatedFinding,
+  ) {
+    super(oneLine(headline(finding.message), 90), vscode.TreeItemCollapsibleState.None);
+    this.description = `line ${finding.start.line + 1} · ${finding.ruleId}`;
+    this.tooltip = `${finding.message}\n\n${finding.ruleId} (${finding.severity}) · ${migration.relativePath}:${finding.start.line + 1}`;
+    const icon = { error: ['error', 'errorForeground'], warning: ['warning', 'list.warningForeground'], info: ['info', undefined], hint: ['lightbulb', undefined] }[finding.severity];
+    this.iconPath = new vscode.ThemeIcon(icon[0]!, icon[1] ? new vscode.ThemeColor(icon[1]) : undefined);
+    this.contextValue = 'finding';
+    this.command = openAt(vscode.Uri.file(migration.path), finding.start.line, finding.start.column, finding.end.line, finding.end.column);
   }
 }
 
 export class MissingIndexNode extends DatabaseNode {
-  constructor(readonly index: MissingIndex) {
+  constructor(
+    readonly index: MissingIndex,
+    workspaceRoot: vscode.Uri | null,
+  ) {
     super(index.name, vscode.TreeItemCollapsibleState.None);
     this.description = `${index.table} (${index.columns.join(', ')})${index.unique ? ' unique' : ''}${index.tableMissing ? ' · table missing' : ''}${index.equivalentIndex ? ` · same as ${index.equivalentIndex}` : ''}`;
-    this.tooltip = `Declared in ${index.file}:${index.line}${index.where ? `\nWHERE ${index.where}` : ''}`;
+    this.tooltip = [
+      words(index.unique ? 'UNIQUE INDEX' : 'INDEX', index.name, `ON ${index.schema ? `${index.schema}.` : ''}${index.table}`, index.using && `USING ${index.using}`, `(${index.columns.join(', ')})`, index.where && `WHERE ${index.where}`),
+      `Declared in ${index.file}:${index.line}, absent from the database.`,
+      index.tableMissing ? `The table ${index.table} does not exist in this database (a pending migration creates it?).` : null,
+      index.equivalentIndex ? `An index on the same columns exists under another name: ${index.equivalentIndex}.` : null,
+    ]
+      .filter(Boolean)
+      .join('\n');
     this.iconPath = new vscode.ThemeIcon('circle-large-outline');
     this.contextValue = 'missingIndex';
+    if (workspaceRoot) this.command = openAt(vscode.Uri.joinPath(workspaceRoot, index.file), index.line - 1, 0);
   }
 }
 
@@ -118,7 +164,7 @@ export class InvalidIndexNode extends DatabaseNode {
       return;
     }
     this.description = `${index.schema}.${index.table}${size}`;
-    this.tooltip = `${index.definition}\n\nINVALID: queries do not use it, but every write still maintains it.`;
+    this.tooltip = [index.definition, `${index.schema}.${index.table}${size}`, 'INVALID: queries do not use it, but every write still maintains it.'].join('\n\n');
     this.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     this.contextValue = 'invalidIndex';
   }
@@ -127,7 +173,14 @@ export class InvalidIndexNode extends DatabaseNode {
 export class LargeTableNode extends DatabaseNode {
   constructor(readonly table: LargeTableRow) {
     super(table.schema === 'public' ? table.table : `${table.schema}.${table.table}`, vscode.TreeItemCollapsibleState.None);
-    this.description = `${table.rowEstimate === null ? 'not analyzed yet' : `~${formatCount(table.rowEstimate)} rows`} · ${formatBytes(table.totalBytes)} · ${table.indexCount} index${table.indexCount === 1 ? '' : 'es'}`;
+    const rows = table.rowEstimate === null ? 'not analyzed yet' : `~${formatCount(table.rowEstimate)} rows`;
+    const indexes = `${table.indexCount} index${table.indexCount === 1 ? '' : 'es'}`;
+    this.description = `${rows} · ${formatBytes(table.totalBytes)} · ${indexes}`;
+    this.tooltip = [
+      `${table.schema}.${table.table}`,
+      table.rowEstimate === null ? 'rows: not analyzed yet (ANALYZE gives an estimate)' : `rows: ~${formatCount(table.rowEstimate)} (the planner's estimate)`,
+      `size: ${formatBytes(table.totalBytes)} in all: ${formatBytes(table.tableBytes)} table, ${formatBytes(table.indexBytes)} in ${indexes}`,
+    ].join('\n');
     this.iconPath = new vscode.ThemeIcon('table');
     this.contextValue = 'largeTable';
   }
@@ -136,14 +189,31 @@ export class LargeTableNode extends DatabaseNode {
 export class BlockedQueryNode extends DatabaseNode {
   constructor(readonly row: BlockedQueryRow) {
     super(`PID ${row.pid} waits for PID ${row.blockingPid}`, vscode.TreeItemCollapsibleState.None);
-    this.description = `${formatDuration(row.waitingSeconds ?? 0)} · ${truncate(row.query)}`;
-    this.tooltip = `Waiting (${row.waitEventType ?? ''} ${row.waitEvent ?? ''}) for ${formatDuration(row.waitingSeconds ?? 0)}:\n${row.query ?? ''}\n\nBlocked by PID ${row.blockingPid} (${row.blockingState ?? '?'}${row.blockingTransactionSeconds !== null ? `, transaction open ${formatDuration(row.blockingTransactionSeconds)}` : ''}):\n${row.blockingQuery ?? ''}`;
+    this.description = [formatDuration(row.waitingSeconds ?? 0), oneLine(row.query ?? '', 80)].filter(Boolean).join(' · ');
+    const waitEvent = words(row.waitEventType, row.waitEvent);
+    const blocker = [row.blockingState, row.blockingTransactionSeconds !== null && `transaction open ${formatDuration(row.blockingTransactionSeconds)}`].filter(Boolean).join(', ');
+    this.tooltip = `${words('Waiting', waitEvent && `(${waitEvent})`)} for ${formatDuration(row.waitingSeconds ?? 0)}:\n${row.query ?? ''}\n\n${words(`Blocked by PID ${row.blockingPid}`, blocker && `(${blocker})`)}:\n${row.blockingQuery ?? ''}`;
     this.iconPath = new vscode.ThemeIcon('lock');
     this.contextValue = 'blockedQuery';
   }
 }
 
-function truncate(text: string | null, max = 80): string {
-  const oneLine = (text ?? '').replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+/** `vscode.open` at a line (0-based), selecting a range when one is given. */
+function openAt(uri: vscode.Uri, line: number, column: number, endLine = line, endColumn = column): vscode.Command {
+  return { title: 'Open', command: 'vscode.open', arguments: [uri, { selection: new vscode.Range(line, column, endLine, endColumn) }] };
+}
+
+/** The words that are there, one space apart: no "on ?" nor double spaces for a missing part. */
+function words(...parts: Array<string | null | undefined | false>): string {
+  return parts.filter((p): p is string => typeof p === 'string' && p.trim() !== '').map((p) => p.trim()).join(' ');
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** A finding's first clause ("Index built without CONCURRENTLY on messages"): the rest is in the tooltip. */
+function headline(message: string): string {
+  const colon = message.indexOf(': ');
+  return colon > 0 ? message.slice(0, colon) : message.replace(/\.$/, '');
 }

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import type { Finding } from '../../core/rules/rule';
 import type { DatabaseStatus, StatusSection } from '../../db/status';
-import type { StatusController } from '../database/status-controller';
+import type { LocatedFinding, StatusController } from '../database/status-controller';
 import type { ConnectionManager } from '../database/connection-manager';
 import {
   BlockedQueryNode,
@@ -80,12 +79,12 @@ export const VIEW_IDS = {
 export function registerSectionViews(
   status: StatusController,
   connections: ConnectionManager,
-  findingsFor: (path: string) => Finding[],
+  findingsFor: (path: string) => LocatedFinding[],
 ): { views: Map<string, vscode.TreeView<DatabaseNode>>; providers: Map<string, { refresh(): void; getChildren(node?: DatabaseNode): DatabaseNode[] }>; disposables: vscode.Disposable[] } {
   const specs: SectionSpec<any>[] = [
     { id: VIEW_IDS.builds, section: (s) => s.buildsInProgress, node: (b) => new BuildNode(b), empty: 'No index build is running.' },
     { id: VIEW_IDS.pending, section: (s) => s.pendingMigrations, node: (m) => new PendingMigrationNode(m, findingsFor), empty: 'No pending migrations.' },
-    { id: VIEW_IDS.missing, section: (s) => s.missingIndexes, node: (i) => new MissingIndexNode(i), empty: 'Every declared index exists.' },
+    { id: VIEW_IDS.missing, section: (s) => s.missingIndexes, node: (i) => new MissingIndexNode(i, connections.workspaceFolder()?.uri ?? null), empty: 'Every declared index exists.' },
     { id: VIEW_IDS.invalid, section: (s) => s.invalidIndexes, node: (i) => new InvalidIndexNode(i), empty: 'No invalid indexes.' },
     { id: VIEW_IDS.largeTables, section: (s) => s.largeTables, node: (t) => new LargeTableNode(t), empty: 'No tables.' },
     { id: VIEW_IDS.blocked, section: (s) => s.blockedQueries, node: (q) => new BlockedQueryNode(q), empty: 'No session waits on a lock.' },
@@ -106,8 +105,11 @@ export function registerSectionViews(
     const invalid = status.status?.invalidIndexes.items.filter((i) => !i.buildInProgress).length ?? 0;
     const invalidView = views.get(VIEW_IDS.invalid)!;
     invalidView.badge = invalid > 0 ? { value: invalid, tooltip: `${invalid} invalid index${invalid === 1 ? '' : 'es'}` } : undefined;
+    // Each view names the database it shows, so two windows (or a switch) cannot be confused.
+    const database = connections.current?.candidate.config.database;
+    for (const view of views.values()) view.description = database;
     const builds = status.status?.buildsInProgress.items.length ?? 0;
-    views.get(VIEW_IDS.builds)!.description = builds > 0 ? `${builds} running` : undefined;
+    if (builds > 0) views.get(VIEW_IDS.builds)!.description = `${database ? `${database} · ` : ''}${builds} running`;
   };
   disposables.push(status.onDidChange(update), connections.onDidChangeState(update));
   return { views, providers, disposables };
