@@ -27,9 +27,8 @@ export interface LockTraceOptions {
 }
 
 export async function traceLocks(configs: readonly ClientConfig[], steps: readonly TraceStep[], options: LockTraceOptions = {}): Promise<TraceComparison[]> {
-  const traced = configs.map((c) => ({ ...c, application_name: TRACE_APPLICATION_NAME }));
   return withWriteConnection(configs, (observer) =>
-    withWriteConnection(traced, async (tracer) => {
+    withWriteConnection(configs, async (tracer) => {
       await observer.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
       const pid = (await tracer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       options.onStarted?.(pid);
@@ -59,7 +58,7 @@ export async function traceLocks(configs: readonly ClientConfig[], steps: readon
         await tracer.query('ROLLBACK').catch(() => undefined);
       }
       return comparisons;
-    }),
+    }, { applicationName: TRACE_APPLICATION_NAME }),
   );
 }
 
