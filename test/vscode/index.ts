@@ -16,6 +16,7 @@ export function run(): Promise<void> {
   require('./password.test');
   require('./writes.test');
   require('./impact.test');
+  require('./trace.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;
