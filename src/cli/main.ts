@@ -9,11 +9,12 @@ import { lintCommand } from './commands/lint';
 import { markAsRunCommand } from './commands/mark-as-run';
 import { monitorCommand } from './commands/monitor';
 import { statusCommand } from './commands/status';
+import { traceCommand } from './commands/trace';
 import { UsageError, processIO, type CliIO } from './io';
 import { VERSION } from './version';
 
 /** Every subcommand, by name. Adding one: a module in commands/ exporting a Command, a line here. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand, explainCommand, statusCommand, checkMissingCommand, monitorCommand, createPendingCommand, markAsRunCommand].map((command) => [command.name, command]));
+export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand, explainCommand, traceCommand, statusCommand, checkMissingCommand, monitorCommand, createPendingCommand, markAsRunCommand].map((command) => [command.name, command]));
 
 function usage(): string {
   const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));

@@ -32,6 +32,8 @@ export interface ConnectionSetting {
   sslcert?: string;
   /** Its private key (PEM, not encrypted). */
   sslkey?: string;
+  /** A production database: the lock trace refuses it (it takes real locks). */
+  production?: boolean;
 }
 
 export type CandidateSource = 'settings' | 'DATABASE_URL' | 'database.yml' | 'libpq-env';
@@ -66,6 +68,8 @@ export interface ConnectionCandidate {
   needsPassword: boolean;
   /** Rails database this is (`database.yml` candidates). */
   rails?: { environment: string; name: string; replica: boolean; migrationsPaths: string[] };
+  /** Marked `production: true` in the settings. */
+  production?: boolean;
   warnings: string[];
 }
 
@@ -137,16 +141,9 @@ export function resolveConnectionCandidates(inputs: ConnectionInputs): ResolvedC
         sslkey: setting.sslkey,
       }),
     };
-    candidates.push(
-      makeCandidate(
-        { id: `settings:${setting.name}`, label: setting.name, source: 'settings', origin: 'settings' },
-        params,
-        null,
-        defaults,
-        inputs,
-        candidateWarnings,
-      ),
-    );
+    const candidate = makeCandidate({ id: `settings:${setting.name}`, label: setting.name, source: 'settings', origin: 'settings' }, params, null, defaults, inputs, candidateWarnings);
+    if (setting.production === true) candidate.production = true;
+    candidates.push(candidate);
   }
 
   const databaseUrl = inputs.databaseUrlOption ?? processEnv['DATABASE_URL'] ?? inputs.dotEnv?.['DATABASE_URL'];

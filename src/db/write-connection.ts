@@ -14,6 +14,8 @@ export interface WriteConnectionOptions {
    * connection is closed (default: none; a build or a DROP CONCURRENTLY may rightly take hours).
    */
   queryTimeoutMs?: number;
+  /** Default WRITER_APPLICATION_NAME. */
+  applicationName?: string;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function withWriteConnection<T>(configs: readonly ClientConfig[], w
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       ...config,
       ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
-      application_name: WRITER_APPLICATION_NAME,
+      application_name: options.applicationName ?? WRITER_APPLICATION_NAME,
     });
     // A dropped connection emits 'error' on the client; without a listener it would crash the host.
     client.on('error', () => undefined);

@@ -9,6 +9,7 @@ import { ruleDocsUri, SHOW_RULE_DOCS_COMMAND } from './diagnostics';
 import { formatDuration } from '../db/status-format';
 import { createPendingIndexes, markAsRun } from './builder-commands';
 import type { LintService } from './lint-service';
+import { traceLocksOfMigration } from './impact/trace-command';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import type { BuildWatcher } from './monitor/build-watcher';
 import { BlockedQueryNode, BuildNode, InvalidIndexNode, PendingMigrationNode } from './tree/nodes';
@@ -57,6 +58,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
       deps.panel.show();
     },
     'pgIndexGuard.createPendingIndexes': (clicked?: unknown, all?: unknown[]) => createPendingIndexes(deps, clicked, all),
+    'pgIndexGuard.traceLocks': (uri?: unknown) => traceLocksOfMigration(deps, uri instanceof vscode.Uri ? uri : undefined),
     'pgIndexGuard.markMigrationAsRun': async (node: unknown) => {
       await status.refresh();
       const migration = await pickIfMissing<PendingMigration>(

@@ -20,6 +20,7 @@ export function run(): Promise<void> {
   require('./writes.test');
   require('./impact.test');
   require('./settings.test');
+  require('./trace.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;
