@@ -113,13 +113,18 @@ export class DiagnosticsController implements vscode.Disposable {
 
   private schedule(document: vscode.TextDocument, delay: number): void {
     if (!migrationLanguage(document)) return;
+    this.later(document, delay, () => void this.run(document));
+  }
+
+  /** One timer per document: a new one replaces the one pending. */
+  private later(document: vscode.TextDocument, delay: number, action: () => void): void {
     const key = document.uri.toString();
     clearTimeout(this.timers.get(key));
     this.timers.set(
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        void this.run(document);
+        action();
       }, delay),
     );
   }
@@ -145,18 +150,12 @@ export class DiagnosticsController implements vscode.Disposable {
 
   /** Publishes the withheld syntax error once the document has stayed at `version` for SYNTAX_ERROR_SETTLE_MS. */
   private showSyntaxErrorLater(document: vscode.TextDocument, version: number): void {
-    const key = document.uri.toString();
-    // A change before then schedules a lint, which replaces this timer (same key).
-    clearTimeout(this.timers.get(key));
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        if (document.isClosed || document.version !== version) return;
-        this.settled.set(key, version);
-        void this.run(document);
-      }, SYNTAX_ERROR_SETTLE_MS),
-    );
+    // A change before then schedules a lint, which replaces this timer (same document).
+    this.later(document, SYNTAX_ERROR_SETTLE_MS, () => {
+      if (document.isClosed || document.version !== version) return;
+      this.settled.set(document.uri.toString(), version);
+      void this.run(document);
+    });
   }
 
   dispose(): void {
