@@ -3,55 +3,33 @@
 // each fits the window, names the database, shows the SQL, and several index builds default to
 // reviewing the list, not to building. Screenshots land in test-artifacts/.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startSandbox, type SandboxProcess } from './sandbox-process';
 // @ts-expect-error plain ESM helper shared with the test runner
 import { CHROMIUM_ARGS } from '../../scripts/vscode-server.mjs';
 
 const root = resolve(__dirname, '../..');
 const artifacts = join(root, 'test-artifacts');
 const VIEWPORT = { width: 1280, height: 800 };
-let sandbox: ChildProcess;
-let output = '';
+let sandbox: SandboxProcess;
 let browser: Browser | undefined;
 const clients: pg.Client[] = [];
 
-function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const check = () => {
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        sandbox.stdout!.off('data', check);
-        resolvePromise(match);
-      }
-    };
-    sandbox.stdout!.on('data', check);
-    check();
-  });
-}
-
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  sandbox = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/sandbox.ts'), '--scale', '0.01', '--port', '0'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  sandbox.stdout!.on('data', (chunk) => (output += chunk));
-  sandbox.stderr!.on('data', (chunk) => (output += chunk));
+  sandbox = startSandbox();
 });
 
 after(async () => {
   for (const client of clients) await client.end().catch(() => undefined);
   await browser?.close();
-  if (sandbox.exitCode === null) {
-    sandbox.kill('SIGINT');
-    await new Promise((r) => sandbox.once('exit', r));
+  if (sandbox.process.exitCode === null) {
+    sandbox.process.kill('SIGINT');
+    await new Promise((r) => sandbox.process.once('exit', r));
   }
 });
 
@@ -113,8 +91,8 @@ async function treeItem(page: Page, label: string | RegExp) {
 }
 
 test('every write confirmation fits a 1280×800 window, names the database and shows the SQL', { timeout: 420_000 }, async () => {
-  const [, url] = await waitForOutput(/Open:\n\s+(http\S+)/, 180_000);
-  const [, workspace] = /sample app: (\S+)/.exec(output)!;
+  const [, url] = await sandbox.waitForOutput(/Open:\n\s+(http\S+)/, 180_000);
+  const [, workspace] = /sample app: (\S+)/.exec(sandbox.output())!;
   const databaseUrl = /DATABASE_URL=(\S+)/.exec(readFileSync(join(workspace!, '.env'), 'utf8'))![1]!;
   const indexCount = async () => {
     const { client } = await connect(databaseUrl, 'e2e check');

@@ -1,55 +1,32 @@
 // `npm start` as a user meets it: the sandbox starts, a browser opens the printed URL,
 // the sample migration shows the diagnostic, and Ctrl-C leaves nothing running.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { startSandbox, type SandboxProcess } from './sandbox-process';
 // @ts-expect-error plain ESM helper shared with the test runner
 import { CHROMIUM_ARGS } from '../../scripts/vscode-server.mjs';
 
 const root = resolve(__dirname, '../..');
 const artifacts = join(root, 'test-artifacts');
-let sandbox: ChildProcess;
-let output = '';
+let sandbox: SandboxProcess;
 let browser: Browser | undefined;
-
-function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const check = () => {
-      const match = pattern.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        sandbox.stdout!.off('data', check);
-        resolvePromise(match);
-      }
-    };
-    sandbox.stdout!.on('data', check);
-    check();
-  });
-}
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  // Port 0: any free port, so a developer's running sandbox does not clash.
-  sandbox = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/sandbox.ts'), '--scale', '0.01', '--port', '0'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  sandbox.stdout!.on('data', (chunk) => (output += chunk));
-  sandbox.stderr!.on('data', (chunk) => (output += chunk));
+  sandbox = startSandbox();
 });
 
 after(async () => {
   await browser?.close();
-  if (sandbox.exitCode === null) sandbox.kill('SIGKILL');
+  if (sandbox.process.exitCode === null) sandbox.process.kill('SIGKILL');
 });
 
 test('npm start serves a VS Code whose sample migration shows the diagnostic, and stops cleanly', { timeout: 240_000 }, async () => {
-  const [, url] = await waitForOutput(/Open:\n\s+(http\S+)/, 180_000);
-  const [, workspace] = /sample app: (\S+)/.exec(output)!;
+  const [, url] = await sandbox.waitForOutput(/Open:\n\s+(http\S+)/, 180_000);
+  const [, workspace] = /sample app: (\S+)/.exec(sandbox.output())!;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
@@ -81,9 +58,9 @@ test('npm start serves a VS Code whose sample migration shows the diagnostic, an
   await page.getByText('20240301120000_add_index_to_messages_on_conversation_id.rb').first().waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(artifacts, 'sandbox-views.png') });
 
-  sandbox.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => sandbox.once('exit', (c) => r(c)));
-  assert.equal(code, 0, output);
-  assert.match(output, /nothing left running/);
+  sandbox.process.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => sandbox.process.once('exit', (c) => r(c)));
+  assert.equal(code, 0, sandbox.output());
+  assert.match(sandbox.output(), /nothing left running/);
   assert.equal(existsSync(workspace!), false, 'the scratch folder is removed');
 });
