@@ -84,7 +84,8 @@ async function hoverTreeRow(page, name, text) {
   await row.waitFor({ state: 'visible', timeout: 20_000 });
   await page.mouse.move(0, 0);
   await row.hover();
-  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /\S/ }).first();
+  // Visible ones only: an editor hover shown earlier in the suite stays in the DOM, hidden, with its text.
+  const hover = page.locator('.workbench-hover:visible, .monaco-hover:visible').filter({ hasText: /\S/ }).first();
   await hover.waitFor({ state: 'visible', timeout: 20_000 });
   const shown = await hover.innerText({ timeout: 2_000 });
   await page.screenshot({ path: join(artifacts, `${name}.png`) });

@@ -135,7 +135,8 @@ export class BuildMonitorPanel implements vscode.Disposable {
 
   /** Asks, cancels with pg_cancel_backend, reports back; the leftover is offered when the monitor sees the build end. */
   async cancel(pid: number): Promise<boolean> {
-    const build = this.watcher.last?.builds.find((b) => b.pid === pid);
+    // The monitor's last tick, else the views' (the watcher polls only while something watches).
+    const build = this.watcher.last?.builds.find((b) => b.pid === pid) ?? this.status.status?.buildsInProgress.items.find((b) => b.pid === pid);
     const target = build ? `${build.command} of ${build.index ?? 'an index'} on ${build.table}` : `the index build in PID ${pid}`;
     this.post({ type: 'cancelStatus', pid, status: 'confirming' });
     const confirmed = await askToWrite(this.connections, {
