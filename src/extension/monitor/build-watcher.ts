@@ -18,6 +18,10 @@ export class BuildWatcher implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [this.ticked, this.finished];
   private latest: TickEvent | null = null;
   private boundSession: unknown = null;
+  /** Live watch() handles; they outlive a rebind, so a panel open across a connection switch keeps polling. */
+  private watchers = 0;
+  /** The current monitor's watch on behalf of every handle. */
+  private monitorWatch: { dispose(): void } | null = null;
 
   constructor(
     private readonly connections: ConnectionManager,
@@ -31,9 +35,28 @@ export class BuildWatcher implements vscode.Disposable {
     return this.latest;
   }
 
-  /** Watch while the returned disposable lives; null when not connected. */
-  watch(): { dispose(): void } | null {
-    return this.monitor?.watch() ?? null;
+  /** Watch while the returned disposable lives, across connection switches (idle while not connected). */
+  watch(): { dispose(): void } {
+    this.watchers++;
+    this.applyWatchers();
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        this.watchers--;
+        this.applyWatchers();
+      },
+    };
+  }
+
+  private applyWatchers(): void {
+    const wanted = this.watchers > 0 && this.monitor !== null;
+    if (wanted && !this.monitorWatch) this.monitorWatch = this.monitor!.watch();
+    if (!wanted && this.monitorWatch) {
+      this.monitorWatch.dispose();
+      this.monitorWatch = null;
+    }
   }
 
   /** After a drop: recent builds stop offering to drop that index; the next tick shows it. */
@@ -51,6 +74,7 @@ export class BuildWatcher implements vscode.Disposable {
     this.boundSession = session;
     this.statusBarWatch?.dispose();
     this.statusBarWatch = null;
+    this.monitorWatch = null; // the old monitor's, gone with it
     this.monitor?.dispose();
     this.monitor = null;
     this.latest = null;
@@ -66,6 +90,7 @@ export class BuildWatcher implements vscode.Disposable {
     });
     monitor.on('error', (event) => this.log.debug(`build monitor: ${event.description.title}`));
     this.monitor = monitor;
+    this.applyWatchers();
     if (vscode.workspace.getConfiguration('pgIndexGuard').get<boolean>('statusBar', true)) this.statusBarWatch = monitor.watch();
   }
 
