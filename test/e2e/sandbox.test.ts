@@ -42,6 +42,8 @@ test('npm start serves a VS Code whose sample migration shows the diagnostic, an
   await page.screenshot({ path: join(artifacts, 'sandbox-walkthrough.png') });
   // Open the sample migration through Quick Open, as a user would.
   await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+  // Focus in the workbench, not in the walkthrough's page, for the keyboard shortcut to reach it.
+  await page.locator('.explorer-folders-view').click();
   await page.keyboard.press('Control+P');
   await page.keyboard.type('20240301120000_add_index_to_messages');
   await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
