@@ -151,8 +151,14 @@ export class BuildMonitorPanel implements vscode.Disposable {
       return false;
     }
     this.post({ type: 'cancelStatus', pid, status: 'cancelling' });
+    // The leftover is offered when the monitor sees the build end, so the monitor must have seen it
+    // running (it polls every 5 s while idle, or not at all with the status bar off) and must keep
+    // polling until it ends.
+    const watch = this.watchUntilFinished(pid);
+    await this.watcher.poll();
     try {
       const result = await withWriteConnection(this.connections.writeConfigs(), (client) => cancelBuild(client, pid));
+      if (!result.cancelled) watch.dispose();
       this.log.info(`cancel of PID ${pid}: ${result.cancelled ? 'sent' : result.reason}`);
       if (result.cancelled) this.post({ type: 'cancelStatus', pid, status: 'cancelled' });
       else
@@ -165,10 +171,26 @@ export class BuildMonitorPanel implements vscode.Disposable {
       void this.watcher.poll();
       return result.cancelled;
     } catch (error) {
+      watch.dispose();
       const description = describeConnectionError(error);
       this.post({ type: 'cancelStatus', pid, status: 'failed', message: `${description.title} ${description.advice}` });
       return false;
     }
+  }
+
+  /** Keeps the monitor polling until the build in `pid` is reported finished (at most ten minutes, its own limit). */
+  private watchUntilFinished(pid: number): vscode.Disposable {
+    const watch = this.watcher.watch();
+    const done = (): void => {
+      clearTimeout(timer);
+      finished.dispose();
+      watch.dispose();
+    };
+    const finished = this.watcher.onDidFinish((f) => {
+      if (f.build.pid === pid) done();
+    });
+    const timer = setTimeout(done, 10 * 60_000);
+    return new vscode.Disposable(done);
   }
 
   /** The same confirmation (database, SQL) and the same drop as the tree's. */
