@@ -62,7 +62,7 @@ test('npm start serves a VS Code whose sample migration shows the diagnostic, an
   // The sandbox connects by itself: the views show the seeded tables out of the box.
   await page.locator('.activitybar .action-item a[aria-label^="PG Index Guard"]').first().click();
   await page.getByText(/messages\s*~10k rows/).first().waitFor({ timeout: 60_000 });
-  await page.getByText('20240301120000_add_index_to_messages_on_conversation_id.rb').first().waitFor({ timeout: 30_000 });
+  await page.getByText('add_index_to_messages_on_conversation_id').first().waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(artifacts, 'sandbox-views.png') });
 
   sandbox.process.kill('SIGINT');
