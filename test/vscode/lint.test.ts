@@ -204,3 +204,30 @@ describe('the editor and the CLI agree', () => {
     assert.ok(fromCli.some((f) => /messages_on_user_id.*require-concurrent-index-deletion warning/.test(f)), 'messages is not large in the file');
   });
 });
+
+describe('the settings file in the editor', () => {
+  const settingsFile = '.pg-index-guard.json';
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(workspaceFile(settingsFile));
+  });
+
+  it('is checked and completed from schemas/pg-index-guard.schema.json (contributes.jsonValidation)', async () => {
+    const uri = workspaceFile(settingsFile);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('{\n  "lintDelay": 100,\n  "rules": { "prefer-partial-index": "fatal" }\n}\n'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+    const problems = await waitFor('the JSON language service to check the file against the schema', () => {
+      const messages = vscode.languages.getDiagnostics(uri).map((d) => `${d.range.start.line + 1}: ${d.message}`);
+      return messages.some((m) => /^2: .*lintDelay/.test(m)) && messages.some((m) => /^3: /.test(m)) ? messages : undefined;
+    }, 60_000);
+    assert.ok(problems.some((m) => /^3: Value is not accepted\. Valid values: .*"off"/.test(m)), problems.join('\n'));
+
+    const completions = await waitFor('completion of the settings and rule ids', async () => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(2, 13));
+      const labels = list.items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+      return labels.some((label) => label.includes('require-concurrent-index-creation')) ? labels : undefined;
+    }, 60_000);
+    assert.ok(completions.some((label) => label.includes('require-timeouts')), completions.join(', '));
+  });
+});
