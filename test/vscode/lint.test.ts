@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, codeOf, EXTENSION_ID, ourDiagnostics, screenshot, waitFor, workspaceFile, workspaceRoot } from './support';
+import { activateExtension, codeOf, EXTENSION_ID, notificationsText, ourDiagnostics, screenshot, waitFor, workspaceFile, workspaceRoot } from './support';
 
 const MESSAGES_MIGRATION = 'db/migrate/20240301120000_add_index_to_messages_on_conversation_id.rb';
 
@@ -210,6 +210,7 @@ describe('the settings file in the editor', () => {
 
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('notifications.clearAll');
     await vscode.workspace.fs.delete(workspaceFile(settingsFile));
   });
 
@@ -229,5 +230,19 @@ describe('the settings file in the editor', () => {
       return labels.some((label) => label.includes('require-concurrent-index-creation')) ? labels : undefined;
     }, 60_000);
     assert.ok(completions.some((label) => label.includes('require-timeouts')), completions.join(', '));
+
+    // The extension refuses the file as the CLI does, says why, and lints with VS Code's settings meanwhile.
+    const migration = workspaceFile('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(migration), { preview: false });
+    await waitFor('the migration linted with VS Code\'s settings', () => (ourDiagnostics(migration).length > 0 ? true : undefined), 60_000);
+    const text = await waitFor(
+      'the warning about the settings file',
+      async () => {
+        const shown = await notificationsText('settings-file-warning');
+        return shown.includes('is an editor setting') ? shown : undefined;
+      },
+      60_000,
+    );
+    assert.match(text, /\.pg-index-guard\.json: "lintDelay" is an editor setting, not a lint setting: set pgIndexGuard\.lintDelay in VS Code's settings/);
   });
 });
