@@ -276,6 +276,8 @@ export const SETTINGS: Readonly<Record<string, SettingSpec>> = {
 export const SETTINGS_SECTION = 'pgIndexGuard';
 /** Where the schema of `.pg-index-guard.json` is, from the repository's (and the .vsix's) root. */
 export const SETTINGS_SCHEMA_PATH = 'schemas/pg-index-guard.schema.json';
+/** Where other editors can fetch it: the value for a file's `"$schema"`. */
+export const SETTINGS_SCHEMA_URL = `https://raw.githubusercontent.com/pg-index-guard/pg-index-guard/main/${SETTINGS_SCHEMA_PATH}`;
 
 export function lintSettingSpecs(): Array<[string, LintSettingSpec]> {
   return Object.entries(SETTINGS).filter((entry): entry is [string, LintSettingSpec] => entry[1].lint);
@@ -298,7 +300,7 @@ export function settingsFileSchema(): JsonSchema {
   for (const [name, spec] of lintSettingSpecs()) properties[name] = { ...documented(spec), description: spec.description };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: 'https://github.com/pg-index-guard/pg-index-guard/blob/main/schemas/pg-index-guard.schema.json',
+    $id: SETTINGS_SCHEMA_URL,
     title: 'PG Index Guard settings (.pg-index-guard.json)',
     description:
       'The lint settings of a project, read by the pg-index-guard CLI and by the VS Code extension (where the file replaces the pgIndexGuard lint settings). Generated from src/core/settings-schema.ts.',
