@@ -46,7 +46,7 @@ export class LspTestClient {
       client.published.push(params);
       client.wake();
     });
-    connection.onNotification('window/showMessage', (params: { message: string }) => client.messages.push(params.message));
+    connection.onNotification('window/showMessage', (params: { message: string }) => void client.messages.push(params.message));
     connection.onNotification('window/logMessage', () => undefined);
     connection.onRequest('window/showMessageRequest', (params: { message: string }) => {
       client.messages.push(params.message);

@@ -55,7 +55,7 @@ describe('the language server over stdio', () => {
     assert.equal(concurrent.source, 'pg-index-guard');
     assert.equal(concurrent.codeDescription?.href, `${RULES_DOCS}require-concurrent-index-creation.md`);
     assert.deepEqual(concurrent.range, { start: { line: 2, character: 4 }, end: { line: 2, character: 41 } });
-    assert.match(concurrent.message, /without CONCURRENTLY on "messages"/);
+    assert.match(String(concurrent.message), /without CONCURRENTLY on "messages"/);
 
     const sql = await client.diagnosticsOf(sqlUri, 1);
     assert.deepEqual(codes(sql.diagnostics), ['require-concurrent-index-creation', 'require-timeouts']);
