@@ -40,7 +40,7 @@ test('databaseUrl: row estimates from the database make messages large, once the
   const url = `postgres://${SUPERUSER}:${encodeURIComponent(SUPERUSER_PASSWORD)}@${host}:${port}/lsp_facts`;
   const client = await lintWith({ databaseUrl: url, largeTableRowThreshold: 1_000 });
   const uri = [...client.documents.keys()][0]!;
-  const withFacts = await client.diagnostics(uri, (p) => p.diagnostics.some((d) => /messages: ~5000 rows, large/.test(d.message)));
+  const withFacts = await client.diagnostics(uri, (p) => p.diagnostics.some((d) => /messages: ~5000 rows, large/.test(String(d.message))));
   assert.equal(withFacts.version, 1);
   const concurrent = withFacts.diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
   assert.equal(concurrent.severity, 1, 'raised to an error on a large table');
