@@ -166,11 +166,12 @@ describe('the language server over stdio', () => {
     await byOptions.client.stop();
 
     const scopes: Array<string | undefined> = [];
+    let answer: unknown = { rules: { 'require-concurrent-index-creation': 'off' } };
     const byConfiguration = await start({
       initializationOptions: { rules: { 'require-timeouts': 'off' } },
       configuration: (scopeUri) => {
         scopes.push(scopeUri);
-        return { rules: { 'require-concurrent-index-creation': 'off' } };
+        return answer;
       },
     });
     await byConfiguration.client.open(uri, 'sql', text);
@@ -178,6 +179,11 @@ describe('the language server over stdio', () => {
     // The answer's `rules` replaces the options' as a whole, as a setting does.
     assert.deepEqual(codes(configured.diagnostics), ['require-timeouts']);
     assert.ok(scopes.includes(uri), `asked for the document's scope: ${JSON.stringify(scopes)}`);
+    // Settings changed in the editor: asked again, the open document linted again (same version).
+    answer = { rules: {} };
+    await byConfiguration.client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    const reconfigured = await byConfiguration.client.diagnostics(uri, (p) => p.version === 1 && p !== configured);
+    assert.deepEqual(codes(reconfigured.diagnostics), ['require-concurrent-index-creation', 'require-timeouts']);
     await byConfiguration.client.stop();
 
     const settingsFile = join(app, '.pg-index-guard.json');
@@ -197,6 +203,20 @@ describe('the language server over stdio', () => {
     } finally {
       writeFileSync(settingsFile, '{}');
     }
+  });
+
+  test('a syntax error typed in shows only once the text has stayed unchanged a moment (opened: at once)', async () => {
+    const { client } = await start({ initializationOptions: { lintDelay: 0 } });
+    const uri = pathToFileURL(join(app, 'db/migrate/20240403000000_unfinished.rb')).href;
+    const valid = 'class Unfinished < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :a\n  end\nend\n';
+    await client.open(uri, 'ruby', valid);
+    assert.deepEqual(codes((await client.diagnosticsOf(uri, 1)).diagnostics), ['require-concurrent-index-creation', 'require-timeouts']);
+    const typed = await client.change(uri, valid.replace('  end\nend\n', ''));
+    const typing = await client.diagnosticsOf(uri, typed.version);
+    assert.ok(!codes(typing.diagnostics).includes('syntax-error'), JSON.stringify(codes(typing.diagnostics)));
+    const settled = await client.diagnostics(uri, (p) => p.version === typed.version && codes(p.diagnostics).includes('syntax-error'));
+    assert.ok(client.published.indexOf(settled) > client.published.indexOf(typing));
+    await client.stop();
   });
 
   test('bad settings and files that are no migration never crash it', async () => {
