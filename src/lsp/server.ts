@@ -108,6 +108,7 @@ export function startServer(connection: Connection): void {
   let pushedSettings: unknown = undefined;
   let canAskConfiguration = false;
   let canRegisterConfiguration = false;
+  let tellsWorkspaceFolders = false;
   let versionedEdits = false;
   let canCreateFiles = false;
   let workspaceFolders: string[] = [];
@@ -138,6 +139,7 @@ export function startServer(connection: Connection): void {
     const capabilities = params.capabilities;
     canAskConfiguration = capabilities.workspace?.configuration === true;
     canRegisterConfiguration = capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    tellsWorkspaceFolders = capabilities.workspace?.workspaceFolders === true;
     versionedEdits = capabilities.workspace?.workspaceEdit?.documentChanges === true;
     canCreateFiles = versionedEdits && (capabilities.workspace?.workspaceEdit?.resourceOperations ?? []).includes('create');
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : params.rootPath ? [pathToFileURL(params.rootPath).href] : []);
@@ -157,7 +159,7 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(() => {
     if (canRegisterConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION });
-    if (workspaceFolders.length > 0 || canAskConfiguration) {
+    if (tellsWorkspaceFolders) {
       connection.workspace.onDidChangeWorkspaceFolders((event) => {
         const removed = new Set(event.removed.map((f) => lintPathOf(f.uri)));
         workspaceFolders = [...workspaceFolders.filter((f) => !removed.has(f)), ...event.added.map((f) => lintPathOf(f.uri))];

@@ -17,6 +17,8 @@ export async function buildServer(folder: string): Promise<string> {
 
 export interface ClientOptions {
   cli: string;
+  /** Node arguments that start the server instead of `<cli> lsp --stdio`. */
+  serverArgs?: string[];
   rootUri?: string | null;
   initializationOptions?: unknown;
   /** Answers workspace/configuration; absent: the client does not offer the capability. */
@@ -38,7 +40,7 @@ export class LspTestClient {
   static async start(options: ClientOptions): Promise<{ client: LspTestClient; initialized: InitializeResult }> {
     const env = { ...process.env };
     delete env['NODE_OPTIONS'];
-    const child = spawn(process.execPath, [options.cli, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, options.serverArgs ?? [options.cli, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspTestClient(child, connection);
     child.stderr!.on('data', (chunk: Buffer) => (client.stderr += chunk.toString()));
@@ -66,6 +68,7 @@ export class LspTestClient {
       capabilities: {
         workspace: {
           configuration: options.configuration !== undefined,
+          workspaceFolders: true,
           didChangeConfiguration: { dynamicRegistration: true },
           workspaceEdit: { documentChanges: true, resourceOperations: ['create'] },
         },

@@ -219,6 +219,22 @@ describe('the language server over stdio', () => {
     await client.stop();
   });
 
+  test('an action registered in MIGRATION_ACTIONS is offered with the fixes, as a versioned edit', async () => {
+    const server = join(ROOT, 'test/lsp/support/server-with-action.ts');
+    const { client } = await start({ serverArgs: ['--import', 'tsx', '--no-warnings=ExperimentalWarning', server, '--stdio'] });
+    const uri = pathToFileURL(railsPath).href;
+    await client.open(uri, 'ruby', readFileSync(railsPath, 'utf8'));
+    const published = await client.diagnosticsOf(uri, 1);
+    const actions = await client.codeActions(uri, published.diagnostics);
+    const whole = actions.find((a) => a.title.startsWith('Whole migration'))!;
+    assert.equal(whole?.title, 'Whole migration: 1 operation(s), 2 finding(s)');
+    // After the fixes of single findings, before the disable comments.
+    assert.ok(actions.indexOf(whole) < actions.findIndex((a) => a.title.startsWith('Disable')));
+    await client.apply(whole.edit!);
+    assert.match(client.documents.get(uri)!.getText(), /^# reviewed\nclass /);
+    await client.stop();
+  });
+
   test('bad settings and files that are no migration never crash it', async () => {
     const { client } = await start({ initializationOptions: { lintDelay: -1, largeTables: 'messages', nonsense: true } });
     const uri = pathToFileURL(join(app, 'db/migrate/20240402000000_broken.rb')).href;

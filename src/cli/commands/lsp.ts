@@ -33,7 +33,9 @@ export const lspCommand: Command = {
     const unknown = args.filter((arg) => arg !== '--stdio' && !/^--clientProcessId(=\d+)?$/.test(arg) && !/^\d+$/.test(arg));
     if (unknown.length > 0) throw new UsageError(`unknown option ${unknown[0]}. Run "pg-index-guard lsp --help" for usage.`);
     if (!args.includes('--stdio')) throw new UsageError('give --stdio: the server talks LSP over stdin and stdout.');
-    startServer(createConnection(process.stdin, process.stdout));
+    // Without streams given, the library reads --stdio from the command line and sends whatever
+    // console.log prints to the editor's log: stdout carries the protocol alone.
+    startServer(createConnection());
     // The connection ends the process itself (exit notification, or the editor closing stdin).
     return new Promise<number>(() => undefined);
   },
