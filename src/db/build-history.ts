@@ -117,7 +117,8 @@ export async function measureFinishedBuild(session: Pick<MonitorSession, 'query'
   if (!row || !(row.tableBytes > 0)) return null;
   return {
     tableBytes: row.tableBytes,
-    seconds: finished.durationSeconds,
+    // Waits for other sessions are no measure of this server's speed.
+    seconds: Math.max(0, finished.durationSeconds - build.waitedSeconds),
     concurrent: build.concurrent,
     finishedAt: new Date(finished.finishedAt).toISOString(),
     schema: build.schema,

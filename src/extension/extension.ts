@@ -27,6 +27,7 @@ export interface PgIndexGuardApi {
   panel: BuildMonitorPanel;
   statusBar: BuildStatusBar;
   connectionStatusBar: ConnectionStatusBar;
+  buildHistory: BuildHistoryRecorder;
   /** For the test suite: VS Code refuses modal dialogs in test mode. */
   answerConfirmationsForTests: typeof answerConfirmationsForTests;
 }
@@ -83,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   void connections.connectRemembered();
   void markMigrationWorkspace();
   openWalkthroughInSandbox(context.extension.id);
-  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, connectionStatusBar, answerConfirmationsForTests };
+  return { diagnostics, lintService, connections, status, views, watcher, panel, statusBar, connectionStatusBar, buildHistory, answerConfirmationsForTests };
 }
 
 /** The summary line at the top of migrations, refreshed whenever a document is linted again. */

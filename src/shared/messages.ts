@@ -67,6 +67,8 @@ export interface BuildView {
   /** Partitioned tables: partitions done / total. */
   partitions: { done: number; total: number } | null;
   elapsedSeconds: number;
+  /** Of those, the seconds seen waiting on other sessions (a waiting phase or a lock). */
+  waitedSeconds: number;
   /** Seconds left, from the smoothed rate of the overall percent; null while waiting or unknown. */
   etaSeconds: number | null;
   /** The build is in a waiting phase or waits for a lock. */

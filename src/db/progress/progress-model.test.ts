@@ -170,6 +170,11 @@ test('replaying a recorded build: percents never go back, waits name the session
 
   const building = views.filter((v) => !v.waiting);
   assert.ok(building.length > 30);
+  // The time between samples that both showed it waiting: what a build-time measurement leaves out.
+  const waitedBetweenSamples = recorded.reduce((sum, r, i) => (i > 0 && views[i - 1]!.waiting && views[i]!.waiting ? sum + (r.at - recorded[i - 1]!.at) / 1000 : sum), 0);
+  assert.ok(waitedBetweenSamples > 0, 'the recording starts with a wait');
+  assert.equal(views.at(-1)!.waitedSeconds, Math.round(waitedBetweenSamples * 10) / 10);
+  assert.ok(views.at(-1)!.waitedSeconds < views.at(-1)!.elapsedSeconds);
   assert.ok(building.slice(2).every((v) => v.etaSeconds !== null), 'an ETA once the build runs');
   assert.ok(building.every((v) => v.waitingOn === null));
   const scan = views.find((v) => v.phase === PHASES.buildScanTable)!;

@@ -294,6 +294,9 @@ export class BuildTracker {
   private emaWeight = 0;
   /** Seconds of progress seen (waits left out). */
   private activeSeconds = 0;
+  /** Seconds between samples that both showed the build waiting (for the build-time measurements). */
+  private waitedSeconds = 0;
+  private previous: { at: number; waiting: boolean } | null = null;
   private readonly adaptiveSmoothing: number;
   /** Rate just before the current phase: counterless phases are extrapolated with it. */
   private rateAtPhaseStart: number | null = null;
@@ -372,6 +375,8 @@ export class BuildTracker {
     const overallNow = overallFraction(sample.command, sample.phase, effectiveFraction, partitions);
     if (overallNow !== null) this.overall = Math.max(this.overall, overallNow * 100);
 
+    if (waiting && this.previous?.waiting) this.waitedSeconds += Math.max(0, (at - this.previous.at) / 1000);
+    this.previous = { at, waiting };
     if (waiting) {
       // Time spent waiting on others says nothing about the build's speed.
       this.rateSample = null;
@@ -418,6 +423,7 @@ export class BuildTracker {
       counter,
       partitions,
       elapsedSeconds: Math.max(0, (at - startedAt) / 1000),
+      waitedSeconds: round1(this.waitedSeconds),
       etaSeconds: eta === null ? null : Math.max(0, round1(eta)),
       waiting,
       waitingOn,

@@ -12,7 +12,8 @@ import type { BuildWatcher } from './build-watcher';
  * speed. It reads the CLI's history too: builds a cron job ran count as well.
  */
 export class BuildHistoryRecorder implements vscode.Disposable {
-  private readonly own: BuildHistoryFile;
+  /** The extension's own file (in its global storage). */
+  readonly own: BuildHistoryFile;
   private readonly cli = new BuildHistoryFile(defaultHistoryPath());
   private cached: { key: string; history: BuildHistory } | null = null;
   private readonly subscriptions: vscode.Disposable[] = [];
