@@ -103,6 +103,9 @@ test('every write confirmation fits a 1280×800 window, names the database and s
   const page = await browser.newPage({ viewport: VIEWPORT });
   await page.goto(url!);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  // The sandbox opens the walkthrough once the extension is up: opened later, it would take the
+  // focus from a quick pick and close it.
+  await page.getByText('Get started with PG Index Guard').first().waitFor({ timeout: 90_000 });
   await page.locator('.activitybar .action-item a[aria-label^="PG Index Guard"]').first().click();
   await page.getByText(/messages\s*~10k rows/).first().waitFor({ timeout: 90_000 });
 
