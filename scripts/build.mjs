@@ -40,6 +40,12 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
 writeFileSync(join(root, 'dist/prism.wasm'), await guardedPrismWasm());
 copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(root, 'dist/libpg-query.wasm'));
+// tree-sitter's runtime and the grammars of Python and TypeScript/JavaScript migrations (src/core/parsers/tree-sitter).
+copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), join(root, 'dist/tree-sitter.wasm'));
+for (const grammar of ['python', 'typescript', 'javascript']) {
+  const file = `tree-sitter-${grammar}.wasm`;
+  copyFileSync(require.resolve(`@vscode/tree-sitter-wasm/wasm/${file}`), join(root, `dist/${file}`));
+}
 
 /**
  * The CLI loads the code of a subcommand (and what it needs: pg, yaml, the database code) only

@@ -6,7 +6,11 @@ export interface SourceRange {
   end: number;
 }
 
-export type Dialect = 'rails' | 'sql';
+/** `django`: a Django migration (Python); `js`: a Knex, TypeORM, node-pg-migrate or Sequelize migration. */
+export type Dialect = 'rails' | 'sql' | 'django' | 'js';
+
+/** The framework that runs a Django or Node migration (`MigrationFile.framework`). */
+export type OrmFramework = 'django' | 'knex' | 'typeorm' | 'node-pg-migrate' | 'sequelize';
 
 /** Where an operation runs: Rails `change`/`up`/`down`, or a SQL file's single direction. */
 export type Direction = 'change' | 'up' | 'down' | 'sql';
@@ -15,7 +19,26 @@ export type Direction = 'change' | 'up' | 'down' | 'sql';
  * Syntax facts a fixer needs to edit an operation in place, kept opaque to rules.
  * Rails: the call's argument layout. SQL: keyword positions in the statement.
  */
-export type OperationSyntax = RailsCallSyntax | SqlStatementSyntax;
+export type OperationSyntax = RailsCallSyntax | SqlStatementSyntax | OrmCallSyntax;
+
+/** A text edit the parser of a Django or Node migration worked out in its framework's idiom. */
+export interface OrmEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * A Django or Node ORM call (`migrations.AddIndex(...)`, `pgm.createIndex(...)`): the edits that
+ * rewrite it are worked out by its parser, which knows the framework's idiom; absent: no such fix.
+ */
+export interface OrmCallSyntax {
+  kind: 'ormCall';
+  /** Makes the operation concurrent (`AddIndex` -> `AddIndexConcurrently` and its import; `{ concurrently: true }`). */
+  concurrent?: OrmEdit[];
+  /** Makes it idempotent (`ifNotExists: true` / `ifExists: true`). */
+  ifExists?: OrmEdit[];
+}
 
 export interface RailsCallSyntax {
   kind: 'railsCall';
@@ -244,6 +267,14 @@ export interface MigrationFile {
   isMigration: boolean;
   /** SQL: the tool that runs the file and how it uses transactions. */
   sqlRunner?: SqlRunnerInfo;
+  /** Django and Node migrations: the framework that runs the file. */
+  framework?: OrmFramework;
+  /**
+   * Django and Node migrations: the edits that take the migration out of its transaction in the
+   * framework's idiom (`atomic = False`, `exports.config = { transaction: false }`,
+   * `pgm.noTransaction()`); absent when the file offers no place for them.
+   */
+  leaveTransactionEdits?: OrmEdit[];
 }
 
 /** SQL migration tools whose transaction handling is known. `psql` stands for "statement by statement". */
