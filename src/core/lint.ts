@@ -119,6 +119,19 @@ export function languageOfPath(path: string): MigrationLanguage | null {
   return null;
 }
 
+/**
+ * Whether a Python or JS/TS file sits where Django and the Node ORMs keep migrations: a Django
+ * app's `migrations/` folder (not its `__init__.py`), a `migrations` / `migration` folder for
+ * Knex, TypeORM, node-pg-migrate and Sequelize. Walks lint only these; Ruby and SQL: always true.
+ */
+export function isMigrationPath(path: string, language: MigrationLanguage): boolean {
+  if (language === 'ruby' || language === 'sql') return true;
+  const parts = path.split(/[\\/]/);
+  const name = parts.at(-1) ?? '';
+  if (language === 'python') return parts.at(-2) === 'migrations' && name !== '__init__.py';
+  return parts.slice(0, -1).some((folder) => folder === 'migrations' || folder === 'migration') && !name.endsWith('.d.ts') && !/\.(?:test|spec)\.[cm]?[jt]s$/.test(name);
+}
+
 export function parseMigration(
   path: string,
   source: string,
