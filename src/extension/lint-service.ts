@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { defaultContext, type DatabaseFacts, type LintContext } from '../core/lint-context';
-import { languageOfPath, lintSource, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
+import { isMigrationPath, languageOfPath, lintSource, loadGrammarsFor, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
 import type { Finding } from '../core/rules/rule';
 import { ProjectFiles } from './project-files';
 import { readLintSettings } from './settings';
@@ -10,6 +10,9 @@ export function migrationLanguage(document: vscode.TextDocument): MigrationLangu
   if (document.uri.scheme === 'output' || document.uri.scheme === 'git') return null;
   if (document.languageId === 'ruby' || document.fileName.endsWith('.rb')) return 'ruby';
   if (document.languageId === 'sql' || document.fileName.endsWith('.sql')) return 'sql';
+  // Python and JS/TS: only in the folders Django and the Node ORMs keep migrations in.
+  const language = languageOfPath(document.fileName);
+  if (language && isMigrationPath(document.uri.path, language)) return language;
   return null;
 }
 
@@ -94,6 +97,8 @@ export class LintService {
     if (cached && cached.version === document.version) return cached.result;
     const version = document.version;
     const parsers = await this.loadParsers();
+    // Django / Node ORM migrations: their tree-sitter grammar, compiled on the first such file.
+    await loadGrammarsFor([language]);
     const context = await this.contextFor(document);
     if (document.version !== version) return this.lint(document); // typed on meanwhile
     const started = performance.now();
@@ -117,6 +122,7 @@ export class LintService {
       if (cached && cached.mtime === mtime && cached.size === size) return cached.findings;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
       const parsers = await this.loadParsers();
+      await loadGrammarsFor([language]);
       const findings = lintSource(uri.fsPath, text, language, await this.contextFor(uri), parsers).findings;
       this.fileCache.set(key, { mtime, size, findings });
       return findings;
