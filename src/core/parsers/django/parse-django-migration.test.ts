@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { loadParsers, parseMigration, type Parsers } from '../../lint';
+import type { MigrationFile } from '../../model/migration';
+
+let parsers: Parsers;
+before(async () => {
+  parsers = await loadParsers(['sql', 'python']);
+});
+
+const parse = (source: string, path = 'shop/migrations/0003_example.py'): MigrationFile => parseMigration(path, source, 'python', parsers)!;
+const summary = (file: MigrationFile) =>
+  file.operations.map((o) => {
+    const text = file.source.slice(o.range.start, o.range.end);
+    const detail = o.kind === 'createIndex' ? ` [${o.columns.join(',')}]${o.concurrent ? ' concurrent' : ''}${o.unique ? ' unique' : ''}` : '';
+    return `${o.direction} ${o.kind} ${o.table}${detail} ${text.split('\n')[0]}`;
+  });
+
+test('Django: tables are <app label>_<model>, or the db_table a CreateModel gives', () => {
+  const file = parse(`from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.CreateModel(name="OrderLine", fields=[("sku", models.CharField(max_length=20, db_index=True))], options={"db_table": "order_lines"}),
+        migrations.AddIndex("orderline", models.Index(fields=["-created"], name="o")),
+        migrations.AddIndex(model_name="Customer", index=models.Index(fields=["email"], name="c", condition=models.Q(active=True))),
+    ]
+`);
+  assert.deepEqual(summary(file), [
+    'change createTable order_lines migrations.CreateModel(name="OrderLine", fields=[("sku", models.CharField(max_length=20, db_index=True))], options={"db_table": "order_lines"})',
+    'change createIndex order_lines [sku] ("sku", models.CharField(max_length=20, db_index=True))',
+    'change createIndex order_lines [created] migrations.AddIndex("orderline", models.Index(fields=["-created"], name="o"))',
+    'change createIndex shop_customer [email] migrations.AddIndex(model_name="Customer", index=models.Index(fields=["email"], name="c", condition=models.Q(active=True)))',
+  ]);
+  assert.equal(file.dialect, 'django');
+  assert.equal(file.runsInTransaction, true);
+});
+
+test('Django: SeparateDatabaseAndState counts its database operations only; RunSQL lists and (sql, params) tuples', () => {
+  const file = parse(`from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddIndex("a", models.Index(fields=["x"], name="state_only"))],
+            database_operations=[migrations.RunSQL(["CREATE INDEX CONCURRENTLY i ON shop_a (x)", ("DROP INDEX j", [])])],
+        ),
+    ]
+`);
+  assert.deepEqual(summary(file), ['up createIndex shop_a [x] concurrent CREATE INDEX CONCURRENTLY i ON shop_a (x)', 'up dropIndex null DROP INDEX j']);
+  assert.equal(file.runsInTransaction, false);
+});
+
+test('Django: a file without a Migration class is not a migration; a broken one reports one syntax problem', () => {
+  assert.equal(parse('def helper():\n    return 1\n').isMigration, false);
+  const broken = parse('from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = [migrations.AddIndex(\n');
+  assert.equal(broken.problems.length, 1);
+});
+
+test('Django: suppression comments are read', () => {
+  const file = parse('# pg-index-guard:disable require-timeouts\nfrom django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = []\n');
+  assert.deepEqual(file.suppressions, [{ scope: 'file', ruleIds: ['require-timeouts'], line: 0 }]);
+});
