@@ -34,6 +34,8 @@ export interface OrmEdit {
  */
 export interface OrmCallSyntax {
   kind: 'ormCall';
+  /** The call as users know it (`AddIndex`, `AddField`, `pgm.createIndex`, `table.index`), for messages and views. */
+  method?: string;
   /** Makes the operation concurrent (`AddIndex` -> `AddIndexConcurrently` and its import; `{ concurrently: true }`). */
   concurrent?: OrmEdit[];
   /** Makes it idempotent (`ifNotExists: true` / `ifExists: true`). */
@@ -140,8 +142,8 @@ interface OperationBase {
 
 export interface CreateIndexOperation extends OperationBase {
   kind: 'createIndex';
-  /** Which source construct builds the index; fixes and messages depend on it. */
-  via: 'add_index' | 'add_reference' | 't.index' | 't.references' | 'execute' | 'sql' | 'helper';
+  /** Which source construct builds the index; fixes and messages depend on it. `helper`: GitLab's; `orm`: a Django or Node ORM call. */
+  via: 'add_index' | 'add_reference' | 't.index' | 't.references' | 'execute' | 'sql' | 'helper' | 'orm';
   columns: string[];
   name: string | null;
   unique: boolean;
@@ -158,7 +160,7 @@ export interface CreateIndexOperation extends OperationBase {
 
 export interface DropIndexOperation extends OperationBase {
   kind: 'dropIndex';
-  via: 'remove_index' | 't.remove_index' | 'execute' | 'sql' | 'helper';
+  via: 'remove_index' | 't.remove_index' | 'execute' | 'sql' | 'helper' | 'orm';
   name: string | null;
   columns: string[];
   concurrent: boolean;

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
   assert.deepEqual(summary(file), [
     'change createTable order_lines migrations.CreateModel(name="OrderLine", fields=[("sku", models.CharField(max_length=20, db_index=True))], options={"db_table": "order_lines"})',
     'change createIndex order_lines [sku] ("sku", models.CharField(max_length=20, db_index=True))',
-    'change createIndex order_lines [created] migrations.AddIndex("orderline", models.Index(fields=["-created"], name="o"))',
+    'change createIndex order_lines [-created] migrations.AddIndex("orderline", models.Index(fields=["-created"], name="o"))',
     'change createIndex shop_customer [email] migrations.AddIndex(model_name="Customer", index=models.Index(fields=["email"], name="c", condition=models.Q(active=True)))',
   ]);
   assert.equal(file.dialect, 'django');

@@ -165,7 +165,10 @@ class OperationReader {
     for (const item of list.namedChildren) {
       if (item?.type !== 'call') continue;
       const call = this.callOf(item);
-      if (call) this.read(call, stateOnly);
+      if (!call) continue;
+      const before = this.operations.length;
+      this.read(call, stateOnly);
+      for (const operation of this.operations.slice(before)) if (operation.syntax?.kind === 'ormCall') operation.syntax.method ??= call.name;
     }
   }
 
@@ -209,7 +212,7 @@ class OperationReader {
         this.operations.push({
           ...this.base(call, this.tableOf(args.get('model_name'))),
           kind: 'dropIndex',
-          via: 'helper',
+          via: 'orm',
           name: stringValue(args.get('name')),
           columns: [],
           concurrent,
@@ -275,7 +278,7 @@ class OperationReader {
     const operation: CreateIndexOperation = {
       ...this.base(call, table),
       kind: 'createIndex',
-      via: 'helper',
+      via: 'orm',
       columns: stringList(args.get('fields')),
       name: stringValue(args.get('name')),
       unique: false,
@@ -306,7 +309,7 @@ class OperationReader {
     this.operations.push({
       ...this.base(call, table),
       kind: 'createIndex',
-      via: 'helper',
+      via: 'orm',
       columns,
       name: null,
       unique: false,
@@ -327,7 +330,7 @@ class OperationReader {
     const name = stringValue(args.get('name'));
     // A conditional UniqueConstraint (or one over expressions) is a unique index in Postgres, not a constraint.
     if (args.has('condition') || columns.length === 0) {
-      this.operations.push({ ...this.base(call, table), kind: 'createIndex', via: 'helper', columns, name, unique: true, concurrent: false, ifNotExists: false, where: args.get('condition')?.text ?? null, using: null, syntax: { kind: 'ormCall' } });
+      this.operations.push({ ...this.base(call, table), kind: 'createIndex', via: 'orm', columns, name, unique: true, concurrent: false, ifNotExists: false, where: args.get('condition')?.text ?? null, using: null, syntax: { kind: 'ormCall' } });
       return;
     }
     this.operations.push({ ...this.base(call, table), kind: 'addUniqueConstraint', via: 'add_unique_constraint', primaryKey: false, usingIndex: null, columns, name, syntax: { kind: 'ormCall' } });
@@ -344,7 +347,7 @@ class OperationReader {
       const columns = stringList(group);
       if (columns.length === 0) continue;
       if (unique) this.operations.push({ ...this.base(call, table), kind: 'addUniqueConstraint', via: 'add_unique_constraint', primaryKey: false, usingIndex: null, columns, name: null, syntax: { kind: 'ormCall' } });
-      else this.operations.push({ ...this.base(call, table), kind: 'createIndex', via: 'helper', columns, name: null, unique: false, concurrent: false, ifNotExists: false, where: null, using: null, syntax: { kind: 'ormCall' } });
+      else this.operations.push({ ...this.base(call, table), kind: 'createIndex', via: 'orm', columns, name: null, unique: false, concurrent: false, ifNotExists: false, where: null, using: null, syntax: { kind: 'ormCall' } });
     }
   }
 }
@@ -378,12 +381,13 @@ function dictionaryEntries(dictionary: SyntaxNode): Map<string, SyntaxNode> {
   return entries;
 }
 
+/** A list of field names as written (`-created`: descending, which the index builder refuses rather than build ascending). */
 function stringList(node: SyntaxNode | undefined): string[] {
   if (!node || (node.type !== 'list' && node.type !== 'tuple')) return [];
   const values: string[] = [];
   for (const item of node.namedChildren) {
     const value = stringValue(item);
-    if (value !== null) values.push(value.replace(/^-/, ''));
+    if (value !== null) values.push(value);
   }
   return values;
 }

@@ -203,7 +203,13 @@ class CallReader {
   ) {}
 
   visit(node: SyntaxNode, context: Context): void {
-    if (node.type === 'call_expression' && this.read(node, context)) return;
+    if (node.type === 'call_expression') {
+      const before = this.operations.length;
+      const handled = this.read(node, context);
+      const method = chainOf(node.childForFieldName('function')).filter((part) => part !== '()').join('.');
+      for (const operation of this.operations.slice(before)) if (operation.syntax?.kind === 'ormCall') operation.syntax.method ??= method;
+      if (handled) return;
+    }
     for (const child of node.namedChildren) if (child) this.visit(child, context);
   }
 
@@ -238,7 +244,7 @@ class CallReader {
         return false;
       }
       if (method === 'dropIndex' || method === 'dropUnique') {
-        this.operations.push({ ...this.base(call, table, context), kind: 'dropIndex', via: 'helper', name: stringValue(args[1]), columns: columnsOf(args[0]), concurrent: false, ifExists: false, syntax: { kind: 'ormCall' } });
+        this.operations.push({ ...this.base(call, table, context), kind: 'dropIndex', via: 'orm', name: stringValue(args[1]), columns: columnsOf(args[0]), concurrent: false, ifExists: false, syntax: { kind: 'ormCall' } });
         return false;
       }
     }
@@ -282,7 +288,7 @@ class CallReader {
       case 'dropIndex':
         if (this.framework === 'typeorm') {
           const name = stringValue(args[1]) ?? stringValue(propertiesOf(argumentsOf(args[1] ?? call)[0])?.get('name'));
-          this.operations.push({ ...this.base(call, tableOf(args[0]), context), kind: 'dropIndex', via: 'helper', name, columns: [], concurrent: false, ifExists: false, syntax: { kind: 'ormCall' } });
+          this.operations.push({ ...this.base(call, tableOf(args[0]), context), kind: 'dropIndex', via: 'orm', name, columns: [], concurrent: false, ifExists: false, syntax: { kind: 'ormCall' } });
         } else if (this.framework === 'node-pg-migrate') this.readPgmIndex(call, args, context, false);
         return false;
       case 'addIndex':
@@ -317,7 +323,7 @@ class CallReader {
       this.operations.push({ ...this.base(call, table, context), kind: 'addUniqueConstraint', via: 'add_unique_constraint', primaryKey: false, usingIndex: null, columns, name, syntax: { kind: 'ormCall' } });
       return;
     }
-    this.operations.push({ ...this.base(call, table, context), kind: 'createIndex', via: 'helper', columns, name, unique: false, concurrent: false, ifNotExists: false, where: null, using: null, syntax: { kind: 'ormCall' } });
+    this.operations.push({ ...this.base(call, table, context), kind: 'createIndex', via: 'orm', columns, name, unique: false, concurrent: false, ifNotExists: false, where: null, using: null, syntax: { kind: 'ormCall' } });
   }
 
   /** queryRunner.createIndex('t', new TableIndex({ name, columnNames, isUnique, where })). */
@@ -327,7 +333,7 @@ class CallReader {
     this.operations.push({
       ...this.base(call, tableOf(args[0]), context),
       kind: 'createIndex',
-      via: 'helper',
+      via: 'orm',
       columns: columnsOf(properties.get('columnNames')),
       name: stringValue(properties.get('name')),
       unique: isTrue(properties.get('isUnique')),
@@ -353,9 +359,9 @@ class CallReader {
     const name = stringValue(options.get('name'));
     const columns = columnsOf(args[1]);
     if (creates) {
-      this.operations.push({ ...base, kind: 'createIndex', via: 'helper', columns, name, unique: isTrue(options.get('unique')), concurrent, ifNotExists: guarded, where: stringValue(options.get('where')), using: stringValue(options.get('method')), syntax });
+      this.operations.push({ ...base, kind: 'createIndex', via: 'orm', columns, name, unique: isTrue(options.get('unique')), concurrent, ifNotExists: guarded, where: stringValue(options.get('where')), using: stringValue(options.get('method')), syntax });
     } else {
-      this.operations.push({ ...base, kind: 'dropIndex', via: 'helper', name, columns, concurrent, ifExists: guarded, syntax });
+      this.operations.push({ ...base, kind: 'dropIndex', via: 'orm', name, columns, concurrent, ifExists: guarded, syntax });
     }
   }
 
@@ -372,10 +378,10 @@ class CallReader {
     if (creates) {
       const columns = columnsOf(optionsInSecond ? options.get('fields') : args[1]);
       // Sequelize has no IF NOT EXISTS for indexes: nothing a fix could add.
-      this.operations.push({ ...base, kind: 'createIndex', via: 'helper', columns, name: stringValue(options.get('name')), unique: isTrue(options.get('unique')), concurrent, ifNotExists: true, where: null, using: stringValue(options.get('using')), syntax });
+      this.operations.push({ ...base, kind: 'createIndex', via: 'orm', columns, name: stringValue(options.get('name')), unique: isTrue(options.get('unique')), concurrent, ifNotExists: true, where: null, using: stringValue(options.get('using')), syntax });
     } else {
       const name = stringValue(args[1]);
-      this.operations.push({ ...base, kind: 'dropIndex', via: 'helper', name, columns: name === null ? columnsOf(args[1]) : [], concurrent, ifExists: true, syntax });
+      this.operations.push({ ...base, kind: 'dropIndex', via: 'orm', name, columns: name === null ? columnsOf(args[1]) : [], concurrent, ifExists: true, syntax });
     }
   }
 }
