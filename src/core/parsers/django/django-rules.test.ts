@@ -56,6 +56,12 @@ ruleCases('require-concurrent-index-creation', {
       source: `${header}class Migration(migrations.Migration):\n    atomic = False\n    operations = [migrations.RunSQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON blog_post (title)", reverse_sql="DROP INDEX CONCURRENTLY IF EXISTS i")]\n`,
     },
     {
+      name: 'Django: AlterField of a ForeignKey (its index was there before)',
+      language: 'python',
+      path,
+      source: `${header}class Migration(migrations.Migration):\n    operations = [migrations.AlterField("post", "tag", models.ForeignKey("blog.Tag", null=True, on_delete=models.SET_NULL))]\n`,
+    },
+    {
       name: 'Django: a Python file that is not a migration',
       language: 'python',
       path: 'blog/migrations/helpers.py',

@@ -223,7 +223,7 @@ class OperationReader {
       }
       case 'AddField':
       case 'AlterField':
-        return this.readField(call, this.tableOf(args.get('model_name')), stringValue(args.get('name')), args.get('field'));
+        return this.readField(call, this.tableOf(args.get('model_name')), stringValue(args.get('name')), args.get('field'), name === 'AlterField');
       case 'AddConstraint':
         return this.readConstraint(call, this.tableOf(args.get('model_name')), args.get('constraint'));
       case 'AlterIndexTogether':
@@ -291,7 +291,11 @@ class OperationReader {
     this.operations.push(operation);
   }
 
-  private readField(call: Call, table: string | null, column: string | null, field: SyntaxNode | undefined): void {
+  /**
+   * `altering`: AlterField, which rebuilds an index only when the field's indexing changes: the
+   * defaults (a ForeignKey's index) were there before, so only an explicit db_index / unique counts.
+   */
+  private readField(call: Call, table: string | null, column: string | null, field: SyntaxNode | undefined, altering = false): void {
     if (field?.type !== 'call') return;
     const fieldClass = field.childForFieldName('function')?.text.split('.').pop() ?? '';
     const args = argumentsOf(field, []);
@@ -300,12 +304,12 @@ class OperationReader {
       return value ? value.type === 'true' : byDefault;
     };
     const columns = column === null ? [] : [fieldClass === 'ForeignKey' || fieldClass === 'OneToOneField' ? `${column}_id` : column];
-    const unique = flag('unique', UNIQUE_BY_DEFAULT.has(fieldClass)) || flag('primary_key', false);
+    const unique = flag('unique', !altering && UNIQUE_BY_DEFAULT.has(fieldClass)) || flag('primary_key', false);
     if (unique) {
       this.operations.push({ ...this.base(call, table), kind: 'addUniqueConstraint', via: 'add_unique_constraint', primaryKey: flag('primary_key', false), usingIndex: null, columns, name: null, syntax: { kind: 'ormCall' } });
       return;
     }
-    if (!flag('db_index', INDEXED_BY_DEFAULT.has(fieldClass))) return;
+    if (!flag('db_index', !altering && INDEXED_BY_DEFAULT.has(fieldClass))) return;
     this.operations.push({
       ...this.base(call, table),
       kind: 'createIndex',

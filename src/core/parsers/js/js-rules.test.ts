@@ -119,6 +119,18 @@ ruleCases('ban-concurrent-index-creation-in-transaction', {
   ],
 });
 
+ruleCases('disallowed-unique-constraint', {
+  valid: [{ name: 'Sequelize: changeColumn without unique', ...js, source: "module.exports = {\n  up: async (queryInterface, Sequelize) => {\n    await queryInterface.changeColumn('users', 'email', { type: Sequelize.STRING, allowNull: false });\n  },\n};\n" }],
+  invalid: [
+    {
+      name: 'Sequelize: changeColumn with unique: true adds a UNIQUE constraint under lock',
+      ...js,
+      source: "module.exports = {\n  up: async (queryInterface, Sequelize) => {\n    await queryInterface.changeColumn('users', 'email', { type: Sequelize.STRING, unique: true });\n  },\n};\n",
+      findings: [{ at: '3:11-3:98', message: /"users"/ }],
+    },
+  ],
+});
+
 ruleCases('prefer-robust-stmts', {
   valid: [],
   invalid: [

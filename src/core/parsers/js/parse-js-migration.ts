@@ -101,6 +101,9 @@ function firstParameter(fn: SyntaxNode): string | null {
 function detectFramework(source: string, functions: MigrationFunction[]): OrmFramework | null {
   if (/\bMigrationInterface\b|\bQueryRunner\b/.test(source)) return 'typeorm';
   const parameters = new Set(functions.map((f) => firstParameter(f.node)).filter((p): p is string => p !== null));
+  // The names each framework's docs and generators give the parameter.
+  const named: Record<string, OrmFramework> = { knex: 'knex', pgm: 'node-pg-migrate', queryInterface: 'sequelize', queryRunner: 'typeorm' };
+  for (const parameter of parameters) if (named[parameter]) return named[parameter]!;
   for (const parameter of parameters) {
     const uses = (method: string) => new RegExp(`\\b${parameter}\\s*\\.\\s*${method}\\b`).test(source);
     if (uses('schema') || uses('raw')) return 'knex';
@@ -297,7 +300,17 @@ class CallReader {
       case 'removeIndex':
         if (this.framework === 'sequelize') this.readSequelizeIndex(call, args, context, false);
         return false;
-      case 'addConstraint': {
+      case 'addColumn':
+      case 'changeColumn': {
+        // Sequelize: a column declared `unique: true` gets a UNIQUE constraint (its index built under lock).
+        const attributes = propertiesOf(args[2]);
+        const column = stringValue(args[1]);
+        if (this.framework === 'sequelize' && attributes && isTrue(attributes.get('unique'))) {
+          this.operations.push({ ...this.base(call, tableOf(args[0]), context), kind: 'addUniqueConstraint', via: 'add_unique_constraint', primaryKey: false, usingIndex: null, columns: column === null ? [] : [column], name: null, syntax: { kind: 'ormCall' } });
+        }
+        return false;
+      }
+            case 'addConstraint': {
         const options = propertiesOf(args[1]);
         const type = stringValue(options?.get('type'))?.toLowerCase();
         if (this.framework === 'sequelize' && (type === 'unique' || type === 'primary key')) {
