@@ -10,6 +10,7 @@ import type { AddUniqueConstraintOperation, MigrationFile, Operation } from '../
 import type { Edit, NewFile } from './fix';
 import * as rails from './rails-edits';
 import * as sql from './sql-edits';
+import * as django from './django-edits';
 
 /** The syntax of the operation's own statement, which edits inside it follow; null: neither (nothing to edit). */
 function statementSyntax(file: MigrationFile, operation: Operation): 'rails' | 'sql' | 'orm' | null {
@@ -157,7 +158,8 @@ export function buildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueC
 
 export function canSplitMigration(file: MigrationFile, groups: Array<{ table: string; operations: Operation[] }>): boolean {
   if (file.dialect === 'rails') return rails.canSplitRailsMigration(file, groups);
-  if (file.dialect === 'django' || file.dialect === 'js') return false;
+  if (file.dialect === 'django') return django.canSplitDjangoMigration(file, groups);
+  if (file.dialect === 'js') return false;
   return sql.canSplitMigration(file, groups);
 }
 
@@ -171,6 +173,7 @@ export function splitMigration(
   folderEntries?: readonly string[],
 ): { edits: Edit[]; newFiles: NewFile[] } | null {
   if (file.dialect === 'rails') return rails.splitRailsMigration(file, groups, folderEntries);
-  if (file.dialect === 'django' || file.dialect === 'js') return null;
+  if (file.dialect === 'django') return django.splitDjangoMigration(file, groups, folderEntries);
+  if (file.dialect === 'js') return null;
   return sql.splitMigration(file, groups, folderEntries);
 }

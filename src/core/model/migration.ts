@@ -40,6 +40,25 @@ export interface OrmCallSyntax {
   concurrent?: OrmEdit[];
   /** Makes it idempotent (`ifNotExists: true` / `ifExists: true`). */
   ifExists?: OrmEdit[];
+  /**
+   * Django: the whole lines of the `operations` list item this operation comes from (its call,
+   * the comma after it), when the item stands on lines of its own: what a split moves.
+   */
+  item?: SourceRange;
+}
+
+/** Django: what a fix that writes a new migration out of this one needs. */
+export interface DjangoMigrationLayout {
+  /** The app label (the folder above `migrations/`) and this migration's name (`0002_post_author`). */
+  app: string;
+  name: string;
+  /** Text before `class Migration` (the imports). */
+  preamble: string;
+  /** The class statement as written (`class Migration(migrations.Migration):`). */
+  classLine: string;
+  /** Indentation of the class body. */
+  bodyIndent: string;
+  atomic: boolean;
 }
 
 export interface RailsCallSyntax {
@@ -277,6 +296,8 @@ export interface MigrationFile {
    * `pgm.noTransaction()`); absent when the file offers no place for them.
    */
   leaveTransactionEdits?: OrmEdit[];
+  /** Django: the migration's layout, for the split fix. */
+  djangoMigration?: DjangoMigrationLayout;
 }
 
 /** SQL migration tools whose transaction handling is known. `psql` stands for "statement by statement". */

@@ -197,3 +197,47 @@ ruleCases('require-concurrent-index-creation', {
   ],
   invalid: [],
 });
+
+ruleCases('one-large-table-per-migration', {
+  valid: [],
+  invalid: [
+    {
+      name: 'Django: the second table moves to a new migration depending on this one',
+      language: 'python',
+      path,
+      settings: { largeTables: ['blog_post', 'blog_comment'] },
+      context: { versionFolderEntries: ['__init__.py', '0001_initial.py', '0002_post_indexes.py'] },
+      source: `from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [("blog", "0001_initial")]
+
+    operations = [
+        AddIndexConcurrently("post", models.Index(fields=["author"], name="blog_post_author_idx")),
+        # the comments of a post, by date
+        AddIndexConcurrently("comment", models.Index(fields=["post", "created"], name="blog_comment_post_idx")),
+    ]
+`,
+      findings: [{ at: '13:9-13:112', severity: 'warning' }],
+      fix: { safety: 'unsafe' },
+      newFiles: ['blog/migrations/0003_blog_comment_indexes.py'],
+      fixed: `from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [("blog", "0001_initial")]
+
+    operations = [
+        AddIndexConcurrently("post", models.Index(fields=["author"], name="blog_post_author_idx")),
+    ]
+`,
+    },
+  ],
+});

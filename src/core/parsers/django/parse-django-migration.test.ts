@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { loadParsers, parseMigration, type Parsers } from '../../lint';
+import { lint, loadParsers, parseMigration, type Parsers } from '../../lint';
 import type { MigrationFile } from '../../model/migration';
+import { defaultContext } from '../../lint-context';
 
 let parsers: Parsers;
 before(async () => {
@@ -63,4 +64,18 @@ test('Django: a file without a Migration class is not a migration; a broken one 
 test('Django: suppression comments are read', () => {
   const file = parse('# pg-index-guard:disable require-timeouts\nfrom django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = []\n');
   assert.deepEqual(file.suppressions, [{ scope: 'file', ruleIds: ['require-timeouts'], line: 0 }]);
+});
+
+test('Django: the split fix writes the new migration, depending on this one, with its imports and atomic = False', () => {
+  const file = parse(
+    'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n        migrations.AddIndex("order", models.Index(fields=["a"], name="a")),\n        migrations.AddIndex("line", models.Index(fields=["b"], name="b")),\n    ]\n',
+    'shop/migrations/0007_indexes.py',
+  );
+  const finding = lint(file, defaultContext({ largeTables: ['shop_order', 'shop_line'] })).find((f) => f.ruleId === 'one-large-table-per-migration');
+  assert.deepEqual(finding?.fixes[0]?.newFiles, [
+    {
+      path: 'shop/migrations/0008_shop_line_indexes.py',
+      text: 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    dependencies = [\n        ("shop", "0007_indexes"),\n    ]\n\n    operations = [\n        migrations.AddIndex("line", models.Index(fields=["b"], name="b")),\n    ]\n',
+    },
+  ]);
 });

@@ -81,7 +81,20 @@ function readMigration(path: string, source: string, root: SyntaxNode, options: 
     }
     if (name === 'operations' && value) operationsList = value;
   }
-  if (operationsList) reader.readList(operationsList, false);
+  if (operationsList) reader.readList(operationsList, false, true);
+  const fileName = /(\d{4,}_\w+)\.py$/.exec(path)?.[1];
+  const firstStatement = body.namedChildren.find((n) => n !== null);
+  if (app && fileName && firstStatement) {
+    const header = source.slice(migrationClass.startIndex, body.startIndex);
+    file.djangoMigration = {
+      app,
+      name: fileName,
+      preamble: source.slice(0, migrationClass.startIndex),
+      classLine: header.trimEnd(),
+      bodyIndent: lineOf(source, firstStatement.startIndex).indent || '    ',
+      atomic: file.runsInTransaction,
+    };
+  }
   file.operations = reader.operations;
   for (const operation of file.operations) if (operation.syntax?.kind === 'ormCall' && reader.importEdit) addImport(operation.syntax, reader);
 
@@ -103,6 +116,23 @@ function addImport(syntax: OrmCallSyntax, reader: OperationReader): void {
   const name = rename.text;
   if (reader.imported.has(name)) return;
   syntax.concurrent = [reader.importEdit!(name), rename];
+}
+
+/** The whole lines of a list item when nothing else shares them (a comma and a comment may follow it). */
+function itemLines(source: string, item: SyntaxNode): { start: number; end: number } | null {
+  const { lineStart } = lineOf(source, item.startIndex);
+  if (source.slice(lineStart, item.startIndex).trim() !== '') return null;
+  const end = lineAfter(source, item.endIndex);
+  const rest = source.slice(item.endIndex, end).trim();
+  if (rest !== '' && rest !== ',' && !/^,?\s*#/.test(rest)) return null;
+  // Comment lines right above the item go with it.
+  let start = lineStart;
+  while (start > 0) {
+    const above = source.lastIndexOf('\n', start - 2) + 1;
+    if (!source.slice(above, start).trim().startsWith('#')) break;
+    start = above;
+  }
+  return { start, end };
 }
 
 function lineAfter(source: string, offset: number): number {
@@ -160,7 +190,8 @@ class OperationReader {
       : (name) => ({ start: imports.insertAt, end: imports.insertAt, text: `${imports.insertAt === 0 ? '' : '\n'}from ${POSTGRES_OPERATIONS} import ${name}${imports.insertAt === 0 ? '\n' : ''}` });
   }
 
-  readList(list: SyntaxNode, stateOnly: boolean): void {
+  /** `topLevel`: the Migration's own `operations` list, whose items a split can move. */
+  readList(list: SyntaxNode, stateOnly: boolean, topLevel = false): void {
     if (list.type !== 'list' && list.type !== 'tuple') return;
     for (const item of list.namedChildren) {
       if (item?.type !== 'call') continue;
@@ -168,7 +199,12 @@ class OperationReader {
       if (!call) continue;
       const before = this.operations.length;
       this.read(call, stateOnly);
-      for (const operation of this.operations.slice(before)) if (operation.syntax?.kind === 'ormCall') operation.syntax.method ??= call.name;
+      const lines = topLevel ? itemLines(this.source, item) : null;
+      for (const operation of this.operations.slice(before)) {
+        if (operation.syntax?.kind !== 'ormCall') continue;
+        operation.syntax.method ??= call.name;
+        if (lines) operation.syntax.item = lines;
+      }
     }
   }
 
