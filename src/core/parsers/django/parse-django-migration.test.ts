@@ -3,6 +3,7 @@ import { before, test } from 'node:test';
 import { lint, loadParsers, parseMigration, type Parsers } from '../../lint';
 import type { MigrationFile } from '../../model/migration';
 import { defaultContext } from '../../lint-context';
+import { fixAll } from '../../fix-all';
 
 let parsers: Parsers;
 before(async () => {
@@ -78,4 +79,14 @@ test('Django: the split fix writes the new migration, depending on this one, wit
       text: 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    dependencies = [\n        ("shop", "0007_indexes"),\n    ]\n\n    operations = [\n        migrations.AddIndex("line", models.Index(fields=["b"], name="b")),\n    ]\n',
     },
   ]);
+});
+
+test('Django: fix-all renames two AddIndex of a non-atomic migration and imports AddIndexConcurrently once', () => {
+  const source =
+    'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n        migrations.AddIndex("a", models.Index(fields=["x"], name="a")),\n        migrations.AddIndex("b", models.Index(fields=["y"], name="b")),\n    ]\n';
+  const result = fixAll('blog/migrations/0002_x.py', source, 'python', defaultContext(), parsers);
+  assert.equal(
+    result.text,
+    'from django.db import migrations, models\nfrom django.contrib.postgres.operations import AddIndexConcurrently\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n        AddIndexConcurrently("a", models.Index(fields=["x"], name="a")),\n        AddIndexConcurrently("b", models.Index(fields=["y"], name="b")),\n    ]\n',
+  );
 });
