@@ -78,10 +78,13 @@ export class LintService {
     this.clear();
   }
 
-  async loadParsers(): Promise<Parsers> {
+  /** `languages`: also the tree-sitter grammars of these (Django, Node ORMs), compiled on first use. */
+  async loadParsers(languages: readonly MigrationLanguage[] = []): Promise<Parsers> {
     this.parsers ??= loadParsers();
     try {
-      return await this.parsers;
+      const parsers = await this.parsers;
+      await loadGrammarsFor(languages);
+      return parsers;
     } catch (error) {
       this.parsers = undefined;
       throw error;
@@ -96,9 +99,8 @@ export class LintService {
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.result;
     const version = document.version;
-    const parsers = await this.loadParsers();
-    // Django / Node ORM migrations: their tree-sitter grammar, compiled on the first such file.
-    await loadGrammarsFor([language]);
+    // Django / Node ORM migrations: their tree-sitter grammar too, compiled on the first such file.
+    const parsers = await this.loadParsers([language]);
     const context = await this.contextFor(document);
     if (document.version !== version) return this.lint(document); // typed on meanwhile
     const started = performance.now();
@@ -121,8 +123,7 @@ export class LintService {
       const cached = this.fileCache.get(key);
       if (cached && cached.mtime === mtime && cached.size === size) return cached.findings;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      const parsers = await this.loadParsers();
-      await loadGrammarsFor([language]);
+      const parsers = await this.loadParsers([language]);
       const findings = lintSource(uri.fsPath, text, language, await this.contextFor(uri), parsers).findings;
       this.fileCache.set(key, { mtime, size, findings });
       return findings;
