@@ -45,6 +45,12 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, 'prism.wasm'), await guardedPrismWasm());
 copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'));
+// tree-sitter's runtime and the grammars of Python and TypeScript/JavaScript migrations (src/core/parsers/tree-sitter).
+copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), join(dist, 'tree-sitter.wasm'));
+for (const grammar of ['python', 'typescript', 'javascript']) {
+  const file = `tree-sitter-${grammar}.wasm`;
+  copyFileSync(require.resolve(`@vscode/tree-sitter-wasm/wasm/${file}`), join(dist, file));
+}
 
 /**
  * The CLI loads the code of a subcommand (and what it needs: pg, yaml, the database code) only

@@ -70,7 +70,7 @@ export function fixAll(
 export function disableEdits(file: MigrationFile, finding: Finding, scope: 'line' | 'file'): Edit[] {
   const source = file.source;
   const newline = newlineOf(source);
-  const prefix = file.dialect === 'rails' ? '#' : '--';
+  const prefix = file.dialect === 'rails' || file.dialect === 'django' ? '#' : file.dialect === 'js' ? '//' : '--';
   const starts = lineStarts(source);
   const lineText = (line: number) => source.slice(starts[line]!, (starts[line + 1] ?? source.length + 1) - 1).replace(/\r$/, '');
 
@@ -83,7 +83,7 @@ export function disableEdits(file: MigrationFile, finding: Finding, scope: 'line
   }
 
   let line = 0;
-  while (line < starts.length - 1 && isFileHeaderLine(lineText(line), file.dialect === 'rails')) {
+  while (line < starts.length - 1 && isFileHeaderLine(lineText(line), file.dialect === 'rails' || file.dialect === 'django')) {
     const existing = appendToDirective(lineText(line), starts[line]!, 'disable', finding.ruleId);
     if (existing) return [existing];
     line++;
@@ -91,16 +91,17 @@ export function disableEdits(file: MigrationFile, finding: Finding, scope: 'line
   return [insertAt(starts[line]!, `${prefix} pg-index-guard:disable ${finding.ruleId}${newline}`)];
 }
 
-/** Lines that must stay first (shebang, Ruby magic comments) or are our own file directives. */
+/** Lines that must stay first (shebang, Ruby magic comments, a Python coding line) or are our own file directives. `ruby`: Ruby or Python. */
 function isFileHeaderLine(text: string, ruby: boolean): boolean {
-  if (/^(#|--)\s*pg-index-guard:disable\b/.test(text)) return true;
+  if (/^(#|--|\/\/)\s*pg-index-guard:disable\b/.test(text)) return true;
   if (!ruby) return false;
-  return /^#!/.test(text) || /^#.*\b(frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value)\s*:/.test(text);
+  // Ruby's magic comments, and Python's coding line (PEP 263).
+  return /^#!/.test(text) || /^#.*\b(frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value)\s*[:=]/.test(text);
 }
 
 /** Adds a rule id to a `pg-index-guard:<directive> a, b` comment line, before any ` -- reason`. */
 function appendToDirective(text: string, lineOffset: number, directive: string, ruleId: string): Edit | null {
-  const match = new RegExp(`^(\\s*(?:#|--)\\s*pg-index-guard:${directive}(?![\\w-]))([ \\t,a-z0-9-]*?)(?=[ \\t]+--[ \\t]|[ \\t]*$)`).exec(text);
+  const match = new RegExp(`^(\\s*(?:#|--|//)\\s*pg-index-guard:${directive}(?![\\w-]))([ \\t,a-z0-9-]*?)(?=[ \\t]+--[ \\t]|[ \\t]*$)`).exec(text);
   if (!match) return null;
   const ids = match[2]!.split(/[\s,]+/).filter(Boolean);
   // No ids means every rule is already off there.

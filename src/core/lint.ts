@@ -8,6 +8,9 @@ import { loadSqlParser, type SqlParser } from './parsers/sql/libpg-query';
 import { parseSqlMigration, type SqlParseOptions } from './parsers/sql/parse-sql-migration';
 import { parseEmbeddedSql } from './parsers/sql/embedded';
 import { lineStarts, positionAt } from './parsers/source-text';
+import { parseDjangoMigration } from './parsers/django/parse-django-migration';
+import { parseJsMigration } from './parsers/js/parse-js-migration';
+import { GrammarNotLoaded, loadTreeSitter, parseWithTreeSitter, type TreeSitterGrammar, type TreeSitterParse } from './parsers/tree-sitter/tree-sitter';
 
 /** Not rules, but reported like findings so every front end shows them the same way. */
 export const SYNTAX_ERROR = 'syntax-error';
@@ -21,9 +24,27 @@ export const INTERNAL_ERROR = 'internal-error';
 export interface Parsers {
   ruby: PrismParse;
   sql: SqlParser;
+  /** Python (Django) and TypeScript/JavaScript (Knex, TypeORM, ...): each grammar loaded on demand (loadGrammarsFor). */
+  treeSitter?: TreeSitterParse;
 }
 
-export type MigrationLanguage = 'ruby' | 'sql';
+export type MigrationLanguage = 'ruby' | 'sql' | 'python' | 'typescript' | 'javascript';
+
+/** The languages read with tree-sitter, and their grammar. */
+const TREE_SITTER_GRAMMARS: Partial<Record<MigrationLanguage, TreeSitterGrammar>> = {
+  python: 'python',
+  typescript: 'typescript',
+  javascript: 'javascript',
+};
+
+/**
+ * Loads the tree-sitter grammars these languages need (none for Ruby and SQL): before linting a
+ * Django or Node migration. A grammar already loaded costs nothing.
+ */
+export async function loadGrammarsFor(languages: readonly MigrationLanguage[]): Promise<void> {
+  const grammars = languages.map((l) => TREE_SITTER_GRAMMARS[l]).filter((g): g is TreeSitterGrammar => g !== undefined);
+  if (grammars.length > 0) await loadTreeSitter(grammars);
+}
 
 /**
  * Loads the parsers. `languages`: what is about to be linted. The SQL parser is always loaded
@@ -31,8 +52,8 @@ export type MigrationLanguage = 'ruby' | 'sql';
  * the first Ruby file, so a run over SQL migrations alone never pays for it.
  */
 export async function loadParsers(languages: readonly MigrationLanguage[] = ['ruby', 'sql']): Promise<Parsers> {
-  const [ruby, sql] = await Promise.all([languages.includes('ruby') ? loadPrismParser() : lazyPrismParser(), loadSqlParser()]);
-  return { ruby, sql };
+  const [ruby, sql] = await Promise.all([languages.includes('ruby') ? loadPrismParser() : lazyPrismParser(), loadSqlParser(), loadGrammarsFor(languages)]);
+  return { ruby, sql, treeSitter: parseWithTreeSitter };
 }
 
 /** Thrown by lintSource when the file needs libpg-query before a deferred parser has loaded it. */
@@ -81,8 +102,8 @@ export function deferredSqlParser(): DeferredSqlParser {
 
 /** Parsers for a batch run: Prism as loadParsers gives it, libpg-query deferred (see deferredSqlParser). */
 export async function loadParsersDeferred(languages: readonly MigrationLanguage[]): Promise<Parsers & { sql: DeferredSqlParser }> {
-  const ruby = languages.includes('ruby') ? await loadPrismParser() : lazyPrismParser();
-  return { ruby, sql: deferredSqlParser() };
+  const [ruby] = await Promise.all([languages.includes('ruby') ? loadPrismParser() : lazyPrismParser(), loadGrammarsFor(languages)]);
+  return { ruby, sql: deferredSqlParser(), treeSitter: parseWithTreeSitter };
 }
 
 function missedDeferredParse(parser: SqlParser): boolean {
@@ -92,7 +113,23 @@ function missedDeferredParse(parser: SqlParser): boolean {
 export function languageOfPath(path: string): MigrationLanguage | null {
   if (path.endsWith('.rb')) return 'ruby';
   if (path.endsWith('.sql')) return 'sql';
+  if (path.endsWith('.py')) return 'python';
+  if (path.endsWith('.ts') || path.endsWith('.mts') || path.endsWith('.cts')) return path.endsWith('.d.ts') ? null : 'typescript';
+  if (path.endsWith('.js') || path.endsWith('.mjs') || path.endsWith('.cjs')) return 'javascript';
   return null;
+}
+
+/**
+ * Whether a Python or JS/TS file sits where Django and the Node ORMs keep migrations: a Django
+ * app's `migrations/` folder (not its `__init__.py`), a `migrations` / `migration` folder for
+ * Knex, TypeORM, node-pg-migrate and Sequelize. Walks lint only these; Ruby and SQL: always true.
+ */
+export function isMigrationPath(path: string, language: MigrationLanguage): boolean {
+  if (language === 'ruby' || language === 'sql') return true;
+  const parts = path.split(/[\\/]/);
+  const name = parts.at(-1) ?? '';
+  if (language === 'python') return parts.at(-2) === 'migrations' && name !== '__init__.py';
+  return parts.slice(0, -1).some((folder) => folder === 'migrations' || folder === 'migration') && !name.endsWith('.d.ts') && !/\.(?:test|spec)\.[cm]?[jt]s$/.test(name);
 }
 
 export function parseMigration(
@@ -107,6 +144,9 @@ export function parseMigration(
     return parseRailsMigration(path, source, parsers.ruby, { parseEmbeddedSql: parseEmbedded });
   }
   if (language === 'sql') return parseSqlMigration(path, source, parsers.sql, sqlOptions);
+  const treeSitter = parsers.treeSitter ?? parseWithTreeSitter;
+  if (language === 'python') return parseDjangoMigration(path, source, treeSitter, { sqlParser: parsers.sql });
+  if (language === 'typescript' || language === 'javascript') return parseJsMigration(path, source, treeSitter, { sqlParser: parsers.sql, typescript: language === 'typescript' });
   return null;
 }
 
@@ -149,7 +189,7 @@ export function lintSource(
   } catch (error) {
     if (missedDeferredParse(parsers.sql)) throw new SqlParserPending();
     const message =
-      error instanceof RubyNestingTooDeep
+      error instanceof RubyNestingTooDeep || error instanceof GrammarNotLoaded
         ? `PG Index Guard could not read this file: ${error.message}. Nothing in it was linted.`
         : `PG Index Guard could not read this file (${errorText(error)}). Nothing in it was linted. Please report this with the file attached.`;
     return { file: null, findings: [internalError(message)] };
@@ -289,7 +329,7 @@ export function errorText(error: unknown): string {
 function nextCodeLine(source: string, starts: number[], commentLine: number): number {
   for (let line = commentLine + 1; line < starts.length; line++) {
     const text = source.slice(starts[line]!, starts[line + 1] ?? source.length).trim();
-    if (text !== '' && !text.startsWith('#') && !text.startsWith('--')) return line;
+    if (text !== '' && !text.startsWith('#') && !text.startsWith('--') && !text.startsWith('//')) return line;
   }
   return commentLine + 1;
 }

@@ -397,6 +397,19 @@ SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_nam
     (r) => ({ version: String(r['version']) }),
   ),
 
+  djangoMigrationsTableExists: query<[], SchemaMigrationsTableRow>(
+    'django_migrations_exists_v1',
+    `SELECT to_regclass('django_migrations') IS NOT NULL AS table_exists`,
+    (r) => ({ exists: r['table_exists'] === true }),
+  ),
+
+  /** Django's applied migrations as `<app>.<name>`, the version a Django MigrationFileRef carries. */
+  djangoMigrationVersions: query<[], SchemaMigrationVersionRow>(
+    'django_migration_versions_v1',
+    `SELECT app || '.' || name AS version FROM django_migrations ORDER BY id`,
+    (r) => ({ version: String(r['version']) }),
+  ),
+
   serverVersion: query<[], ServerVersionRow>(
     'server_version_v1',
     `SELECT current_setting('server_version_num')::int AS server_version_num, version() AS version`,

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DatabaseFacts, IndexBuildFact } from '../core/lint-context';
-import { languageOfPath, parseMigration, type Parsers } from '../core/lint';
+import { languageOfPath, loadGrammarsFor, parseMigration, type MigrationLanguage, type Parsers } from '../core/lint';
 import type { Operation } from '../core/model/migration';
 import { lineStarts, positionAt } from '../core/parsers/source-text';
 import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from './declared-indexes';
@@ -36,8 +36,10 @@ export interface MigrationFileRef {
   path: string;
   /** Workspace-relative path for display. */
   relativePath: string;
-  /** The file name's numeric prefix: Rails' schema_migrations.version. */
+  /** The file name's numeric prefix: Rails' schema_migrations.version; Django: `<app>.<migration name>`, as django_migrations has it. */
   version: string;
+  /** Set for a Django migration (applied ones are read from django_migrations, not schema_migrations). */
+  framework?: 'django';
   /** `add_index_to_messages` */
   name: string;
 }
@@ -63,6 +65,8 @@ export interface StatusWorkspace {
   readFile(file: string): Promise<string>;
   /** Index operations of one migration (the core parser: see `coreIndexOperationParser`). */
   parseIndexOperations(file: string, source: string): PendingIndexOperation[];
+  /** Loads what parseIndexOperations needs for these files (the tree-sitter grammar of Django migrations). */
+  loadParsersFor?(files: readonly string[]): Promise<void>;
   /** Indexes declared in db/schema.rb or db/structure.sql; null when the app has neither, or the file could not be read. */
   declaredIndexes: readonly DeclaredIndex[] | null;
   /** Why db/schema.rb or db/structure.sql could not be read (the missing indexes are then unknown). */
@@ -145,6 +149,7 @@ export async function collectStatus(
     workspace ? attempt(() => session.query('existingIndexes', null)) : Promise.resolve(null),
     workspace ? attempt(() => readMigrationVersions(session)) : Promise.resolve(null),
   ]);
+  const djangoVersions = workspace?.migrations.some((m) => m.framework === 'django') ? await attempt(() => readDjangoMigrationVersions(session)) : null;
 
   const section = <R, T>(result: { value: R } | { error: ErrorDescription }, map: (value: R) => T[]): StatusSection<T> =>
     'error' in result ? { items: [], error: result.error } : { items: map(result.value), error: null };
@@ -170,7 +175,7 @@ export async function collectStatus(
           .map((b) => ({ pid: b.blockingPid, query: b.blockingQuery, state: b.blockingState, transactionSeconds: b.blockingTransactionSeconds })),
       })),
     ),
-    pendingMigrations: await pendingSection(workspace, migrationVersions, rowEstimates, existing && 'value' in existing ? existing.value : []),
+    pendingMigrations: await pendingSection(workspace, migrationVersions, rowEstimates, existing && 'value' in existing ? existing.value : [], djangoVersions),
     missingIndexes: missingSection(workspace, existing, 'value' in estimates ? estimates.value : null),
     invalidIndexes: section(invalid, (rows) => {
       const building = buildFacts('value' in builds ? builds.value : []);
@@ -194,17 +199,41 @@ async function readMigrationVersions(session: StatusQuerySource): Promise<Set<st
   }
 }
 
+/** null when there is no django_migrations table. */
+async function readDjangoMigrationVersions(session: StatusQuerySource): Promise<Set<string> | null> {
+  const [exists] = await session.query('djangoMigrationsTableExists');
+  if (!exists?.exists) return null;
+  try {
+    return new Set((await session.query('djangoMigrationVersions')).map((r) => r.version));
+  } catch (err) {
+    if (describeConnectionError(err).code === '42P01') return null;
+    throw err;
+  }
+}
+
 async function pendingSection(
   workspace: StatusWorkspace | null,
   versions: { value: Set<string> | null } | { error: ErrorDescription } | null,
   rowEstimates: Map<string, number | null>,
   existingIndexes: readonly ExistingIndexRow[],
+  djangoVersions: { value: Set<string> | null } | { error: ErrorDescription } | null = null,
 ): Promise<StatusSection<PendingMigration>> {
   if (!workspace) return { items: [], error: null, note: 'No workspace: migration files are not known.' };
   if (versions && 'error' in versions) return { items: [], error: versions.error };
+  if (djangoVersions && 'error' in djangoVersions) return { items: [], error: djangoVersions.error };
   const applied = versions?.value ?? null;
-  const pending = workspace.migrations.filter((m) => applied === null || !applied.has(m.version));
+  const appliedDjango = djangoVersions?.value ?? null;
+  const hasRails = workspace.migrations.some((m) => m.framework !== 'django');
+  const hasDjango = appliedDjango !== null || workspace.migrations.some((m) => m.framework === 'django');
+  const pending = workspace.migrations.filter((m) => {
+    const known = m.framework === 'django' ? appliedDjango : applied;
+    return known === null || !known.has(m.version);
+  });
   pending.sort((a, b) => (a.version.length - b.version.length) || a.version.localeCompare(b.version));
+  await workspace.loadParsersFor?.(pending.map((m) => m.path));
+  const notes: string[] = [];
+  if (applied === null && (hasRails || !hasDjango)) notes.push('The database has no schema_migrations table: every migration counts as pending.');
+  if (hasDjango && appliedDjango === null) notes.push('The database has no django_migrations table: every Django migration counts as pending.');
   const items: PendingMigration[] = [];
   for (const migration of pending) {
     try {
@@ -219,11 +248,7 @@ async function pendingSection(
       items.push({ ...migration, indexOperations: [], problem: err instanceof Error ? err.message : String(err) });
     }
   }
-  return {
-    items,
-    error: null,
-    ...(applied === null ? { note: 'The database has no schema_migrations table: every migration counts as pending.' } : {}),
-  };
+  return { items, error: null, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) };
 }
 
 /** The table of an index the database has, by its (possibly schema-qualified) name. */
@@ -373,6 +398,54 @@ export function listMigrationFiles(workspaceRoot: string, migrationsPaths: reado
   return files.sort((a, b) => a.version.length - b.version.length || a.version.localeCompare(b.version));
 }
 
+/** Django migration file names: `0002_post_author.py` in an app's `migrations/` folder. */
+const DJANGO_MIGRATION_FILE = /^(\d{4,}_\w+)\.py$/;
+/** Folders a Django project keeps no migrations of its own in (virtualenvs hold Django's own). */
+const NOT_APP_FOLDERS = new Set(['node_modules', 'venv', 'env', 'site-packages', '__pycache__', 'migrations']);
+
+/**
+ * The Django migrations of a project: `<app>/migrations/NNNN_*.py` up to four folders deep,
+ * when the folder (or one of its folders) holds Django's `manage.py`. Empty for other projects.
+ */
+export function listDjangoMigrationFiles(workspaceRoot: string): MigrationFileRef[] {
+  const isDjango = fs.existsSync(path.join(workspaceRoot, 'manage.py')) || subfolders(workspaceRoot).some((d) => fs.existsSync(path.join(workspaceRoot, d, 'manage.py')));
+  if (!isDjango) return [];
+  const files: MigrationFileRef[] = [];
+  const walk = (folder: string, depth: number): void => {
+    for (const name of subfolders(folder)) {
+      const child = path.join(folder, name);
+      const migrations = path.join(child, 'migrations');
+      let entries: string[] = [];
+      try {
+        entries = fs.readdirSync(migrations);
+      } catch {
+        // no migrations folder here
+      }
+      for (const entry of entries) {
+        const match = DJANGO_MIGRATION_FILE.exec(entry);
+        if (!match) continue;
+        const file = path.join(migrations, entry);
+        files.push({ path: file, relativePath: path.relative(workspaceRoot, file), version: `${name}.${match[1]!}`, name: match[1]!.replace(/^\d+_/, ''), framework: 'django' });
+      }
+      if (depth < 4) walk(child, depth + 1);
+    }
+  };
+  walk(workspaceRoot, 1);
+  return files.sort((a, b) => a.version.localeCompare(b.version));
+}
+
+function subfolders(folder: string): string[] {
+  try {
+    return fs
+      .readdirSync(folder, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !NOT_APP_FOLDERS.has(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Index operations of a migration, through the core parser. Rolled-back (`down`) operations are left out. */
 export function coreIndexOperationParser(parsers: Parsers): StatusWorkspace['parseIndexOperations'] {
   return (file, source) => {
@@ -402,6 +475,7 @@ function summarize(op: Operation, line: number): PendingIndexOperation[] {
 
 /** The operation as its migration spells it, for people: the Rails method, or the SQL statement. */
 function statementOf(op: Extract<Operation, { kind: PendingIndexOperation['kind'] }>): string {
+  if (op.via === 'orm') return (op.syntax?.kind === 'ormCall' && op.syntax.method) || (op.kind === 'dropIndex' ? 'drop index' : 'index');
   if (op.via !== 'execute' && op.via !== 'sql' && op.via !== 'helper') return op.via;
   switch (op.kind) {
     case 'createIndex':
@@ -439,9 +513,10 @@ export function readStatusWorkspace(workspaceRoot: string, options: ReadStatusWo
     declaredIndexesProblem = `${schemaRb !== null ? 'db/schema.rb' : 'db/structure.sql'} could not be read: ${error instanceof Error ? error.message : String(error)}.`;
   }
   return {
-    migrations: listMigrationFiles(workspaceRoot, options.migrationsPaths),
+    migrations: [...listMigrationFiles(workspaceRoot, options.migrationsPaths), ...listDjangoMigrationFiles(workspaceRoot)],
     readFile: (file) => fs.promises.readFile(file, 'utf8'),
     parseIndexOperations: coreIndexOperationParser(options.parsers),
+    loadParsersFor: (files) => loadGrammarsFor(files.map(languageOfPath).filter((l): l is MigrationLanguage => l !== null)),
     declaredIndexes,
     ...(declaredIndexesProblem !== undefined ? { declaredIndexesProblem } : {}),
   };

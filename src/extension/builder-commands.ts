@@ -210,6 +210,12 @@ export async function markAsRun(deps: BuilderDependencies, migration: PendingMig
   const current = deps.connections.current;
   if (!current) return false;
   const { version, relativePath } = migration;
+  if (migration.framework === 'django') {
+    // Django keeps its own record (django_migrations): its command writes it, with its checks.
+    const [app, name] = version.split('.');
+    void vscode.window.showInformationMessage(`Django records its migrations itself: to mark ${relativePath} as run, use python manage.py migrate ${app} ${name} --fake.`);
+    return false;
+  }
   const { database } = current.candidate.config;
   const confirmed = await askToWrite(deps.connections, {
     question: `Mark ${relativePath} as run on ${database}?`,

@@ -100,7 +100,7 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
   private async fixAllAction(document: vscode.TextDocument): Promise<vscode.CodeAction | null> {
     const language = migrationLanguage(document);
     if (!language) return null;
-    const parsers = await this.lintService.loadParsers();
+    const parsers = await this.lintService.loadParsers([language]);
     const source = document.getText();
     const result = fixAll(lintPathOf(document), source, language, await this.lintService.contextFor(document), parsers);
     for (const failure of result.failed) this.logUnwritable(document, failure);

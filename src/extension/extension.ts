@@ -37,6 +37,9 @@ const MIGRATION_SELECTOR: vscode.DocumentSelector = [
   { language: 'sql' },
   { pattern: '**/*.rb' },
   { pattern: '**/*.sql' },
+  // Django and Node ORM migrations (migrationLanguage keeps the other Python and JS files out).
+  { pattern: '**/migrations/*.py' },
+  { pattern: '**/{migrations,migration}/**/*.{ts,mts,cts,js,mjs,cjs}' },
 ];
 
 export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {

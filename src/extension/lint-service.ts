@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { defaultContext, type DatabaseFacts, type LintContext } from '../core/lint-context';
-import { languageOfPath, lintSource, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
+import { isMigrationPath, languageOfPath, lintSource, loadGrammarsFor, loadParsers, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
 import type { Finding } from '../core/rules/rule';
 import { ProjectFiles } from './project-files';
 import { readLintSettings } from './settings';
@@ -10,6 +10,9 @@ export function migrationLanguage(document: vscode.TextDocument): MigrationLangu
   if (document.uri.scheme === 'output' || document.uri.scheme === 'git') return null;
   if (document.languageId === 'ruby' || document.fileName.endsWith('.rb')) return 'ruby';
   if (document.languageId === 'sql' || document.fileName.endsWith('.sql')) return 'sql';
+  // Python and JS/TS: only in the folders Django and the Node ORMs keep migrations in.
+  const language = languageOfPath(document.fileName);
+  if (language && isMigrationPath(document.uri.path, language)) return language;
   return null;
 }
 
@@ -82,10 +85,13 @@ export class LintService {
     this.clear();
   }
 
-  async loadParsers(): Promise<Parsers> {
+  /** `languages`: also the tree-sitter grammars of these (Django, Node ORMs), compiled on first use. */
+  async loadParsers(languages: readonly MigrationLanguage[] = []): Promise<Parsers> {
     this.parsers ??= loadParsers();
     try {
-      return await this.parsers;
+      const parsers = await this.parsers;
+      await loadGrammarsFor(languages);
+      return parsers;
     } catch (error) {
       this.parsers = undefined;
       throw error;
@@ -100,7 +106,8 @@ export class LintService {
     const cached = this.cache.get(key);
     if (cached && cached.version === document.version) return cached.result;
     const version = document.version;
-    const parsers = await this.loadParsers();
+    // Django / Node ORM migrations: their tree-sitter grammar too, compiled on the first such file.
+    const parsers = await this.loadParsers([language]);
     const context = await this.contextFor(document);
     if (document.version !== version) return this.lint(document); // typed on meanwhile
     const started = performance.now();
@@ -123,7 +130,7 @@ export class LintService {
       const cached = this.fileCache.get(key);
       if (cached && cached.mtime === mtime && cached.size === size) return cached.findings;
       const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-      const parsers = await this.loadParsers();
+      const parsers = await this.loadParsers([language]);
       const findings = lintSource(uri.fsPath, text, language, await this.contextFor(uri), parsers).findings;
       this.fileCache.set(key, { mtime, size, findings });
       return findings;

@@ -66,6 +66,10 @@ export async function buildCliBundleInto(folder: string): Promise<void> {
   });
   copyFileSync(require.resolve('@ruby/prism/src/prism.wasm'), join(folder, 'prism.wasm'));
   copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(folder, 'libpg-query.wasm'));
+  copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), join(folder, 'tree-sitter.wasm'));
+  for (const grammar of ['python', 'typescript', 'javascript']) {
+    copyFileSync(require.resolve(`@vscode/tree-sitter-wasm/wasm/tree-sitter-${grammar}.wasm`), join(folder, `tree-sitter-${grammar}.wasm`));
+  }
 }
 
 /** A temporary folder; removed by the returned function. */

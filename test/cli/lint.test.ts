@@ -127,7 +127,7 @@ describe('lint: folders and JSON', () => {
     // BAD_MIGRATION is the original fixture (outside the temp app), so it is a second file.
     const report = JSON.parse(stdout);
     assert.equal(report.summary.files, 5);
-    assert.match(stderr, /README\.md: not a \.rb or \.sql file, skipped/);
+    assert.match(stderr, /README\.md: not a migration file \(\.rb, \.sql, \.py, \.ts, \.js\), skipped/);
     assert.equal(code, 1);
     const again = JSON.parse((await run(['lint', 'db/migrate', 'db/migrate/20240102000000_add_index_to_messages.rb', '--format', 'json'], { cwd: app.path })).stdout);
     assert.equal(again.summary.files, 4);

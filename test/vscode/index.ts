@@ -10,6 +10,7 @@ export function run(): Promise<void> {
   // Required after pre-require so describe()/it() exist when they load.
   require('./walkthrough.test');
   require('./lint.test');
+  require('./orm.test');
   require('./rules.test');
   require('./database.test');
   require('./monitor.test');

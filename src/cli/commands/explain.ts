@@ -69,13 +69,13 @@ export const explainCommand: Command = {
 
     const { settings } = loadConfig(values.config, io.cwd);
     const { targets, ignored, unreadable: unreadableFolders } = collectTargets(positionals, io.cwd);
-    for (const path of ignored) io.stderr(`${path}: not a .rb or .sql file, skipped\n`);
+    for (const path of ignored) io.stderr(`${path}: not a migration file (.rb, .sql, .py, .ts, .js), skipped\n`);
     const wantsDatabase = values['database-url'] !== undefined || values.env !== undefined || Boolean(io.env['DATABASE_URL']);
     const database = wantsDatabase ? await readFacts(values, io, settings.largeTableRowThreshold) : undefined;
 
     const context: LintContext = { ...defaultContext(), settings };
     if (database) context.database = database.facts;
-    const parsers = await loadParsers();
+    const parsers = await loadParsers(['ruby', 'sql', ...new Set(targets.map((t) => t.language))]);
     const explained: Array<{ target: LintTarget; impacts: OperationImpact[] }> = [];
     const unreadable = unreadableFolders.map((u) => `${u.path}: ${u.reason}`);
     for (const target of targets) {

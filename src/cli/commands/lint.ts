@@ -89,7 +89,7 @@ export const lintCommand: Command = {
     try {
       const { settings } = loadConfig(options.config, io.cwd);
       const { targets, ignored, unreadable: unreadableFolders } = collectTargets(options.paths, io.cwd);
-      for (const path of ignored) io.stderr(`${path}: not a .rb or .sql file, skipped\n`);
+      for (const path of ignored) io.stderr(`${path}: not a migration file (.rb, .sql, .py, .ts, .js), skipped\n`);
 
       const formatOptions: FormatOptions = {
         format: options.format,

@@ -83,7 +83,7 @@ export const traceCommand: Command = {
       throw new UsageError(`${positionals[0]}: ${errorMessage(error)}`);
     }
     const language = path.endsWith('.rb') ? 'ruby' : path.endsWith('.sql') ? 'sql' : null;
-    if (language === null) throw new UsageError(`${positionals[0]}: not a .rb or .sql file.`);
+    if (language === null) throw new UsageError(`${positionals[0]}: not a migration file (.rb, .sql, .py, .ts, .js).`);
 
     const target = resolveTargetForCli(values, io);
     const refusal = traceRefusal(values.environment, values.confirm, target);

@@ -1,6 +1,6 @@
 import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { languageOfPath, type MigrationLanguage } from '../../core/lint';
+import { isMigrationPath, languageOfPath, type MigrationLanguage } from '../../core/lint';
 import { errorMessage } from '../config';
 import { UsageError } from '../io';
 
@@ -47,6 +47,8 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
       if (explicit) found.ignored.push(displayPath(absolutePath, cwd));
       return;
     }
+    // A project holds many Python and JS files: a walk takes only those in migration folders.
+    if (!explicit && !isMigrationPath(absolutePath, language)) return;
     seen.add(absolutePath);
     found.targets.push({ path: shown ?? displayPath(absolutePath, cwd), absolutePath, language, explicit, regularFile });
   };

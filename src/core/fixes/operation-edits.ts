@@ -10,10 +10,12 @@ import type { AddUniqueConstraintOperation, MigrationFile, Operation } from '../
 import type { Edit, NewFile } from './fix';
 import * as rails from './rails-edits';
 import * as sql from './sql-edits';
+import * as django from './django-edits';
 
 /** The syntax of the operation's own statement, which edits inside it follow; null: neither (nothing to edit). */
-function statementSyntax(file: MigrationFile, operation: Operation): 'rails' | 'sql' | null {
+function statementSyntax(file: MigrationFile, operation: Operation): 'rails' | 'sql' | 'orm' | null {
   if (operation.syntax?.kind === 'railsCall') return 'rails';
+  if (operation.syntax?.kind === 'ormCall') return 'orm';
   if (operation.syntax?.kind === 'sqlStatement' || file.dialect === 'sql') return 'sql';
   return null;
 }
@@ -23,7 +25,26 @@ export function canMakeConcurrent(file: MigrationFile, operation: Operation): bo
   // A Rails call always takes the option.
   if (syntax === 'rails') return true;
   if (syntax === 'sql') return sql.canInsertConcurrently(operation);
+  if (syntax === 'orm') return ormEdits(operation, 'concurrent') !== null;
   return false;
+}
+
+/** A Django or Node ORM call's edits, as its parser worked them out; null when it has none of that kind. */
+function ormEdits(operation: Operation, kind: 'concurrent' | 'ifExists'): Edit[] | null {
+  if (operation.syntax?.kind !== 'ormCall') return null;
+  const edits = operation.syntax[kind];
+  return edits && edits.length > 0 ? edits : null;
+}
+
+/**
+ * All the edits that make the operation concurrent: one for Rails and SQL; Django's rename to
+ * `AddIndexConcurrently` also imports it.
+ */
+export function makeConcurrentEdits(file: MigrationFile, operation: Operation): Edit[] {
+  const orm = ormEdits(operation, 'concurrent');
+  if (orm) return orm;
+  const edit = makeConcurrent(file, operation);
+  return edit ? [edit] : [];
 }
 
 /** Makes an index create/drop/reindex concurrent (Rails: `algorithm: :concurrently`; SQL: CONCURRENTLY). */
@@ -31,11 +52,13 @@ export function makeConcurrent(file: MigrationFile, operation: Operation): Edit 
   const syntax = statementSyntax(file, operation);
   if (syntax === 'rails') return rails.makeRailsCallConcurrent(file, operation);
   if (syntax === 'sql') return sql.insertConcurrently(file, operation);
+  if (syntax === 'orm') return ormEdits(operation, 'concurrent')?.at(-1) ?? null;
   return null;
 }
 
 export function canLeaveTransaction(file: MigrationFile, operation?: Operation): boolean {
   if (file.dialect === 'rails') return rails.canDisableDdlTransaction(file);
+  if (file.dialect === 'django' || file.dialect === 'js') return file.leaveTransactionEdits?.length === 1;
   return sql.canWriteNoTransactionMarker(file, operation);
 }
 
@@ -45,6 +68,7 @@ export function canLeaveTransaction(file: MigrationFile, operation?: Operation):
  */
 export function leaveTransaction(file: MigrationFile, operation?: Operation): Edit | null {
   if (file.dialect === 'rails') return rails.disableDdlTransaction(file);
+  if (file.dialect === 'django' || file.dialect === 'js') return file.leaveTransactionEdits?.length === 1 ? file.leaveTransactionEdits[0]! : null;
   return sql.noTransactionMarker(file, operation);
 }
 
@@ -52,6 +76,7 @@ export function canAddIfNotExists(file: MigrationFile, operation: Operation): bo
   const syntax = statementSyntax(file, operation);
   if (syntax === 'rails') return true;
   if (syntax === 'sql') return sql.canInsertIfExists(operation, 'IF NOT EXISTS');
+  if (syntax === 'orm') return ormEdits(operation, 'ifExists')?.length === 1;
   return false;
 }
 
@@ -60,6 +85,7 @@ export function addIfNotExists(file: MigrationFile, operation: Operation): Edit 
   const syntax = statementSyntax(file, operation);
   if (syntax === 'rails') return rails.addRailsCallOption(file, operation, 'if_not_exists', 'true');
   if (syntax === 'sql') return sql.insertIfExists(file, operation, 'IF NOT EXISTS');
+  if (syntax === 'orm') return ormEdits(operation, 'ifExists')?.[0] ?? null;
   return null;
 }
 
@@ -67,6 +93,7 @@ export function canAddIfExists(file: MigrationFile, operation: Operation): boole
   const syntax = statementSyntax(file, operation);
   if (syntax === 'rails') return true;
   if (syntax === 'sql') return sql.canInsertIfExists(operation, 'IF EXISTS');
+  if (syntax === 'orm') return ormEdits(operation, 'ifExists')?.length === 1;
   return false;
 }
 
@@ -75,11 +102,13 @@ export function addIfExists(file: MigrationFile, operation: Operation): Edit | n
   const syntax = statementSyntax(file, operation);
   if (syntax === 'rails') return rails.addRailsCallOption(file, operation, 'if_exists', 'true');
   if (syntax === 'sql') return sql.insertIfExists(file, operation, 'IF EXISTS');
+  if (syntax === 'orm') return ormEdits(operation, 'ifExists')?.[0] ?? null;
   return null;
 }
 
 export function canInsertTimeouts(file: MigrationFile, operation: Operation, timeouts: { statement?: string; lock?: string }): boolean {
   if (file.dialect === 'rails') return rails.canInsertRailsTimeouts(file, operation, timeouts);
+  if (file.dialect === 'django' || file.dialect === 'js') return false;
   return sql.canInsertTimeouts(file, operation, timeouts);
 }
 
@@ -93,6 +122,7 @@ export function insertTimeouts(
   timeouts: { statement?: string; lock?: string },
 ): Edit[] | null {
   if (file.dialect === 'rails') return rails.insertRailsTimeouts(file, operation, timeouts);
+  if (file.dialect === 'django' || file.dialect === 'js') return null;
   return sql.insertTimeouts(file, operation, timeouts);
 }
 
@@ -128,6 +158,8 @@ export function buildUniqueIndexFirst(file: MigrationFile, operation: AddUniqueC
 
 export function canSplitMigration(file: MigrationFile, groups: Array<{ table: string; operations: Operation[] }>): boolean {
   if (file.dialect === 'rails') return rails.canSplitRailsMigration(file, groups);
+  if (file.dialect === 'django') return django.canSplitDjangoMigration(file, groups);
+  if (file.dialect === 'js') return false;
   return sql.canSplitMigration(file, groups);
 }
 
@@ -141,5 +173,7 @@ export function splitMigration(
   folderEntries?: readonly string[],
 ): { edits: Edit[]; newFiles: NewFile[] } | null {
   if (file.dialect === 'rails') return rails.splitRailsMigration(file, groups, folderEntries);
+  if (file.dialect === 'django') return django.splitDjangoMigration(file, groups, folderEntries);
+  if (file.dialect === 'js') return null;
   return sql.splitMigration(file, groups, folderEntries);
 }

@@ -6,7 +6,11 @@ export interface SourceRange {
   end: number;
 }
 
-export type Dialect = 'rails' | 'sql';
+/** `django`: a Django migration (Python); `js`: a Knex, TypeORM, node-pg-migrate or Sequelize migration. */
+export type Dialect = 'rails' | 'sql' | 'django' | 'js';
+
+/** The framework that runs a Django or Node migration (`MigrationFile.framework`). */
+export type OrmFramework = 'django' | 'knex' | 'typeorm' | 'node-pg-migrate' | 'sequelize';
 
 /** Where an operation runs: Rails `change`/`up`/`down`, or a SQL file's single direction. */
 export type Direction = 'change' | 'up' | 'down' | 'sql';
@@ -15,7 +19,47 @@ export type Direction = 'change' | 'up' | 'down' | 'sql';
  * Syntax facts a fixer needs to edit an operation in place, kept opaque to rules.
  * Rails: the call's argument layout. SQL: keyword positions in the statement.
  */
-export type OperationSyntax = RailsCallSyntax | SqlStatementSyntax;
+export type OperationSyntax = RailsCallSyntax | SqlStatementSyntax | OrmCallSyntax;
+
+/** A text edit the parser of a Django or Node migration worked out in its framework's idiom. */
+export interface OrmEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * A Django or Node ORM call (`migrations.AddIndex(...)`, `pgm.createIndex(...)`): the edits that
+ * rewrite it are worked out by its parser, which knows the framework's idiom; absent: no such fix.
+ */
+export interface OrmCallSyntax {
+  kind: 'ormCall';
+  /** The call as users know it (`AddIndex`, `AddField`, `pgm.createIndex`, `table.index`), for messages and views. */
+  method?: string;
+  /** Makes the operation concurrent (`AddIndex` -> `AddIndexConcurrently` and its import; `{ concurrently: true }`). */
+  concurrent?: OrmEdit[];
+  /** Makes it idempotent (`ifNotExists: true` / `ifExists: true`). */
+  ifExists?: OrmEdit[];
+  /**
+   * Django: the whole lines of the `operations` list item this operation comes from (its call,
+   * the comma after it), when the item stands on lines of its own: what a split moves.
+   */
+  item?: SourceRange;
+}
+
+/** Django: what a fix that writes a new migration out of this one needs. */
+export interface DjangoMigrationLayout {
+  /** The app label (the folder above `migrations/`) and this migration's name (`0002_post_author`). */
+  app: string;
+  name: string;
+  /** Text before `class Migration` (the imports). */
+  preamble: string;
+  /** The class statement as written (`class Migration(migrations.Migration):`). */
+  classLine: string;
+  /** Indentation of the class body. */
+  bodyIndent: string;
+  atomic: boolean;
+}
 
 export interface RailsCallSyntax {
   kind: 'railsCall';
@@ -117,8 +161,8 @@ interface OperationBase {
 
 export interface CreateIndexOperation extends OperationBase {
   kind: 'createIndex';
-  /** Which source construct builds the index; fixes and messages depend on it. */
-  via: 'add_index' | 'add_reference' | 't.index' | 't.references' | 'execute' | 'sql' | 'helper';
+  /** Which source construct builds the index; fixes and messages depend on it. `helper`: GitLab's; `orm`: a Django or Node ORM call. */
+  via: 'add_index' | 'add_reference' | 't.index' | 't.references' | 'execute' | 'sql' | 'helper' | 'orm';
   columns: string[];
   name: string | null;
   unique: boolean;
@@ -135,7 +179,7 @@ export interface CreateIndexOperation extends OperationBase {
 
 export interface DropIndexOperation extends OperationBase {
   kind: 'dropIndex';
-  via: 'remove_index' | 't.remove_index' | 'execute' | 'sql' | 'helper';
+  via: 'remove_index' | 't.remove_index' | 'execute' | 'sql' | 'helper' | 'orm';
   name: string | null;
   columns: string[];
   concurrent: boolean;
@@ -244,6 +288,16 @@ export interface MigrationFile {
   isMigration: boolean;
   /** SQL: the tool that runs the file and how it uses transactions. */
   sqlRunner?: SqlRunnerInfo;
+  /** Django and Node migrations: the framework that runs the file. */
+  framework?: OrmFramework;
+  /**
+   * Django and Node migrations: the edits that take the migration out of its transaction in the
+   * framework's idiom (`atomic = False`, `exports.config = { transaction: false }`,
+   * `pgm.noTransaction()`); absent when the file offers no place for them.
+   */
+  leaveTransactionEdits?: OrmEdit[];
+  /** Django: the migration's layout, for the split fix. */
+  djangoMigration?: DjangoMigrationLayout;
 }
 
 /** SQL migration tools whose transaction handling is known. `psql` stands for "statement by statement". */

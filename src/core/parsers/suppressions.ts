@@ -1,10 +1,10 @@
 import type { SuppressionComment } from '../model/migration';
 
-const DIRECTIVE = /^(?:#|--)\s*pg-index-guard:(disable-next-line|disable)\b\s*(.*)$/;
+const DIRECTIVE = /^(?:#|--|\/\/)\s*pg-index-guard:(disable-next-line|disable)\b\s*(.*)$/;
 const SQUAWK = /^--\s*squawk-ignore(-file)?\b\s*(.*)$/;
 
 /**
- * Reads one comment (`# ...` in Ruby, `-- ...` in SQL). Rule ids are separated by
+ * Reads one comment (`# ...` in Ruby and Python, `-- ...` in SQL, `// ...` in JS). Rule ids are separated by
  * commas or spaces; none means every rule.
  */
 export function parseSuppressionComment(comment: string, line: number): SuppressionComment | null {

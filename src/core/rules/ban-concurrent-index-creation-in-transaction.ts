@@ -25,14 +25,24 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         ruby:
           'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently\n  end\nend',
         sql: 'BEGIN;\nCREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);\nCOMMIT;',
+        python:
+          'from django.contrib.postgres.operations import AddIndexConcurrently\nfrom django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        AddIndexConcurrently("message", models.Index(fields=["conversation"], name="chat_message_conversation_idx")),\n    ]',
+        javascript:
+          '// Knex\nexports.up = (knex) => knex.raw(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_conversation_id_index ON messages (conversation_id)\');',
       },
       good: {
         ruby:
           'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently\n  end\nend',
         sql: 'CREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);',
+        python:
+          'from django.contrib.postgres.operations import AddIndexConcurrently\nfrom django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n        AddIndexConcurrently("message", models.Index(fields=["conversation"], name="chat_message_conversation_idx")),\n    ]',
+        javascript:
+          '// Knex\nexports.config = { transaction: false };\n\nexports.up = (knex) => knex.raw(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_conversation_id_index ON messages (conversation_id)\');',
       },
       fix:
-        'Adds `disable_ddl_transaction!` at the top of the class (SQL: the runner\'s no-transaction marker). ' +
+        'Adds `disable_ddl_transaction!` at the top of the class (SQL: the runner\'s no-transaction marker; ' +
+        'Django: `atomic = False`; Knex: `exports.config = { transaction: false }`; TypeORM: `transaction = false`; ' +
+        'node-pg-migrate: `pgm.noTransaction()`). ' +
         'The other statements of the migration then run outside a transaction too, so the fix is unsafe: ' +
         'offered, never applied by fix-all. An explicit `transaction do` block has to be taken apart by hand.',
     },

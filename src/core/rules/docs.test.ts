@@ -67,15 +67,22 @@ const EXAMPLE_CONTEXT: Record<string, Omit<Partial<LintContext>, 'settings'>> = 
 const MULTI_FILE_EXAMPLES = new Set(['one-large-table-per-migration:good:sql']);
 
 test('each rule\'s bad examples trigger it and its good ones do not', async () => {
-  const parsers = await loadParsers();
+  const parsers = await loadParsers(['ruby', 'sql', 'python', 'typescript', 'javascript']);
+  const paths = {
+    ruby: 'db/migrate/20240101000000_example.rb',
+    sql: 'migrations/001_example.sql',
+    python: 'chat/migrations/0002_example.py',
+    typescript: 'migrations/1700000000000_example.ts',
+    javascript: 'migrations/1700000000000_example.js',
+  };
   for (const rule of RULES.values()) {
     const { id, docs } = rule.meta;
     for (const which of ['bad', 'good'] as const) {
-      for (const language of ['ruby', 'sql'] as const) {
+      for (const language of ['ruby', 'sql', 'python', 'typescript', 'javascript'] as const) {
         const example = docs[which][language];
         if (!example || MULTI_FILE_EXAMPLES.has(`${id}:${which}:${language}`)) continue;
         const context: LintContext = { ...defaultContext(EXAMPLE_SETTINGS[id]), ...EXAMPLE_CONTEXT[id] };
-        const path = language === 'ruby' ? 'db/migrate/20240101000000_example.rb' : 'migrations/001_example.sql';
+        const path = paths[language];
         const hits = lintSource(path, example, language, context, parsers).findings.filter((f) => f.ruleId === id).length;
         if (which === 'bad') assert.ok(hits > 0, `${id}: the bad ${language} example should be reported`);
         else assert.equal(hits, 0, `${id}: the good ${language} example should not be reported`);

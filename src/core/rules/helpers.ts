@@ -1,7 +1,7 @@
 import type { Direction, MigrationFile, Operation } from '../model/migration';
 import { largeTableReason, type LintContext } from '../lint-context';
 import { LazyFix, type Edit, type Fix } from '../fixes/fix';
-import { canLeaveTransaction, canMakeConcurrent, leaveTransaction, makeConcurrent } from '../fixes/operation-edits';
+import { canLeaveTransaction, canMakeConcurrent, leaveTransaction, makeConcurrentEdits } from '../fixes/operation-edits';
 import type { Severity } from './rule';
 
 export { railsVersionAtLeast } from '../parsers/rails/rails-version';
@@ -172,7 +172,12 @@ export function describeTable(table: string | null): string {
 export function concurrentFix(file: MigrationFile, operation: Operation, what: string): Fix[] {
   const exit = transactionExit(file, operation);
   if (!exit || !canMakeConcurrent(file, operation)) return [];
-  const option = file.dialect === 'rails' && operation.syntax?.kind === 'railsCall' ? 'add algorithm: :concurrently' : 'add CONCURRENTLY';
+  const option =
+    file.dialect === 'rails' && operation.syntax?.kind === 'railsCall'
+      ? 'add algorithm: :concurrently'
+      : operation.syntax?.kind === 'ormCall'
+        ? 'use the concurrent form'
+        : 'add CONCURRENTLY';
   // The title's tail, only when the fix leaves the transaction (no string built otherwise).
   const leaving = !exit.leaves
     ? ''
@@ -184,7 +189,7 @@ export function concurrentFix(file: MigrationFile, operation: Operation, what: s
       `${what} concurrently (${option}${leaving})`,
       // Leaving the transaction changes how the whole migration runs: never automatic.
       exit.leaves ? 'unsafe' : 'safe',
-      () => ({ edits: [...exitEdits(file, operation, exit), makeConcurrent(file, operation)!] }),
+      () => ({ edits: [...exitEdits(file, operation, exit), ...makeConcurrentEdits(file, operation)] }),
     ),
   ];
 }

@@ -23,18 +23,34 @@ export const requireConcurrentIndexCreation: Rule = {
         ruby:
           'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id\n    add_reference :messages, :author\n  end\nend',
         sql: 'CREATE INDEX index_messages_on_conversation_id ON messages (conversation_id);',
+        python:
+          'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("chat", "0001_initial")]\n\n    operations = [\n        migrations.AddIndex(\n            model_name="message",\n            index=models.Index(fields=["conversation"], name="chat_message_conversation_idx"),\n        ),\n    ]',
+        typescript:
+          'import { MigrationInterface, QueryRunner } from \'typeorm\';\n\nexport class AddMessagesConversationIndex1700000000000 implements MigrationInterface {\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(\'CREATE INDEX "IDX_messages_conversation_id" ON "messages" ("conversation_id")\');\n  }\n}',
+        javascript:
+          '// node-pg-migrate\nexports.up = (pgm) => {\n  pgm.createIndex(\'messages\', \'conversation_id\');\n};',
       },
       good: {
         ruby:
           'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently\n    add_reference :messages, :author, index: { algorithm: :concurrently }\n  end\nend',
         sql: 'CREATE INDEX CONCURRENTLY index_messages_on_conversation_id ON messages (conversation_id);',
+        python:
+          'from django.contrib.postgres.operations import AddIndexConcurrently\nfrom django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    dependencies = [("chat", "0001_initial")]\n\n    operations = [\n        AddIndexConcurrently(\n            model_name="message",\n            index=models.Index(fields=["conversation"], name="chat_message_conversation_idx"),\n        ),\n    ]',
+        typescript:
+          'import { MigrationInterface, QueryRunner } from \'typeorm\';\n\nexport class AddMessagesConversationIndex1700000000000 implements MigrationInterface {\n  transaction = false;\n\n  public async up(queryRunner: QueryRunner): Promise<void> {\n    await queryRunner.query(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS "IDX_messages_conversation_id" ON "messages" ("conversation_id")\');\n  }\n}',
+        javascript:
+          '// node-pg-migrate\nexports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex(\'messages\', \'conversation_id\', { concurrently: true, ifNotExists: true });\n};',
       },
       fix:
         'Adds `algorithm: :concurrently` to the call (for `add_reference`, inside its `index:` option) and, ' +
         'when missing, `disable_ddl_transaction!` at the top of the class (a concurrent build cannot run inside ' +
         'a transaction). Taking the migration out of its transaction changes how it runs, so the fix is offered ' +
         'but never applied by fix-all; when the migration already runs outside a transaction the fix only adds ' +
-        'the option and is safe.',
+        'the option and is safe. Django: `AddIndex` becomes `AddIndexConcurrently` (imported from ' +
+        '`django.contrib.postgres.operations`) and the class gets `atomic = False`; node-pg-migrate and Sequelize: ' +
+        '`concurrently: true` in the options (plus `pgm.noTransaction()`); SQL in `RunSQL`, `knex.raw` or ' +
+        '`queryRunner.query`: CONCURRENTLY in the string. Knex\'s `table.index`, TypeORM\'s `createIndex` and ' +
+        'Django\'s `db_index=True` have no concurrent form: reported without a fix.',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {

@@ -19,14 +19,28 @@ export const requireConcurrentIndexDeletion: Rule = {
       bad: {
         ruby: 'class RemoveIndexOnMessagesState < ActiveRecord::Migration[7.1]\n  def change\n    remove_index :messages, :state\n  end\nend',
         sql: 'DROP INDEX index_messages_on_state;',
+        python:
+          'from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.RemoveIndex(model_name="message", name="chat_message_conversation_idx"),\n    ]',
+        typescript:
+          '// Knex\nimport type { Knex } from \'knex\';\n\nexport async function up(knex: Knex): Promise<void> {\n  await knex.schema.alterTable(\'messages\', (table) => {\n    table.dropIndex([\'conversation_id\']);\n  });\n}',
+        javascript:
+          '// Sequelize\nmodule.exports = {\n  async up(queryInterface) {\n    await queryInterface.removeIndex(\'messages\', \'messages_conversation_id\');\n  },\n};',
       },
       good: {
         ruby:
           'class RemoveIndexOnMessagesState < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    remove_index :messages, :state, algorithm: :concurrently\n  end\nend',
         sql: 'DROP INDEX CONCURRENTLY index_messages_on_state;',
+        python:
+          'from django.contrib.postgres.operations import RemoveIndexConcurrently\nfrom django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n        RemoveIndexConcurrently(model_name="message", name="chat_message_conversation_idx"),\n    ]',
+        typescript:
+          '// Knex\nimport type { Knex } from \'knex\';\n\nexport const config = { transaction: false };\n\nexport async function up(knex: Knex): Promise<void> {\n  await knex.raw(\'DROP INDEX CONCURRENTLY IF EXISTS messages_conversation_id_index\');\n}',
+        javascript:
+          '// Sequelize\nmodule.exports = {\n  async up(queryInterface) {\n    await queryInterface.removeIndex(\'messages\', \'messages_conversation_id\', { concurrently: true });\n  },\n};',
       },
       fix:
         'Adds `algorithm: :concurrently` (SQL: CONCURRENTLY) and, when missing, `disable_ddl_transaction!`. ' +
+        'Django: `RemoveIndex` becomes `RemoveIndexConcurrently` with its import and `atomic = False`; ' +
+        'node-pg-migrate and Sequelize: `concurrently: true`. ' +
         'Leaving the transaction makes the fix unsafe: offered, never applied by fix-all.',
     },
   },

@@ -23,9 +23,12 @@ export function renderRuleDoc(rule: Rule): string {
   const { meta } = rule;
   const examples = (which: 'bad' | 'good') => {
     const blocks: string[] = [];
-    const { ruby, sql } = meta.docs[which];
+    const { ruby, sql, python, typescript, javascript } = meta.docs[which];
     if (ruby) blocks.push('```ruby\n' + ruby.trimEnd() + '\n```');
     if (sql) blocks.push('```sql\n' + sql.trimEnd() + '\n```');
+    if (python) blocks.push('```python\n' + python.trimEnd() + '\n```');
+    if (typescript) blocks.push('```ts\n' + typescript.trimEnd() + '\n```');
+    if (javascript) blocks.push('```js\n' + javascript.trimEnd() + '\n```');
     return blocks.join('\n\n');
   };
   return [
@@ -58,7 +61,7 @@ export function renderRuleDoc(rule: Rule): string {
     '',
     '## Turning it off',
     '',
-    `For one statement, put \`# pg-index-guard:disable-next-line ${meta.id}\` (SQL: \`-- pg-index-guard:disable-next-line ${meta.id}\`) ` +
+    `For one statement, put \`# pg-index-guard:disable-next-line ${meta.id}\` (SQL: \`-- pg-index-guard:disable-next-line ${meta.id}\`, JS/TS: \`// ...\`) ` +
       `on the line above it; for a whole file, \`# pg-index-guard:disable ${meta.id}\` at its top. For the project, set ` +
       `\`"pgIndexGuard.rules": { "${meta.id}": "off" }\` (or a fixed severity: \`"hint"\`, \`"info"\`, \`"warning"\`, \`"error"\`).`,
     '',

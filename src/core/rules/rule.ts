@@ -14,10 +14,19 @@ export interface RuleDocs {
    * "The examples assume ...". Shown on the rule's page.
    */
   assumes?: string;
-  bad: { ruby?: string; sql?: string };
-  good: { ruby?: string; sql?: string };
+  bad: RuleExamples;
+  good: RuleExamples;
   /** What the quick fix does. */
   fix: string;
+}
+
+/** One example per language; `python` is a Django migration, `typescript` / `javascript` a Node ORM's (the snippet says which). */
+export interface RuleExamples {
+  ruby?: string;
+  sql?: string;
+  python?: string;
+  typescript?: string;
+  javascript?: string;
 }
 
 export interface RuleMeta {

@@ -36,8 +36,8 @@ export interface InvalidCase extends ValidCase {
 
 export function ruleCases(ruleId: string, cases: { valid: ValidCase[]; invalid: InvalidCase[] }): void {
   const run = async (c: ValidCase) => {
-    const parsers = await loadParsers();
     const language = c.language ?? 'ruby';
+    const parsers = await loadParsers(['ruby', 'sql', language]);
     const path = c.path ?? (language === 'ruby' ? 'db/migrate/20240101000000_case.rb' : 'migrations/001_case.sql');
     const context: LintContext = { ...defaultContext(c.settings), ...c.context };
     const sqlOptions = context.settings.sqlRunner ? { defaultRunner: context.settings.sqlRunner, ...c.sqlOptions } : c.sqlOptions;

@@ -229,6 +229,7 @@ export function indexDefinitionFromOperation(op: CreateIndexOperation, file: Mig
   if (op.onlyParent) fail('CREATE INDEX ON ONLY a partitioned parent cannot be built concurrently.');
   if (op.table === null) fail('its table is computed in Ruby and cannot be known without running the migration.');
   if (op.via === 'sql' || op.via === 'execute') return fromSqlOperation(op, file, parser, origin, fail);
+  if (op.via === 'orm') return fromOrmOperation(op, file, origin, fail);
   if (op.via === 'helper') fail('it is built by a helper method whose SQL is not known.');
 
   const { schema, table } = splitRailsTable(op.table!);
@@ -293,6 +294,35 @@ function fromSqlOperation(
     tablespace: null,
     origin,
     notes: op.name === null ? [`the statement names no index: Postgres' default name ${name} is used`] : [],
+  };
+}
+
+/**
+ * A Django or Node ORM call (`AddIndex(index=models.Index(fields=[...], name=...))`,
+ * `pgm.createIndex(...)`): built only when it is fully known, a name and plain columns; a
+ * Django `condition=Q(...)` is Python, not SQL.
+ */
+function fromOrmOperation(op: CreateIndexOperation, file: MigrationFile, origin: IndexOrigin, fail: (message: string) => never): IndexDefinition {
+  if (op.name === null) fail('the framework names it itself (Django hashes the name): give the index a name in the migration to build it ahead.');
+  if (op.columns.length === 0 || !op.columns.every((c) => /^[A-Za-z_][\w$]*$/.test(c))) {
+    fail('its fields are not plain column names (a descending "-field" or an expression): run the migration itself.');
+  }
+  if (op.where !== null && file.dialect === 'django') fail('its condition is a Django Q() expression, not SQL: run the migration itself.');
+  const { schema, table } = splitRailsTable(op.table!);
+  return {
+    schema,
+    table,
+    name: op.name!,
+    columns: op.columns.map((name) => ({ kind: 'column', name }) as IndexKey),
+    unique: op.unique,
+    nullsNotDistinct: false,
+    using: op.using === null || op.using.toLowerCase() === 'btree' ? null : op.using.toLowerCase(),
+    include: [],
+    where: op.where,
+    storageParameters: {},
+    tablespace: null,
+    origin,
+    notes: [],
   };
 }
 

@@ -142,9 +142,13 @@ function fromPendingMigration(migration: PendingMigration, parsers: Parsers, out
   }
   if (needsIfNotExists) {
     out.failWhenRun.push({ relativePath: migration.relativePath, version: migration.version });
+    const [app, name] = migration.version.split('.');
     out.warnings.push(
-      `${migration.relativePath}: once its indexes are built, this migration fails when it runs (the index exists and it has no if_not_exists: true / IF NOT EXISTS). ` +
-        `Add if_not_exists, or mark it as run: pg-index-guard mark-as-run ${migration.version}`,
+      migration.framework === 'django'
+        ? `${migration.relativePath}: once its indexes are built, this migration fails when it runs (the index exists). ` +
+            `Record it as applied once they are: python manage.py migrate ${app} ${name} --fake`
+        : `${migration.relativePath}: once its indexes are built, this migration fails when it runs (the index exists and it has no if_not_exists: true / IF NOT EXISTS). ` +
+            `Add if_not_exists, or mark it as run: pg-index-guard mark-as-run ${migration.version}`,
     );
   }
 }

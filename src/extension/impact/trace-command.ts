@@ -20,7 +20,7 @@ export async function traceLocksOfMigration(deps: TraceDependencies, uri?: vscod
   const document = uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
   const language = document ? languageOfPath(document.uri.path) : null;
   if (!document || !language) {
-    void vscode.window.showWarningMessage('Open a Rails (.rb) or SQL (.sql) migration to trace its locks.');
+    void vscode.window.showWarningMessage('Open a migration (Rails, SQL, Django or a Node ORM) to trace its locks.');
     return null;
   }
   const candidate = deps.connections.current?.candidate;
@@ -32,7 +32,7 @@ export async function traceLocksOfMigration(deps: TraceDependencies, uri?: vscod
     void vscode.window.showWarningMessage(`${candidate.label} is a production database: a lock trace takes real locks, so it only runs on a copy (a staging or development database).`);
     return null;
   }
-  const parsers = await deps.lintService.loadParsers();
+  const parsers = await deps.lintService.loadParsers([language]);
   const path = vscode.workspace.asRelativePath(document.uri, false);
   const file = parseMigration(document.uri.fsPath, document.getText(), language, parsers);
   if (!file) {

@@ -11,6 +11,11 @@ export interface EmbeddedSqlOptions {
   source: string;
   /** Reads every statement with libpg-query (see SqlParseOptions.fullSyntaxTrees). */
   fullSyntaxTrees?: boolean;
+  /**
+   * Where `sql` interpolates code (offsets into `sql`): Python f-string `{...}`, JS template
+   * `${...}`. Given, they stand for `#{...}`: the same placeholders, the same silence.
+   */
+  interpolations?: ReadonlyArray<{ start: number; end: number }>;
 }
 
 /**
@@ -33,7 +38,7 @@ export function parseEmbeddedSql(sql: string, offsetInFile: number, options: Emb
 }
 
 function readEmbeddedSql(sql: string, offsetInFile: number, options: EmbeddedSqlOptions): Operation[] {
-  const { text, hasPlaceholders } = neutralizeInterpolation(sql);
+  const { text, hasPlaceholders } = options.interpolations ? blankRanges(sql, options.interpolations) : neutralizeInterpolation(sql);
   const aligned = alignToSource(sql, options.source, offsetInFile);
   const toSource = aligned ?? ((offset: number) => offsetInFile + Math.min(offset, sql.length));
   const parsed = readSqlText(text, options.parser, { lintTrees: options.fullSyntaxTrees !== true });
@@ -60,6 +65,18 @@ function readEmbeddedSql(sql: string, offsetInFile: number, options: EmbeddedSql
     if (effect) inTransactionBlock = effect === 'begin';
   }
   return operations;
+}
+
+/** The given ranges -> underscores of the same length. */
+function blankRanges(sql: string, ranges: ReadonlyArray<{ start: number; end: number }>): { text: string; hasPlaceholders: boolean } {
+  if (ranges.length === 0) return { text: sql, hasPlaceholders: false };
+  let text = '';
+  let at = 0;
+  for (const range of ranges) {
+    text += sql.slice(at, range.start) + '_'.repeat(Math.max(0, range.end - range.start));
+    at = range.end;
+  }
+  return { text: text + sql.slice(at), hasPlaceholders: true };
 }
 
 /** `#{...}` (nested braces included) -> underscores of the same length. */

@@ -1,0 +1,145 @@
+// Knex, TypeORM, node-pg-migrate and Sequelize migrations through the existing rules: valid cases
+// silent, invalid ones with the exact finding and the fixed text in each framework's idiom.
+import { ruleCases } from '../../testing/rule-cases';
+
+const ts = { language: 'typescript' as const, path: 'migrations/20240101000000_messages.ts' };
+const js = { language: 'javascript' as const, path: 'migrations/1700000000000_messages.js' };
+
+const knexIndex = `import type { Knex } from 'knex';
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('messages', (table) => {
+    table.index(['conversation_id'], 'messages_conversation_id_idx');
+  });
+}
+`;
+
+const knexRaw = `exports.up = function (knex) {
+  return knex.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_author_idx ON messages (author_id)');
+};
+`;
+
+const typeormQuery = `import { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class MessagesAuthor1700000000000 implements MigrationInterface {
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(\`CREATE INDEX CONCURRENTLY IF NOT EXISTS "messages_author_idx" ON "messages" ("author_id")\`);
+  }
+}
+`;
+
+const pgm = `exports.up = (pgm) => {
+  pgm.createIndex('messages', 'conversation_id');
+};
+`;
+
+const sequelize = `module.exports = {
+  async up(queryInterface, Sequelize) {
+    await queryInterface.addIndex('messages', ['conversation_id']);
+  },
+};
+`;
+
+ruleCases('require-concurrent-index-creation', {
+  valid: [
+    {
+      name: 'Knex: indexes of a table created in the same migration',
+      ...ts,
+      source: `export async function up(knex) {\n  await knex.schema.createTable('tags', (table) => {\n    table.string('name').unique();\n    table.index(['name']);\n  });\n}\n`,
+    },
+    {
+      name: 'Knex: template-literal SQL with ${} names no table (no false finding)',
+      ...ts,
+      source: 'export const config = { transaction: false };\nexport async function up(knex) {\n  await knex.raw(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${table} (${column})`);\n}\n',
+    },
+    { name: 'node-pg-migrate: concurrently', ...js, source: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true, ifNotExists: true });\n};\n` },
+    { name: 'Sequelize: concurrently', ...js, source: sequelize.replace("['conversation_id'])", "['conversation_id'], { concurrently: true })") },
+    { name: 'TypeORM: CREATE INDEX CONCURRENTLY with transaction = false', ...ts, source: typeormQuery.replace('  public async up', '  transaction = false;\n\n  public async up') },
+    { name: 'a JS file that is not a migration', ...js, source: 'module.exports = { up: 1 };\n' },
+  ],
+  invalid: [
+    {
+      name: 'Knex: table.index on an existing table (Knex builds no concurrent index: no fix)',
+      ...ts,
+      source: knexIndex,
+      findings: [{ at: '5:5-5:69', message: /"messages"/ }],
+      noFix: true,
+    },
+    {
+      name: 'node-pg-migrate: createIndex gets { concurrently: true } and pgm.noTransaction()',
+      ...js,
+      source: pgm,
+      findings: [{ at: '2:3-2:49' }],
+      fix: { safety: 'unsafe' },
+      fixed: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true });\n};\n`,
+    },
+    {
+      name: 'Sequelize: addIndex gets concurrently (Sequelize runs outside a transaction: safe)',
+      ...js,
+      source: sequelize.replace("['conversation_id'])", "['conversation_id'], { name: 'messages_conversation_id' })"),
+      findings: [{ at: '3:11-3:105' }],
+      fix: { safety: 'safe' },
+      fixed: sequelize.replace("['conversation_id'])", "['conversation_id'], { name: 'messages_conversation_id', concurrently: true })"),
+    },
+    {
+      name: 'TypeORM: queryRunner.createIndex(new TableIndex(...))',
+      ...ts,
+      source: `import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';\n\nexport class A1 implements MigrationInterface {\n  async up(queryRunner: QueryRunner) {\n    await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['author_id'] }));\n  }\n}\n`,
+      findings: [{ at: '5:11-5:105', message: /"messages"/ }],
+      noFix: true,
+    },
+    {
+      name: 'Knex: knex.raw gets CONCURRENTLY and exports.config = { transaction: false }',
+      ...js,
+      source: knexRaw.replace('CONCURRENTLY ', ''),
+      findings: [{ at: '2:20-2:90' }],
+      fix: { safety: 'unsafe' },
+      fixed: `${knexRaw}\nexports.config = { transaction: false };\n`,
+    },
+  ],
+});
+
+ruleCases('ban-concurrent-index-creation-in-transaction', {
+  valid: [{ name: 'Knex: exports.config = { transaction: false }', ...js, source: `${knexRaw}\nexports.config = { transaction: false };\n` }],
+  invalid: [
+    {
+      name: 'TypeORM: CONCURRENTLY in the migration transaction gets transaction = false',
+      ...ts,
+      source: typeormQuery,
+      findings: [{ at: '5:30-5:119' }],
+      fixed: typeormQuery.replace('  public async up', '  transaction = false;\n\n  public async up'),
+    },
+    {
+      name: 'Sequelize: concurrently inside queryInterface.sequelize.transaction (no fix)',
+      ...js,
+      source: `module.exports = {\n  async up(queryInterface) {\n    await queryInterface.sequelize.transaction(async (transaction) => {\n      await queryInterface.addIndex('messages', ['a'], { concurrently: true, transaction });\n    });\n  },\n};\n`,
+      findings: [{ at: '4:13-4:92' }],
+      noFix: true,
+    },
+  ],
+});
+
+ruleCases('disallowed-unique-constraint', {
+  valid: [{ name: 'Sequelize: changeColumn without unique', ...js, source: "module.exports = {\n  up: async (queryInterface, Sequelize) => {\n    await queryInterface.changeColumn('users', 'email', { type: Sequelize.STRING, allowNull: false });\n  },\n};\n" }],
+  invalid: [
+    {
+      name: 'Sequelize: changeColumn with unique: true adds a UNIQUE constraint under lock',
+      ...js,
+      source: "module.exports = {\n  up: async (queryInterface, Sequelize) => {\n    await queryInterface.changeColumn('users', 'email', { type: Sequelize.STRING, unique: true });\n  },\n};\n",
+      findings: [{ at: '3:11-3:98', message: /"users"/ }],
+    },
+  ],
+});
+
+ruleCases('prefer-robust-stmts', {
+  valid: [],
+  invalid: [
+    {
+      name: 'node-pg-migrate: concurrent createIndex gets ifNotExists: true',
+      ...js,
+      source: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true });\n};\n`,
+      findings: [{ at: '3:3-3:73' }],
+      fixed: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true, ifNotExists: true });\n};\n`,
+    },
+  ],
+});
