@@ -1,4 +1,4 @@
-import type { AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
+import type { AddForeignKeyOperation, AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { railsVersionAtLeast } from '../parsers/rails/rails-version';
 import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
@@ -30,7 +30,7 @@ function optionPair(style: RailsCallSyntax['optionStyle'], key: string, value: s
  * added to an existing `index: { ... }` hash, replacing `index: true`, or as a new option.
  */
 export function makeRailsCallConcurrent(file: MigrationFile, operation: Operation): Edit | null {
-  if (operation.kind === 'createIndex' && (operation.via === 'add_reference' || operation.via === 't.references')) {
+  if (operation.kind === 'createIndex' && (operation.via === 'add_reference' || operation.via === 't.references' || operation.via === 't.column')) {
     return addReferenceIndexOption(file, operation, 'algorithm', ':concurrently');
   }
   return addRailsCallOption(file, operation, 'algorithm', ':concurrently');
@@ -169,6 +169,34 @@ export function addRailsUniqueIndexFirst(
   // Never null on a Rails call.
   const usingIndex = addRailsCallOption(file, operation, 'using_index', rubyString(indexName))!;
   return [insertAt(lines.lineStart, addIndex), usingIndex];
+}
+
+/** Whether addRailsForeignKeyIndex has an edit: a Rails call whose table and columns are known. */
+export function canAddRailsForeignKeyIndex(file: MigrationFile, operation: AddForeignKeyOperation): boolean {
+  if (operation.syntax?.kind !== 'railsCall' || operation.table === null) return false;
+  if (operation.columns.length === 0 || operation.columns.includes('?')) return false;
+  if (operation.via === 'add_reference' || operation.via === 't.references') return true;
+  return standaloneLines(file, operation) !== null;
+}
+
+/**
+ * The index a foreign key's columns want, built concurrently: add_reference / t.references get
+ * `index: { algorithm: :concurrently }` (in place of `index: false`); add_foreign_key is followed
+ * by `add_index <table>, <columns>, algorithm: :concurrently` (`t.index` inside change_table).
+ */
+export function addRailsForeignKeyIndex(file: MigrationFile, operation: AddForeignKeyOperation): Edit | null {
+  if (!canAddRailsForeignKeyIndex(file, operation)) return null;
+  const syntax = operation.syntax as RailsCallSyntax;
+  if (operation.via === 'add_reference' || operation.via === 't.references') return addReferenceIndexOption(file, operation, 'algorithm', ':concurrently');
+  const lines = standaloneLines(file, operation)!;
+  const columns = operation.columns.length === 1 ? rubySymbolOrString(operation.columns[0]!) : `[${operation.columns.map(rubySymbolOrString).join(', ')}]`;
+  const algorithm = optionPair(syntax.optionStyle, 'algorithm', ':concurrently');
+  const source = file.source;
+  const call =
+    operation.via === 't.foreign_key'
+      ? `${source.slice(operation.range.start, source.indexOf('.', operation.range.start))}.index ${columns}, ${algorithm}`
+      : `add_index ${rubySymbolOrString(operation.table!)}, ${columns}, ${algorithm}`;
+  return insertAt(lines.lineEnd, `${newlineOf(source)}${syntax.indent}${call}`);
 }
 
 const RAILS_FILE_NAME = /^(.*\/)?(\d+)_([^/]+)\.rb$/;
