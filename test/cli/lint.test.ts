@@ -559,7 +559,8 @@ describe('lint: --config and .pg-index-guard.json', () => {
       writeFileSync(join(dir.path, '.pg-index-guard.json'), JSON.stringify({ largeTables: ['messages'] }));
       writeFileSync(
         join(dir.path, 'db', 'migrate', '20240601000000_rework_message_indexes.rb'),
-        'class ReworkMessageIndexes < ActiveRecord::Migration[7.1]\n  def change\n    remove_index :messages, :status\n    add_index :messages, :user_id\n  end\nend\n',
+        // `up`: in `change`, the remove_index would also be reported for its rollback's rebuild.
+        'class ReworkMessageIndexes < ActiveRecord::Migration[7.1]\n  def up\n    remove_index :messages, :status\n    add_index :messages, :user_id\n  end\nend\n',
       );
       const { code, stdout } = await run(['lint', 'db', '--format', 'json'], { cwd: dir.path });
       assert.equal(code, 1);
