@@ -97,6 +97,12 @@ ruleCases('require-index-for-foreign-key', {
       findings: [{ at: '3:5-3:58' }],
     },
     {
+      name: 'connected: an index db/schema.rb declares but the database lacks does not count',
+      source: migration('    add_foreign_key :messages, :accounts\n'),
+      context: { schema, database: { indexes: [] } },
+      findings: [{ at: '3:5-3:41' }],
+    },
+    {
       name: 'in a down method, the message names the rollback',
       source: 'class X < ActiveRecord::Migration[7.1]\n  def up\n    remove_foreign_key :messages, :accounts\n  end\n\n  def down\n    add_foreign_key :messages, :accounts\n  end\nend\n',
       findings: [{ at: '7:5-7:41', message: /^On rollback \(down\): Foreign key on "messages"/ }],

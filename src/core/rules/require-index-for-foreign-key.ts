@@ -22,7 +22,7 @@ export const requireIndexForForeignKey: Rule = {
         '`foreign_key:` and `index: false`, `t.foreign_key` in `change_table`, and SQL `ADD [CONSTRAINT] FOREIGN ' +
         'KEY` / `ADD COLUMN ... REFERENCES`, on a table not created earlier in the migration, when no index has ' +
         'the key\'s columns as its leading columns: an index created in the same migration counts, and so do the ' +
-        'indexes of db/schema.rb or, when connected, the database\'s valid, non-partial ones.',
+        'indexes of db/schema.rb / db/structure.sql or, when connected, the database\'s valid, non-partial ones instead.',
       bad: {
         ruby: 'class AddAccountForeignKeyToMessages < ActiveRecord::Migration[7.1]\n  def change\n    add_foreign_key :messages, :accounts\n  end\nend',
         sql: 'ALTER TABLE messages ADD CONSTRAINT fk_messages_account FOREIGN KEY (account_id) REFERENCES accounts (id);',
@@ -78,8 +78,10 @@ function isIndexed(file: MigrationFile, operation: AddForeignKeyOperation, conte
     if (!runTogether(other.direction, operation.direction) || normalizeTable(other.table) !== table) continue;
     if (leads(other.columns)) return true;
   }
-  for (const index of context.database?.indexes ?? []) {
-    if (index.valid && index.predicate === null && isOnTable(index, operation.table!) && leads(index.columns)) return true;
+  // Connected, the database says what exists; db/schema.rb may declare an index it lacks.
+  const databaseIndexes = context.database?.indexes;
+  if (databaseIndexes) {
+    return databaseIndexes.some((index) => index.valid && index.predicate === null && isOnTable(index, operation.table!) && leads(index.columns));
   }
   for (const index of context.schema?.indexes ?? []) {
     if (index.where === null && normalizeTable(index.table) === table && leads(index.columns)) return true;
