@@ -1,4 +1,4 @@
-import type { AddForeignKeyOperation, AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
+import type { AddForeignKeyOperation, AddUniqueConstraintOperation, DropColumnOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { railsVersionAtLeast } from '../parsers/rails/rails-version';
 import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
@@ -197,6 +197,55 @@ export function addRailsForeignKeyIndex(file: MigrationFile, operation: AddForei
       ? `${source.slice(operation.range.start, source.indexOf('.', operation.range.start))}.index ${columns}, ${algorithm}`
       : `add_index ${rubySymbolOrString(operation.table!)}, ${columns}, ${algorithm}`;
   return insertAt(lines.lineEnd, `${newlineOf(source)}${syntax.indent}${call}`);
+}
+
+/** An index a removed column takes with it, as the schema or the database describes it. */
+export interface IndexOnColumn {
+  name: string;
+  columns: readonly string[];
+  unique: boolean;
+  where: string | null;
+}
+
+const PLAIN_COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Whether dropRailsIndexesFirst has an edit: a standalone call, indexes on plain columns (`column:` keeps it reversible). */
+export function canDropRailsIndexesFirst(file: MigrationFile, operation: DropColumnOperation, indexes: readonly IndexOnColumn[]): boolean {
+  if (operation.syntax?.kind !== 'railsCall' || operation.table === null || indexes.length === 0) return false;
+  if (!indexes.every((index) => index.columns.length > 0 && index.columns.every((c) => PLAIN_COLUMN.test(c)))) return false;
+  return standaloneLines(file, operation) !== null;
+}
+
+/**
+ * `remove_index <table>, column: ..., name: "...", algorithm: :concurrently` for each index, on
+ * the lines before the column's removal (`t.remove_index` inside change_table). With its columns,
+ * uniqueness and predicate, so that in `change` the rollback builds the same index again.
+ */
+export function dropRailsIndexesFirst(file: MigrationFile, operation: DropColumnOperation, indexes: readonly IndexOnColumn[]): Edit | null {
+  if (!canDropRailsIndexesFirst(file, operation, indexes)) return null;
+  const syntax = operation.syntax as RailsCallSyntax;
+  const lines = standaloneLines(file, operation)!;
+  const style = syntax.optionStyle;
+  const source = file.source;
+  const inBlock = operation.via === 't.remove' || operation.via === 't.remove_references';
+  const call = inBlock
+    ? `${source.slice(operation.range.start, source.indexOf('.', operation.range.start))}.remove_index `
+    : `remove_index ${rubySymbolOrString(operation.table!)}, `;
+  const newline = newlineOf(source);
+  const text = indexes
+    .map((index) => {
+      const columns = index.columns.length === 1 ? rubySymbolOrString(index.columns[0]!) : `[${index.columns.map(rubySymbolOrString).join(', ')}]`;
+      const options = [
+        optionPair(style, 'column', columns),
+        optionPair(style, 'name', rubyString(index.name)),
+        ...(index.unique ? [optionPair(style, 'unique', 'true')] : []),
+        ...(index.where !== null ? [optionPair(style, 'where', rubyString(index.where))] : []),
+        optionPair(style, 'algorithm', ':concurrently'),
+      ];
+      return `${syntax.indent}${call}${options.join(', ')}${newline}`;
+    })
+    .join('');
+  return insertAt(lines.lineStart, text);
 }
 
 const RAILS_FILE_NAME = /^(.*\/)?(\d+)_([^/]+)\.rb$/;

@@ -3,6 +3,7 @@
 // Keywords are written in the case the statement already uses.
 import type {
   AddForeignKeyOperation,
+  DropColumnOperation,
   AddUniqueConstraintOperation,
   MigrationFile,
   Operation,
@@ -243,6 +244,19 @@ export function uniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstr
   const create = `${k('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS')} ${name} ${k('ON')} ${table} ${columns};`;
   const before = beforeStatement(file, operation, [create])!;
   return [before, replaceRange(columnsRange, `${k('USING INDEX')} ${name}`)];
+}
+
+/** Whether dropIndexesBefore has an edit for the operation. */
+export function canDropIndexesBefore(file: MigrationFile, operation: DropColumnOperation, names: readonly string[]): boolean {
+  return names.length > 0 && !operation.inTransactionBlock && canAddStatements(file, operation);
+}
+
+/** `DROP INDEX CONCURRENTLY IF EXISTS <name>;` for each index, on the lines before the ALTER TABLE. */
+export function dropIndexesBefore(file: MigrationFile, operation: DropColumnOperation, names: readonly string[]): Edit | null {
+  if (!canDropIndexesBefore(file, operation, names)) return null;
+  const schema = operation.table?.includes('.') ? `${operation.table.slice(0, operation.table.lastIndexOf('.'))}.` : '';
+  const k = (word: string) => inStatementCase(file, operation, word);
+  return beforeStatement(file, operation, names.map((name) => `${k('DROP INDEX CONCURRENTLY IF EXISTS')} ${schema}${sqlIdentifier(name)};`));
 }
 
 /** Whether foreignKeyIndexAfter has edits for the operation: a SQL file's foreign key, its table and columns known. */

@@ -35,13 +35,15 @@ ruleCases('require-concurrent-index-deletion', {
       source: migration('    remove_column :messages, :source_id, :bigint\n'),
       context: { schema },
       findings: [{ at: '3:5-3:49', severity: 'warning', message: /^Removing "source_id" from "messages" also drops its index "index_messages_on_source_id" without CONCURRENTLY, under an ACCESS EXCLUSIVE lock every query on the table queues behind: drop it concurrently first\.$/ }],
-      noFix: true,
+      fix: { title: /^Drop the index concurrently first and take the migration out of its transaction$/, safety: 'unsafe' },
+      fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    remove_index :messages, column: :source_id, name: "index_messages_on_source_id", algorithm: :concurrently\n    remove_column :messages, :source_id, :bigint\n  end\nend\n',
     },
     {
       name: 'remove_reference: the index holding the column second counts too',
       source: migration('    remove_reference :messages, :sender\n'),
       context: { schema },
       findings: [{ at: '3:5-3:40', message: /^Removing "sender_id" from "messages" also drops its index "index_messages_on_account_id_and_sender_id"/ }],
+      fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    remove_index :messages, column: [:account_id, :sender_id], name: "index_messages_on_account_id_and_sender_id", algorithm: :concurrently\n    remove_reference :messages, :sender\n  end\nend\n',
     },
     {
       name: 'remove_columns and t.remove, connected: the database\'s indexes',
@@ -59,6 +61,15 @@ ruleCases('require-concurrent-index-deletion', {
         { at: '3:5-3:60', message: /^Removing "state", "kind" from "messages" also drops its indexes "idx_state", "idx_kind" without CONCURRENTLY.*drop them concurrently first\.$/ },
         { at: '5:7-5:21', message: /drops its index "idx_flag"/ },
       ],
+      fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    remove_index :messages, column: :state, name: "idx_state", algorithm: :concurrently\n    remove_index :messages, column: :kind, name: "idx_kind", algorithm: :concurrently\n    remove_columns :messages, :state, :kind, type: :integer\n    change_table :messages do |t|\n      t.remove :flag\n    end\n  end\nend\n',
+    },
+    {
+      name: 't.remove in change_table: t.remove_index before it, unique and partial as the schema says',
+      source: migration('    change_table :messages do |t|\n      t.remove :code\n    end\n', noTransaction),
+      context: { schema: { tables: new Map(), indexes: [{ table: 'messages', columns: ['code'], name: 'by_code', unique: true, where: 'code IS NOT NULL' }] } },
+      findings: [{ at: '5:7-5:21' }],
+      fix: { safety: 'safe' },
+      fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n  def change\n    change_table :messages do |t|\n      t.remove_index column: :code, name: "by_code", unique: true, where: "code IS NOT NULL", algorithm: :concurrently\n      t.remove :code\n    end\n  end\nend\n',
     },
     {
       name: 'an index created earlier in the same migration',
@@ -71,6 +82,8 @@ ruleCases('require-concurrent-index-deletion', {
       source: 'ALTER TABLE messages DROP COLUMN source_id;\n',
       context: { schema },
       findings: [{ at: '1:1-1:43', message: /^Removing "source_id" from "messages" also drops its index "index_messages_on_source_id"/ }],
+      fix: { safety: 'safe' },
+      fixed: 'DROP INDEX CONCURRENTLY IF EXISTS index_messages_on_source_id;\nALTER TABLE messages DROP COLUMN source_id;\n',
     },
     {
       name: 'a down method: the message names the rollback',

@@ -1,7 +1,20 @@
 import type { DropColumnOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import { concurrentFix, describeTable, isTableCreatedEarlier, madeSafeByStrongMigrations, normalizeTable, onRollback, runTogether, severityOnTable } from './helpers';
-import { createdIndexName, droppedIndexName, isOnTable } from './database-indexes';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { canDropIndexesFirst, dropIndexesFirst, type IndexOnColumn } from '../fixes/operation-edits';
+import {
+  concurrentFix,
+  describeTable,
+  exitEdits,
+  isTableCreatedEarlier,
+  madeSafeByStrongMigrations,
+  normalizeTable,
+  onRollback,
+  runTogether,
+  severityOnTable,
+  transactionExit,
+} from './helpers';
+import { createdIndexName, droppedIndexName, isOnTable, railsDefaultIndexName } from './database-indexes';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentIndexDeletion: Rule = {
@@ -32,8 +45,9 @@ export const requireConcurrentIndexDeletion: Rule = {
       },
       fix:
         'Adds `algorithm: :concurrently` (SQL: CONCURRENTLY) and, when missing, `disable_ddl_transaction!`. ' +
-        'Leaving the transaction makes the fix unsafe: offered, never applied by fix-all. A removed column\'s ' +
-        'indexes get no fix: drop them first with `remove_index ..., algorithm: :concurrently`.',
+        'Leaving the transaction makes the fix unsafe: offered, never applied by fix-all. For a removed column, ' +
+        'the fix drops its known indexes concurrently on the lines before (`remove_index ..., column:, name:, ' +
+        'algorithm: :concurrently`, reversible in `change`; SQL `DROP INDEX CONCURRENTLY IF EXISTS`).',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
@@ -43,8 +57,9 @@ export const requireConcurrentIndexDeletion: Rule = {
       const operation = operations[i]!;
       if (operation.kind === 'dropColumn') {
         if (isTableCreatedEarlier(file, operation)) continue;
-        const indexes = indexesOnColumns(file, operation, context);
-        if (indexes.length === 0) continue;
+        const known = indexesOnColumns(file, operation, context);
+        if (known.length === 0) continue;
+        const indexes = known.map((index) => (index.name === null ? `the index on (${index.columns.join(', ')})` : `"${index.name}"`));
         const columns = operation.columns.map((c) => `"${c}"`).join(', ');
         findings.push({
           ruleId: this.meta.id,
@@ -58,7 +73,7 @@ export const requireConcurrentIndexDeletion: Rule = {
             ),
           ),
           range: operation.range,
-          fixes: [],
+          fixes: dropFirstFix(file, operation, known),
           operation,
         });
         continue;
@@ -79,38 +94,51 @@ export const requireConcurrentIndexDeletion: Rule = {
 };
 
 /**
- * The names of the indexes that hold one of the removed columns (anywhere in their key), as
- * db/schema.rb / structure.sql, the connected database, or an earlier creation in this migration
- * knows them. Indexes this migration already dropped before are left out.
+ * The indexes that hold one of the removed columns (anywhere in their key), as the connected
+ * database, else db/schema.rb / structure.sql, and earlier creations in this migration know them.
+ * Indexes this migration already dropped before are left out; `name` is null when unknown.
  */
-function indexesOnColumns(file: MigrationFile, operation: DropColumnOperation, context: LintContext): string[] {
+function indexesOnColumns(file: MigrationFile, operation: DropColumnOperation, context: LintContext): Array<{ name: string | null } & Omit<IndexOnColumn, 'name'>> {
   if (operation.table === null) return [];
   const table = normalizeTable(operation.table);
   const removed = new Set(operation.columns.filter((c) => c !== '?').map((c) => c.toLowerCase()));
   if (removed.size === 0) return [];
   const touches = (columns: readonly string[]) => columns.some((c) => removed.has(c.toLowerCase()));
-  const names: string[] = [];
-  const add = (name: string | null, columns: readonly string[]) => {
-    const shown = name ?? `the index on (${columns.join(', ')})`;
-    if (!names.includes(shown)) names.push(shown);
+  const found: Array<{ name: string | null } & Omit<IndexOnColumn, 'name'>> = [];
+  const add = (name: string | null, columns: readonly string[], unique: boolean, where: string | null) => {
+    if (name === null || !found.some((f) => f.name === name)) found.push({ name, columns, unique, where });
   };
-  for (const index of context.database?.indexes ?? []) {
-    if (isOnTable(index, operation.table) && touches(index.columns)) add(index.name, index.columns);
-  }
-  if (!context.database?.indexes) {
+  const databaseIndexes = context.database?.indexes;
+  if (databaseIndexes) {
+    for (const index of databaseIndexes) if (isOnTable(index, operation.table) && touches(index.columns)) add(index.name, index.columns, index.unique, index.predicate);
+  } else {
     for (const index of context.schema?.indexes ?? []) {
-      if (normalizeTable(index.table) === table && touches(index.columns)) add(index.name ?? `index_${index.table}_on_${index.columns.join('_and_')}`, index.columns);
+      if (normalizeTable(index.table) === table && touches(index.columns)) add(index.name ?? railsDefaultIndexName(index.table, index.columns), index.columns, index.unique, index.where);
     }
   }
   const dropped = new Set<string>();
   for (const other of file.operations) {
     if (other.range.start >= operation.range.start || !runTogether(other.direction, operation.direction)) continue;
     if (other.table === null || normalizeTable(other.table) !== table) continue;
-    if (other.kind === 'createIndex' && touches(other.columns)) add(createdIndexName(other), other.columns);
+    if (other.kind === 'createIndex' && touches(other.columns)) add(createdIndexName(other), other.columns, other.unique, other.where);
     if (other.kind === 'dropIndex') {
       const name = droppedIndexName(other);
       if (name !== null) dropped.add(name);
     }
   }
-  return names.filter((name) => !dropped.has(name)).map((name) => `"${name}"`);
+  return found.filter((index) => index.name === null || !dropped.has(index.name));
+}
+
+/** Drop the indexes concurrently first (they all need a name), leaving the transaction when the migration has one. */
+function dropFirstFix(file: MigrationFile, operation: DropColumnOperation, indexes: ReadonlyArray<{ name: string | null } & Omit<IndexOnColumn, 'name'>>): Fix[] {
+  if (indexes.some((index) => index.name === null)) return [];
+  const named = indexes as IndexOnColumn[];
+  const exit = transactionExit(file, operation);
+  if (!exit || !canDropIndexesFirst(file, operation, named)) return [];
+  const leaving = !exit.leaves ? '' : exit.automatic ? '; the runner then runs the whole script outside a transaction' : ' and take the migration out of its transaction';
+  return [
+    new LazyFix(`Drop ${named.length === 1 ? 'the index' : 'the indexes'} concurrently first${leaving}`, exit.leaves ? 'unsafe' : 'safe', () => ({
+      edits: [...exitEdits(file, operation, exit), dropIndexesFirst(file, operation, named)!],
+    })),
+  ];
 }
