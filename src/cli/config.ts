@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { LintSettings } from '../core/lint-context';
-import { detectProjectTimeouts } from '../core/parsers/rails/detect-project-timeouts';
+import type { LintSettings, SchemaInfo } from '../core/lint-context';
+import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
+import { loadPrismParser } from '../core/parsers/rails/prism';
+import { readStructureSqlIndexes } from '../db/declared-indexes';
+import { detectProjectTimeouts, detectStrongMigrationsSafeByDefault } from '../core/parsers/rails/detect-project-timeouts';
 import { defaultLintSettings, readSettingsFile, SETTINGS_FILE_NAME, SettingsFileError } from '../core/settings-keys';
 import { UsageError } from './io';
 
@@ -21,12 +24,16 @@ export interface LoadedConfig {
  * Reads `--config <file>`, or `.pg-index-guard.json` in `cwd` when there is one, and
  * validates it (the keys are the VS Code settings' names, read by the same code as the editor's).
  * A strong_migrations initializer in `cwd` that sets a lock_timeout counts as timeouts set
- * elsewhere, as it does in the editor. Every problem is a UsageError (exit 2) that names the
+ * elsewhere, as it does in the editor, and its `safe_by_default = true` is read too. Every problem is a UsageError (exit 2) that names the
  * file and the key.
  */
 export function loadConfig(explicitPath: string | undefined, cwd: string): LoadedConfig {
   const loaded = readConfigFile(explicitPath, cwd);
-  if (!loaded.settings.timeoutsConfiguredElsewhere && projectSetsTimeouts(cwd)) loaded.settings.timeoutsConfiguredElsewhere = true;
+  const initializer = readInitializer(cwd);
+  if (initializer !== null) {
+    if (!loaded.settings.timeoutsConfiguredElsewhere && detectProjectTimeouts(initializer).configuresTimeouts) loaded.settings.timeoutsConfiguredElsewhere = true;
+    if (detectStrongMigrationsSafeByDefault(initializer)) loaded.settings.strongMigrationsSafeByDefault = true;
+  }
   return loaded;
 }
 
@@ -53,11 +60,11 @@ function readConfigFile(explicitPath: string | undefined, cwd: string): LoadedCo
   }
 }
 
-function projectSetsTimeouts(cwd: string): boolean {
+function readInitializer(cwd: string): string | null {
   try {
-    return detectProjectTimeouts(readFileSync(join(cwd, STRONG_MIGRATIONS_INITIALIZER), 'utf8')).configuresTimeouts;
+    return readFileSync(join(cwd, STRONG_MIGRATIONS_INITIALIZER), 'utf8');
   } catch {
-    return false; // no initializer
+    return null; // no initializer
   }
 }
 
@@ -70,4 +77,32 @@ export function errorMessage(error: unknown): string {
     return error.message;
   }
   return String(error);
+}
+
+/**
+ * The indexes the project declares, as the editor reads them: db/schema.rb (with Prism), else
+ * db/structure.sql; undefined when there is neither or it cannot be read (rules then know less).
+ */
+export async function loadProjectSchema(cwd: string): Promise<SchemaInfo | undefined> {
+  const read = (path: string) => {
+    try {
+      return readFileSync(join(cwd, path), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const schemaRb = read(join('db', 'schema.rb'));
+  if (schemaRb !== null) return parseRailsSchema(schemaRb, await loadPrismParser());
+  const structure = read(join('db', 'structure.sql'));
+  if (structure === null) return undefined;
+  return {
+    tables: new Map(),
+    indexes: readStructureSqlIndexes(structure).map((index) => ({
+      table: index.schema === null || index.schema === 'public' ? index.table : `${index.schema}.${index.table}`,
+      columns: index.columns,
+      name: index.name,
+      unique: index.unique,
+      where: index.where,
+    })),
+  };
 }

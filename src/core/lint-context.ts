@@ -30,6 +30,12 @@ export interface LintSettings {
    * themselves with a marker comment. Unset: detected from each file (markers, then its path).
    */
   sqlRunner?: string;
+  /**
+   * strong_migrations' `safe_by_default` is on (read from config/initializers/strong_migrations.rb,
+   * not a settings key): at run time it builds and drops the indexes of `add_index`, `remove_index`
+   * and `add_reference` concurrently, outside the migration's transaction.
+   */
+  strongMigrationsSafeByDefault?: boolean;
 }
 
 /** pg_stats facts about one column. */

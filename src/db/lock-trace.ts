@@ -118,7 +118,7 @@ export function traceStepsOf(file: MigrationFile, parser: SqlParser, relativePat
       if (!parsed.ok || (parsed.result.stmts ?? []).length !== 1) return { reason: 'its text is not one SQL statement' };
       return { sql };
     }
-    if (operation.kind === 'createIndex' && (operation.via === 'add_index' || operation.via === 't.index' || operation.via === 'add_reference' || operation.via === 't.references')) {
+    if (operation.kind === 'createIndex' && (operation.via === 'add_index' || operation.via === 't.index' || operation.via === 'add_reference' || operation.via === 't.references' || operation.via === 't.column')) {
       try {
         const origin: IndexOrigin = { kind: 'migration', file: file.path, relativePath, version: null, line: 0 };
         const sql = createIndexConcurrentlySql(indexDefinitionFromOperation(operation, file, parser, origin), parser).replace(/ IF NOT EXISTS /, ' ');

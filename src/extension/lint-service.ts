@@ -51,6 +51,7 @@ export class LintService {
     context.settings = project.settings ? { ...project.settings } : readLintSettings(uri, (problem) => this.logOnce(problem));
     if (project.schema) context.schema = project.schema;
     if (project.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
+    if (project.safeByDefault) context.settings.strongMigrationsSafeByDefault = true;
     if (this.databaseFacts) context.database = this.databaseFacts;
     const entries = await this.projectFiles.versionFolderEntries(uri);
     if (entries) context.versionFolderEntries = entries;

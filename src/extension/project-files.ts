@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { LintSettings, SchemaInfo } from '../core/lint-context';
-import { detectProjectTimeouts } from '../core/parsers/rails/detect-project-timeouts';
+import { detectProjectTimeouts, detectStrongMigrationsSafeByDefault } from '../core/parsers/rails/detect-project-timeouts';
+import { readStructureSqlIndexes } from '../db/declared-indexes';
 import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
 import type { PrismParse } from '../core/parsers/rails/prism';
 import { versionFolderOf } from '../core/fixes/migration-versions';
@@ -11,6 +12,8 @@ export interface ProjectFacts {
   schema?: SchemaInfo;
   /** A strong_migrations initializer sets timeouts for every migration. */
   timeoutsConfigured: boolean;
+  /** The initializer sets `StrongMigrations.safe_by_default = true`. */
+  safeByDefault?: boolean;
   /**
    * The lint settings of the folder's `.pg-index-guard.json`, the file the CLI reads: when there
    * is one, it is the folder's lint settings, so the editor and CI agree.
@@ -21,6 +24,8 @@ export interface ProjectFacts {
 }
 
 const SCHEMA = 'db/schema.rb';
+/** The schema of an app on `config.active_record.schema_format = :sql`: its indexes, when there is no schema.rb. */
+const STRUCTURE = 'db/structure.sql';
 const INITIALIZER = 'config/initializers/strong_migrations.rb';
 const SETTINGS_FILE = SETTINGS_FILE_NAME;
 
@@ -31,7 +36,7 @@ const SETTINGS_FILE = SETTINGS_FILE_NAME;
  */
 export class ProjectFiles implements vscode.Disposable {
   private readonly cache = new Map<string, Promise<ProjectFacts>>();
-  private readonly watcher = vscode.workspace.createFileSystemWatcher(`{**/${SCHEMA},**/${INITIALIZER},**/${SETTINGS_FILE}}`);
+  private readonly watcher = vscode.workspace.createFileSystemWatcher(`{**/${SCHEMA},**/${STRUCTURE},**/${INITIALIZER},**/${SETTINGS_FILE}}`);
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly folderEntries = new Map<string, Promise<string[] | undefined>>();
@@ -92,6 +97,7 @@ export class ProjectFiles implements vscode.Disposable {
       }
     };
     const [schemaText, initializerText, settingsText] = await Promise.all([text(SCHEMA), text(INITIALIZER), text(SETTINGS_FILE)]);
+    const structureText = schemaText === null ? await text(STRUCTURE) : null;
     const facts: ProjectFacts = { timeoutsConfigured: false };
     if (settingsText !== null) {
       try {
@@ -103,7 +109,11 @@ export class ProjectFiles implements vscode.Disposable {
     }
     try {
       if (schemaText !== null) facts.schema = parseRailsSchema(schemaText, prism);
-      if (initializerText !== null) facts.timeoutsConfigured = detectProjectTimeouts(initializerText).configuresTimeouts;
+      else if (structureText !== null) facts.schema = structureSchema(structureText);
+      if (initializerText !== null) {
+        facts.timeoutsConfigured = detectProjectTimeouts(initializerText).configuresTimeouts;
+        facts.safeByDefault = detectStrongMigrationsSafeByDefault(initializerText);
+      }
     } catch (error) {
       this.log.warn(`could not read ${SCHEMA} or ${INITIALIZER}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -116,4 +126,18 @@ export class ProjectFiles implements vscode.Disposable {
     this.migrationWatcher.dispose();
     this.foldersChanged.dispose();
   }
+}
+
+/** db/structure.sql's indexes as the linter's schema (its column types are not read). */
+function structureSchema(source: string): SchemaInfo {
+  return {
+    tables: new Map(),
+    indexes: readStructureSqlIndexes(source).map((index) => ({
+      table: index.schema === null || index.schema === 'public' ? index.table : `${index.schema}.${index.table}`,
+      columns: index.columns,
+      name: index.name,
+      unique: index.unique,
+      where: index.where,
+    })),
+  };
 }

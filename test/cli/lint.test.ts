@@ -527,6 +527,31 @@ describe('lint: --config and .pg-index-guard.json', () => {
     }
   });
 
+  test('strong_migrations safe_by_default in the initializer silences what it makes concurrent; db/schema.rb and structure.sql name a removed column\'s indexes', async () => {
+    const dir = tempDir();
+    try {
+      mkdirSync(join(dir.path, 'config', 'initializers'), { recursive: true });
+      mkdirSync(join(dir.path, 'db', 'migrate'), { recursive: true });
+      writeFileSync(
+        join(dir.path, 'db', 'migrate', '20240601000000_rework_messages.rb'),
+        'class ReworkMessages < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :user_id\n    remove_column :messages, :source_id, :bigint\n  end\nend\n',
+      );
+      const findings = async () =>
+        JSON.parse((await run(['lint', 'db/migrate', '--format', 'json'], { cwd: dir.path })).stdout)
+          .findings.filter((f: { rule: string }) => f.rule.startsWith('require-concurrent-index'))
+          .map((f: { rule: string; message: string }) => `${f.rule}: ${f.message.slice(0, 60)}`);
+      assert.deepEqual(await findings(), ['require-concurrent-index-creation: Index built without CONCURRENTLY on "messages": writes to th']);
+      writeFileSync(join(dir.path, 'config', 'initializers', 'strong_migrations.rb'), 'StrongMigrations.safe_by_default = true\n');
+      assert.deepEqual(await findings(), []);
+      writeFileSync(join(dir.path, 'db', 'structure.sql'), 'CREATE INDEX idx_source ON public.messages USING btree (source_id);\n');
+      assert.deepEqual(await findings(), ['require-concurrent-index-deletion: Removing "source_id" from "messages" also drops its index "i']);
+      writeFileSync(join(dir.path, 'db', 'schema.rb'), 'ActiveRecord::Schema[7.1].define do\n  create_table "messages" do |t|\n    t.bigint "source_id"\n    t.index ["source_id"], name: "by_source"\n  end\nend\n');
+      assert.deepEqual(await findings(), ['require-concurrent-index-deletion: Removing "source_id" from "messages" also drops its index "b']);
+    } finally {
+      dir.remove();
+    }
+  });
+
   test('by default, a non-concurrent build or drop on a table the config calls large is an error that says why, and lint exits 1', async () => {
     const dir = tempDir();
     try {
@@ -534,7 +559,8 @@ describe('lint: --config and .pg-index-guard.json', () => {
       writeFileSync(join(dir.path, '.pg-index-guard.json'), JSON.stringify({ largeTables: ['messages'] }));
       writeFileSync(
         join(dir.path, 'db', 'migrate', '20240601000000_rework_message_indexes.rb'),
-        'class ReworkMessageIndexes < ActiveRecord::Migration[7.1]\n  def change\n    remove_index :messages, :status\n    add_index :messages, :user_id\n  end\nend\n',
+        // `up`: in `change`, the remove_index would also be reported for its rollback's rebuild.
+        'class ReworkMessageIndexes < ActiveRecord::Migration[7.1]\n  def up\n    remove_index :messages, :status\n    add_index :messages, :user_id\n  end\nend\n',
       );
       const { code, stdout } = await run(['lint', 'db', '--format', 'json'], { cwd: dir.path });
       assert.equal(code, 1);

@@ -102,6 +102,14 @@ describe('from Rails migrations', () => {
     ]);
   });
 
+  test('a column definition with index: in change_table: the index hash is the index\'s options', () => {
+    const defs = railsDefinitions(`    change_table :messages do |t|\n      t.string :key, index: { unique: true, where: "key IS NOT NULL" }\n      t.column :code, :string, index: true\n    end`);
+    assert.deepEqual(defs.map(sqlOf), [
+      'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "index_messages_on_key" ON "messages" ("key") WHERE (key IS NOT NULL)',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "index_messages_on_code" ON "messages" ("code")',
+    ]);
+  });
+
   test('SQL inside execute is read back exactly (WITH, ordering, schema)', () => {
     const [def] = railsDefinitions(
       `    execute "CREATE INDEX CONCURRENTLY idx_body ON public.messages USING btree ((lower(body)) DESC NULLS LAST) WITH (fillfactor = 70) WHERE status = 0"`,

@@ -2,11 +2,11 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadParsers, loadParsersDeferred, type MigrationLanguage } from '../../core/lint';
-import { defaultContext, type LintSettings } from '../../core/lint-context';
+import { defaultContext, type LintSettings, type SchemaInfo } from '../../core/lint-context';
 import { SEVERITIES, type Severity } from '../../core/rules/rule';
 import { lintSettingSpecs, SETTINGS_SCHEMA_PATH } from '../../core/settings-schema';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
-import { CONFIG_FILE_NAME, loadConfig } from '../config';
+import { CONFIG_FILE_NAME, loadConfig, loadProjectSchema } from '../config';
 import { UsageError, useColor, type CliIO } from '../io';
 import { collectTargets, type LintTarget } from '../lint/files';
 import { fixFiles } from '../lint/fix-files';
@@ -88,6 +88,7 @@ export const lintCommand: Command = {
     const pool = HelperPool.prestart(!options.fix && options.paths.some((path) => isFolder(resolve(io.cwd, path))), threadLimit(io));
     try {
       const { settings } = loadConfig(options.config, io.cwd);
+      const schema = await loadProjectSchema(io.cwd);
       const { targets, ignored, unreadable: unreadableFolders } = collectTargets(options.paths, io.cwd);
       for (const path of ignored) io.stderr(`${path}: not a migration file (.rb, .sql, .py, .ts, .js), skipped\n`);
 
@@ -98,8 +99,8 @@ export const lintCommand: Command = {
         cwd: io.cwd,
       };
       const format = outputFormat(formatOptions);
-      const unwritable = options.fix ? await fix(targets, settings, io) : [];
-      const { report, unreadable } = await lint(targets, settings, io, pool, formatOptions, format, options.fix);
+      const unwritable = options.fix ? await fix(targets, settings, schema, io) : [];
+      const { report, unreadable } = await lint(targets, settings, schema, io, pool, formatOptions, format, options.fix);
 
       for (const piece of format.document(report.findings, report.summary)) io.stdout(piece);
       const problems = [...unreadableFolders.map((u) => `${u.path}: ${u.reason}`), ...unreadable];
@@ -120,9 +121,10 @@ export const lintCommand: Command = {
  * --fix: writes the fixes and says on stderr what it did (stdout keeps the report alone).
  * Returns the files that could not be written.
  */
-async function fix(targets: LintTarget[], settings: LintSettings, io: CliIO): Promise<string[]> {
+async function fix(targets: LintTarget[], settings: LintSettings, schema: SchemaInfo | undefined, io: CliIO): Promise<string[]> {
   const context = defaultContext();
   context.settings = settings;
+  if (schema) context.schema = schema;
   const { fixed, notFixed, unwritable } = fixFiles(targets, context, await loadParsers(languagesOf(targets)));
   for (const { path, fixes } of fixed) io.stderr(`Fixed ${path} (${fixes === 1 ? '1 fix' : `${fixes} fixes`})\n`);
   for (const problem of notFixed) io.stderr(`Not fixed ${problem}\n`);
@@ -133,6 +135,7 @@ async function fix(targets: LintTarget[], settings: LintSettings, io: CliIO): Pr
 async function lint(
   targets: LintTarget[],
   settings: LintSettings,
+  schema: SchemaInfo | undefined,
   io: CliIO,
   pool: HelperPool,
   formatOptions: FormatOptions,
@@ -141,6 +144,7 @@ async function lint(
 ): Promise<LintRun> {
   const context = defaultContext();
   context.settings = settings;
+  if (schema) context.schema = schema;
   const languages = languagesOf(targets);
   const threads = oneThread ? 1 : threadCountFor(targets.length, threadLimit(io));
   const parsers = loadParsersDeferred(languages);

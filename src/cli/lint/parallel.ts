@@ -9,7 +9,7 @@ import '../silence-wasi-warning';
 import { availableParallelism } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadParsersDeferred, type DeferredSqlParser, type MigrationLanguage, type Parsers } from '../../core/lint';
-import { defaultContext, type LintContext, type LintSettings } from '../../core/lint-context';
+import { defaultContext, type LintContext, type LintSettings, type SchemaInfo } from '../../core/lint-context';
 import type { LintTarget } from './files';
 import { outputFormat, type FormatOptions, type OutputFormat } from './formats/format';
 import { lintBatch, lintPendingFiles, mergeResults, type FilesResult, type LintRun } from './run';
@@ -30,6 +30,8 @@ const BATCH_SIZE = 24;
 /** What a helper lints: sent once, when the main thread knows the files. */
 interface HelperSetup {
   settings: LintSettings;
+  /** The project's db/schema.rb or structure.sql, when read (its Maps survive the structured clone). */
+  schema?: SchemaInfo;
   languages: MigrationLanguage[];
   targets: LintTarget[];
   /** The helper renders the findings of the files it lints. */
@@ -120,7 +122,7 @@ export async function lintTargetsInParallel(
   const counter = new SharedArrayBuffer(4);
   const batches = Math.ceil(targets.length / BATCH_SIZE);
   const results: Array<FilesResult | undefined> = new Array(batches);
-  const setup: HelperSetup = { settings: context.settings, targets: [...targets], ...forHelpers, counter };
+  const setup: HelperSetup = { settings: context.settings, schema: context.schema, targets: [...targets], ...forHelpers, counter };
 
   const helpers = pool.take(threads - 1).map(
     (worker) =>
@@ -171,6 +173,7 @@ function serveAsHelper(): void {
   port.once('message', (setup: HelperSetup) => {
     const context = defaultContext();
     context.settings = setup.settings;
+    if (setup.schema) context.schema = setup.schema;
     void loadParsersDeferred(setup.languages).then((parsers) => {
       const done: HelperResults = { batches: [], results: [] };
       takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, outputFormat(setup.format), (batch, results) => {

@@ -6,7 +6,7 @@
 //
 // Each edit has a `can...` twin that says cheaply whether it would return one: rules decide
 // with it whether they offer a fix, and write the edits only when someone reads them.
-import type { AddUniqueConstraintOperation, MigrationFile, Operation } from '../model/migration';
+import type { AddForeignKeyOperation, AddUniqueConstraintOperation, DropColumnOperation, MigrationFile, Operation } from '../model/migration';
 import type { Edit, NewFile } from './fix';
 import * as rails from './rails-edits';
 import * as sql from './sql-edits';
@@ -176,4 +176,38 @@ export function splitMigration(
   if (file.dialect === 'django') return django.splitDjangoMigration(file, groups, folderEntries);
   if (file.dialect === 'js') return null;
   return sql.splitMigration(file, groups, folderEntries);
+}
+
+export function canAddForeignKeyIndex(file: MigrationFile, operation: AddForeignKeyOperation): boolean {
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.canAddRailsForeignKeyIndex(file, operation);
+  // SQL inside a Rails `execute`: a statement added there would be SQL in a Ruby string.
+  if (syntax === 'sql' && file.dialect === 'sql') return sql.canAddForeignKeyIndex(file, operation);
+  return false;
+}
+
+/** Builds the index a foreign key's referencing columns want, concurrently, right after the key. */
+export function addForeignKeyIndex(file: MigrationFile, operation: AddForeignKeyOperation): Edit[] | null {
+  if (!canAddForeignKeyIndex(file, operation)) return null;
+  if (statementSyntax(file, operation) === 'rails') {
+    const edit = rails.addRailsForeignKeyIndex(file, operation);
+    return edit ? [edit] : null;
+  }
+  return sql.foreignKeyIndexAfter(file, operation);
+}
+
+export type { IndexOnColumn } from './rails-edits';
+
+export function canDropIndexesFirst(file: MigrationFile, operation: DropColumnOperation, indexes: readonly rails.IndexOnColumn[]): boolean {
+  const syntax = statementSyntax(file, operation);
+  if (syntax === 'rails') return rails.canDropRailsIndexesFirst(file, operation, indexes);
+  if (syntax === 'sql' && file.dialect === 'sql') return sql.canDropIndexesBefore(file, operation, indexes.map((i) => i.name));
+  return false;
+}
+
+/** Drops a removed column's indexes concurrently right before the removal, so it drops none itself. */
+export function dropIndexesFirst(file: MigrationFile, operation: DropColumnOperation, indexes: readonly rails.IndexOnColumn[]): Edit | null {
+  if (!canDropIndexesFirst(file, operation, indexes)) return null;
+  if (statementSyntax(file, operation) === 'rails') return rails.dropRailsIndexesFirst(file, operation, indexes);
+  return sql.dropIndexesBefore(file, operation, indexes.map((i) => i.name));
 }

@@ -1,4 +1,4 @@
-import type { AddUniqueConstraintOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
+import type { AddForeignKeyOperation, AddUniqueConstraintOperation, DropColumnOperation, MigrationFile, Operation, RailsCallSyntax } from '../model/migration';
 import { lineStartOf, newlineOf } from '../parsers/source-text';
 import { railsVersionAtLeast } from '../parsers/rails/rails-version';
 import { firstOfItsStatement, insertAt, replaceRange, type Edit, type NewFile } from './fix';
@@ -30,7 +30,7 @@ function optionPair(style: RailsCallSyntax['optionStyle'], key: string, value: s
  * added to an existing `index: { ... }` hash, replacing `index: true`, or as a new option.
  */
 export function makeRailsCallConcurrent(file: MigrationFile, operation: Operation): Edit | null {
-  if (operation.kind === 'createIndex' && (operation.via === 'add_reference' || operation.via === 't.references')) {
+  if (operation.kind === 'createIndex' && (operation.via === 'add_reference' || operation.via === 't.references' || operation.via === 't.column')) {
     return addReferenceIndexOption(file, operation, 'algorithm', ':concurrently');
   }
   return addRailsCallOption(file, operation, 'algorithm', ':concurrently');
@@ -169,6 +169,83 @@ export function addRailsUniqueIndexFirst(
   // Never null on a Rails call.
   const usingIndex = addRailsCallOption(file, operation, 'using_index', rubyString(indexName))!;
   return [insertAt(lines.lineStart, addIndex), usingIndex];
+}
+
+/** Whether addRailsForeignKeyIndex has an edit: a Rails call whose table and columns are known. */
+export function canAddRailsForeignKeyIndex(file: MigrationFile, operation: AddForeignKeyOperation): boolean {
+  if (operation.syntax?.kind !== 'railsCall' || operation.table === null) return false;
+  if (operation.columns.length === 0 || operation.columns.includes('?')) return false;
+  if (operation.via === 'add_reference' || operation.via === 't.references') return true;
+  return standaloneLines(file, operation) !== null;
+}
+
+/**
+ * The index a foreign key's columns want, built concurrently: add_reference / t.references get
+ * `index: { algorithm: :concurrently }` (in place of `index: false`); add_foreign_key is followed
+ * by `add_index <table>, <columns>, algorithm: :concurrently` (`t.index` inside change_table).
+ */
+export function addRailsForeignKeyIndex(file: MigrationFile, operation: AddForeignKeyOperation): Edit | null {
+  if (!canAddRailsForeignKeyIndex(file, operation)) return null;
+  const syntax = operation.syntax as RailsCallSyntax;
+  if (operation.via === 'add_reference' || operation.via === 't.references') return addReferenceIndexOption(file, operation, 'algorithm', ':concurrently');
+  const lines = standaloneLines(file, operation)!;
+  const columns = operation.columns.length === 1 ? rubySymbolOrString(operation.columns[0]!) : `[${operation.columns.map(rubySymbolOrString).join(', ')}]`;
+  const algorithm = optionPair(syntax.optionStyle, 'algorithm', ':concurrently');
+  const source = file.source;
+  const call =
+    operation.via === 't.foreign_key'
+      ? `${source.slice(operation.range.start, source.indexOf('.', operation.range.start))}.index ${columns}, ${algorithm}`
+      : `add_index ${rubySymbolOrString(operation.table!)}, ${columns}, ${algorithm}`;
+  return insertAt(lines.lineEnd, `${newlineOf(source)}${syntax.indent}${call}`);
+}
+
+/** An index a removed column takes with it, as the schema or the database describes it. */
+export interface IndexOnColumn {
+  name: string;
+  columns: readonly string[];
+  unique: boolean;
+  where: string | null;
+}
+
+const PLAIN_COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Whether dropRailsIndexesFirst has an edit: a standalone call, indexes on plain columns (`column:` keeps it reversible). */
+export function canDropRailsIndexesFirst(file: MigrationFile, operation: DropColumnOperation, indexes: readonly IndexOnColumn[]): boolean {
+  if (operation.syntax?.kind !== 'railsCall' || operation.table === null || indexes.length === 0) return false;
+  if (!indexes.every((index) => index.columns.length > 0 && index.columns.every((c) => PLAIN_COLUMN.test(c)))) return false;
+  return standaloneLines(file, operation) !== null;
+}
+
+/**
+ * `remove_index <table>, column: ..., name: "...", algorithm: :concurrently` for each index, on
+ * the lines before the column's removal (`t.remove_index` inside change_table). With its columns,
+ * uniqueness and predicate, so that in `change` the rollback builds the same index again.
+ */
+export function dropRailsIndexesFirst(file: MigrationFile, operation: DropColumnOperation, indexes: readonly IndexOnColumn[]): Edit | null {
+  if (!canDropRailsIndexesFirst(file, operation, indexes)) return null;
+  const syntax = operation.syntax as RailsCallSyntax;
+  const lines = standaloneLines(file, operation)!;
+  const style = syntax.optionStyle;
+  const source = file.source;
+  const inBlock = operation.via === 't.remove' || operation.via === 't.remove_references';
+  const call = inBlock
+    ? `${source.slice(operation.range.start, source.indexOf('.', operation.range.start))}.remove_index `
+    : `remove_index ${rubySymbolOrString(operation.table!)}, `;
+  const newline = newlineOf(source);
+  const text = indexes
+    .map((index) => {
+      const columns = index.columns.length === 1 ? rubySymbolOrString(index.columns[0]!) : `[${index.columns.map(rubySymbolOrString).join(', ')}]`;
+      const options = [
+        optionPair(style, 'column', columns),
+        optionPair(style, 'name', rubyString(index.name)),
+        ...(index.unique ? [optionPair(style, 'unique', 'true')] : []),
+        ...(index.where !== null ? [optionPair(style, 'where', rubyString(index.where))] : []),
+        optionPair(style, 'algorithm', ':concurrently'),
+      ];
+      return `${syntax.indent}${call}${options.join(', ')}${newline}`;
+    })
+    .join('');
+  return insertAt(lines.lineStart, text);
 }
 
 const RAILS_FILE_NAME = /^(.*\/)?(\d+)_([^/]+)\.rb$/;

@@ -2,6 +2,8 @@
 // the scanner's tokens (SqlStatementSyntax), never on positions guessed from the text.
 // Keywords are written in the case the statement already uses.
 import type {
+  AddForeignKeyOperation,
+  DropColumnOperation,
   AddUniqueConstraintOperation,
   MigrationFile,
   Operation,
@@ -242,6 +244,41 @@ export function uniqueIndexFirst(file: MigrationFile, operation: AddUniqueConstr
   const create = `${k('CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS')} ${name} ${k('ON')} ${table} ${columns};`;
   const before = beforeStatement(file, operation, [create])!;
   return [before, replaceRange(columnsRange, `${k('USING INDEX')} ${name}`)];
+}
+
+/** Whether dropIndexesBefore has an edit for the operation. */
+export function canDropIndexesBefore(file: MigrationFile, operation: DropColumnOperation, names: readonly string[]): boolean {
+  return names.length > 0 && !operation.inTransactionBlock && canAddStatements(file, operation);
+}
+
+/** `DROP INDEX CONCURRENTLY IF EXISTS <name>;` for each index, on the lines before the ALTER TABLE. */
+export function dropIndexesBefore(file: MigrationFile, operation: DropColumnOperation, names: readonly string[]): Edit | null {
+  if (!canDropIndexesBefore(file, operation, names)) return null;
+  const schema = operation.table?.includes('.') ? `${operation.table.slice(0, operation.table.lastIndexOf('.'))}.` : '';
+  const k = (word: string) => inStatementCase(file, operation, word);
+  return beforeStatement(file, operation, names.map((name) => `${k('DROP INDEX CONCURRENTLY IF EXISTS')} ${schema}${sqlIdentifier(name)};`));
+}
+
+/** Whether foreignKeyIndexAfter has edits for the operation: a SQL file's foreign key, its table and columns known. */
+export function canAddForeignKeyIndex(file: MigrationFile, operation: AddForeignKeyOperation): boolean {
+  if (operation.table === null || operation.columns.length === 0 || operation.columns.includes('?')) return false;
+  return !operation.inTransactionBlock && sqlSyntax(operation)?.tableRange !== undefined && canAddStatements(file, operation);
+}
+
+/**
+ * `CREATE INDEX CONCURRENTLY IF NOT EXISTS <table>_<columns>_idx ON <table> (<columns>);` right
+ * after the statement that adds the foreign key (an ADD COLUMN ... REFERENCES makes the column
+ * there). Named as Postgres would name it, so a retry finds it instead of making a second one.
+ */
+export function foreignKeyIndexAfter(file: MigrationFile, operation: AddForeignKeyOperation): Edit[] | null {
+  if (!canAddForeignKeyIndex(file, operation)) return null;
+  const syntax = sqlSyntax(operation)!;
+  const table = file.source.slice(syntax.tableRange!.start, syntax.tableRange!.end);
+  const bareTable = operation.table!.replace(/^.*\./, '');
+  const name = sqlIdentifier(`${bareTable}_${operation.columns.join('_')}_idx`.slice(0, 63));
+  const k = (word: string) => inStatementCase(file, operation, word);
+  const create = `${k('CREATE INDEX CONCURRENTLY IF NOT EXISTS')} ${name} ${k('ON')} ${table} (${operation.columns.map(sqlIdentifier).join(', ')});`;
+  return afterStatement(file, operation, [create]);
 }
 
 /**

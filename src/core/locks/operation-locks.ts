@@ -94,6 +94,9 @@ function baseLock(operation: Operation): BaseLock {
   switch (operation.kind) {
     case 'createIndex': {
       const statement = `CREATE ${operation.unique ? 'UNIQUE ' : ''}INDEX${operation.concurrent ? ' CONCURRENTLY' : ''}`;
+      if (operation.runsLater) {
+        return { ...NO_LOCK, statement: `${statement} (scheduled)`, notes: ['Only schedules the build: a background job builds the index concurrently after the migration.'] };
+      }
       if (operation.onlyParent) {
         return { ...NO_LOCK, statement: `${statement} ON ONLY`, tableLock: 'SHARE', duration: 'moment', notes: ['ON ONLY creates the partitioned parent\'s index alone, invalid, without building anything.'] };
       }
@@ -171,6 +174,23 @@ function baseLock(operation: Operation): BaseLock {
       }
       return { ...NO_LOCK, statement: `ALTER TABLE ... ADD CONSTRAINT ... ${constraint}`, tableLock: 'ACCESS EXCLUSIVE', duration: 'build', buildsIndex: true, notes: ['Builds the unique index while holding the lock.'] };
     }
+    case 'addForeignKey':
+      // SHARE ROW EXCLUSIVE on both tables; the constraint is checked by a scan of the referencing table.
+      return {
+        ...NO_LOCK,
+        statement: 'ALTER TABLE ... ADD FOREIGN KEY',
+        tableLock: 'SHARE ROW EXCLUSIVE',
+        duration: 'build',
+        notes: ['Takes SHARE ROW EXCLUSIVE on the referenced table too, and scans this table to validate the key (NOT VALID skips the scan).'],
+      };
+    case 'dropColumn':
+      return {
+        ...NO_LOCK,
+        statement: 'ALTER TABLE ... DROP COLUMN',
+        tableLock: 'ACCESS EXCLUSIVE',
+        duration: 'moment',
+        notes: ['Every index on the column is dropped with it, under the same lock.'],
+      };
     case 'createTable':
       return { ...NO_LOCK, statement: 'CREATE TABLE', notes: ['Locks only the new table, which nothing else uses yet.'] };
     case 'setTimeout':

@@ -161,8 +161,12 @@ interface OperationBase {
 
 export interface CreateIndexOperation extends OperationBase {
   kind: 'createIndex';
-  /** Which source construct builds the index; fixes and messages depend on it. `helper`: GitLab's; `orm`: a Django or Node ORM call. */
-  via: 'add_index' | 'add_reference' | 't.index' | 't.references' | 'execute' | 'sql' | 'helper' | 'orm';
+  /**
+   * Which source construct builds the index; fixes and messages depend on it. `helper`: GitLab's;
+   * `orm`: a Django or Node ORM call; `t.column`: a column definition of `change_table` with
+   * `index:` (`t.string :key, index: true`).
+   */
+  via: 'add_index' | 'add_reference' | 't.index' | 't.references' | 't.column' | 'execute' | 'sql' | 'helper' | 'orm';
   columns: string[];
   name: string | null;
   unique: boolean;
@@ -175,6 +179,11 @@ export interface CreateIndexOperation extends OperationBase {
    * invalid, without building anything (and it cannot be CONCURRENTLY).
    */
   onlyParent?: boolean;
+  /**
+   * A helper that only schedules the build (online_migrations' `add_index_in_background`, GitLab's
+   * `prepare_async_index`): a background job builds it concurrently later, outside the migration.
+   */
+  runsLater?: boolean;
 }
 
 export interface DropIndexOperation extends OperationBase {
@@ -224,6 +233,26 @@ export interface SetTimeoutOperation extends OperationBase {
   wholeMigration?: boolean;
 }
 
+/** A foreign key added to an existing or new table: the referencing columns want an index. */
+export interface AddForeignKeyOperation extends OperationBase {
+  kind: 'addForeignKey';
+  via: 'add_foreign_key' | 'add_reference' | 't.references' | 't.foreign_key' | 'helper' | 'execute' | 'sql';
+  /** The referencing columns of `table`; `?` for one that cannot be read. */
+  columns: string[];
+  /** The referenced (parent) table, when known. */
+  referencedTable: string | null;
+}
+
+/**
+ * Columns dropped from a table (`remove_column`, `remove_reference`, `ALTER TABLE ... DROP COLUMN`):
+ * every index on them goes with them, under the ALTER TABLE's ACCESS EXCLUSIVE lock.
+ */
+export interface DropColumnOperation extends OperationBase {
+  kind: 'dropColumn';
+  via: 'remove_column' | 'remove_columns' | 'remove_reference' | 't.remove' | 't.remove_references' | 'execute' | 'sql';
+  columns: string[];
+}
+
 export interface TransactionControlOperation extends OperationBase {
   kind: 'transactionControl';
   action: 'begin' | 'commit' | 'rollback';
@@ -236,6 +265,8 @@ export type Operation =
   | AddUniqueConstraintOperation
   | CreateTableOperation
   | SetTimeoutOperation
+  | AddForeignKeyOperation
+  | DropColumnOperation
   | TransactionControlOperation;
 
 export type OperationKind = Operation['kind'];

@@ -6,6 +6,9 @@ const noTransaction = '  disable_ddl_transaction!\n';
 
 ruleCases('ban-concurrent-index-creation-in-transaction', {
   valid: [
+    { name: 'online_migrations add_index_in_background only schedules the build', source: migration('    add_index_in_background :messages, :user_id\n') },
+    { name: 'GitLab prepare_async_index only schedules the build', source: migration('    prepare_async_index :messages, :user_id, name: "index_messages_on_user_id"\n') },
+    { name: 'safe_by_default: strong_migrations commits the transaction before the build', source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n'), settings: { strongMigrationsSafeByDefault: true } },
     { name: 'concurrent build outside the transaction', source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n', noTransaction) },
     { name: 'a blocking build is another rule', source: migration('    add_index :messages, :user_id\n') },
     { name: 'GitLab helper outside the transaction', source: migration('    add_concurrent_index :messages, :user_id\n', noTransaction) },
@@ -41,6 +44,12 @@ ruleCases('ban-concurrent-index-creation-in-transaction', {
     },
   ],
   invalid: [
+    {
+      name: 'online_migrations add_reference_concurrently needs disable_ddl_transaction!',
+      source: migration('    add_reference_concurrently :messages, :author\n'),
+      findings: [{ at: '3:5-3:50' }],
+      fixed: 'class AddIndexes < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_reference_concurrently :messages, :author\n  end\nend\n',
+    },
     {
       name: 'algorithm: :concurrently without disable_ddl_transaction!',
       source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n'),

@@ -2,7 +2,7 @@ import type { MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
 import { canLeaveTransaction, leaveTransaction } from '../fixes/operation-edits';
-import { runsInTransaction } from './helpers';
+import { madeSafeByStrongMigrations, runsInTransaction } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const banConcurrentIndexCreationInTransaction: Rule = {
@@ -47,14 +47,18 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
         'offered, never applied by fix-all. An explicit `transaction do` block has to be taken apart by hand.',
     },
   },
-  check(file: MigrationFile, _context: LintContext): Finding[] {
+  check(file: MigrationFile, context: LintContext): Finding[] {
     const findings: Finding[] = [];
     const operations = file.operations;
     for (let i = 0; i < operations.length; i++) {
       const operation = operations[i]!;
       if (operation.kind !== 'createIndex' && operation.kind !== 'dropIndex' && operation.kind !== 'reindex') continue;
       if (!operation.concurrent) continue;
+      // Scheduled: a background job builds it later, outside the migration and its transaction.
+      if (operation.kind === 'createIndex' && operation.runsLater) continue;
       if (!operation.inTransactionBlock && !runsInTransaction(file, operation)) continue;
+      // strong_migrations' safe_by_default commits the migration's transaction before the build.
+      if (!operation.inTransactionBlock && madeSafeByStrongMigrations(file, operation, context)) continue;
       const where = operation.inTransactionBlock
         ? 'inside a transaction block'
         : file.dialect === 'rails'

@@ -19,7 +19,7 @@ export function railsDefaultIndexName(table: string | null, columns: string[]): 
   return Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES ? name : null;
 }
 
-const RAILS_VIA = new Set(['add_index', 'add_reference', 't.index', 't.references', 'helper']);
+const RAILS_VIA = new Set(['add_index', 'add_reference', 't.index', 't.references', 't.column', 'helper']);
 const RAILS_DROP_VIA = new Set(['remove_index', 't.remove_index', 'helper']);
 
 /**

@@ -193,3 +193,21 @@ export function concurrentFix(file: MigrationFile, operation: Operation, what: s
     ),
   ];
 }
+
+/** The migration methods strong_migrations' safe_by_default replaces with concurrent ones (its SafeMethods). */
+const SAFE_BY_DEFAULT_VIA = new Set(['add_index', 'add_reference', 'remove_index']);
+
+/**
+ * With strong_migrations' `safe_by_default`, `add_index` / `remove_index` / `add_reference` called on
+ * the migration get `algorithm: :concurrently` and leave the transaction at run time. Not `t.index`
+ * in change_table (which calls the connection, not the migration), nor inside a `transaction do` block.
+ */
+export function madeSafeByStrongMigrations(file: MigrationFile, operation: Operation, context: LintContext): boolean {
+  if (context.settings.strongMigrationsSafeByDefault !== true || file.dialect !== 'rails' || operation.inTransactionBlock) return false;
+  return (operation.kind === 'createIndex' || operation.kind === 'dropIndex') && SAFE_BY_DEFAULT_VIA.has(operation.via);
+}
+
+/** A finding's message on a rollback (a `down` method, a down section) says so first. */
+export function onRollback(operation: Operation, message: string): string {
+  return operation.direction === 'down' ? `On rollback (down): ${message}` : message;
+}

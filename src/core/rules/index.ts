@@ -9,6 +9,7 @@ import { redundantIndex } from './redundant-index';
 import { requireConcurrentIndexCreation } from './require-concurrent-index-creation';
 import { requireConcurrentIndexDeletion } from './require-concurrent-index-deletion';
 import { requireConcurrentReindex } from './require-concurrent-reindex';
+import { requireIndexForForeignKey } from './require-index-for-foreign-key';
 import { requireTimeouts } from './require-timeouts';
 
 /** Every rule, by id, sorted. Adding a rule: a file beside this one, a test beside it, a line here. */
@@ -24,6 +25,7 @@ export const RULES: ReadonlyMap<string, Rule> = new Map(
     requireConcurrentIndexCreation,
     requireConcurrentIndexDeletion,
     requireConcurrentReindex,
+    requireIndexForForeignKey,
     requireTimeouts,
   ]
     // Ids are lower-case letters, digits and hyphens, which sort the same by code unit as by

@@ -76,7 +76,7 @@ function isOnlySchemaChange(file: MigrationFile, operation: CreateIndexOperation
 
 function takesGuardOption(file: MigrationFile, operation: CreateIndexOperation | DropIndexOperation): boolean {
   // add_reference's guard would have to cover the column too: out of scope here.
-  if (operation.via === 'add_reference' || operation.via === 't.references') return false;
+  if (operation.via === 'add_reference' || operation.via === 't.references' || operation.via === 't.column') return false;
   if (VERSIONED_RAILS_CALLS.has(operation.via)) return railsVersionAtLeast(file.frameworkVersion, '6.1');
   return true;
 }

@@ -1,6 +1,6 @@
-import type { CreateIndexOperation, MigrationFile } from '../model/migration';
+import type { CreateIndexOperation, DropIndexOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import { concurrentFix, describeTable, isTableCreatedEarlier, severityOnTable } from './helpers';
+import { concurrentFix, describeTable, isTableCreatedEarlier, madeSafeByStrongMigrations, onRollback, severityOnTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentIndexCreation: Rule = {
@@ -15,7 +15,14 @@ export const requireConcurrentIndexCreation: Rule = {
         'A plain CREATE INDEX takes a SHARE lock on the table: every INSERT, UPDATE and DELETE waits until the ' +
         'build ends. On a table of tens of millions of rows that is minutes of failed requests. CREATE INDEX ' +
         'CONCURRENTLY builds the index while writes go on, at the cost of two table scans. Rails builds an index ' +
-        'for `add_reference` / `add_belongs_to` / `t.references` by default (since Rails 5), so those count too. ' +
+        'for `add_reference` / `add_belongs_to` / `t.references` by default (since Rails 5), so those count too, and so ' +
+        'do column definitions with `index:` in `change_table` (`t.string :key, index: true`). A `remove_index` in ' +
+        '`change` rebuilds its index when the migration is rolled back: without `algorithm: :concurrently` that ' +
+        'rebuild blocks writes too, and the finding says it is the rollback (as it does in `down` methods). ' +
+        'Helpers that build concurrently (GitLab\'s `add_concurrent_index`, online_migrations\' ' +
+        '`add_reference_concurrently`) or only schedule the build (`add_index_in_background`, ' +
+        '`prepare_async_index`) are not reported, nor, with strong_migrations\' `safe_by_default = true` in ' +
+        '`config/initializers/strong_migrations.rb`, the `add_index` / `add_reference` calls it makes concurrent. ' +
         'Indexes on a table created earlier in the same migration (`create_table`, `create_join_table`) are ' +
         'not reported: the table is empty and nobody else uses it yet; neither is `CREATE INDEX ... ON ONLY` a ' +
         'partitioned table, which builds nothing (and cannot be CONCURRENTLY).',
@@ -58,13 +65,26 @@ export const requireConcurrentIndexCreation: Rule = {
     const operations = file.operations;
     for (let i = 0; i < operations.length; i++) {
       const operation = operations[i]!;
+      if (operation.kind === 'dropIndex') {
+        if (rebuiltOnRollback(file, operation, context)) {
+          findings.push({
+            ruleId: this.meta.id,
+            ...severityOnTable(this.meta.defaultSeverity, operation.table, context, `On rollback: this remove_index in \`change\` rebuilds the index on ${describeTable(operation.table)} without CONCURRENTLY: ${BLOCKED}`),
+            range: operation.range,
+            fixes: concurrentFix(file, operation, 'Drop the index, and rebuild it on rollback,'),
+            operation,
+          });
+        }
+        continue;
+      }
       if (operation.kind !== 'createIndex' || operation.concurrent) continue;
       // ON ONLY builds nothing (the parent's index starts INVALID) and Postgres refuses CONCURRENTLY there.
       if (operation.onlyParent) continue;
       if (isTableCreatedEarlier(file, operation)) continue;
+      if (madeSafeByStrongMigrations(file, operation, context)) continue;
       findings.push({
         ruleId: this.meta.id,
-        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, messageFor(operation)),
+        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, onRollback(operation, messageFor(operation))),
         range: operation.range,
         fixes: concurrentFix(file, operation, 'Build the index'),
         operation,
@@ -74,10 +94,26 @@ export const requireConcurrentIndexCreation: Rule = {
   },
 };
 
+const BLOCKED = 'writes to the table are blocked for the whole build.';
+
+/**
+ * A `remove_index` in `change` that Rails reverses into `add_index` with the same options: a
+ * blocking build on rollback unless it says `algorithm: :concurrently`. Rails reverses it only
+ * when it names the columns (`remove_index :t, :c` / `column:`); by name alone it is irreversible.
+ */
+function rebuiltOnRollback(file: MigrationFile, operation: DropIndexOperation, context: LintContext): boolean {
+  if (operation.direction !== 'change' || operation.concurrent || operation.columns.length === 0) return false;
+  if (operation.via !== 'remove_index' && operation.via !== 't.remove_index') return false;
+  if (isTableCreatedEarlier(file, operation)) return false;
+  return !madeSafeByStrongMigrations(file, operation, context);
+}
+
 function messageFor(operation: CreateIndexOperation): string {
-  const blocked = 'writes to the table are blocked for the whole build.';
   if (operation.via === 'add_reference' || operation.via === 't.references') {
-    return `Reference "${operation.columns.join(', ')}" gets an index built without CONCURRENTLY on ${describeTable(operation.table)} (Rails indexes references by default): ${blocked}`;
+    return `Reference "${operation.columns.join(', ')}" gets an index built without CONCURRENTLY on ${describeTable(operation.table)} (Rails indexes references by default): ${BLOCKED}`;
   }
-  return `Index built without CONCURRENTLY on ${describeTable(operation.table)}: ${blocked}`;
+  if (operation.via === 't.column') {
+    return `Column "${operation.columns.join(', ')}" gets an index (index: option) built without CONCURRENTLY on ${describeTable(operation.table)}: ${BLOCKED}`;
+  }
+  return `Index built without CONCURRENTLY on ${describeTable(operation.table)}: ${BLOCKED}`;
 }

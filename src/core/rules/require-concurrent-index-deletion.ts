@@ -1,6 +1,20 @@
-import type { MigrationFile } from '../model/migration';
+import type { DropColumnOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
-import { concurrentFix, describeTable, isTableCreatedEarlier, severityOnTable } from './helpers';
+import { LazyFix, type Fix } from '../fixes/fix';
+import { canDropIndexesFirst, dropIndexesFirst, type IndexOnColumn } from '../fixes/operation-edits';
+import {
+  concurrentFix,
+  describeTable,
+  exitEdits,
+  isTableCreatedEarlier,
+  madeSafeByStrongMigrations,
+  normalizeTable,
+  onRollback,
+  runTogether,
+  severityOnTable,
+  transactionExit,
+} from './helpers';
+import { createdIndexName, droppedIndexName, isOnTable, railsDefaultIndexName } from './database-indexes';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentIndexDeletion: Rule = {
@@ -15,7 +29,11 @@ export const requireConcurrentIndexDeletion: Rule = {
         'DROP INDEX takes an ACCESS EXCLUSIVE lock on the table. The drop itself is quick, but it has to wait for ' +
         'every running query on the table to finish, and while it waits every new query, reads included, queues ' +
         'behind it. One slow report on the table is enough to stall the application. DROP INDEX CONCURRENTLY ' +
-        'waits without blocking anyone.',
+        'waits without blocking anyone. Removing a column (`remove_column`, `remove_columns`, `remove_reference`, ' +
+        '`t.remove`, `ALTER TABLE ... DROP COLUMN`) drops every index on it the same way, under the ALTER TABLE\'s ' +
+        'ACCESS EXCLUSIVE lock: reported when the index is known, from db/schema.rb / db/structure.sql, an index ' +
+        'created earlier in the migration, or the connected database. With strong_migrations\' ' +
+        '`safe_by_default = true`, `remove_index` is made concurrent at run time and not reported.',
       bad: {
         ruby: 'class RemoveIndexOnMessagesState < ActiveRecord::Migration[7.1]\n  def change\n    remove_index :messages, :state\n  end\nend',
         sql: 'DROP INDEX index_messages_on_state;',
@@ -41,7 +59,9 @@ export const requireConcurrentIndexDeletion: Rule = {
         'Adds `algorithm: :concurrently` (SQL: CONCURRENTLY) and, when missing, `disable_ddl_transaction!`. ' +
         'Django: `RemoveIndex` becomes `RemoveIndexConcurrently` with its import and `atomic = False`; ' +
         'node-pg-migrate and Sequelize: `concurrently: true`. ' +
-        'Leaving the transaction makes the fix unsafe: offered, never applied by fix-all.',
+        'Leaving the transaction makes the fix unsafe: offered, never applied by fix-all. For a removed column, ' +
+        'the fix drops its known indexes concurrently on the lines before (`remove_index ..., column:, name:, ' +
+        'algorithm: :concurrently`, reversible in `change`; SQL `DROP INDEX CONCURRENTLY IF EXISTS`).',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
@@ -49,11 +69,35 @@ export const requireConcurrentIndexDeletion: Rule = {
     const operations = file.operations;
     for (let i = 0; i < operations.length; i++) {
       const operation = operations[i]!;
+      if (operation.kind === 'dropColumn') {
+        if (isTableCreatedEarlier(file, operation)) continue;
+        const known = indexesOnColumns(file, operation, context);
+        if (known.length === 0) continue;
+        const indexes = known.map((index) => (index.name === null ? `the index on (${index.columns.join(', ')})` : `"${index.name}"`));
+        const columns = operation.columns.map((c) => `"${c}"`).join(', ');
+        findings.push({
+          ruleId: this.meta.id,
+          ...severityOnTable(
+            this.meta.defaultSeverity,
+            operation.table,
+            context,
+            onRollback(
+              operation,
+              `Removing ${columns} from ${describeTable(operation.table)} also drops ${indexes.length === 1 ? 'its index' : 'its indexes'} ${indexes.join(', ')} without CONCURRENTLY, under an ACCESS EXCLUSIVE lock every query on the table queues behind: drop ${indexes.length === 1 ? 'it' : 'them'} concurrently first.`,
+            ),
+          ),
+          range: operation.range,
+          fixes: dropFirstFix(file, operation, known),
+          operation,
+        });
+        continue;
+      }
       if (operation.kind !== 'dropIndex' || operation.concurrent) continue;
       if (isTableCreatedEarlier(file, operation)) continue;
+      if (madeSafeByStrongMigrations(file, operation, context)) continue;
       findings.push({
         ruleId: this.meta.id,
-        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, `Index dropped without CONCURRENTLY on ${describeTable(operation.table)}: the drop waits for an ACCESS EXCLUSIVE lock and every query on the table queues behind it.`),
+        ...severityOnTable(this.meta.defaultSeverity, operation.table, context, onRollback(operation, `Index dropped without CONCURRENTLY on ${describeTable(operation.table)}: the drop waits for an ACCESS EXCLUSIVE lock and every query on the table queues behind it.`)),
         range: operation.range,
         fixes: concurrentFix(file, operation, 'Drop the index'),
         operation,
@@ -62,3 +106,53 @@ export const requireConcurrentIndexDeletion: Rule = {
     return findings;
   },
 };
+
+/**
+ * The indexes that hold one of the removed columns (anywhere in their key), as the connected
+ * database, else db/schema.rb / structure.sql, and earlier creations in this migration know them.
+ * Indexes this migration already dropped before are left out; `name` is null when unknown.
+ */
+function indexesOnColumns(file: MigrationFile, operation: DropColumnOperation, context: LintContext): Array<{ name: string | null } & Omit<IndexOnColumn, 'name'>> {
+  if (operation.table === null) return [];
+  const table = normalizeTable(operation.table);
+  const removed = new Set(operation.columns.filter((c) => c !== '?').map((c) => c.toLowerCase()));
+  if (removed.size === 0) return [];
+  const touches = (columns: readonly string[]) => columns.some((c) => removed.has(c.toLowerCase()));
+  const found: Array<{ name: string | null } & Omit<IndexOnColumn, 'name'>> = [];
+  const add = (name: string | null, columns: readonly string[], unique: boolean, where: string | null) => {
+    if (name === null || !found.some((f) => f.name === name)) found.push({ name, columns, unique, where });
+  };
+  const databaseIndexes = context.database?.indexes;
+  if (databaseIndexes) {
+    for (const index of databaseIndexes) if (isOnTable(index, operation.table) && touches(index.columns)) add(index.name, index.columns, index.unique, index.predicate);
+  } else {
+    for (const index of context.schema?.indexes ?? []) {
+      if (normalizeTable(index.table) === table && touches(index.columns)) add(index.name ?? railsDefaultIndexName(index.table, index.columns), index.columns, index.unique, index.where);
+    }
+  }
+  const dropped = new Set<string>();
+  for (const other of file.operations) {
+    if (other.range.start >= operation.range.start || !runTogether(other.direction, operation.direction)) continue;
+    if (other.table === null || normalizeTable(other.table) !== table) continue;
+    if (other.kind === 'createIndex' && touches(other.columns)) add(createdIndexName(other), other.columns, other.unique, other.where);
+    if (other.kind === 'dropIndex') {
+      const name = droppedIndexName(other);
+      if (name !== null) dropped.add(name);
+    }
+  }
+  return found.filter((index) => index.name === null || !dropped.has(index.name));
+}
+
+/** Drop the indexes concurrently first (they all need a name), leaving the transaction when the migration has one. */
+function dropFirstFix(file: MigrationFile, operation: DropColumnOperation, indexes: ReadonlyArray<{ name: string | null } & Omit<IndexOnColumn, 'name'>>): Fix[] {
+  if (indexes.some((index) => index.name === null)) return [];
+  const named = indexes as IndexOnColumn[];
+  const exit = transactionExit(file, operation);
+  if (!exit || !canDropIndexesFirst(file, operation, named)) return [];
+  const leaving = !exit.leaves ? '' : exit.automatic ? '; the runner then runs the whole script outside a transaction' : ' and take the migration out of its transaction';
+  return [
+    new LazyFix(`Drop ${named.length === 1 ? 'the index' : 'the indexes'} concurrently first${leaving}`, exit.leaves ? 'unsafe' : 'safe', () => ({
+      edits: [...exitEdits(file, operation, exit), dropIndexesFirst(file, operation, named)!],
+    })),
+  ];
+}

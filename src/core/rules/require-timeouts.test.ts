@@ -7,6 +7,7 @@ const bothTimeouts = '  set_lock_timeout 5000\n  set_statement_timeout 3_600_000
 
 ruleCases('require-timeouts', {
   valid: [
+    { name: 'a scheduled build (add_index_in_background) runs in a background job, not here', source: migration('    add_index_in_background :messages, :user_id\n') },
     { name: 'table created earlier in the migration', source: migration('    create_table :audits\n    add_index :audits, :user_id\n') },
     { name: 'timeouts configured for the whole project', source: migration('    add_index :messages, :user_id\n'), settings: { timeoutsConfiguredElsewhere: true } },
     { name: 'class-level timeouts (activerecord-safer_migrations)', source: migration('    add_index :messages, :user_id\n', bothTimeouts) },

@@ -51,6 +51,8 @@ export const requireTimeouts: Rule = {
     const timeouts = setTimeoutsOf(file);
     for (let i = 0; i < operations.length; i++) {
       const operation = operations[i]!;
+      // Scheduled for a background job, which runs the build with its own settings.
+      if (operation.kind === 'createIndex' && operation.runsLater) continue;
       const lock = timeoutInEffect(file, timeouts, operation, 'lock_timeout');
       const statement = timeoutInEffect(file, timeouts, operation, 'statement_timeout');
       // GitLab's helpers switch statement_timeout off around themselves.

@@ -331,7 +331,7 @@ function railsIndexOptions(op: CreateIndexOperation): Record<string, RubyValue> 
   if (op.syntax?.kind !== 'railsCall') return {};
   const options: Record<string, RubyValue> = {};
   for (const [key, option] of Object.entries(op.syntax.options)) options[key] = option.value;
-  if (op.via === 'add_reference' || op.via === 't.references') {
+  if (op.via === 'add_reference' || op.via === 't.references' || op.via === 't.column') {
     const index = options['index'];
     return index?.type === 'hash' ? index.entries : {};
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectProjectTimeouts, rubyDurationMs } from './detect-project-timeouts';
+import { detectProjectTimeouts, detectStrongMigrationsSafeByDefault, rubyDurationMs } from './detect-project-timeouts';
 
 test('reads a strong_migrations initializer', () => {
   const initializer = [
@@ -29,4 +29,12 @@ test('durations as strong_migrations reads them', () => {
   assert.equal(rubyDurationMs("'250'"), 250); // a unitless Postgres string is milliseconds
   assert.equal(rubyDurationMs('2.minutes'), 120_000);
   assert.equal(rubyDurationMs('ENV["X"]'), null);
+});
+
+test('reads safe_by_default from the initializer: the last assignment, not a comment', () => {
+  assert.equal(detectStrongMigrationsSafeByDefault('StrongMigrations.safe_by_default = true\n'), true);
+  assert.equal(detectStrongMigrationsSafeByDefault('  StrongMigrations.safe_by_default = true # see the README\n'), true);
+  assert.equal(detectStrongMigrationsSafeByDefault('# StrongMigrations.safe_by_default = true\n'), false);
+  assert.equal(detectStrongMigrationsSafeByDefault('StrongMigrations.safe_by_default = true\nStrongMigrations.safe_by_default = false\n'), false);
+  assert.equal(detectStrongMigrationsSafeByDefault('StrongMigrations.lock_timeout = 10.seconds\n'), false);
 });

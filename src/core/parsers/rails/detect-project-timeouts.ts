@@ -61,3 +61,16 @@ export function rubyDurationMs(value: string): number | null {
   }
   return null;
 }
+
+const SAFE_BY_DEFAULT = /^[ \t]*StrongMigrations\.safe_by_default[ \t]*=[ \t]*(true|false)[ \t]*(?:#.*)?$/gm;
+
+/**
+ * `StrongMigrations.safe_by_default = true` in the same initializer: strong_migrations then runs
+ * add_index / remove_index / add_reference concurrently, outside the transaction. The last
+ * assignment wins; commented-out lines do not count.
+ */
+export function detectStrongMigrationsSafeByDefault(initializerSource: string): boolean {
+  let safe = false;
+  for (const match of initializerSource.matchAll(SAFE_BY_DEFAULT)) safe = match[1] === 'true';
+  return safe;
+}

@@ -114,3 +114,56 @@ test('a class inside a module: no layout to copy into a new file', async () => {
   assert.equal(file.railsClass, undefined);
   assert.equal(file.operations.length, 1);
 });
+
+test('change_table column definitions with index:, foreign keys, removed columns and the index helpers', async () => {
+  const source =
+    'class Shapes < ActiveRecord::Migration[7.1]\n' +
+    '  def change\n' +
+    '    change_table :messages do |t|\n' +
+    '      t.string :key, :other, index: true\n' +
+    '      t.text :body, index: { unique: true, name: "by_body" }\n' +
+    '      t.column :code, :string, index: true\n' +
+    '      t.integer :plain, index: false\n' +
+    '      t.references :inbox, foreign_key: true, index: false\n' +
+    '      t.foreign_key :accounts\n' +
+    '      t.remove :a, :b\n' +
+    '      t.remove_references :owner, polymorphic: true\n' +
+    '    end\n' +
+    '    add_foreign_key :messages, :people\n' +
+    '    add_foreign_key :messages, :users, column: :author_id\n' +
+    '    add_reference :messages, :contact, foreign_key: { to_table: :people }, index: false\n' +
+    '    remove_column :messages, :source_id, :bigint\n' +
+    '    remove_columns :messages, :x, :y, type: :string\n' +
+    '    remove_reference :messages, :sender\n' +
+    '    add_reference_concurrently :messages, :team\n' +
+    '    add_index_in_background :messages, :state\n' +
+    '    prepare_async_index :messages, :kind, name: "idx_kind"\n' +
+    '  end\n' +
+    'end\n';
+  const file = parseRailsMigration(path, source, await loadPrismParser());
+  const summary = file.operations.map((o) => {
+    if (o.kind === 'createIndex') return [o.kind, o.via, o.columns.join(','), o.concurrent, o.unique, o.name, o.runsLater ?? false];
+    if (o.kind === 'addForeignKey') return [o.kind, o.via, o.table, o.columns.join(','), o.referencedTable];
+    if (o.kind === 'dropColumn') return [o.kind, o.via, o.table, o.columns.join(',')];
+    return [o.kind];
+  });
+  assert.deepEqual(summary, [
+    ['createIndex', 't.column', 'key', false, false, null, false],
+    ['createIndex', 't.column', 'other', false, false, null, false],
+    ['createIndex', 't.column', 'body', false, true, 'by_body', false],
+    ['createIndex', 't.column', 'code', false, false, null, false],
+    ['addForeignKey', 't.references', 'messages', 'inbox_id', 'inboxes'],
+    ['addForeignKey', 't.foreign_key', 'messages', 'account_id', 'accounts'],
+    ['dropColumn', 't.remove', 'messages', 'a,b'],
+    ['dropColumn', 't.remove_references', 'messages', 'owner_type,owner_id'],
+    ['addForeignKey', 'add_foreign_key', 'messages', 'person_id', 'people'],
+    ['addForeignKey', 'add_foreign_key', 'messages', 'author_id', 'users'],
+    ['addForeignKey', 'add_reference', 'messages', 'contact_id', 'people'],
+    ['dropColumn', 'remove_column', 'messages', 'source_id'],
+    ['dropColumn', 'remove_columns', 'messages', 'x,y'],
+    ['dropColumn', 'remove_reference', 'messages', 'sender_id'],
+    ['createIndex', 'add_reference', 'team_id', true, false, null, false],
+    ['createIndex', 'helper', 'state', true, false, null, true],
+    ['createIndex', 'helper', 'kind', true, false, 'idx_kind', true],
+  ]);
+});

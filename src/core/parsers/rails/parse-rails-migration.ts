@@ -1,8 +1,11 @@
 import * as P from '@ruby/prism/src/nodes.js';
+import pluralize from 'pluralize';
 import type {
+  AddForeignKeyOperation,
   AddUniqueConstraintOperation,
   CreateIndexOperation,
   Direction,
+  DropColumnOperation,
   DropIndexOperation,
   MigrationFile,
   Operation,
@@ -65,6 +68,23 @@ function withContext(ctx: WalkContext, changes: Partial<WalkContext>): WalkConte
 /** GitLab's migration helpers: concurrent and idempotent by construction. */
 const CONCURRENT_CREATE_HELPERS = new Set(['add_concurrent_index']);
 const CONCURRENT_DROP_HELPERS = new Set(['remove_concurrent_index', 'remove_concurrent_index_by_name']);
+/**
+ * Helpers that only schedule an index build, which a background job runs concurrently after the
+ * migration: online_migrations' `add_index_in_background`, GitLab's `prepare_async_index`.
+ */
+const SCHEDULED_CREATE_HELPERS = new Set(['add_index_in_background', 'prepare_async_index']);
+
+/**
+ * Column types `t.<type> :name` defines in `change_table` / `create_table` (Rails' column methods and
+ * the PostgreSQL adapter's). With `index:` such a definition also builds an index.
+ */
+export const COLUMN_TYPE_METHODS = new Set([
+  'bigint', 'binary', 'boolean', 'cidr', 'citext', 'date', 'datetime', 'decimal', 'float', 'hstore', 'inet',
+  'integer', 'interval', 'json', 'jsonb', 'ltree', 'macaddr', 'money', 'numeric', 'string', 'text', 'time',
+  'timestamp', 'timestamptz', 'tsvector', 'uuid', 'virtual', 'xml', 'enum', 'serial', 'bigserial', 'bit',
+  'bit_varying', 'daterange', 'int4range', 'int8range', 'numrange', 'tsrange', 'tstzrange', 'point', 'line',
+  'lseg', 'box', 'path', 'polygon', 'circle', 'oid', 'column',
+]);
 
 /** The method names whose options and positional arguments visitCall reads. */
 const CALLS_READING_ARGUMENTS = new Set([
@@ -80,8 +100,19 @@ const CALLS_READING_ARGUMENTS = new Set([
   'references',
   'belongs_to',
   'unique_constraint',
+  'add_foreign_key',
+  'add_concurrent_foreign_key',
+  'add_reference_concurrently',
+  'remove_column',
+  'remove_columns',
+  'remove_reference',
+  'remove_belongs_to',
+  'foreign_key',
+  'remove',
+  'remove_references',
   ...CONCURRENT_CREATE_HELPERS,
   ...CONCURRENT_DROP_HELPERS,
+  ...SCHEDULED_CREATE_HELPERS,
 ]);
 const NO_OPTIONS: Record<string, RubyValue> = Object.freeze({});
 
@@ -253,7 +284,7 @@ export function parseRailsMigration(
     via: CreateIndexOperation['via'],
   ): CreateIndexOperation => {
     const helper = via === 'helper';
-    return {
+    const operation: CreateIndexOperation = {
       range: range(call.location),
       direction: ctx.direction,
       table,
@@ -271,6 +302,8 @@ export function parseRailsMigration(
       where: stringOption(options, 'where'),
       using: stringOption(options, 'using'),
     };
+    if (helper && SCHEDULED_CREATE_HELPERS.has(call.name)) operation.runsLater = true;
+    return operation;
   };
 
   const dropIndex = (
@@ -301,7 +334,9 @@ export function parseRailsMigration(
 
   /**
    * add_reference / t.references build an index unless told not to (since Rails 5.0;
-   * before that only with `index: true`). One operation per reference name.
+   * before that only with `index: true`). One operation per reference name, and a foreign key
+   * for each with `foreign_key:`. online_migrations' add_reference_concurrently builds the index
+   * concurrently whatever its options say.
    */
   const referenceIndexes = (
     call: P.CallNode,
@@ -312,12 +347,128 @@ export function parseRailsMigration(
     via: 'add_reference' | 't.references',
   ): void => {
     const index = options['index'];
-    if (index === undefined && !railsVersionAtLeast(file.frameworkVersion, '5.0')) return;
-    if (index?.type === 'nil' || (index?.type === 'boolean' && !index.value)) return;
+    const indexed =
+      !(index === undefined && !railsVersionAtLeast(file.frameworkVersion, '5.0')) &&
+      !(index?.type === 'nil' || (index?.type === 'boolean' && !index.value));
     const indexOptions = index?.type === 'hash' ? index.entries : {};
     const polymorphic = isEnabled(options['polymorphic']);
+    const concurrentHelper = call.name === 'add_reference_concurrently';
+    const foreignKey = options['foreign_key'];
     for (const reference of references) {
       const name = literalName(reference) ?? '?';
+      if (indexed) {
+        operations.push({
+          range: range(call.location),
+          direction: ctx.direction,
+          table,
+          inTransactionBlock: ctx.inTransactionBlock,
+          safetyAssured: ctx.safetyAssured,
+          syntax: railsCallSyntax(call, ctx),
+          kind: 'createIndex',
+          via,
+          columns: polymorphic ? [`${name}_type`, `${name}_id`] : [`${name}_id`],
+          name: stringOption(indexOptions, 'name'),
+          unique: isTrue(indexOptions['unique']),
+          concurrent: concurrentHelper || isConcurrentAlgorithm(indexOptions['algorithm']),
+          ifNotExists: isTrue(indexOptions['if_not_exists']),
+          where: stringOption(indexOptions, 'where'),
+          using: stringOption(indexOptions, 'using'),
+        });
+      }
+      // A polymorphic reference cannot have a foreign key (Rails refuses it).
+      if (isEnabled(foreignKey) && !polymorphic) {
+        const toTable = foreignKey?.type === 'hash' ? stringOption(foreignKey.entries, 'to_table') : null;
+        operations.push(
+          foreignKeyOperation(call, ctx, table, [`${name}_id`], toTable ?? (name === '?' ? null : pluralize.plural(name)), via),
+        );
+      }
+    }
+  };
+
+  const foreignKeyOperation = (
+    call: P.CallNode,
+    ctx: WalkContext,
+    table: string | null,
+    columns: string[],
+    referencedTable: string | null,
+    via: AddForeignKeyOperation['via'],
+  ): AddForeignKeyOperation => ({
+    range: range(call.location),
+    direction: ctx.direction,
+    table,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: railsCallSyntax(call, ctx),
+    kind: 'addForeignKey',
+    via,
+    columns,
+    referencedTable,
+  });
+
+  /**
+   * add_foreign_key :from, :to [, column: ...] (and GitLab's add_concurrent_foreign_key, whose
+   * `column:` is required): the column defaults to the singular of `to` plus `_id`, as Rails names it.
+   */
+  const addForeignKey = (
+    call: P.CallNode,
+    ctx: WalkContext,
+    table: string | null,
+    toTableNode: Node | undefined,
+    options: Record<string, RubyValue>,
+    via: AddForeignKeyOperation['via'],
+  ): AddForeignKeyOperation => {
+    const toTable = literalName(toTableNode);
+    const column = options['column'];
+    const columns = column !== undefined ? columnsOfValue(column) : toTable === null ? ['?'] : [`${pluralize.singular(toTable.replace(/^.*\./, ''))}_id`];
+    return foreignKeyOperation(call, ctx, table, columns, toTable, via);
+  };
+
+  const dropColumns = (
+    call: P.CallNode,
+    ctx: WalkContext,
+    table: string | null,
+    columns: string[],
+    via: DropColumnOperation['via'],
+  ): DropColumnOperation => ({
+    range: range(call.location),
+    direction: ctx.direction,
+    table,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: railsCallSyntax(call, ctx),
+    kind: 'dropColumn',
+    via,
+    columns,
+  });
+
+  /** remove_reference / t.remove_references: `<name>_id`, and `<name>_type` when polymorphic. */
+  const referenceColumns = (references: Node[], options: Record<string, RubyValue>): string[] => {
+    const polymorphic = isEnabled(options['polymorphic']);
+    const columns: string[] = [];
+    for (const reference of references) {
+      const name = literalName(reference) ?? '?';
+      if (polymorphic) columns.push(`${name}_type`);
+      columns.push(`${name}_id`);
+    }
+    return columns;
+  };
+
+  /**
+   * `t.string :key, index: true` (also `t.column :key, :string, index: { unique: true }`): Rails'
+   * column definition builds an index on each column it defines when `index:` is given.
+   */
+  const columnDefinitionIndexes = (call: P.CallNode, ctx: WalkContext, table: string | null, args: Node[]): void => {
+    const last = args[args.length - 1];
+    // Most column definitions have no options at all, and most options no `index:`.
+    if (!(last instanceof P.KeywordHashNode || last instanceof P.HashNode)) return;
+    const options = optionsOf(args, text);
+    const index = options['index'];
+    if (index === undefined || !isEnabled(index)) return;
+    const indexOptions = index.type === 'hash' ? index.entries : {};
+    const names = args.filter((a) => !(a instanceof P.KeywordHashNode || a instanceof P.HashNode));
+    // t.column :name, :type
+    const columns = call.name === 'column' ? names.slice(0, 1) : names;
+    for (const column of columns) {
       operations.push({
         range: range(call.location),
         direction: ctx.direction,
@@ -326,8 +477,8 @@ export function parseRailsMigration(
         safetyAssured: ctx.safetyAssured,
         syntax: railsCallSyntax(call, ctx),
         kind: 'createIndex',
-        via,
-        columns: polymorphic ? [`${name}_type`, `${name}_id`] : [`${name}_id`],
+        via: 't.column',
+        columns: [literalName(column) ?? '?'],
         name: stringOption(indexOptions, 'name'),
         unique: isTrue(indexOptions['unique']),
         concurrent: isConcurrentAlgorithm(indexOptions['algorithm']),
@@ -456,7 +607,24 @@ export function parseRailsMigration(
           return false;
         case 'add_reference':
         case 'add_belongs_to':
+        case 'add_reference_concurrently':
           referenceIndexes(call, ctx, literalName(args[0]), positional.slice(1, 2), options, 'add_reference');
+          return false;
+        case 'add_foreign_key':
+          operations.push(addForeignKey(call, ctx, literalName(args[0]), positional[1], options, 'add_foreign_key'));
+          return false;
+        case 'add_concurrent_foreign_key':
+          operations.push(addForeignKey(call, ctx, literalName(args[0]), positional[1], options, 'helper'));
+          return false;
+        case 'remove_column':
+          operations.push(dropColumns(call, ctx, literalName(args[0]), [literalName(positional[1]) ?? '?'], 'remove_column'));
+          return false;
+        case 'remove_columns':
+          operations.push(dropColumns(call, ctx, literalName(args[0]), positional.slice(1).map((c) => literalName(c) ?? '?'), 'remove_columns'));
+          return false;
+        case 'remove_reference':
+        case 'remove_belongs_to':
+          operations.push(dropColumns(call, ctx, literalName(args[0]), referenceColumns(positional.slice(1, 2), options), 'remove_reference'));
           return false;
         case 'remove_index':
           operations.push(dropIndex(call, ctx, literalName(args[0]), positional[1], options, 'remove_index'));
@@ -519,7 +687,7 @@ export function parseRailsMigration(
           return true;
         }
       }
-      if (CONCURRENT_CREATE_HELPERS.has(call.name)) {
+      if (CONCURRENT_CREATE_HELPERS.has(call.name) || SCHEDULED_CREATE_HELPERS.has(call.name)) {
         operations.push(createIndex(call, ctx, literalName(args[0]), positional[1], options, 'helper'));
         return false;
       }
@@ -552,6 +720,20 @@ export function parseRailsMigration(
         case 'unique_constraint':
           operations.push(uniqueConstraint(call, ctx, table, positional[0], options));
           return false;
+        case 'foreign_key':
+          operations.push(addForeignKey(call, ctx, table, positional[0], options, 't.foreign_key'));
+          return false;
+        case 'remove':
+          operations.push(dropColumns(call, ctx, table, positional.map((c) => literalName(c) ?? '?'), 't.remove'));
+          return false;
+        case 'remove_references':
+        case 'remove_belongs_to':
+          operations.push(dropColumns(call, ctx, table, referenceColumns(positional, options), 't.remove_references'));
+          return false;
+      }
+      if (COLUMN_TYPE_METHODS.has(call.name)) {
+        columnDefinitionIndexes(call, ctx, table, args);
+        return false;
       }
     }
     return false;

@@ -591,6 +591,7 @@ class Reader {
     let contype: string;
     let indexname: string | undefined;
     let keys: Node[] | undefined;
+    let foreignKey: Record<string, unknown> | undefined;
     if (this.accept('UNIQUE') || (this.accept('PRIMARY') && this.expect('KEY'))) {
       contype = this.tokens[this.i - 1]!.word === 'UNIQUE' ? 'CONSTR_UNIQUE' : 'CONSTR_PRIMARY';
       if (this.accept('USING')) {
@@ -611,18 +612,33 @@ class Reader {
     } else if (this.accept('FOREIGN')) {
       this.expect('KEY');
       contype = 'CONSTR_FOREIGN';
-      this.skipNameList();
-      this.references();
+      if (build) {
+        const names = this.nameList();
+        const fkAttrs: Node[] = [];
+        for (let k = 0; k < names.length; k++) fkAttrs.push({ String: { sval: names[k]! } } as Node);
+        foreignKey = { fk_attrs: fkAttrs, pktable: this.references(true) };
+      } else {
+        this.skipNameList();
+        this.references(false);
+      }
     } else {
       return this.fail();
     }
-    return build ? ({ Constraint: { contype, conname, indexname, keys, location } } as Node) : null;
+    if (!build) return null;
+    return { Constraint: foreignKey ? { contype, conname, location, ...foreignKey } : { contype, conname, indexname, keys, location } } as Node;
   }
 
-  /** REFERENCES relation [( column )] [ON DELETE action] [ON UPDATE action] (checked, not read) */
-  private references(): void {
+  /**
+   * REFERENCES relation [( column )] [ON DELETE action] [ON UPDATE action], checked; the referenced
+   * relation read when `read` (an ALTER TABLE's foreign key).
+   */
+  private references(read: true): RangeVarNode;
+  private references(read: false): undefined;
+  private references(read: boolean): RangeVarNode | undefined {
     this.expect('REFERENCES');
-    this.skipQualifiedName(2);
+    let pktable: RangeVarNode | undefined;
+    if (read) pktable = this.relation(true);
+    else this.skipQualifiedName(2);
     if (this.isSymbol('(')) this.skipNameList();
     // At most one ON DELETE and one ON UPDATE, in either order.
     let onDelete = false;
@@ -642,11 +658,12 @@ class Reader {
         if (!this.accept('NULL')) this.expect('DEFAULT');
       } else this.fail();
     }
+    return pktable;
   }
 
   /**
    * name type [constraint ...]. The node only when `build` (ALTER TABLE ADD COLUMN), with the
-   * constraints the linter reads: UNIQUE and PRIMARY KEY, which build an index.
+   * constraints the linter reads: UNIQUE and PRIMARY KEY, which build an index, and REFERENCES.
    */
   private columnDefinition(build: boolean): Node | null {
     const location = this.peek()?.start ?? this.fail();
@@ -688,7 +705,9 @@ class Reader {
       this.predicate();
       this.expectSymbol(')');
     } else if (this.isKeyword('REFERENCES')) {
-      this.references();
+      if (indexConstraints !== null) {
+        indexConstraints.push({ Constraint: { contype: 'CONSTR_FOREIGN', conname, location, pktable: this.references(true) } } as Node);
+      } else this.references(false);
     } else if (this.accept('GENERATED')) {
       if (!this.accept('ALWAYS')) {
         this.expect('BY');

@@ -426,14 +426,31 @@ function alterTable(statement: RawStatement, stmt: AlterTableStmt, ctx: Statemen
     // Table constraints, and column constraints of ADD COLUMN (which name their column).
     if (cmd.subtype === 'AT_AddConstraint') {
       const constraint = nodeAs<Constraint>(cmd.def, 'Constraint');
-      if (constraint) addUniqueConstraint(statement, ctx, table, tableRange, constraint, null, operations);
+      if (constraint) {
+        addUniqueConstraint(statement, ctx, table, tableRange, constraint, null, operations);
+        addForeignKey(statement, ctx, table, tableRange, constraint, null, operations);
+      }
     } else if (cmd.subtype === 'AT_AddColumn') {
       const column = nodeAs<ColumnDef>(cmd.def, 'ColumnDef');
       const constraints = column?.constraints ?? [];
       for (let c = 0; c < constraints.length; c++) {
         const constraint = nodeAs<Constraint>(constraints[c], 'Constraint');
-        if (constraint) addUniqueConstraint(statement, ctx, table, tableRange, constraint, column?.colname ?? null, operations);
+        if (!constraint) continue;
+        addUniqueConstraint(statement, ctx, table, tableRange, constraint, column?.colname ?? null, operations);
+        addForeignKey(statement, ctx, table, tableRange, constraint, column?.colname ?? null, operations);
       }
+    } else if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
+      operations.push({
+        range: rangeOf(statement, ctx),
+        direction: ctx.direction,
+        table,
+        inTransactionBlock: ctx.inTransactionBlock,
+        safetyAssured: ctx.safetyAssured,
+        syntax: syntaxOf(statement, ctx, { table: tableRange }),
+        kind: 'dropColumn',
+        via: ctx.via,
+        columns: [ctx.isPlaceholder(cmd.name) ? '?' : cmd.name],
+      });
     }
   }
   return operations;
@@ -469,6 +486,40 @@ function addUniqueConstraint(
     usingIndex: constraint.indexname ?? null,
     columns: column !== null ? [column] : keys,
     name: constraint.conname ?? null,
+  });
+}
+
+/** The operation of a FOREIGN KEY / REFERENCES constraint (`column`: of ADD COLUMN), into `operations`. */
+function addForeignKey(
+  statement: RawStatement,
+  ctx: StatementContext,
+  table: string | null,
+  tableRange: SourceRange | null,
+  constraint: Constraint,
+  column: string | null,
+  operations: Operation[],
+): void {
+  if (constraint.contype !== 'CONSTR_FOREIGN') return;
+  const columns: string[] = [];
+  if (column !== null) columns.push(column);
+  else {
+    const attributes = constraint.fk_attrs ?? [];
+    for (let k = 0; k < attributes.length; k++) {
+      const name = nodeAs<{ sval?: string }>(attributes[k], 'String')?.sval;
+      columns.push(name === undefined || ctx.isPlaceholder(name) ? '?' : name);
+    }
+  }
+  operations.push({
+    range: rangeOf(statement, ctx),
+    direction: ctx.direction,
+    table,
+    inTransactionBlock: ctx.inTransactionBlock,
+    safetyAssured: ctx.safetyAssured,
+    syntax: syntaxOf(statement, ctx, { table: tableRange }),
+    kind: 'addForeignKey',
+    via: ctx.via,
+    columns,
+    referencedTable: relationName(constraint.pktable, ctx),
   });
 }
 

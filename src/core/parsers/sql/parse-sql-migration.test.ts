@@ -126,6 +126,20 @@ const kindCases: KindCase[] = [
       { kind: 'addUniqueConstraint', primaryKey: true, usingIndex: null, columns: ['id'], name: null },
       { kind: 'addUniqueConstraint', primaryKey: false, usingIndex: 'idx', name: 'uniq2' },
       { kind: 'addUniqueConstraint', primaryKey: false, columns: ['code'] },
+      { kind: 'addForeignKey', table: 'messages', columns: ['a'], referencedTable: 't' },
+    ],
+  },
+  {
+    name: 'foreign keys (table and column constraints) and dropped columns',
+    sql:
+      'ALTER TABLE messages ADD CONSTRAINT fk FOREIGN KEY (account_id, "Inbox") REFERENCES public.accounts (id, inbox);\n' +
+      'ALTER TABLE messages ADD COLUMN user_id bigint NOT NULL REFERENCES users ON DELETE CASCADE;\n' +
+      'ALTER TABLE messages DROP COLUMN source_id, DROP COLUMN IF EXISTS state CASCADE;',
+    operations: [
+      { kind: 'addForeignKey', table: 'messages', columns: ['account_id', 'Inbox'], referencedTable: 'public.accounts', via: 'sql' },
+      { kind: 'addForeignKey', table: 'messages', columns: ['user_id'], referencedTable: 'users' },
+      { kind: 'dropColumn', table: 'messages', columns: ['source_id'], via: 'sql' },
+      { kind: 'dropColumn', table: 'messages', columns: ['state'] },
     ],
   },
   {
