@@ -26,7 +26,7 @@ import { disableEdits, fixAll } from '../core/fix-all';
 import { writableFixes, type Edit, type Fix } from '../core/fixes/fix';
 import { segmentsFromFolderOf } from '../core/fixes/migration-versions';
 import { defaultContext, type LintContext } from '../core/lint-context';
-import { lintSource, loadParsers, SYNTAX_ERROR, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
+import { isMigrationPath, languageOfPath, lintSource, loadGrammarsFor, loadParsers, SYNTAX_ERROR, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
 import { GUARDING_RULE, impactMarkdown } from '../core/locks/describe';
 import { impactAt } from '../core/locks/explain';
 import type { MigrationFile } from '../core/model/migration';
@@ -75,7 +75,10 @@ export function migrationLanguage(document: TextDocument): MigrationLanguage | n
   const id = document.languageId;
   if (id === 'ruby' || document.uri.endsWith('.rb')) return 'ruby';
   if (id === 'sql' || id === 'pgsql' || id === 'postgres' || id === 'plpgsql' || document.uri.endsWith('.sql')) return 'sql';
-  return null;
+  // Python and JS/TS: only in the folders Django and the Node ORMs keep migrations in.
+  const path = lintPathOf(document.uri);
+  const language = languageOfPath(path);
+  return language && isMigrationPath(path.replace(/\\/g, '/'), language) ? language : null;
 }
 
 /** The path the core lints a document under: the file's path for file: URIs, else the URI's path. */
@@ -218,6 +221,8 @@ export function startServer(connection: Connection): void {
       if (cached && cached.version === document.version) return cached;
       const version = document.version;
       const loaded = await loadParsersOnce();
+      // tree-sitter's grammar of this language, compiled on its first file.
+      if (language !== 'ruby' && language !== 'sql') await loadGrammarsFor([language]);
       const path = lintPathOf(uri);
       const { context } = await contextFor(uri, path, loaded.ruby);
       const current = documents.get(uri);

@@ -83,6 +83,31 @@ describe('the language server over stdio', () => {
     assert.equal(await client.stop(), 0);
   });
 
+  test('a Django migration (python, in a migrations folder) is linted and fixed in its idiom; other Python files are not', async () => {
+    const { client } = await start();
+    const migration = join(app, 'blog/migrations/0002_post_author.py');
+    const source = 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.AddIndex(model_name="post", index=models.Index(fields=["author"], name="i")),\n    ]\n';
+    const uri = pathToFileURL(migration).href;
+    await client.open(uri, 'python', source);
+    const linted = await client.diagnosticsOf(uri, 1);
+    assert.ok(codes(linted.diagnostics).includes('require-concurrent-index-creation'), JSON.stringify(codes(linted.diagnostics)));
+    const concurrent = linted.diagnostics.find((d) => d.code === 'require-concurrent-index-creation')!;
+    const fix = (await client.codeActions(uri, [concurrent])).find((a) => a.kind === 'quickfix' && !a.title.startsWith('Disable'))!;
+    assert.ok(fix, 'a fix for the Django operation');
+    await client.apply(fix.edit!);
+    const fixed = await client.diagnosticsOf(uri, 2);
+    assert.ok(!codes(fixed.diagnostics).includes('require-concurrent-index-creation'), client.documents.get(uri)!.getText());
+    assert.match(client.documents.get(uri)!.getText(), /AddIndexConcurrently\(model_name="post"/);
+    assert.match(client.documents.get(uri)!.getText(), /^    atomic = False$/m);
+
+    // The same text outside a migrations folder is no migration: nothing is published for it.
+    const settingsUri = pathToFileURL(join(app, 'blog/settings.py')).href;
+    await client.open(settingsUri, 'python', source);
+    const hover = await client.hover(settingsUri, 5, 20);
+    assert.equal(hover, null);
+    assert.equal(await client.stop(), 0);
+  });
+
   test('source.fixAll.pgIndexGuard applies every safe fix; disable for this line silences one finding', async () => {
     const { client } = await start();
     const uri = pathToFileURL(sqlPath).href;
