@@ -59,6 +59,11 @@ const LINT_SETTINGS: Record<string, ApplySetting> = {
   },
   'fixTimeouts.statementTimeout': interval('fixTimeouts.statementTimeout', (value, settings) => (settings.fixTimeouts = { ...settings.fixTimeouts, statement: value })),
   'fixTimeouts.lockTimeout': interval('fixTimeouts.lockTimeout', (value, settings) => (settings.fixTimeouts = { ...settings.fixTimeouts, lock: value })),
+  'fixTimeouts.onlyInProduction': (value, settings) => {
+    if (typeof value !== 'boolean') return '"fixTimeouts.onlyInProduction" must be true or false.';
+    settings.fixTimeouts = { ...settings.fixTimeouts, onlyInProduction: value };
+    return null;
+  },
   minBuildStatementTimeoutMinutes: positive('minBuildStatementTimeoutMinutes', (value, settings) => (settings.minBuildStatementTimeoutMs = value * 60_000)),
   lowSelectivityColumns: names('lowSelectivityColumns', 'column names', (value, settings) => (settings.lowSelectivityColumns = value)),
   sqlRunner: (value, settings) => {

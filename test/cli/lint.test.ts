@@ -499,7 +499,7 @@ describe('lint: --config and .pg-index-guard.json', () => {
       assert.deepEqual(loadConfig(undefined, dir.path).settings, {
         ...DEFAULT_SETTINGS,
         timeoutsConfiguredElsewhere: true,
-        fixTimeouts: { lock: '3s', statement: '1h' },
+        fixTimeouts: { lock: '3s', statement: '1h', onlyInProduction: false },
         minBuildStatementTimeoutMs: 20 * 60_000,
         lowSelectivityColumns: ['status'],
         sqlRunner: 'goose',

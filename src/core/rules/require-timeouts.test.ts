@@ -42,7 +42,7 @@ ruleCases('require-timeouts', {
       name: 'in a change method the lines go in up_only, since execute cannot be reversed',
       source: migration('    add_index :messages, :user_id\n'),
       findings: [{ at: '3:5-3:34' }],
-      settings: { fixTimeouts: { statement: '1h', lock: '10s' } },
+      settings: { fixTimeouts: { statement: '1h', lock: '10s', onlyInProduction: false } },
       fixed: migration(
         '    up_only { execute "SET statement_timeout = \'1h\'" }\n    up_only { execute "SET lock_timeout = \'10s\'" }\n    add_index :messages, :user_id\n    up_only { execute "RESET statement_timeout" }\n    up_only { execute "RESET lock_timeout" }\n',
       ),

@@ -1,7 +1,7 @@
 import type { MigrationFile, Operation, SetTimeoutOperation } from '../model/migration';
 import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
-import { canInsertTimeouts, insertTimeouts } from '../fixes/operation-edits';
+import { canInsertTimeouts, insertTimeouts, type FixTimeouts } from '../fixes/operation-edits';
 import { lineStarts, positionAt } from '../parsers/source-text';
 import { describeTable, indexOperationsOnExistingTables, runsInTransaction, runTogether, severityOnTable, type IndexOperation } from './helpers';
 import type { Finding, Rule } from './rule';
@@ -151,12 +151,33 @@ function setTimeoutsOf(file: MigrationFile): SetTimeoutOperation[] {
   return timeouts;
 }
 
-function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, lockMissing: boolean, statementMissing: boolean): Fix[] {
+/**
+ * The timeouts the fixes set around `operation` (the configured values of those missing, in
+ * the configured form), or null when none is missing. The same test as check()'s finding, for
+ * "Make this migration production-safe", which sets them around a whole run of operations.
+ */
+export function timeoutsToSet(file: MigrationFile, operation: IndexOperation, context: LintContext): FixTimeouts | null {
+  if (context.settings.timeoutsConfiguredElsewhere) return null;
+  const timeouts = setTimeoutsOf(file);
+  const lock = timeoutInEffect(file, timeouts, operation, 'lock_timeout');
+  const statement = timeoutInEffect(file, timeouts, operation, 'statement_timeout');
+  const lockMissing = lock === null || lock.milliseconds === 0;
+  const statementMissing = statement === null && !isGitlabHelper(operation);
+  if (!lockMissing && !statementMissing) return null;
+  return fixTimeouts(context, lockMissing, statementMissing);
+}
+
+function fixTimeouts(context: LintContext, lockMissing: boolean, statementMissing: boolean): FixTimeouts {
   const values = context.settings.fixTimeouts;
-  const timeouts = {
+  return {
     statement: statementMissing ? values.statement : undefined,
     lock: lockMissing ? values.lock : undefined,
+    onlyInProduction: values.onlyInProduction === true,
   };
+}
+
+function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, lockMissing: boolean, statementMissing: boolean): Fix[] {
+  const timeouts = fixTimeouts(context, lockMissing, statementMissing);
   if (!canInsertTimeouts(file, operation, timeouts)) return [];
   // At least one is missing, or there would be no finding.
   const what = statementMissing ? (lockMissing ? 'statement_timeout and lock_timeout' : 'statement_timeout') : 'lock_timeout';
