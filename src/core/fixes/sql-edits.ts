@@ -237,9 +237,15 @@ export function postgresIndexName(table: string, columns: readonly string[]): st
     return column.replace(/^"|"$/g, '');
   };
   let addition = '';
+  // ChooseIndexColumnNames: a name seen already gets a number (`a, a` -> `a_a1`).
+  const used: string[] = [];
   for (const column of columns) {
+    const base = columnName(column);
+    let unique = base;
+    for (let n = 1; used.includes(unique); n++) unique = `${base}${n}`;
+    used.push(unique);
     if (addition.length > 0) addition += '_';
-    addition += columnName(column);
+    addition += unique;
     if (utf8Length(addition) >= NAMEDATALEN) break;
   }
   const name1 = table.slice(table.lastIndexOf('.') + 1).replace(/^"|"$/g, '');
