@@ -66,6 +66,7 @@ export function disableDdlTransaction(file: MigrationFile): Edit | null {
 function standaloneLines(file: MigrationFile, operation: Operation): { lineStart: number; lineEnd: number } | null {
   const source = file.source;
   const lineStart = lineStartOf(source, operation.range.start);
+  if (operation.syntax?.kind === 'sqlStatement') return executeLines(file, operation, lineStart);
   if (source.slice(lineStart, operation.range.start).trim() !== '') return null;
   // A heredoc's body follows the line its opener stands on: lines cannot be inserted there.
   const heredoc = source.indexOf('<<', operation.range.start);
@@ -75,6 +76,17 @@ function standaloneLines(file: MigrationFile, operation: Operation): { lineStart
   if (lineEnd > 0 && source[lineEnd - 1] === '\r') lineEnd--;
   const rest = source.slice(operation.range.end, lineEnd).trim();
   if (rest !== '' && !rest.startsWith('#')) return null;
+  return { lineStart, lineEnd };
+}
+
+/** The lines of a one-line `execute "<sql>"` that holds nothing but the operation's statement. */
+function executeLines(file: MigrationFile, operation: Operation, lineStart: number): { lineStart: number; lineEnd: number } | null {
+  const source = file.source;
+  if (!/^\s*(?:(?:ActiveRecord::Base\.)?connection\.)?execute[\s(]+["']$/.test(source.slice(lineStart, operation.range.start))) return null;
+  let lineEnd = source.indexOf('\n', operation.range.end);
+  if (lineEnd === -1) lineEnd = source.length;
+  if (lineEnd > 0 && source[lineEnd - 1] === '\r') lineEnd--;
+  if (!/^\s*;?\s*["']\s*\)?\s*(#.*)?$/.test(source.slice(operation.range.end, lineEnd))) return null;
   return { lineStart, lineEnd };
 }
 
@@ -92,7 +104,7 @@ export function canInsertRailsTimeouts(file: MigrationFile, operation: Operation
 
 /** Whether insertRailsTimeoutsAround has edits: both ends stand alone on their lines. */
 export function canInsertRailsTimeoutsAround(file: MigrationFile, first: Operation, last: Operation, timeouts: RailsTimeouts): boolean {
-  if (first.syntax?.kind !== 'railsCall' || last.syntax?.kind !== 'railsCall') return false;
+  if (!first.syntax || !last.syntax) return false;
   if (timeouts.statement === undefined && timeouts.lock === undefined) return false;
   return standaloneLines(file, first) !== null && standaloneLines(file, last) !== null;
 }
@@ -113,7 +125,7 @@ export function insertRailsTimeouts(file: MigrationFile, operation: Operation, t
  * `if Rails.env.production?`, as the production guide writes them.
  */
 export function insertRailsTimeoutsAround(file: MigrationFile, first: Operation, last: Operation, timeouts: RailsTimeouts): Edit[] | null {
-  if (first.syntax?.kind !== 'railsCall' || !canInsertRailsTimeoutsAround(file, first, last, timeouts)) return null;
+  if (!first.syntax || !canInsertRailsTimeoutsAround(file, first, last, timeouts)) return null;
   const start = standaloneLines(file, first)!;
   const end = standaloneLines(file, last)!;
   const newline = newlineOf(file.source);
