@@ -34,6 +34,7 @@ Options:
                                          "largeTables": ["messages"], "largeTableRowThreshold": 1000000,
                                          "maxFileSize": 1000000, "timeoutsConfiguredElsewhere": false,
                                          "fixTimeouts.lockTimeout": "10s", "fixTimeouts.statementTimeout": "30min",
+                                         "fixTimeouts.onlyInProduction": false,
                                          "minBuildStatementTimeoutMinutes": 10, "lowSelectivityColumns": [],
                                          "sqlRunner": "auto" }
                                      The keys are the editor's pgIndexGuard.* settings, and the editor

@@ -39,7 +39,8 @@ export const requireTimeouts: Rule = {
         'Sets the missing timeouts right before the operation and resets them right after it, with the values ' +
         'of the `fixTimeouts` setting (30min / 10s by default: seconds, as strong_migrations sets, so a lock ' +
         'wait fails fast and can be retried instead of stalling the deploy). In a `change` method the lines go in ' +
-        '`up_only { }`, since `execute` cannot be reversed. A lock_timeout makes a migration fail where it used ' +
+        '`up_only { }`, since `execute` cannot be reversed; with `fixTimeouts.onlyInProduction` they go under `if Rails.env.production?`, ' +
+        'as the production guide writes them. A lock_timeout makes a migration fail where it used ' +
         'to wait, and may duplicate a project-wide setting the linter cannot see, so the fix is unsafe: offered, ' +
         'never applied by fix-all. A too short statement_timeout has no automatic fix.',
     },
