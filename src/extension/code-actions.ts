@@ -79,14 +79,12 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
       );
       for (const fix of writable) actions.push(fixAction(document, fix, diagnostic));
       if (PRODUCTION_SAFE_RULES.has(finding.ruleId)) {
-        productionSafe ??= await this.productionSafeAction(document, result.file, result.findings, vscode.CodeActionKind.QuickFix);
-        if (productionSafe) {
-          const action = new vscode.CodeAction(productionSafe.title, vscode.CodeActionKind.QuickFix);
-          action.edit = productionSafe.edit;
-          action.command = productionSafe.command;
-          action.diagnostics = [diagnostic];
-          actions.push(action);
+        // Once in the menu, after the first such finding's own fix, for all of them.
+        if (productionSafe === undefined) {
+          productionSafe = await this.productionSafeAction(document, result.file, result.findings, vscode.CodeActionKind.QuickFix);
+          if (productionSafe) actions.push(productionSafe);
         }
+        if (productionSafe) productionSafe.diagnostics = [...(productionSafe.diagnostics ?? []), diagnostic];
       }
       const leftover = finding.databaseIndex;
       // An index being built is INVALID until its build ends: never invite a drop of it.
