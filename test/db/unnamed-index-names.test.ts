@@ -44,3 +44,19 @@ test('unnamed indexes: the generated name is the one Postgres chooses', async ()
     assert.equal(postgresIndexName(operation.table, operation.columns), rows[0]!.relname, statement);
   }
 });
+
+test('what the finding says: no IF NOT EXISTS without a name, and a retry of an unnamed build makes <name>1', async () => {
+  const client = await cluster().connect(await cluster().createDatabase('unnamed_index_retry').then((c) => c.database));
+  await client.query('CREATE TABLE messages (source_id int)');
+  await assert.rejects(client.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS ON messages (source_id)'), /syntax error/);
+  await client.query('CREATE INDEX CONCURRENTLY ON messages (source_id)');
+  await client.query('CREATE INDEX CONCURRENTLY ON messages (source_id)');
+  const { rows } = await client.query<{ relname: string }>(
+    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'messages'::regclass ORDER BY 1",
+  );
+  assert.deepEqual(rows.map((r) => r.relname), ['messages_source_id_idx', 'messages_source_id_idx1']);
+  // Named as the fix names it, the retry is a no-op.
+  await client.query('CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_source_id_idx ON messages (source_id)');
+  const again = await client.query("SELECT count(*)::int AS n FROM pg_index WHERE indrelid = 'messages'::regclass");
+  assert.equal(again.rows[0].n, 2);
+});
