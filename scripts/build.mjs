@@ -13,6 +13,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// `--out <dir>`: the bundles go to <dir> instead of dist/, and the test suite is not built (the
+// packaging scripts stage a package there while other suites use dist/).
+const outIndex = process.argv.indexOf('--out');
+const outDir = outIndex >= 0 ? resolve(process.argv[outIndex + 1] ?? '') : null;
+const dist = outDir ?? join(root, 'dist');
 
 // The core-isolation check is part of the build: a bad import fails it here.
 const check = spawnSync(process.execPath, [join(root, 'scripts/check-core-isolation.mjs')], { stdio: 'inherit' });
@@ -36,10 +41,10 @@ async function guardedPrismWasm() {
   }
 }
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-mkdirSync(join(root, 'dist'), { recursive: true });
-writeFileSync(join(root, 'dist/prism.wasm'), await guardedPrismWasm());
-copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(root, 'dist/libpg-query.wasm'));
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+writeFileSync(join(dist, 'prism.wasm'), await guardedPrismWasm());
+copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'));
 
 /**
  * The CLI loads the code of a subcommand (and what it needs: pg, yaml, the database code) only
@@ -225,26 +230,26 @@ async function buildCli() {
   await build({
     ...node,
     entryPoints: [join(root, 'src/cli/main.ts')],
-    outfile: join(root, 'dist/cli-main.js'),
+    outfile: join(dist, 'cli-main.js'),
     plugins: [prismDeserializerPlugin, lazy.plugin],
   });
   await Promise.all([
     build({
       ...node,
       stdin: { contents: lazy.entry(), resolveDir: lazy.commandsDir, sourcefile: 'cli-commands.ts', loader: 'ts' },
-      outfile: join(root, 'dist/cli-commands.js'),
+      outfile: join(dist, 'cli-commands.js'),
     }),
     build({
       ...node,
       entryPoints: [join(root, 'src/cli/launcher.ts')],
-      outfile: join(root, 'dist/cli.js'),
+      outfile: join(dist, 'cli.js'),
       banner: { js: '#!/usr/bin/env node' },
     }),
   ]);
 }
 
 await Promise.all([
-  build({ ...node, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js') }),
+  build({ ...node, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'extension.js') }),
   buildCli(),
   build({
     bundle: true,
@@ -255,10 +260,10 @@ await Promise.all([
     minify: production,
     logLevel: 'warning',
     entryPoints: [join(root, 'webview/main.ts')],
-    outfile: join(root, 'dist/webview.js'),
+    outfile: join(dist, 'webview.js'),
   }),
   // Test suites that run inside the VS Code extension host; mocha stays a real require.
-  build({
+  outDir === null && build({
     ...node,
     sourcemap: 'inline',
     entryPoints: [join(root, 'test/vscode/index.ts')],
@@ -266,6 +271,6 @@ await Promise.all([
     external: ['vscode', 'mocha', 'pg-native'],
   }),
 ]);
-chmodSync(join(root, 'dist/cli.js'), 0o755);
-console.log('build: dist/extension.js, dist/cli.js (+ cli-main.js, cli-commands.js), dist/webview.js, out/test/vscode/index.js');
+chmodSync(join(dist, 'cli.js'), 0o755);
+console.log(outDir === null ? 'build: dist/extension.js, dist/cli.js (+ cli-main.js, cli-commands.js), dist/webview.js, out/test/vscode/index.js' : `build: ${outDir}`);
 if (watch) console.log('(watch mode is not implemented; re-run npm run build)');

@@ -2,7 +2,8 @@
 // Runs node's built-in test runner over every *.test.ts below the given folders
 // (Node 20's --test does not expand globs itself).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const roots = process.argv.slice(2);
@@ -21,9 +22,13 @@ if (files.length === 0) {
   console.error(`no test files under ${roots.join(', ')}`);
   process.exit(1);
 }
+// The builds the tests run are no measurements of the developer's servers: keep them out of
+// ~/.local/state (CLIs the tests start as processes inherit this).
+const scratch = mkdtempSync(join(tmpdir(), 'pgig-tests-'));
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--no-warnings=ExperimentalWarning', '--test', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, PG_INDEX_GUARD_BUILD_HISTORY: join(scratch, 'build-history.json') } },
 );
+rmSync(scratch, { recursive: true, force: true });
 process.exit(result.status ?? 1);

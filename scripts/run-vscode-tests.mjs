@@ -121,7 +121,9 @@ try {
     vscodeDir,
     dataDir: join(work, 'data'),
     // PGIG_TEST_LOGS: the session's logs, where the extension host writes its warnings.
-    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, PGIG_TEST_LOGS: join(work, 'data', 'user-data', 'logs'), DATABASE_URL: databaseUrl },
+    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, PGIG_TEST_LOGS: join(work, 'data', 'user-data', 'logs'), DATABASE_URL: databaseUrl,
+      // The CLI's build history the extension also reads: the suite's own, not the developer's.
+      PG_INDEX_GUARD_BUILD_HISTORY: join(work, 'cli-build-history.json') },
     log: (text) => verbose && process.stderr.write(`[server] ${text}`),
   });
   // Playwright's own signal handlers would exit the process before cleanup stops the server.

@@ -6,6 +6,7 @@ import { checkMissingCommand } from './commands/check-missing';
 import { createPendingCommand } from './commands/create-pending';
 import { explainCommand } from './commands/explain';
 import { lintCommand } from './commands/lint';
+import { lspCommand } from './commands/lsp';
 import { markAsRunCommand } from './commands/mark-as-run';
 import { monitorCommand } from './commands/monitor';
 import { statusCommand } from './commands/status';
@@ -14,7 +15,7 @@ import { UsageError, processIO, type CliIO } from './io';
 import { VERSION } from './version';
 
 /** Every subcommand, by name. Adding one: a module in commands/ exporting a Command, a line here. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand, explainCommand, traceCommand, statusCommand, checkMissingCommand, monitorCommand, createPendingCommand, markAsRunCommand].map((command) => [command.name, command]));
+export const COMMANDS: ReadonlyMap<string, Command> = new Map([lintCommand, explainCommand, traceCommand, statusCommand, checkMissingCommand, monitorCommand, createPendingCommand, markAsRunCommand, lspCommand].map((command) => [command.name, command]));
 
 function usage(): string {
   const width = Math.max(...[...COMMANDS.keys()].map((name) => name.length));

@@ -23,5 +23,10 @@ test('a settings file: unknown names and bad values are refused with what is wro
   assert.throws(() => readSettingsFile('{"timeoutsConfiguredElsewhere": "yes"}'), /"timeoutsConfiguredElsewhere" must be true or false/);
   assert.throws(() => readSettingsFile('{"fixTimeouts.lockTimeout": " "}'), /"fixTimeouts\.lockTimeout" must be a Postgres interval/);
   assert.throws(() => readSettingsFile('{"toString": 1}'), /unknown setting "toString"/);
+  assert.throws(() => readSettingsFile('{"fixTimeouts.lockTimeout": "ten seconds"}'), /"fixTimeouts\.lockTimeout" must be a Postgres interval such as "10s" or "30min" \(a number and one of the units us, ms, s, min, h, d\)\./);
+  assert.throws(() => readSettingsFile('{"lintDelay": 100}'), /"lintDelay" is an editor setting, not a lint setting: set pgIndexGuard\.lintDelay in VS Code's settings\./);
+  assert.throws(() => readSettingsFile('{"fixTimeouts": {"lockTimeout": "5s"}}'), /unknown setting "fixTimeouts": write "fixTimeouts\.statementTimeout" and "fixTimeouts\.lockTimeout"/);
+  assert.throws(() => readSettingsFile('{"largeTables": ["messages", 1]}'), /"largeTables" must be an array of table names\./);
+  assert.throws(() => readSettingsFile('{"minBuildStatementTimeoutMinutes": 0}'), /"minBuildStatementTimeoutMinutes" must be a positive number\./);
   assert.throws(() => readSettingsFile('[1]'), (error: Error & { wholeFile?: boolean }) => error.wholeFile === true && /must hold a JSON object/.test(error.message));
 });

@@ -3,84 +3,17 @@
 // `.pg-index-guard.json` is also read by the editor), so a file gets the same findings, at the
 // same severities, in the editor and in CI.
 
-import { DEFAULT_SETTINGS, type LintSettings, type RuleSetting } from './lint-context';
-import { SQL_RUNNER_NAMES } from './model/migration';
-import { RULES } from './rules';
-import { SEVERITIES } from './rules/rule';
+import { DEFAULT_SETTINGS, type LintSettings } from './lint-context';
+import { lintSettingSpecs, matchesSchema, SETTINGS, SETTINGS_SECTION, type LintSettingSpec } from './settings-schema';
 
 /** The file both front ends read the project's lint settings from, at the project's root. */
 export const SETTINGS_FILE_NAME = '.pg-index-guard.json';
 
-const RULE_SETTINGS: readonly string[] = ['off', 'default', ...SEVERITIES];
-
-/** Applies one value to the settings; returns what is wrong with it (the settings untouched), or null. */
-type ApplySetting = (value: unknown, settings: LintSettings) => string | null;
-
-const positive = (key: string, apply: (value: number, settings: LintSettings) => void): ApplySetting => (value, settings) => {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return `"${key}" must be a positive number.`;
-  apply(value, settings);
-  return null;
-};
-
-const names = (key: string, what: string, apply: (value: string[], settings: LintSettings) => void): ApplySetting => (value, settings) => {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return `"${key}" must be an array of ${what}.`;
-  apply(value as string[], settings);
-  return null;
-};
-
-const interval = (key: string, apply: (value: string, settings: LintSettings) => void): ApplySetting => (value, settings) => {
-  if (typeof value !== 'string' || value.trim() === '') return `"${key}" must be a Postgres interval such as "10s" or "30min".`;
-  apply(value.trim(), settings);
-  return null;
-};
-
-/** Every lint setting, by the name VS Code spells `pgIndexGuard.<name>` and the settings file spells `<name>`. */
-const LINT_SETTINGS: Record<string, ApplySetting> = {
-  rules: (value, settings) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return '"rules" must be an object of rule id -> severity.';
-    const rules: Record<string, RuleSetting> = {};
-    for (const [id, setting] of Object.entries(value)) {
-      if (!RULES.has(id)) return `unknown rule id "${id}" in "rules". Known rules: ${[...RULES.keys()].join(', ')}.`;
-      if (typeof setting !== 'string' || !RULE_SETTINGS.includes(setting)) {
-        return `bad severity ${JSON.stringify(setting)} for rule "${id}". Use one of: ${RULE_SETTINGS.join(', ')}.`;
-      }
-      rules[id] = setting as RuleSetting;
-    }
-    settings.rules = rules;
-    return null;
-  },
-  largeTables: names('largeTables', 'table names', (value, settings) => (settings.largeTables = value)),
-  largeTableRowThreshold: positive('largeTableRowThreshold', (value, settings) => (settings.largeTableRowThreshold = value)),
-  maxFileSize: positive('maxFileSize', (value, settings) => (settings.maxFileBytes = value)),
-  timeoutsConfiguredElsewhere: (value, settings) => {
-    if (typeof value !== 'boolean') return '"timeoutsConfiguredElsewhere" must be true or false.';
-    settings.timeoutsConfiguredElsewhere = value;
-    return null;
-  },
-  'fixTimeouts.statementTimeout': interval('fixTimeouts.statementTimeout', (value, settings) => (settings.fixTimeouts = { ...settings.fixTimeouts, statement: value })),
-  'fixTimeouts.lockTimeout': interval('fixTimeouts.lockTimeout', (value, settings) => (settings.fixTimeouts = { ...settings.fixTimeouts, lock: value })),
-  'fixTimeouts.onlyInProduction': (value, settings) => {
-    if (typeof value !== 'boolean') return '"fixTimeouts.onlyInProduction" must be true or false.';
-    settings.fixTimeouts = { ...settings.fixTimeouts, onlyInProduction: value };
-    return null;
-  },
-  minBuildStatementTimeoutMinutes: positive('minBuildStatementTimeoutMinutes', (value, settings) => (settings.minBuildStatementTimeoutMs = value * 60_000)),
-  lowSelectivityColumns: names('lowSelectivityColumns', 'column names', (value, settings) => (settings.lowSelectivityColumns = value)),
-  sqlRunner: (value, settings) => {
-    if (value === 'auto') {
-      delete settings.sqlRunner;
-      return null;
-    }
-    if (typeof value !== 'string' || !(SQL_RUNNER_NAMES as readonly string[]).includes(value)) {
-      return `"sqlRunner" must be one of: auto, ${SQL_RUNNER_NAMES.join(', ')}.`;
-    }
-    settings.sqlRunner = value;
-    return null;
-  },
-};
+/** Every lint setting (settings-schema.ts), by the name VS Code spells `pgIndexGuard.<name>` and the settings file spells `<name>`. */
+const LINT_SETTINGS: ReadonlyMap<string, LintSettingSpec> = new Map(lintSettingSpecs());
 
 /** The names of the lint settings, in the order they are documented. */
-export const LINT_SETTING_NAMES: readonly string[] = Object.keys(LINT_SETTINGS);
+export const LINT_SETTING_NAMES: readonly string[] = [...LINT_SETTINGS.keys()];
 
 /** Fresh default settings (nothing shared with DEFAULT_SETTINGS that a setting could change). */
 export function defaultLintSettings(): LintSettings {
@@ -92,9 +25,20 @@ export function defaultLintSettings(): LintSettings {
  * value leaves the setting as it was.
  */
 export function applyLintSetting(settings: LintSettings, name: string, value: unknown): string | null {
-  const apply = Object.hasOwn(LINT_SETTINGS, name) ? LINT_SETTINGS[name]! : undefined;
-  if (!apply) return `unknown setting "${name}". Known settings: ${LINT_SETTING_NAMES.join(', ')}.`;
-  return apply(value, settings);
+  const spec = LINT_SETTINGS.get(name);
+  if (!spec) return unknownSetting(name);
+  if (!matchesSchema(spec.schema, value)) return spec.explain?.(value) ?? `"${name}" must be ${spec.mustBe}.`;
+  spec.apply(value as never, settings);
+  return null;
+}
+
+function unknownSetting(name: string): string {
+  if (Object.hasOwn(SETTINGS, name)) {
+    return `"${name}" is an editor setting, not a lint setting: set ${SETTINGS_SECTION}.${name} in VS Code's settings. Known settings: ${LINT_SETTING_NAMES.join(', ')}.`;
+  }
+  const nested = LINT_SETTING_NAMES.filter((known) => known.startsWith(`${name}.`));
+  if (nested.length > 0) return `unknown setting "${name}": write ${nested.map((known) => `"${known}"`).join(' and ')} (one key each, as VS Code's settings do).`;
+  return `unknown setting "${name}". Known settings: ${LINT_SETTING_NAMES.join(', ')}.`;
 }
 
 /** Thrown by readSettingsFile: what is wrong with the file, without its name (the caller adds it). */

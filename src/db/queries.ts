@@ -288,6 +288,20 @@ SELECT n.nspname AS schema_name, c.relname AS table_name, pg_relation_size(c.oid
     (r) => ({ schema: String(r['schema_name']), table: String(r['table_name']), tableBytes: Number(r['table_bytes']) }),
   ),
 
+  /**
+   * One table's size from pg_class.relpages, which an index build brings up to date: read
+   * without a lock, so a monitor never queues behind a waiting ACCESS EXCLUSIVE. $1 schema, $2 table.
+   */
+  tablePagesBytes: query<[schema: string, table: string], { tableBytes: number }>(
+    'table_pages_bytes_v1',
+    `
+SELECT c.relpages::float8 * current_setting('block_size')::float8 AS table_bytes
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = $1::text AND c.relname = $2::text AND c.relkind IN ('r', 'm', 'p')`,
+    (r) => ({ tableBytes: Number(r['table_bytes']) }),
+  ),
+
   /** pg_stats.avg_width of the analyzed columns (for the estimated size of a new index). */
   columnWidths: query<[], ColumnWidthRow>(
     'column_widths_v1',

@@ -17,6 +17,7 @@ import type { StatusController } from './database/status-controller';
 import { askToWrite, runWrite } from './database/writes';
 import type { LintService } from './lint-service';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
+import type { BuildHistoryRecorder } from './monitor/build-history-recorder';
 import type { BuildWatcher } from './monitor/build-watcher';
 import { SECTION } from './settings';
 import { IndexOperationNode, MissingIndexNode, PendingMigrationNode } from './tree/nodes';
@@ -28,6 +29,7 @@ export interface BuilderDependencies {
   lintService: LintService;
   panel: BuildMonitorPanel;
   watcher: BuildWatcher;
+  buildHistory: BuildHistoryRecorder;
 }
 
 /** Which definitions a tree selection stands for; no selection means all. */
@@ -194,6 +196,7 @@ export async function createPendingIndexes(deps: BuilderDependencies, clicked?: 
     },
   );
   watch?.dispose();
+  if (result) deps.buildHistory.recordBuilderResult(result);
   await deps.status.refreshAfterWrite();
   void deps.watcher.poll();
   if (!result) return null;

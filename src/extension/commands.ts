@@ -11,6 +11,7 @@ import { createPendingIndexes, markAsRun } from './builder-commands';
 import type { LintService } from './lint-service';
 import { traceLocksOfMigration } from './impact/trace-command';
 import type { BuildMonitorPanel } from './monitor/build-monitor-panel';
+import type { BuildHistoryRecorder } from './monitor/build-history-recorder';
 import type { BuildWatcher } from './monitor/build-watcher';
 import { BlockedQueryNode, BuildNode, InvalidIndexNode, PendingMigrationNode } from './tree/nodes';
 import { copyTableName, openTableDefinition } from './tree/table-commands';
@@ -24,6 +25,7 @@ export interface CommandDependencies {
   panel: BuildMonitorPanel;
   watcher: BuildWatcher;
   lintService: LintService;
+  buildHistory: BuildHistoryRecorder;
 }
 
 /** Asks (the SQL shown), then runs it with progress; the views refresh when it ends. */

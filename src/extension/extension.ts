@@ -8,6 +8,7 @@ import { StatusController } from './database/status-controller';
 import { DiagnosticsController } from './diagnostics';
 import { ImpactCodeLensProvider } from './impact/code-lens';
 import { ImpactHoverProvider } from './impact/hover';
+import { BuildHistoryRecorder } from './monitor/build-history-recorder';
 import { LintService } from './lint-service';
 import { BuildMonitorPanel } from './monitor/build-monitor-panel';
 import { BuildWatcher } from './monitor/build-watcher';
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
   const connections = new ConnectionManager(context, log);
   const status = new StatusController(connections, lintService, log, () => diagnostics.relintAll());
   const watcher = new BuildWatcher(connections, log);
+  const buildHistory = new BuildHistoryRecorder(context.globalStorageUri, connections, watcher, log);
   const panel = new BuildMonitorPanel(context.extensionUri, connections, watcher, log, status);
   const statusBar = new BuildStatusBar(watcher);
   const connectionStatusBar = new ConnectionStatusBar(connections);
@@ -66,13 +68,14 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
     status,
     ...views.disposables,
     vscode.languages.registerCodeActionsProvider(MIGRATION_SELECTOR, new FindingCodeActions(lintService, log), FindingCodeActions.metadata),
-    vscode.languages.registerHoverProvider(MIGRATION_SELECTOR, new ImpactHoverProvider(lintService)),
-    registerImpactCodeLens(lintService, diagnostics),
+    vscode.languages.registerHoverProvider(MIGRATION_SELECTOR, new ImpactHoverProvider(lintService, () => buildHistory.history())),
+    registerImpactCodeLens(lintService, diagnostics, buildHistory),
+    buildHistory,
     watcher,
     panel,
     statusBar,
     connectionStatusBar,
-    ...registerCommands({ context, log, connections, status, panel, watcher, lintService }),
+    ...registerCommands({ context, log, connections, status, panel, watcher, lintService, buildHistory }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void connections.connectRemembered()),
     ...trackWalkthroughSteps(lintService),
   );
@@ -84,8 +87,10 @@ export function activate(context: vscode.ExtensionContext): PgIndexGuardApi {
 }
 
 /** The summary line at the top of migrations, refreshed whenever a document is linted again. */
-function registerImpactCodeLens(lintService: LintService, diagnostics: DiagnosticsController): vscode.Disposable {
-  const provider = new ImpactCodeLensProvider(lintService, diagnostics.onDidPublish);
+function registerImpactCodeLens(lintService: LintService, diagnostics: DiagnosticsController, buildHistory: BuildHistoryRecorder): vscode.Disposable {
+  // Relinted documents and newly measured builds both change what the lens says.
+  const changed = (listener: (e: unknown) => unknown) => vscode.Disposable.from(diagnostics.onDidPublish(listener), buildHistory.onDidRecord(listener));
+  const provider = new ImpactCodeLensProvider(lintService, changed, () => buildHistory.history());
   return vscode.Disposable.from(provider, vscode.languages.registerCodeLensProvider(MIGRATION_SELECTOR, provider));
 }
 

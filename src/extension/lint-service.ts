@@ -45,7 +45,7 @@ export class LintService {
     const project = await this.projectFiles.factsFor(uri, parsers.ruby);
     if (project.settingsProblem) this.warnOnce(project.settingsProblem);
     // The folder's .pg-index-guard.json is what the CLI lints with: it wins over VS Code's settings.
-    context.settings = project.settings ? { ...project.settings } : readLintSettings(uri);
+    context.settings = project.settings ? { ...project.settings } : readLintSettings(uri, (problem) => this.logOnce(problem));
     if (project.schema) context.schema = project.schema;
     if (project.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
     if (this.databaseFacts) context.database = this.databaseFacts;
@@ -62,6 +62,13 @@ export class LintService {
   private readonly warned = new Set<string>();
 
   /** A broken settings file is said once per problem, not on every lint. */
+  /** A bad VS Code setting: its settings UI already flags it (the schema), so only the log tells what was used. */
+  private logOnce(problem: string): void {
+    if (this.warned.has(problem)) return;
+    this.warned.add(problem);
+    this.log.warn(problem);
+  }
+
   private warnOnce(problem: string): void {
     if (this.warned.has(problem)) return;
     this.warned.add(problem);

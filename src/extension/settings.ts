@@ -8,14 +8,16 @@ export const SECTION = 'pgIndexGuard';
  * Reads the linter's settings for a document's folder from VS Code's settings (resource scoped:
  * each folder of a multi-root workspace may set its own; null: the workspace's), by the same table
  * the CLI reads `.pg-index-guard.json` with (LINT_SETTING_NAMES). A bad value keeps that
- * setting's default, never throws.
+ * setting's default (told to `onProblem`), never throws.
  */
-export function readLintSettings(scope: vscode.ConfigurationScope | null): LintSettings {
+export function readLintSettings(scope: vscode.ConfigurationScope | null, onProblem?: (problem: string) => void): LintSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   const settings = defaultLintSettings();
   for (const name of LINT_SETTING_NAMES) {
     const value = config.get<unknown>(name);
-    if (value !== undefined) applyLintSetting(settings, name, value);
+    if (value === undefined) continue;
+    const problem = applyLintSetting(settings, name, value);
+    if (problem) onProblem?.(`${SECTION}.${name}: ${problem} Its default is used.`);
   }
   return settings;
 }

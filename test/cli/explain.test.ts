@@ -3,7 +3,7 @@
 // estimated index size checked against the index the statement then really builds, and the
 // lock facts alone without a database.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type pg from 'pg';
@@ -70,6 +70,7 @@ test('explain --format json: the lock facts and the server\'s figures for each o
     tableBytes,
     estimatedSeconds: concurrentSeconds,
     estimateBasis: 'default',
+    measuredBuilds: 0,
   };
   assert.deepEqual(operations.map(pick), [
     {
@@ -103,6 +104,7 @@ test('explain --format json: the lock facts and the server\'s figures for each o
       tableBytes,
       estimatedSeconds: null,
       estimateBasis: null,
+      measuredBuilds: null,
     },
   ]);
   assert.equal(rows, MESSAGES, 'ANALYZE counted the rows');
@@ -117,9 +119,62 @@ test('explain --format json: the lock facts and the server\'s figures for each o
   await admin.query('DROP INDEX index_messages_on_id_unique');
 });
 
+test('explain after create-pending built two indexes: the estimate comes from the two builds measured on this server', async () => {
+  // Big enough for builds of about a second here: shorter ones measure start-up more than speed.
+  await admin.query('CREATE TABLE events (id bigint, account_id bigint, kind int)');
+  await admin.query('INSERT INTO events SELECT g, g % 9973, g % 7 FROM generate_series(1, 2000000) g');
+  await admin.query('ANALYZE events');
+  const rails = tempDir('pg-index-guard-explain-history-');
+  try {
+    mkdirSync(join(rails.path, 'db', 'migrate'), { recursive: true });
+    writeFileSync(
+      join(rails.path, 'db', 'schema.rb'),
+      `ActiveRecord::Schema[7.1].define(version: 1) do
+  create_table "events", force: :cascade do |t|
+    t.bigint "account_id"
+    t.integer "kind"
+    t.index ["account_id"], name: "index_events_on_account_id"
+    t.index ["kind"], name: "index_events_on_kind"
+  end
+end
+`,
+    );
+    const migration = join(rails.path, 'db', 'migrate', '20240401000000_add_index_to_events_on_id.rb');
+    writeFileSync(migration, 'class AddIndexToEventsOnId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :events, :id, algorithm: :concurrently\n  end\nend\n');
+    const history = join(rails.path, 'history.json');
+    const built = await run(['create-pending', '--from', 'missing', '--database-url', url], { cwd: rails.path, env: { ...env(), PG_INDEX_GUARD_BUILD_HISTORY: history } });
+    assert.equal(built.code, 0, built.stdout + built.stderr);
+    assert.match(built.stdout, /built\s+index_events_on_account_id/);
+    assert.match(built.stdout, /built\s+index_events_on_kind/);
+
+    const recorded = JSON.parse(readFileSync(history, 'utf8')).servers as Record<string, Array<{ index: string; tableBytes: number; seconds: number; concurrent: boolean }>>;
+    const [key] = Object.keys(recorded);
+    assert.match(key!, /^127\.0\.0\.1:\d+\/explain_db$/);
+    const builds = recorded[key!]!;
+    assert.deepEqual(builds.map((b) => [b.index, b.concurrent]), [['index_events_on_account_id', true], ['index_events_on_kind', true]]);
+    const { rows: [size] } = await admin.query("SELECT pg_relation_size('events') AS bytes");
+    for (const b of builds) assert.ok(Math.abs(b.tableBytes - Number(size.bytes)) / Number(size.bytes) < 0.05, `${b.index}: measured ${b.tableBytes} bytes of table, pg_relation_size says ${size.bytes}`);
+
+    const explained = await run(['explain', 'db/migrate', '--format', 'json', '--database-url', url], { cwd: rails.path, env: { ...env(), PG_INDEX_GUARD_BUILD_HISTORY: history } });
+    assert.equal(explained.code, 0, explained.stderr);
+    const [operation] = JSON.parse(explained.stdout).operations;
+    assert.equal(operation.estimateBasis, 'history');
+    assert.equal(operation.measuredBuilds, 2);
+    // Both were concurrent builds of the same table: the estimate of a third is about their time.
+    const rates = builds.map((b) => b.tableBytes / b.seconds);
+    const expected = (2 * operation.tableBytes) / ((rates[0]! + rates[1]!) / 2) / 2;
+    assert.ok(Math.abs(operation.estimatedSeconds - expected) <= 0.1, `estimated ${operation.estimatedSeconds} s, the two builds took ${builds.map((b) => b.seconds).join(' and ')} s`);
+
+    const text = await run(['explain', 'db/migrate', '--database-url', url], { cwd: rails.path, env: { ...env(), PG_INDEX_GUARD_BUILD_HISTORY: history } });
+    assert.match(text.stdout, /from 2 builds measured on this server/);
+  } finally {
+    rails.remove();
+    await admin.query('DROP TABLE IF EXISTS events');
+  }
+});
+
 test('explain text: lock, blocks, table, existing indexes, estimates, and the summary line', async () => {
   const outcome = await run(['explain', 'db/migrate', '--database-url', url], { cwd: app.path, env: env() });
-  console.log('XX' + outcome.stdout); const all = await run(['explain', '.', '--database-url', url], { cwd: app.path, env: env() }); console.log('XX' + all.stdout + all.stderr);
   assert.equal(outcome.code, 0, outcome.stderr);
   const file = 'db/migrate/20240301000000_add_conversation_status_index.rb';
   const lines = outcome.stdout.split('\n');

@@ -1,8 +1,9 @@
-// Output formats of `pg-index-guard lint`: text (colors), github annotations, SARIF 2.1.0.
+// Output formats of `pg-index-guard lint`: text (colors), github annotations, SARIF 2.1.0, GitLab Code Quality.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Ajv from 'ajv';
 import { RULES } from '../../src/core/rules';
 import { escapeData, escapeProperty } from '../../src/cli/lint/formats/github';
 import { BROKEN_MIGRATION, GOOD_MIGRATION, makeRailsApp, run, tempDir, writeOnlyRulesConfig } from './helpers';
@@ -195,5 +196,81 @@ describe('sarif format', () => {
     } finally {
       dir.remove();
     }
+  });
+});
+
+describe('gitlab format', () => {
+  let app: { path: string; remove: () => void };
+  before(() => {
+    app = makeRailsApp();
+  });
+  after(() => app.remove());
+
+  // GitLab's required fields, written as a JSON Schema (its source is cited in the file).
+  const validateReport = new Ajv({ strict: true, strictRequired: false, allErrors: true }).compile(
+    JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'cli', 'schemas', 'gitlab-code-quality.schema.json'), 'utf8')),
+  );
+  interface CodeQualityIssue {
+    description: string;
+    check_name: string;
+    fingerprint: string;
+    severity: string;
+    location: { path: string; lines: { begin: number; end: number } };
+  }
+
+  test('a Code Quality report GitLab accepts: one issue per finding, unique fingerprints, GitLab severities', async () => {
+    const { code, stdout } = await run(['lint', 'db', '--format', 'gitlab'], { cwd: app.path });
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout) as CodeQualityIssue[];
+    assert.equal(validateReport(report), true, JSON.stringify(validateReport.errors));
+    const withoutLine = { ...report[0]!, location: { path: report[0]!.location.path } };
+    assert.equal(validateReport([withoutLine]), false, 'the schema refuses an issue GitLab would refuse');
+    assert.equal(validateReport([{ ...report[0]!, severity: 'warning' }]), false);
+    const json = JSON.parse((await run(['lint', 'db', '--format', 'json'], { cwd: app.path })).stdout) as { findings: Array<Record<string, any>> };
+    assert.equal(report.length, json.findings.length);
+    const severity: Record<string, string> = { error: 'critical', warning: 'major', info: 'minor', hint: 'info' };
+    report.forEach((issue, i) => {
+      const finding = json.findings[i]!;
+      assert.deepEqual(
+        { check_name: issue.check_name, description: issue.description, severity: issue.severity, location: issue.location },
+        {
+          check_name: finding.rule,
+          description: finding.message,
+          severity: severity[finding.severity],
+          location: { path: finding.file, lines: { begin: finding.line, end: finding.endLine } },
+        },
+      );
+    });
+    assert.equal(new Set(report.map((issue) => issue.fingerprint)).size, report.length, 'fingerprints are unique');
+    const syntax = report.find((issue) => issue.check_name === 'syntax-error')!;
+    assert.deepEqual(syntax.location, { path: 'db/migrate/20240104000000_broken.rb', lines: { begin: 3, end: 3 } });
+    assert.equal(syntax.severity, 'critical');
+  });
+
+  test('a fingerprint stays when lines are added above the finding, and two equal findings in a file keep two', async () => {
+    const file = 'db/migrate/20240102000000_add_index_to_messages.rb';
+    const config = writeOnlyRulesConfig(join(app.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
+    const lint = async () => JSON.parse((await run(['lint', file, '--format', 'gitlab', '--config', config], { cwd: app.path })).stdout) as CodeQualityIssue[];
+    const before = await lint();
+    const path = join(app.path, file);
+    writeFileSync(path, `# a comment added above\n\n${readFileSync(path, 'utf8')}`);
+    const after = await lint();
+    assert.deepEqual(after.map((issue) => issue.fingerprint), before.map((issue) => issue.fingerprint));
+    assert.deepEqual(after.map((issue) => issue.location.lines.begin), before.map((issue) => issue.location.lines.begin + 2));
+
+    const twice = join(app.path, 'db', 'migrate', '20240105000000_twice.rb');
+    writeFileSync(twice, 'class Twice < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :a\n    add_index :messages, :a\n  end\nend\n');
+    const repeated = JSON.parse((await run(['lint', twice, '--format', 'gitlab', '--config', config], { cwd: app.path })).stdout) as CodeQualityIssue[];
+    assert.equal(repeated.length, 2);
+    assert.equal(repeated[0]!.description, repeated[1]!.description);
+    assert.notEqual(repeated[0]!.fingerprint, repeated[1]!.fingerprint);
+  });
+
+  test('a clean run is an empty report', async () => {
+    const config = writeOnlyRulesConfig(join(app.path, 'only-concurrent.json'), { [CONCURRENT]: 'default' });
+    const { code, stdout } = await run(['lint', 'db/migrate/20240101000000_create_widgets.rb', '--format', 'gitlab', '--config', config], { cwd: app.path });
+    assert.equal(code, 0);
+    assert.equal(stdout, '[]\n');
+    assert.equal(validateReport(JSON.parse(stdout)), true);
   });
 });

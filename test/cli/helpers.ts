@@ -23,6 +23,13 @@ export interface CliOutcome {
   stderr: string;
 }
 
+/** This test file's build history (see run()), removed when the process exits. */
+export const TEST_BUILD_HISTORY = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgig-history-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'build-history.json');
+})();
+
 /** Runs `pg-index-guard <args>` in this process, as a user in `cwd` would. */
 export async function run(args: string[], options: { cwd?: string; env?: Record<string, string>; tty?: boolean } = {}): Promise<CliOutcome> {
   let stdout = '';
@@ -32,7 +39,8 @@ export async function run(args: string[], options: { cwd?: string; env?: Record<
     stderr: (text) => void (stderr += text),
     cwd: options.cwd ?? RAILS_APP,
     // Colors and thread counts must not leak in from the environment running the tests.
-    env: { PG_INDEX_GUARD_THREADS: '1', ...options.env },
+    // Each test file its own build history: another file's builds must not change its estimates.
+    env: { PG_INDEX_GUARD_THREADS: '1', PG_INDEX_GUARD_BUILD_HISTORY: TEST_BUILD_HISTORY, ...options.env },
     stdoutIsTTY: options.tty ?? false,
   };
   const code = await runCli(args, io);

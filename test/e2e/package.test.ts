@@ -43,6 +43,8 @@ test('npm run package makes a .vsix that installs into VS Code and lints a migra
   assert.deepEqual(files, ['cli-commands.js', 'cli-main.js', 'cli.js', 'extension.js', 'libpg-query.wasm', 'prism.wasm', 'webview.js']);
   const top = readdirSync(join(extensionsDir, folder)).sort();
   for (const absent of ['src', 'test', 'node_modules', 'scripts', 'webview']) assert.ok(!top.includes(absent), `${absent} is not shipped`);
+  // contributes.jsonValidation points at it: completion in .pg-index-guard.json.
+  assert.deepEqual(readdirSync(join(extensionsDir, folder, 'schemas')), ['pg-index-guard.schema.json']);
 
   const workspace = join(work, 'app');
   cpSync(join(root, 'test/fixtures/rails-app'), workspace, { recursive: true });

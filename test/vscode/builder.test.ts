@@ -17,7 +17,7 @@ async function query<T extends pg.QueryResultRow>(text: string, values: unknown[
 }
 
 function pendingNode(api: PgIndexGuardApi, prefix: string) {
-  return api.views.providers.get(VIEW_IDS.pending)!.getChildren().find((n) => String(n.label).startsWith(prefix));
+  return api.views.providers.get(VIEW_IDS.pending)!.getChildren().find((n) => String(n.description).startsWith(prefix));
 }
 
 describe('building pending indexes from the tree', () => {

@@ -164,5 +164,40 @@ describe('what a migration will do to production: hover and CodeLens', () => {
       }
       assert.equal((await codeLensTitles(document)).length, 1);
     });
+
+    it("estimates from this server's builds: one the monitor saw finish, and one the CLI recorded", async () => {
+      // What a cron job's create-pending left in the CLI's history (the runner points it at a scratch file).
+      const url = new URL(process.env.DATABASE_URL!);
+      const key = `${url.hostname}:${url.port}/${url.pathname.slice(1)}`;
+      const cliBuild = { tableBytes: 400 * 1024 * 1024, seconds: 40, concurrent: true, finishedAt: new Date(Date.now() - 86_400_000).toISOString(), schema: 'public', table: 'contacts', index: 'index_contacts_on_x' };
+      await vscode.workspace.fs.writeFile(vscode.Uri.file(process.env.PG_INDEX_GUARD_BUILD_HISTORY!), new TextEncoder().encode(JSON.stringify({ version: 1, servers: { [key]: [cliBuild] } })));
+
+      // A build held in "waiting for writers" until the monitor has seen it, then let go.
+      const writer = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      const builder = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: 'migration' });
+      await writer.connect();
+      await builder.connect();
+      const watch = api.watcher.watch();
+      try {
+        await writer.query('BEGIN');
+        await writer.query('UPDATE messages SET id = id WHERE id = 1');
+        const build = builder.query('CREATE INDEX CONCURRENTLY index_messages_on_created_at_measured ON messages (created_at)');
+        await waitFor('the monitor to see the build', () => api.watcher.last?.builds.find((b) => b.index === 'index_messages_on_created_at_measured'), 30_000);
+        await new Promise((r) => setTimeout(r, 600)); // long enough to count as a measurement
+        await writer.query('COMMIT');
+        await build;
+        const markdown = await waitFor('the hover to estimate from both builds', async () => {
+          const text = await hoverAt(await open(RUBY), 'add_index :messages, :user_id');
+          return /from 2 builds measured on this server/.test(text) ? text : undefined;
+        }, 30_000);
+        assert.match(markdown, /^- \*\*Estimated build time:\*\* (< 1 s|~\d+ s) \(from 2 builds measured on this server, plus its waits for older transactions\)$/m);
+      } finally {
+        watch.dispose();
+        await writer.query('ROLLBACK').catch(() => undefined);
+        await writer.end();
+        await builder.end();
+        await sql('DROP INDEX IF EXISTS index_messages_on_created_at_measured');
+      }
+    });
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, codeOf, EXTENSION_ID, ourDiagnostics, screenshot, waitFor, workspaceFile, workspaceRoot } from './support';
+import { activateExtension, codeOf, EXTENSION_ID, notificationsText, ourDiagnostics, screenshot, waitFor, workspaceFile, workspaceRoot } from './support';
 
 const MESSAGES_MIGRATION = 'db/migrate/20240301120000_add_index_to_messages_on_conversation_id.rb';
 
@@ -259,5 +259,47 @@ describe('the editor and the CLI agree', () => {
     assert.deepEqual([...inEditor].sort(), fromCli);
     assert.ok(fromCli.some((f) => /contacts_on_phone.*require-timeouts warning/.test(f)), 'contacts is large: require-timeouts raised to a warning');
     assert.ok(fromCli.some((f) => /messages_on_user_id.*require-concurrent-index-deletion warning/.test(f)), 'messages is not large in the file');
+  });
+});
+
+describe('the settings file in the editor', () => {
+  const settingsFile = '.pg-index-guard.json';
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('notifications.clearAll');
+    await vscode.workspace.fs.delete(workspaceFile(settingsFile));
+  });
+
+  it('is checked and completed from schemas/pg-index-guard.schema.json (contributes.jsonValidation)', async () => {
+    const uri = workspaceFile(settingsFile);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode('{\n  "lintDelay": 100,\n  "rules": { "prefer-partial-index": "fatal" }\n}\n'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+    const problems = await waitFor('the JSON language service to check the file against the schema', () => {
+      const messages = vscode.languages.getDiagnostics(uri).map((d) => `${d.range.start.line + 1}: ${d.message}`);
+      return messages.some((m) => /^2: .*lintDelay/.test(m)) && messages.some((m) => /^3: /.test(m)) ? messages : undefined;
+    }, 60_000);
+    assert.ok(problems.some((m) => /^3: Value is not accepted\. Valid values: .*"off"/.test(m)), problems.join('\n'));
+
+    const completions = await waitFor('completion of the settings and rule ids', async () => {
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(2, 13));
+      const labels = list.items.map((item) => (typeof item.label === 'string' ? item.label : item.label.label));
+      return labels.some((label) => label.includes('require-concurrent-index-creation')) ? labels : undefined;
+    }, 60_000);
+    assert.ok(completions.some((label) => label.includes('require-timeouts')), completions.join(', '));
+
+    // The extension refuses the file as the CLI does, says why, and lints with VS Code's settings meanwhile.
+    const migration = workspaceFile('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(migration), { preview: false });
+    await waitFor('the migration linted with VS Code\'s settings', () => (ourDiagnostics(migration).length > 0 ? true : undefined), 60_000);
+    const text = await waitFor(
+      'the warning about the settings file',
+      async () => {
+        const shown = await notificationsText('settings-file-warning');
+        return shown.includes('is an editor setting') ? shown : undefined;
+      },
+      60_000,
+    );
+    assert.match(text, /\.pg-index-guard\.json: "lintDelay" is an editor setting, not a lint setting: set pgIndexGuard\.lintDelay in VS Code's settings/);
   });
 });

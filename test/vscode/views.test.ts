@@ -22,7 +22,7 @@ function allNodes(api: PgIndexGuardApi): DatabaseNode[] {
 }
 
 function pendingNode(api: PgIndexGuardApi, prefix: string): DatabaseNode {
-  const node = children(api, VIEW_IDS.pending).find((n) => text(n.label).startsWith(prefix));
+  const node = children(api, VIEW_IDS.pending).find((n) => String(n.description).startsWith(prefix));
   assert.ok(node, `no pending migration ${prefix}`);
   return node;
 }

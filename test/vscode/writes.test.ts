@@ -237,7 +237,7 @@ describe('writes: asked one way, run with progress, never one stray key away', (
       await writer.client.query('BEGIN');
       await writer.client.query('UPDATE notifications SET read = read WHERE id = 1');
       answer = () => true;
-      const node = children(api, VIEW_IDS.pending).find((n) => String(n.label).startsWith('20240319100000'));
+      const node = children(api, VIEW_IDS.pending).find((n) => String(n.description).startsWith('20240319100000'));
       assert.ok(node, 'the notifications migration is pending');
       const run = vscode.commands.executeCommand('pgIndexGuard.createPendingIndexes', node);
       const text = await waitFor('the progress to name the step', async () => {

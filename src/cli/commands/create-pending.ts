@@ -5,6 +5,7 @@ import type { IndexOrigin } from '../../db/builder/index-definition';
 import { gatherIndexDefinitions, type IndexSource } from '../../db/builder/pending';
 import { checkTimeZone, describeSafeHours, parseSafeHours, SafeHoursError, type SafeHours } from '../../db/builder/safe-hours';
 import type { DatabaseTarget } from '../../db/builder/target';
+import { BuildHistoryFile, defaultHistoryPath, recordBuilderResults, serverKey } from '../../db/build-history';
 import { DbError } from '../../db/errors';
 import { EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { handleInterrupts } from '../interrupts';
@@ -64,7 +65,8 @@ An INVALID leftover of a failed build is dropped concurrently and rebuilt; a loc
 retried with backoff; a build that runs past --max-duration is cancelled and cleaned up
 (terminated and its connection closed when the server does not answer the cancel).
 Ctrl-C or SIGTERM cancels and cleans up; a second one quits at once (exit 130 / 143).
-Run it in the app's root directory.
+Each build's time is recorded for explain's estimates (PG_INDEX_GUARD_BUILD_HISTORY, else
+$XDG_STATE_HOME/pg-index-guard/build-history.json). Run it in the app's root directory.
 
 Options:
   --safe-hours <from-to>         Only start builds in this window, e.g. 2-5 (02:00 to 04:59)
@@ -245,6 +247,9 @@ export const createPendingCommand: Command = {
     } finally {
       stopHandlingInterrupts();
     }
+
+    // Each build's speed on this server, for explain's and the extension's build-time estimates.
+    for (const problem of recordBuilderResults(new BuildHistoryFile(defaultHistoryPath(env)), serverKey(target.candidate.config), result.results)) logger.warn(problem);
 
     const runCode = exitCodeForRun(result, refused.length);
     const code = runCode !== EXIT_OK ? runCode : unreadableCode;

@@ -3,6 +3,8 @@ import { defaultContext, type DatabaseFacts, type LintContext } from '../../core
 import { forwardSlashes } from '../../core/paths';
 import { impactJson, impactText, summaryLine, type ImpactJson } from '../../core/locks/describe';
 import { explainMigration, summarizeByTable, type OperationImpact } from '../../core/locks/explain';
+import { BuildHistoryFile, defaultHistoryPath, serverKey } from '../../db/build-history';
+import type { BuildHistory } from '../../core/locks/estimates';
 import { collectDatabaseFacts } from '../../db/status';
 import { EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { loadConfig, errorMessage } from '../config';
@@ -33,8 +35,10 @@ Options:
 
 ${CONNECTION_HELP}
 
-Build times: from the table's size at a conservative default rate (no builds are measured on the
-server yet), which the text says.
+Build times: from the table's size and the rate of the builds measured on this server
+(recorded by create-pending and monitor, and by the extension), else a conservative default
+rate, which the text says. The CLI keeps its measurements in PG_INDEX_GUARD_BUILD_HISTORY, else
+$XDG_STATE_HOME/pg-index-guard/build-history.json (~/.local/state when XDG_STATE_HOME is unset).
 
 Exit codes: 0 shown, 2 usage, configuration or connection error, or a file could not be read.
 `;
@@ -84,7 +88,7 @@ export const explainCommand: Command = {
         const file = lintSource(target.path, text, target.language, context, parsers).file;
         if (!file || (!target.explicit && !file.isMigration)) continue;
         if (file.problems.length > 0) io.stderr(`${target.path}: could not be read completely (${file.problems[0]!.message}); explaining what could be\n`);
-        explained.push({ target, impacts: explainMigration(file, { database: context.database }) });
+        explained.push({ target, impacts: explainMigration(file, { database: context.database, history: database?.history ?? null }) });
       } catch (error) {
         unreadable.push(`${target.path}: ${errorMessage(error)}`);
       }
@@ -101,11 +105,16 @@ export const explainCommand: Command = {
   },
 };
 
-async function readFacts(values: { 'database-url'?: string | undefined; env?: string | undefined }, io: CliIO, largeTableRows: number): Promise<{ facts: DatabaseFacts; description: string }> {
+async function readFacts(
+  values: { 'database-url'?: string | undefined; env?: string | undefined },
+  io: CliIO,
+  largeTableRows: number,
+): Promise<{ facts: DatabaseFacts; description: string; history: BuildHistory }> {
   const target = resolveTargetForCli(values, io);
   const session = await openSession(target);
   try {
-    return { facts: await collectDatabaseFacts(session, largeTableRows), description: target.description };
+    const history = new BuildHistoryFile(defaultHistoryPath(io.env)).read(serverKey(target.candidate.config));
+    return { facts: await collectDatabaseFacts(session, largeTableRows), description: target.description, history };
   } finally {
     await session.close();
   }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadParsers, loadParsersDeferred, type MigrationLanguage } from '../../core/lint';
 import { defaultContext, type LintSettings } from '../../core/lint-context';
 import { SEVERITIES, type Severity } from '../../core/rules/rule';
+import { lintSettingSpecs, SETTINGS_SCHEMA_PATH } from '../../core/settings-schema';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type Command } from '../command';
 import { CONFIG_FILE_NAME, loadConfig } from '../config';
 import { UsageError, useColor, type CliIO } from '../io';
@@ -15,6 +16,24 @@ import { HelperPool, lintTargetsInParallel, threadCountFor } from '../lint/paral
 import { lintTargets, type LintRun } from '../lint/run';
 import { PACKAGE_NAME, VERSION } from '../version';
 
+/** Every key of the settings file with its default, wrapped under --config. */
+function settingsFileExample(): string {
+  const indent = ' '.repeat(39);
+  const entries = lintSettingSpecs().map(([name, spec]) => `${JSON.stringify(name)}: ${JSON.stringify(spec.default)}`);
+  const lines: string[] = [];
+  let line = '{ ';
+  entries.forEach((entry, i) => {
+    const piece = entry + (i === entries.length - 1 ? ' }' : ', ');
+    if (line.trim().length > 2 && line.length + piece.length > 60) {
+      lines.push(indent + line.trimEnd());
+      line = '  ';
+    }
+    line += piece;
+  });
+  lines.push(indent + line);
+  return lines.join('\n');
+}
+
 const HELP = `Usage: pg-index-guard lint <files or folders...> [options]
 
 Lints Rails migrations (.rb) and SQL migrations (.sql) for unsafe Postgres index operations.
@@ -23,22 +42,19 @@ and SQL files (but not structure.sql, a schema dump). node_modules and dot folde
 are skipped. Files named on the command line are always linted.
 
 Options:
-  --format <text|json|sarif|github>  Output format (default: text)
+  --format <text|json|sarif|github|gitlab>  Output format (default: text)
                                        text    path:line:column  severity  message  rule-id
                                        json    {"findings": [...], "summary": {...}}
                                        sarif   SARIF 2.1.0, for GitHub code scanning
                                        github  GitHub Actions annotations
+                                       gitlab  GitLab Code Quality report (artifacts:reports:codequality)
   --config <file>                    JSON settings file (default: ${CONFIG_FILE_NAME} in the
-                                     current directory, when there is one):
-                                       { "rules": { "<rule-id>": "off" | "hint" | "info" | "warning" | "error" },
-                                         "largeTables": ["messages"], "largeTableRowThreshold": 1000000,
-                                         "maxFileSize": 1000000, "timeoutsConfiguredElsewhere": false,
-                                         "fixTimeouts.lockTimeout": "10s", "fixTimeouts.statementTimeout": "30min",
-                                         "fixTimeouts.onlyInProduction": false,
-                                         "minBuildStatementTimeoutMinutes": 10, "lowSelectivityColumns": [],
-                                         "sqlRunner": "auto" }
+                                     current directory, when there is one), with the defaults:
+${settingsFileExample()}
+                                     ("rules": rule id -> off, default, error, warning, info, hint.)
                                      The keys are the editor's pgIndexGuard.* settings, and the editor
                                      reads this file too: both give the same findings, same severities.
+                                     Schema: ${SETTINGS_SCHEMA_PATH} of the package.
   --fail-on <error|warning|info|hint>  Lowest severity that fails the run (default: error)
   --fix                              Apply the safe fixes first, as fix-all on save does in the
                                      editor (CONCURRENTLY outside a transaction, IF NOT EXISTS /

@@ -1,5 +1,6 @@
 import { ProgressMonitor, type ProgressMonitorEvents } from '../../db/progress/progress-monitor';
 import { jsonEventLine, renderBuildsForTerminal, type MonitorEvent } from '../../db/progress/terminal-view';
+import { BuildHistoryFile, defaultHistoryPath, recordFinishedBuild, serverKey } from '../../db/build-history';
 import { MonitorSession } from '../../db/session';
 import { EXIT_OK, type Command } from '../command';
 import { handleInterrupts } from '../interrupts';
@@ -62,6 +63,10 @@ export const monitorCommand: Command = {
       await session.close();
       return EXIT_OK;
     }
+
+    // Every build seen to finish is this server's measured speed, for explain's estimates.
+    const history = new BuildHistoryFile(defaultHistoryPath(io.env));
+    monitor.on('build-finished', (finished) => void recordFinishedBuild(session, history, serverKey(target.candidate.config), finished));
 
     const interactive = io.stdoutIsTTY && !values.json;
     if (values.json) {

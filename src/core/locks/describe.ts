@@ -139,6 +139,8 @@ export interface ImpactJson {
   estimatedIndexBytes: number | null;
   estimatedSeconds: number | null;
   estimateBasis: 'history' | 'default' | null;
+  /** How many builds measured on this server the estimate comes from (0: the default rate). */
+  measuredBuilds: number | null;
   notes: string[];
 }
 
@@ -161,6 +163,7 @@ export function impactJson(impact: OperationImpact, file: string): ImpactJson {
     estimatedIndexBytes: impact.estimatedIndexBytes,
     estimatedSeconds: seconds === null ? null : Math.round(seconds * 10) / 10,
     estimateBasis: seconds === null ? null : impact.buildTime!.basis,
+    measuredBuilds: seconds === null ? null : impact.buildTime!.measuredBuilds,
     notes: impact.lock.notes,
   };
 }

@@ -140,6 +140,7 @@ test('summary line per table, and the JSON of explain', async () => {
     estimatedIndexBytes: impacts[0]!.estimatedIndexBytes,
     estimatedSeconds: 245.8,
     estimateBasis: 'default',
+    measuredBuilds: 0,
     notes: impacts[0]!.lock.notes,
   });
   // Disconnected, the JSON says null for what only the database knows.

@@ -117,6 +117,11 @@ export interface IndexBuildResult {
   /** CREATE INDEX attempts made. */
   attempts: number;
   durationMs: number;
+  /**
+   * What the build measured, for the build-time estimates (src/db/build-history.ts): the table's
+   * size and the CREATE INDEX statement's own time (without lock retries). Null unless built.
+   */
+  measured: { tableBytes: number; seconds: number } | null;
   /** An INVALID index that could not be dropped: drop it with `dropSql` before building again. */
   leftover: { schema: string; index: string; dropSql: string } | null;
 }
@@ -327,6 +332,13 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
       return row ? { schema: row.schema_name, oid: Number(row.oid) } : null;
     };
 
+    /** pg_class.relpages, which the build itself just brought up to date: read without a lock on the table. */
+    const measureTableBytes = async (table: TableInfo): Promise<number | null> => {
+      const { rows } = await query(`SELECT c.relpages::float8 * current_setting('block_size')::float8 AS bytes FROM pg_class c WHERE c.oid = $1::oid`, [table.oid]);
+      const bytes = Number((rows[0] as { bytes: unknown } | undefined)?.bytes);
+      return Number.isFinite(bytes) && bytes > 0 ? bytes : null;
+    };
+
     const lookupIndex = async (table: TableInfo, name: string): Promise<ExistingIndex | null> => {
       const { rows } = await query(
         `SELECT c.relkind::text AS relkind, x.indexrelid IS NOT NULL AS is_index, x.indrelid::int8 AS table_oid,
@@ -425,6 +437,7 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
       const attempts = settings.lockRetries + 1;
       const lockTimeoutText = `lock timeout (${formatMs(settings.lockTimeoutMs)})`;
       let delay = settings.lockRetryDelayMs;
+      let buildSeconds: number | null = null;
 
       // One attempt is the whole step: drop the INVALID leftover (of an earlier run, or of the
       // attempt before), then build. A lock timeout in either part retries the whole step.
@@ -449,9 +462,11 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
           const byDeadline = remaining !== null && (settings.statementTimeoutMs <= 0 || remaining < settings.statementTimeoutMs);
           const statementTimeout = byDeadline ? Math.max(1, remaining!) : settings.statementTimeoutMs;
           try {
+            const statementStarted = Date.now();
             await runWithTimeouts(position, def.name, result.sql!, statementTimeout, byDeadline ? 'deadline' : 'statement-timeout', () =>
               emit(position, def.name, 'build', `attempt ${attempt} of ${attempts}: ${result.sql}`),
             );
+            buildSeconds = (Date.now() - statementStarted) / 1000;
             break;
           } catch (error) {
             if (error instanceof ConnectionLost && abandoned) {
@@ -513,6 +528,8 @@ export async function buildIndexesSafely(options: SafeBuildOptions): Promise<Saf
         return done('failed', 'the index is INVALID after the build', 'invalid-after-build');
       }
       emit(position, def.name, 'verify', `valid: ${built.definition ?? ''}`);
+      const tableBytes = await measureTableBytes(table).catch(() => null);
+      if (tableBytes !== null && buildSeconds !== null) result.measured = { tableBytes, seconds: buildSeconds };
       return done(leftover ? 'rebuilt-invalid' : 'built');
     };
 
@@ -610,6 +627,7 @@ function unbuilt(def: IndexDefinition, status: IndexBuildStatus, reason: string 
     sql: null,
     attempts: 0,
     durationMs: 0,
+    measured: null,
     leftover: null,
   };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { summaryLine } from '../../core/locks/describe';
+import type { BuildHistory } from '../../core/locks/estimates';
 import { explainMigration, summarizeByTable } from '../../core/locks/explain';
 import type { LintService } from '../lint-service';
 import { SECTION } from '../settings';
@@ -16,10 +17,11 @@ export class ImpactCodeLensProvider implements vscode.CodeLensProvider, vscode.D
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly subscriptions: vscode.Disposable[];
 
-  /** `relinted`: fires after a document was linted again (new text, settings or database facts). */
+  /** `relinted`: fires after a document was linted again (new text, settings or database facts) or a build was measured. */
   constructor(
     private readonly lintService: LintService,
-    relinted: vscode.Event<unknown>,
+    relinted: (listener: (e: unknown) => unknown) => vscode.Disposable,
+    private readonly history: () => BuildHistory | null,
   ) {
     this.subscriptions = [
       this.changed,
@@ -35,7 +37,7 @@ export class ImpactCodeLensProvider implements vscode.CodeLensProvider, vscode.D
     const file = (await this.lintService.lint(document))?.file;
     if (!file || token.isCancellationRequested) return [];
     const top = new vscode.Range(0, 0, 0, 0);
-    return summarizeByTable(explainMigration(file, { database: this.lintService.currentDatabaseFacts() })).map(
+    return summarizeByTable(explainMigration(file, { database: this.lintService.currentDatabaseFacts(), history: this.history() })).map(
       (summary) =>
         new vscode.CodeLens(top, {
           title: summaryLine(summary),

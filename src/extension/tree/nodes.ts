@@ -54,6 +54,24 @@ export class BuildNode extends DatabaseNode {
   }
 }
 
+/**
+ * What a narrow sidebar should show first: the migration's name, not its 14-digit version
+ * (`20240301120000_add_index_to_messages.rb` → `add_index_to_messages`, version in the
+ * description). Prisma-style folders (`20240301120000_add_index/migration.sql`) are named by
+ * their folder. A file without a version keeps its file name.
+ */
+export function migrationLabel(relativePath: string): { name: string; version: string | null } {
+  const parts = relativePath.split('/');
+  const file = parts.pop() ?? relativePath;
+  const folder = parts.pop();
+  const named = /^(\d{4,})_(.+?)(\.rb|\.sql)?$/;
+  const fromFile = named.exec(file);
+  if (fromFile) return { name: fromFile[2]!, version: fromFile[1]! };
+  const fromFolder = folder === undefined ? null : named.exec(folder);
+  if (fromFolder && /^(migration|up)\.sql$/.test(file)) return { name: fromFolder[2]!, version: fromFolder[1]! };
+  return { name: file, version: null };
+}
+
 export class PendingMigrationNode extends DatabaseNode {
   readonly findings: LocatedFinding[];
 
@@ -63,10 +81,12 @@ export class PendingMigrationNode extends DatabaseNode {
   ) {
     const findings = findingsFor(migration.path);
     const expandable = migration.indexOperations.length + findings.length > 0;
-    super(migration.relativePath.split('/').pop() ?? migration.relativePath, expandable ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const { name, version } = migrationLabel(migration.relativePath);
+    super(name, expandable ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     this.findings = findings;
     const operations = plural(migration.indexOperations.length, 'index operation');
-    this.description = migration.problem ?? `${operations}${findings.length > 0 ? ` · ${plural(findings.length, 'finding')}` : ''}`;
+    const facts = migration.problem ?? `${operations}${findings.length > 0 ? ` · ${plural(findings.length, 'finding')}` : ''}`;
+    this.description = version ? `${version} · ${facts}` : facts;
     this.tooltip = [
       migration.relativePath,
       migration.problem ?? `${operations}, not run yet (not in schema_migrations)`,

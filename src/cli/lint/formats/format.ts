@@ -6,11 +6,12 @@
 import type { Severity } from '../../../core/rules/rule';
 import type { ReportedFinding } from '../report';
 import { githubFormat } from './github';
+import { gitlabFormat } from './gitlab';
 import { jsonFormat } from './json';
 import { sarifFormat } from './sarif';
 import { textFormat } from './text';
 
-export const FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'github', 'gitlab'] as const;
 export type FormatName = (typeof FORMATS)[number];
 
 /** What a format depends on besides the findings. Plain data: helper threads get it too. */
@@ -60,6 +61,8 @@ export function outputFormat(options: FormatOptions): OutputFormat {
       return sarifFormat(options.tool, options.cwd);
     case 'github':
       return githubFormat;
+    case 'gitlab':
+      return gitlabFormat();
   }
 }
 

@@ -1,0 +1,19 @@
+// Shared by the packaging scripts: a production build of the bundles into a folder of its own
+// (never dist/, which other suites use meanwhile), and the repo's root.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** `node scripts/build.mjs --production --out <dist>`; exits on failure. */
+export function buildProductionInto(dist) {
+  const build = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--production', '--out', dist], { cwd: root, stdio: ['ignore', process.stderr, 'inherit'] });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+/** The value after `--name` in argv, or `fallback`. */
+export function option(name, fallback) {
+  const index = process.argv.indexOf(name);
+  return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1] : fallback;
+}
