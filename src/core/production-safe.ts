@@ -10,7 +10,7 @@
 // and one SET / RESET pair covers each run of consecutive operations.
 import type { MigrationFile, Operation, SqlSection } from './model/migration';
 import type { LintContext } from './lint-context';
-import { applyEdits, writableFixes, type Edit } from './fixes/fix';
+import { applyEdits, writableFixes, type Edit, type Fix } from './fixes/fix';
 import { canInsertTimeoutsAround, insertTimeoutsAround, type FixTimeouts } from './fixes/operation-edits';
 import { lint, lintSource, type MigrationLanguage, type Parsers } from './lint';
 import type { SqlParseOptions } from './parsers/sql/parse-sql-migration';
@@ -182,6 +182,12 @@ function mergeUnits(units: readonly Edit[][]): Edit[] {
     else merged.push({ ...edit });
   }
   return merged;
+}
+
+/** The rewrite as a fix of the whole migration (unsafe: it takes the migration out of its transaction), for editors' code actions. */
+export function productionSafeFix(file: MigrationFile, context: LintContext, findings?: readonly Finding[]): Fix | null {
+  const rewrite = productionSafeRewrite(file, context, findings);
+  return rewrite ? { title: PRODUCTION_SAFE_TITLE, safety: 'unsafe', edits: rewrite.edits } : null;
 }
 
 export interface ProductionSafeTextResult {
