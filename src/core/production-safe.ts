@@ -67,7 +67,7 @@ export function productionSafeRewrite(file: MigrationFile, context: LintContext,
   const future = asItWillRun(file, concurrent, leaving);
 
   // 2. The guards, asked of the migration as it will run (out of its transaction, concurrent).
-  const futureFindings = lint(future.file, context);
+  const futureFindings = lint(future, context);
   for (const finding of futureFindings) {
     if (finding.ruleId !== 'prefer-robust-stmts' || !finding.operation) continue;
     const fix = writableFixes(finding.fixes)[0];
@@ -79,21 +79,21 @@ export function productionSafeRewrite(file: MigrationFile, context: LintContext,
   // 3. Timeouts, one SET / RESET pair for each run of consecutive operations that lack them.
   const needTimeouts = new Set(futureFindings.filter((f) => f.ruleId === 'require-timeouts' && f.operation).map((f) => f.operation!));
   const runs: Array<{ first: IndexOperation; last: IndexOperation; timeouts: FixTimeouts }> = [];
-  for (const operation of future.file.operations) {
+  for (const operation of future.operations) {
     if (!needTimeouts.has(operation) || !isIndexOperation(operation)) continue;
-    const timeouts = timeoutsToSet(future.file, operation, context);
+    const timeouts = timeoutsToSet(future, operation, context);
     if (!timeouts) continue;
     const run = runs[runs.length - 1];
     if (run && run.last.range.start === operation.range.start) continue; // one statement, several operations
-    if (run && sameTimeouts(run.timeouts, timeouts) && consecutive(future.file, run.last, operation)) run.last = operation;
+    if (run && sameTimeouts(run.timeouts, timeouts) && consecutive(future, run.last, operation)) run.last = operation;
     else runs.push({ first: operation, last: operation, timeouts });
   }
   for (const run of runs) {
-    if (!canInsertTimeoutsAround(future.file, run.first, run.last, run.timeouts)) continue;
-    const edits = insertTimeoutsAround(future.file, run.first, run.last, run.timeouts);
+    if (!canInsertTimeoutsAround(future, run.first, run.last, run.timeouts)) continue;
+    const edits = insertTimeoutsAround(future, run.first, run.last, run.timeouts);
     if (!edits) continue;
     units.push(edits);
-    for (const operation of future.file.operations) {
+    for (const operation of future.operations) {
       if (operation.range.start >= run.first.range.start && operation.range.start <= run.last.range.start && needTimeouts.has(operation)) {
         changed.add(operation.range.start);
       }
@@ -110,11 +110,15 @@ export function productionSafeRewrite(file: MigrationFile, context: LintContext,
  * migration (or the dbmate section) out of its transaction. The same syntax anchors: fixes the
  * rules offer on it are edits of the same text.
  */
-function asItWillRun(file: MigrationFile, concurrent: ReadonlySet<Operation>, leaving: ReadonlySet<Operation>): { file: MigrationFile } {
-  if (concurrent.size === 0 && leaving.size === 0) return { file };
+function asItWillRun(file: MigrationFile, concurrent: ReadonlySet<Operation>, leaving: ReadonlySet<Operation>): MigrationFile {
+  if (concurrent.size === 0 && leaving.size === 0) return file;
+  // dbmate leaves one section at a time; the other runners and Rails, the whole file.
   const sections = file.sqlRunner?.name === 'dbmate' ? file.sqlRunner.sections : null;
   const leftSections = new Set<SqlSection>();
-  if (sections) for (const operation of leaving) { const s = sectionOf(sections, operation); if (s) leftSections.add(s); }
+  for (const operation of sections ? leaving : []) {
+    const section = sectionOf(sections!, operation);
+    if (section) leftSections.add(section);
+  }
   const operations = file.operations.map((operation): Operation => {
     let next = operation;
     if (concurrent.has(operation) && 'concurrent' in operation) next = { ...next, concurrent: true } as Operation;
@@ -123,12 +127,10 @@ function asItWillRun(file: MigrationFile, concurrent: ReadonlySet<Operation>, le
   });
   const leavesWhole = leaving.size > 0 && !sections;
   return {
-    file: {
-      ...file,
-      operations,
-      runsInTransaction: leavesWhole ? false : file.runsInTransaction,
-      ddlTransactionDisabled: file.dialect === 'rails' && leavesWhole ? true : file.ddlTransactionDisabled,
-    },
+    ...file,
+    operations,
+    runsInTransaction: leavesWhole ? false : file.runsInTransaction,
+    ddlTransactionDisabled: file.dialect === 'rails' && leavesWhole ? true : file.ddlTransactionDisabled,
   };
 }
 
@@ -147,7 +149,7 @@ function sameTimeouts(a: FixTimeouts, b: FixTimeouts): boolean {
 function consecutive(file: MigrationFile, a: Operation, b: Operation): boolean {
   if (a.direction !== b.direction || a.inTransactionBlock !== b.inTransactionBlock) return false;
   if (runsInTransaction(file, a) !== runsInTransaction(file, b)) return false;
-  const indent = (operation: Operation) => operation.syntax && 'indent' in operation.syntax ? operation.syntax.indent : null;
+  const indent = (operation: Operation) => operation.syntax?.indent ?? null;
   if (indent(a) === null || indent(a) !== indent(b)) return false;
   const aEnd = a.syntax?.kind === 'sqlStatement' ? a.syntax.statementEnd : a.range.end;
   const between = file.source.slice(aEnd, b.range.start);
