@@ -34,6 +34,31 @@ test('fixAll leaves unsafe fixes alone (taking the migration out of its transact
   assert.deepEqual(fixAll(path, source, 'ruby', defaultContext(), await loadParsers()), { text: source, applied: 0, failed: [] });
 });
 
+test('fixAll with unsafe: the production-safe rewrite first, then the other unsafe fixes; never a split', async () => {
+  const source = migration('    add_index :messages, :user_id\n    add_unique_constraint :contacts, :email\n').replace('def change', 'def up');
+  const result = fixAll(path, source, 'ruby', defaultContext(), await loadParsers(), undefined, { unsafe: true });
+  assert.deepEqual(result.failed, []);
+  assert.equal(
+    result.text,
+    migration(
+      [
+        `    execute "SET statement_timeout = '30min'"`,
+        `    execute "SET lock_timeout = '10s'"`,
+        '    add_index :messages, :user_id, algorithm: :concurrently, if_not_exists: true',
+        // disallowed-unique-constraint's unsafe fix, inside the run the timeouts cover.
+        '    add_index :contacts, :email, unique: true, name: "contacts_email_key", algorithm: :concurrently, if_not_exists: true',
+        '    add_unique_constraint :contacts, :email, using_index: "contacts_email_key"',
+        '    execute "RESET statement_timeout"',
+        '    execute "RESET lock_timeout"',
+        '',
+      ].join('\n'),
+      noTransaction + '\n',
+    ).replace('def change', 'def up'),
+  );
+  // The default stays safe-only: nothing here is safe to do inside the transaction.
+  assert.deepEqual(fixAll(path, source, 'ruby', defaultContext(), await loadParsers()), { text: source, applied: 0, failed: [] });
+});
+
 test('fixAll never applies suggestions or splits', async () => {
   const source = migration(
     '    add_index :contacts, :deleted_at, algorithm: :concurrently, if_not_exists: true\n    add_index :messages, :deleted_at, algorithm: :concurrently, if_not_exists: true\n',

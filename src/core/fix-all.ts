@@ -5,6 +5,7 @@ import { applyEdits, insertAt, selectFixes, writableFixes, type Edit, type Fix }
 import { errorText, lintSource, type MigrationLanguage, type Parsers } from './lint';
 import type { SqlParseOptions } from './parsers/sql/parse-sql-migration';
 import type { Finding } from './rules/rule';
+import { productionSafeText } from './production-safe';
 import { indentationAt, lineStartOf, lineStarts, newlineOf, positionAt } from './parsers/source-text';
 
 /** Enough for fixes that enable each other (a fix adding an option another rule then checks). */
@@ -23,13 +24,28 @@ export interface FixAllResult {
  * only safe fixes that are not suggestions and write no new files.
  */
 export function isAutomaticFix(fix: Fix): boolean {
-  return fix.safety === 'safe' && !fix.suggestion && !fix.newFiles?.length;
+  return fix.safety === 'safe' && !fix.suggestion && !fix.createsFiles && !fix.newFiles?.length;
+}
+
+/**
+ * An unsafe fix `lint --fix --unsafe-fixes` writes: it changes how the migration runs (takes it
+ * out of its transaction, adds timeouts), but it is no guess and writes no new files. Tells
+ * without building the fix's edits (the lint counts these for every finding).
+ */
+export function isUnsafeWritableFix(fix: Fix): boolean {
+  return fix.safety === 'unsafe' && !fix.suggestion && !fix.createsFiles;
+}
+
+export interface FixAllOptions {
+  /** Also the unsafe fixes (`--unsafe-fixes`): first "Make this migration production-safe", then the others. */
+  unsafe?: boolean;
 }
 
 /**
  * Applies every automatic fix that does not clash with another, re-lints and repeats until
  * nothing is left to fix (at most MAX_FIX_ROUNDS rounds). Never throws for bad input.
- * `sqlOptions` as for lintSource.
+ * `sqlOptions` as for lintSource. With `options.unsafe`, the unsafe fixes too (never on save:
+ * only `lint --fix --unsafe-fixes` asks for them).
  */
 export function fixAll(
   path: string,
@@ -38,9 +54,18 @@ export function fixAll(
   context: LintContext,
   parsers: Parsers,
   sqlOptions?: SqlParseOptions,
+  options: FixAllOptions = {},
 ): FixAllResult {
   let text = source;
   let applied = 0;
+  if (options.unsafe) {
+    // The guide's pattern in one go (one SET / RESET pair per run of operations) before the
+    // per-finding fixes would set timeouts around each operation.
+    const rewrite = productionSafeText(path, text, language, context, parsers, sqlOptions);
+    text = rewrite.text;
+    applied += rewrite.operations;
+  }
+  const wanted = options.unsafe ? (fix: Fix) => isAutomaticFix(fix) || (isUnsafeWritableFix(fix) && !fix.newFiles?.length) : isAutomaticFix;
   const failed = new Set<string>();
   // A fix the re-parse does not see as done would otherwise flip the text back and forth.
   const seen = new Set([text]);
@@ -48,7 +73,7 @@ export function fixAll(
     const { findings } = lintSource(path, text, language, context, parsers, sqlOptions);
     const fixes = findings.flatMap((finding) =>
       writableFixes(finding.fixes, (fix, error) => failed.add(`${finding.ruleId}: ${fix.title}: ${errorText(error)}`))
-        .filter(isAutomaticFix)
+        .filter(wanted)
         .slice(0, 1),
     );
     const chosen = selectFixes(fixes);

@@ -18,8 +18,11 @@ export interface LintSettings {
    * checks timeouts a migration sets itself.
    */
   timeoutsConfiguredElsewhere: boolean;
-  /** Values the require-timeouts fix writes, in Postgres interval syntax. */
-  fixTimeouts: { statement: string; lock: string };
+  /**
+   * Values the require-timeouts fix (and "Make this migration production-safe") writes, in
+   * Postgres interval syntax; `onlyInProduction`: Rails, inside `if Rails.env.production?`.
+   */
+  fixTimeouts: { statement: string; lock: string; onlyInProduction?: boolean };
   /** A statement_timeout below this (milliseconds) before a concurrent build is reported: it would cancel the build. */
   minBuildStatementTimeoutMs: number;
   /** Columns known to hold few distinct values (`status`, or `orders.status` for one table). */
@@ -133,7 +136,7 @@ export const DEFAULT_SETTINGS: LintSettings = {
   timeoutsConfiguredElsewhere: false,
   // lock_timeout in seconds (strong_migrations' default is 10 s): a migration that cannot get its lock
   // soon should fail and be retried, not wait minutes.
-  fixTimeouts: { statement: '30min', lock: '10s' },
+  fixTimeouts: { statement: '30min', lock: '10s', onlyInProduction: false },
   minBuildStatementTimeoutMs: 10 * 60 * 1000,
   lowSelectivityColumns: [],
 };

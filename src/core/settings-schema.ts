@@ -153,6 +153,16 @@ export const SETTINGS: Readonly<Record<string, SettingSpec>> = {
     mustBe: INTERVAL_MUST_BE,
     apply: (value, settings) => (settings.fixTimeouts = { ...settings.fixTimeouts, lock: value.trim() }),
   }),
+  'fixTimeouts.onlyInProduction': lintSetting<boolean>({
+    schema: { type: 'boolean' },
+    default: false,
+    scope: 'resource',
+    description:
+      'Rails: the timeouts that fixes write (require-timeouts, "Make this migration production-safe") go inside `if Rails.env.production?`, as the production guide writes them.',
+    summary: 'Rails: those timeouts go under `if Rails.env.production?`, as the production guide writes them',
+    mustBe: 'true or false',
+    apply: (value, settings) => (settings.fixTimeouts = { ...settings.fixTimeouts, onlyInProduction: value }),
+  }),
   minBuildStatementTimeoutMinutes: lintSetting<number>({
     schema: positiveNumber,
     default: 10,

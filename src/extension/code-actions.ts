@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { disableEdits, fixAll } from '../core/fix-all';
+import type { MigrationFile } from '../core/model/migration';
+import { PRODUCTION_SAFE_RULES, PRODUCTION_SAFE_TITLE, productionSafeRewrite } from '../core/production-safe';
 import { writableFixes, type Edit, type Fix } from '../core/fixes/fix';
 import { RULES } from '../core/rules';
 import type { Finding } from '../core/rules/rule';
@@ -9,6 +11,8 @@ import { segmentsFromFolderOf } from '../core/fixes/migration-versions';
 import { FIX_APPLIED_COMMAND } from './walkthrough';
 
 export const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('pgIndexGuard');
+/** "Make this migration production-safe": a source action (never part of fix-all: it is unsafe). */
+export const PRODUCTION_SAFE_KIND = vscode.CodeActionKind.Source.append('pgIndexGuard.productionSafe');
 
 export function toWorkspaceEdit(document: vscode.TextDocument, edits: Edit[], workspaceEdit = new vscode.WorkspaceEdit()): vscode.WorkspaceEdit {
   for (const edit of edits) {
@@ -18,13 +22,14 @@ export function toWorkspaceEdit(document: vscode.TextDocument, edits: Edit[], wo
 }
 
 /**
- * Per finding, in this order: the fix (preferred when safe), disable for this line,
- * disable for the file, the rule's documentation. Plus `source.fixAll.pgIndexGuard`,
- * which applies only safe fixes (usable from editor.codeActionsOnSave).
+ * Per finding, in this order: the fix (preferred when safe), "Make this migration
+ * production-safe" (on the findings of the production pattern), disable for this line, disable
+ * for the file, the rule's documentation. Plus `source.fixAll.pgIndexGuard`, which applies only
+ * safe fixes (usable from editor.codeActionsOnSave), and `source.pgIndexGuard.productionSafe`.
  */
 export class FindingCodeActions implements vscode.CodeActionProvider {
   static readonly metadata: vscode.CodeActionProviderMetadata = {
-    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
+    providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND, PRODUCTION_SAFE_KIND],
   };
 
   constructor(
@@ -43,9 +48,19 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     context: vscode.CodeActionContext,
   ): Promise<vscode.CodeAction[]> {
     const only = context.only;
-    if (only && (FIX_ALL_KIND.contains(only) || only.contains(FIX_ALL_KIND))) {
-      const action = await this.fixAllAction(document);
-      return action ? [action] : [];
+    if (only && !only.intersects(vscode.CodeActionKind.QuickFix)) {
+      // Source actions: fix-all (safe fixes only) and the production-safe rewrite, each when asked for.
+      const sourceActions: vscode.CodeAction[] = [];
+      if (FIX_ALL_KIND.intersects(only)) {
+        const action = await this.fixAllAction(document);
+        if (action) sourceActions.push(action);
+      }
+      if (PRODUCTION_SAFE_KIND.intersects(only)) {
+        const result = await this.lintService.lint(document);
+        const action = result?.file ? await this.productionSafeAction(document, result.file, result.findings, PRODUCTION_SAFE_KIND) : null;
+        if (action) sourceActions.push(action);
+      }
+      return sourceActions;
     }
     const ours = context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
     if (ours.length === 0) return [];
@@ -54,6 +69,8 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
     const actions: vscode.CodeAction[] = [];
     const disables: vscode.CodeAction[] = [];
     const docs: vscode.CodeAction[] = [];
+    // Worked out once for the request, offered on each finding of the production pattern.
+    let productionSafe: vscode.CodeAction | null | undefined;
     for (const diagnostic of ours) {
       const finding = findingFor(document, result.findings, diagnostic);
       if (!finding || !RULES.has(finding.ruleId)) continue;
@@ -61,6 +78,14 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
         this.logUnwritable(document, `${finding.ruleId}: ${fix.title}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
       );
       for (const fix of writable) actions.push(fixAction(document, fix, diagnostic));
+      if (PRODUCTION_SAFE_RULES.has(finding.ruleId)) {
+        // Once in the menu, after the first such finding's own fix, for all of them.
+        if (productionSafe === undefined) {
+          productionSafe = await this.productionSafeAction(document, result.file, result.findings, vscode.CodeActionKind.QuickFix);
+          if (productionSafe) actions.push(productionSafe);
+        }
+        if (productionSafe) productionSafe.diagnostics = [...(productionSafe.diagnostics ?? []), diagnostic];
+      }
       const leftover = finding.databaseIndex;
       // An index being built is INVALID until its build ends: never invite a drop of it.
       if (finding.ruleId === 'invalid-index-exists' && leftover && !leftover.building) {
@@ -95,6 +120,30 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
       actions.push(fixAllAction);
     }
     return [...actions, ...disables, ...docs];
+  }
+
+  /**
+   * The production guide's pattern for every index operation of the file at once (unsafe: it
+   * takes the migration out of its transaction), or null when there is nothing to do.
+   */
+  private async productionSafeAction(
+    document: vscode.TextDocument,
+    file: MigrationFile,
+    findings: readonly Finding[],
+    kind: vscode.CodeActionKind,
+  ): Promise<vscode.CodeAction | null> {
+    let rewrite;
+    try {
+      rewrite = productionSafeRewrite(file, await this.lintService.contextFor(document), findings);
+    } catch (error) {
+      this.logUnwritable(document, `${PRODUCTION_SAFE_TITLE}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return null;
+    }
+    if (!rewrite) return null;
+    const action = new vscode.CodeAction(PRODUCTION_SAFE_TITLE, kind);
+    action.edit = toWorkspaceEdit(document, rewrite.edits);
+    action.command = { title: PRODUCTION_SAFE_TITLE, command: FIX_APPLIED_COMMAND };
+    return action;
   }
 
   private async fixAllAction(document: vscode.TextDocument): Promise<vscode.CodeAction | null> {

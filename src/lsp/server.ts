@@ -30,6 +30,7 @@ import { isMigrationPath, languageOfPath, lintSource, loadGrammarsFor, loadParse
 import { GUARDING_RULE, impactMarkdown } from '../core/locks/describe';
 import { impactAt } from '../core/locks/explain';
 import type { MigrationFile } from '../core/model/migration';
+import { productionSafeFix } from '../core/production-safe';
 import { RULES } from '../core/rules';
 import type { Finding, Severity } from '../core/rules/rule';
 import { DatabaseFactsSource } from './database';
@@ -60,7 +61,13 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
  * core action such as "Make this migration production-safe" joins the server.
  */
 export type MigrationAction = (file: MigrationFile, findings: readonly Finding[], context: LintContext) => Fix[];
-export const MIGRATION_ACTIONS: MigrationAction[] = [];
+export const MIGRATION_ACTIONS: MigrationAction[] = [
+  // The production guide's pattern for every index operation at once (unsafe, never in fix-all).
+  (file, findings, context) => {
+    const fix = productionSafeFix(file, context, findings);
+    return fix ? [fix] : [];
+  },
+];
 
 interface LintedVersion {
   version: number;

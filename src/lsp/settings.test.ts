@@ -7,7 +7,7 @@ import { REPOSITORY_URL, ruleDocsUrl } from './rule-links';
 import { DEFAULT_LINT_DELAY_MS, readClientSettings } from './settings';
 
 test('client settings: flat, nested under pgIndexGuard, dotted, and with fixTimeouts as an object', () => {
-  const expected = { ...defaultLintSettings(), largeTables: ['messages'], fixTimeouts: { statement: '1h', lock: '3s' } };
+  const expected = { ...defaultLintSettings(), largeTables: ['messages'], fixTimeouts: { statement: '1h', lock: '3s', onlyInProduction: false } };
   for (const raw of [
     { largeTables: ['messages'], 'fixTimeouts.statementTimeout': '1h', 'fixTimeouts.lockTimeout': '3s' },
     { pgIndexGuard: { largeTables: ['messages'], fixTimeouts: { statementTimeout: '1h', lockTimeout: '3s' } } },

@@ -224,4 +224,70 @@ describe('lint --fix', () => {
     await run(['lint', '.'], { cwd: dir.path });
     assert.equal(readFileSync(join(dir.path, 'db/migrate/20240101000000_add_index_to_messages.rb'), 'utf8'), Object.values(CASES[0]!.files)[0]);
   });
+  describe('--unsafe-fixes', () => {
+    const PLAIN = 'db/migrate/20240105000000_add_index_to_messages_on_source_id.rb';
+    const plain = migration('AddIndexToMessagesOnSourceId', '    add_index :messages, :source_id\n');
+    const SQL = 'sql/003_messages.sql';
+
+    test('without it, the text output says how many unsafe fixes there are and how to write them', async () => {
+      write({ [PLAIN]: plain, [SQL]: 'CREATE INDEX ON messages (source_id);\n' });
+      const { stdout, stderr } = await run(['lint', '--fix', '.', '--fail-on', 'info'], { cwd: dir.path });
+      assert.equal(readFileSync(join(dir.path, PLAIN), 'utf8'), plain, 'the unsafe fixes are not written');
+      // psql runs a lone statement outside a transaction: CONCURRENTLY and the name are safe fixes there.
+      assert.equal(stderr, `Fixed ${SQL} (2 fixes)\n`);
+      // Left: the Rails file's concurrency and timeouts, the SQL file's timeouts.
+      assert.match(stdout, /\n3 findings have unsafe fixes \(they take the migration out of its transaction or add timeouts, as the production pattern does\): run with --fix --unsafe-fixes to write them\.\n$/);
+      const plainRun = await run(['lint', PLAIN], { cwd: dir.path });
+      assert.match(plainRun.stdout, /\n2 findings have unsafe fixes .*--fix --unsafe-fixes/);
+    });
+
+    test('with it, a plain add_index gets the whole production pattern, and nothing is left to report', async () => {
+      write({ [PLAIN]: plain, [SQL]: 'CREATE INDEX ON messages (source_id);\n' });
+      const fixed = await run(['lint', '--fix', '--unsafe-fixes', '.', '--fail-on', 'hint'], { cwd: dir.path });
+      assert.equal(
+        readFileSync(join(dir.path, PLAIN), 'utf8'),
+        [
+          'class AddIndexToMessagesOnSourceId < ActiveRecord::Migration[7.1]',
+          '',
+          '  disable_ddl_transaction!',
+          '',
+          '  def change',
+          `    up_only { execute "SET statement_timeout = '30min'" }`,
+          `    up_only { execute "SET lock_timeout = '10s'" }`,
+          '    add_index :messages, :source_id, algorithm: :concurrently, if_not_exists: true',
+          '    up_only { execute "RESET statement_timeout" }',
+          '    up_only { execute "RESET lock_timeout" }',
+          '  end',
+          'end',
+          '',
+        ].join('\n'),
+      );
+      assert.equal(
+        readFileSync(join(dir.path, SQL), 'utf8'),
+        "SET statement_timeout = '30min';\nSET lock_timeout = '10s';\nCREATE INDEX CONCURRENTLY IF NOT EXISTS messages_source_id_idx ON messages (source_id);\nRESET statement_timeout;\nRESET lock_timeout;\n",
+      );
+      assert.equal(fixed.stderr, `Fixed ${PLAIN} (1 fix)\nFixed ${SQL} (1 fix)\n`);
+      assert.equal(fixed.stdout, 'No findings in 2 files.\n');
+      assert.equal(fixed.code, 0);
+    });
+
+    test('the configured timeouts, in the guide form when a setting asks for it', async () => {
+      write({ [PLAIN]: plain });
+      writeFileSync(
+        join(dir.path, '.pg-index-guard.json'),
+        JSON.stringify({ 'fixTimeouts.lockTimeout': '5min', 'fixTimeouts.statementTimeout': '1h', 'fixTimeouts.onlyInProduction': true }),
+      );
+      await run(['lint', '--fix', '--unsafe-fixes', PLAIN], { cwd: dir.path });
+      assert.match(
+        readFileSync(join(dir.path, PLAIN), 'utf8'),
+        /\n    if Rails\.env\.production\?\n      up_only \{ execute "SET statement_timeout = '1h'" \}\n      up_only \{ execute "SET lock_timeout = '5min'" \}\n    end\n    add_index :messages, :source_id, algorithm: :concurrently, if_not_exists: true\n/,
+      );
+    });
+
+    test('it only goes with --fix', async () => {
+      const { code, stderr } = await run(['lint', '--unsafe-fixes', '.'], { cwd: dir.path });
+      assert.equal(code, 2);
+      assert.match(stderr, /--unsafe-fixes only goes with --fix/);
+    });
+  });
 });

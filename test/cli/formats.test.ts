@@ -31,6 +31,8 @@ describe('text format', () => {
         'db/migrate/20240104000000_broken.rb:3:34  error  Syntax error: expected an expression for the array element. Findings below this point may be incomplete.  syntax-error',
         '',
         '4 findings (1 error, 3 warnings) in 4 files, 1 file with syntax errors.',
+        // Not the broken file's: --fix leaves a file that does not parse alone.
+        '2 findings have unsafe fixes (they take the migration out of its transaction or add timeouts, as the production pattern does): run with --fix --unsafe-fixes to write them.',
         '',
       ].join('\n'),
     );

@@ -289,7 +289,7 @@ describe('lint: a file the parser cannot follow', () => {
 
     const text = await run(['lint', 'db', '--config', onlyConcurrent], { cwd: dir.path });
     assert.equal(text.code, 2, 'whatever --fail-on says');
-    assert.match(text.stdout, new RegExp(`in ${expected.length} files, ${internal.length} files not linted \\(internal-error\\)\\.\n$`));
+    assert.match(text.stdout, new RegExp(`in ${expected.length} files, ${internal.length} files not linted \\(internal-error\\)\\.\n\\d+ findings have unsafe fixes .*\n$`));
   });
 });
 
@@ -499,7 +499,7 @@ describe('lint: --config and .pg-index-guard.json', () => {
       assert.deepEqual(loadConfig(undefined, dir.path).settings, {
         ...DEFAULT_SETTINGS,
         timeoutsConfiguredElsewhere: true,
-        fixTimeouts: { lock: '3s', statement: '1h' },
+        fixTimeouts: { lock: '3s', statement: '1h', onlyInProduction: false },
         minBuildStatementTimeoutMs: 20 * 60_000,
         lowSelectivityColumns: ['status'],
         sqlRunner: 'goose',

@@ -260,6 +260,22 @@ describe('the language server over stdio', () => {
     await client.stop();
   });
 
+  test('"Make this migration production-safe" is offered with the fixes and writes the whole pattern', async () => {
+    const { client } = await start();
+    const uri = pathToFileURL(railsPath).href;
+    await client.open(uri, 'ruby', readFileSync(railsPath, 'utf8'));
+    const published = await client.diagnosticsOf(uri, 1);
+    const actions = await client.codeActions(uri, published.diagnostics);
+    const safe = actions.find((a) => a.title === 'Make this migration production-safe');
+    assert.ok(safe?.edit, actions.map((a) => a.title).join(' | '));
+    await client.apply(safe.edit);
+    const text = client.documents.get(uri)!.getText();
+    assert.match(text, /\n  disable_ddl_transaction!\n/);
+    assert.match(text, /add_index :messages, :conversation_id, algorithm: :concurrently, if_not_exists: true\n/);
+    assert.match(text, /up_only \{ execute "SET lock_timeout = '10s'" \}/);
+    await client.stop();
+  });
+
   test('bad settings and files that are no migration never crash it', async () => {
     const { client } = await start({ initializationOptions: { lintDelay: -1, largeTables: 'messages', nonsense: true } });
     const uri = pathToFileURL(join(app, 'db/migrate/20240402000000_broken.rb')).href;

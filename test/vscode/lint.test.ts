@@ -65,6 +65,63 @@ describe('linting Rails migrations in the editor', () => {
     await document.save();
   });
 
+  it('"Make this migration production-safe" gives a plain add_index the whole production pattern in one step', async () => {
+    // Outside db/migrate: the database views' suites count the fixture's migrations.
+    const uri = workspaceFile('tmp/production-safe/20240401000000_add_index_to_messages_on_source_id.rb');
+    const plain = 'class AddIndexToMessagesOnSourceId < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :source_id\n  end\nend\n';
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(plain));
+    try {
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(document);
+      const diagnostic = await waitFor('the diagnostic', () => ourDiagnostics(uri).find((d) => codeOf(d) === 'require-concurrent-index-creation'));
+      const quickFixes = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        diagnostic.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      const titles = quickFixes.map((a) => a.title);
+      const action = quickFixes.find((a) => a.title === 'Make this migration production-safe');
+      assert.ok(action?.edit, `no production-safe quick fix among: ${titles.join(' | ')}`);
+      // Right after the finding's own fix.
+      assert.equal(titles.indexOf('Make this migration production-safe'), 1, titles.join(' | '));
+      const sourceActions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        diagnostic.range,
+        'source.pgIndexGuard.productionSafe',
+      );
+      assert.deepEqual(sourceActions.map((a) => [a.title, a.kind?.value]), [['Make this migration production-safe', 'source.pgIndexGuard.productionSafe']]);
+      // Fix-all (on save) stays safe-only: it never takes the migration out of its transaction.
+      const fixAll = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, diagnostic.range, 'source.fixAll');
+      assert.deepEqual(fixAll.map((a) => a.title), []);
+
+      assert.ok(await vscode.workspace.applyEdit(action.edit));
+      assert.equal(
+        document.getText(),
+        [
+          'class AddIndexToMessagesOnSourceId < ActiveRecord::Migration[7.1]',
+          '  disable_ddl_transaction!',
+          '',
+          '  def change',
+          `    up_only { execute "SET statement_timeout = '30min'" }`,
+          `    up_only { execute "SET lock_timeout = '10s'" }`,
+          '    add_index :messages, :source_id, algorithm: :concurrently, if_not_exists: true',
+          '    up_only { execute "RESET statement_timeout" }',
+          '    up_only { execute "RESET lock_timeout" }',
+          '  end',
+          'end',
+          '',
+        ].join('\n'),
+      );
+      await waitFor('every finding to go away', () => (ourDiagnostics(uri).length === 0 ? true : undefined));
+      await document.save();
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      await vscode.workspace.fs.delete(vscode.Uri.joinPath(uri, '..', '..'), { recursive: true });
+    }
+  });
+
   it('keeps the hash-rocket style of a call when fixing it', async () => {
     const uri = workspaceFile('db/migrate/20240303080000_add_index_to_notifications_on_user_id.rb');
     const document = await vscode.workspace.openTextDocument(uri);

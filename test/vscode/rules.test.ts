@@ -59,11 +59,12 @@ describe('every rule in the fixture app', () => {
     });
   }
 
-  it('orders the actions of a finding: fix, disable for the line, disable for the file, documentation', async () => {
+  it('orders the actions of a finding: fix, the production-safe rewrite, disable for the line, disable for the file, documentation', async () => {
     const { document, diagnostic } = await diagnosticFor('db/migrate/20240312100000_add_index_to_contacts_on_phone.rb', 'prefer-robust-stmts');
-    const titles = (await quickFixes(document, diagnostic)).filter((a) => a.diagnostics?.[0] === diagnostic || a.title.includes('prefer-robust-stmts') || a.title.startsWith('Add if_not_exists')).map((a) => a.title);
+    const titles = (await quickFixes(document, diagnostic)).filter((a) => a.diagnostics?.[0] === diagnostic || a.title.includes('prefer-robust-stmts') || a.title.startsWith('Add if_not_exists') || a.title === 'Make this migration production-safe').map((a) => a.title);
     assert.deepEqual(titles, [
       'Add if_not_exists: true',
+      'Make this migration production-safe',
       'Disable prefer-robust-stmts for this line',
       'Disable prefer-robust-stmts for this file',
       'Show documentation for prefer-robust-stmts',

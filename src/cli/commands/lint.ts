@@ -61,6 +61,11 @@ ${settingsFileExample()}
                                      if_not_exists...), writing the files; then report what is left.
                                      A file that does not parse is left as it is, and so are
                                      one that is not valid UTF-8 and one changed meanwhile.
+  --unsafe-fixes                     With --fix, also write the unsafe fixes (ruff's convention):
+                                     "Make this migration production-safe" (disable_ddl_transaction! /
+                                     the runner's no-transaction marker, CONCURRENTLY, IF NOT EXISTS,
+                                     the timeouts) and the other unsafe fixes that create no files.
+                                     Without it, the text output says how many there are.
   -h, --help                         Show this help
 
 Exit codes: 0 no finding at or above --fail-on, 1 some finding at or above it
@@ -99,7 +104,7 @@ export const lintCommand: Command = {
         cwd: io.cwd,
       };
       const format = outputFormat(formatOptions);
-      const unwritable = options.fix ? await fix(targets, settings, schema, io) : [];
+      const unwritable = options.fix ? await fix(targets, settings, schema, io, options.unsafeFixes) : [];
       const { report, unreadable } = await lint(targets, settings, schema, io, pool, formatOptions, format, options.fix);
 
       for (const piece of format.document(report.findings, report.summary)) io.stdout(piece);
@@ -121,11 +126,11 @@ export const lintCommand: Command = {
  * --fix: writes the fixes and says on stderr what it did (stdout keeps the report alone).
  * Returns the files that could not be written.
  */
-async function fix(targets: LintTarget[], settings: LintSettings, schema: SchemaInfo | undefined, io: CliIO): Promise<string[]> {
+async function fix(targets: LintTarget[], settings: LintSettings, schema: SchemaInfo | undefined, io: CliIO, unsafe: boolean): Promise<string[]> {
   const context = defaultContext();
   context.settings = settings;
   if (schema) context.schema = schema;
-  const { fixed, notFixed, unwritable } = fixFiles(targets, context, await loadParsers(languagesOf(targets)));
+  const { fixed, notFixed, unwritable } = fixFiles(targets, context, await loadParsers(languagesOf(targets)), {}, { unsafe });
   for (const { path, fixes } of fixed) io.stderr(`Fixed ${path} (${fixes === 1 ? '1 fix' : `${fixes} fixes`})\n`);
   for (const problem of notFixed) io.stderr(`Not fixed ${problem}\n`);
   for (const problem of unwritable) io.stderr(`Cannot write ${problem}\n`);
@@ -182,6 +187,7 @@ interface LintOptions {
   config: string | undefined;
   failOn: Severity;
   fix: boolean;
+  unsafeFixes: boolean;
   help: boolean;
 }
 
@@ -197,6 +203,7 @@ function parseLintArgs(args: string[]): LintOptions {
         config: { type: 'string' },
         'fail-on': { type: 'string' },
         fix: { type: 'boolean' },
+        'unsafe-fixes': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -213,9 +220,12 @@ function parseLintArgs(args: string[]): LintOptions {
   if (!(SEVERITIES as readonly string[]).includes(failOn)) {
     throw new UsageError(`Unknown --fail-on "${failOn}". Use one of: ${SEVERITIES.join(', ')}.`);
   }
+  if (values['unsafe-fixes'] === true && values.fix !== true && !help) {
+    throw new UsageError('--unsafe-fixes only goes with --fix: pg-index-guard lint --fix --unsafe-fixes <files or folders>');
+  }
   if (positionals.length === 0 && !help) {
     throw new UsageError('No files or folders to lint. Example: pg-index-guard lint db/migrate\nRun "pg-index-guard lint --help" for usage.');
   }
-  return { paths: positionals, format: format as FormatName, config: values.config, failOn: failOn as Severity, fix: values.fix === true, help };
+  return { paths: positionals, format: format as FormatName, config: values.config, failOn: failOn as Severity, fix: values.fix === true, unsafeFixes: values['unsafe-fixes'] === true, help };
 }
 

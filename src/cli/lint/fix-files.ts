@@ -1,5 +1,6 @@
 // `lint --fix`: the fixes fix-all on save applies in the editor (safe, automatic, no new files),
 // written to the files before they are linted, so the report shows what is left.
+// `--unsafe-fixes` adds the unsafe ones ("Make this migration production-safe" first).
 import { isUtf8 } from 'node:buffer';
 import {
   chmodSync,
@@ -19,7 +20,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fixAll } from '../../core/fix-all';
+import { fixAll, type FixAllOptions } from '../../core/fix-all';
 import { SYNTAX_ERROR, lintSource, type Parsers } from '../../core/lint';
 import type { LintContext } from '../../core/lint-context';
 import { errorMessage } from '../config';
@@ -48,7 +49,13 @@ class ChangedMeanwhile extends Error {}
  * a migration) are left alone, and so is a file that does not parse: its fixes would be placed
  * from a guessed syntax tree, and unlike in the editor nobody sees the result before it is on disk.
  */
-export function fixFiles(targets: readonly LintTarget[], context: LintContext, parsers: Parsers, hooks: FixHooks = {}): FixedFiles {
+export function fixFiles(
+  targets: readonly LintTarget[],
+  context: LintContext,
+  parsers: Parsers,
+  hooks: FixHooks = {},
+  options: FixAllOptions = {},
+): FixedFiles {
   const outcome: FixedFiles = { fixed: [], notFixed: [], unwritable: [] };
   const swept = new Set<string>();
   const sweep = (folder: string) => {
@@ -74,7 +81,7 @@ export function fixFiles(targets: readonly LintTarget[], context: LintContext, p
       if (findings.some((finding) => finding.fixes.length > 0)) outcome.notFixed.push(`${target.path}: it does not parse; fix the syntax error first`);
       continue;
     }
-    const result = fixAll(target.path, source, target.language, context, parsers);
+    const result = fixAll(target.path, source, target.language, context, parsers, undefined, options);
     for (const failure of result.failed) outcome.notFixed.push(`${target.path}: a fix could not be written (a bug; please report it): ${failure}`);
     if (result.applied === 0 || result.text === source) continue;
     // Decoding replaced invalid bytes by U+FFFD: writing the text back would change more than the fixes.

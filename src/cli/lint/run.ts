@@ -4,6 +4,7 @@ import type { LintContext } from '../../core/lint-context';
 import { SEVERITIES, type Finding } from '../../core/rules/rule';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
 import { errorMessage } from '../config';
+import { isUnsafeWritableFix } from '../../core/fix-all';
 import type { LintTarget } from './files';
 import type { OutputFormat, ReportSummary } from './formats/format';
 import type { LintReport, ReportedFinding } from './report';
@@ -67,7 +68,7 @@ function readOutcome(target: LintTarget, context: LintContext): ReadOutcome {
 }
 
 function emptySummary(): ReportSummary {
-  return { files: 0, parseErrors: 0, unlinted: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 } };
+  return { files: 0, parseErrors: 0, unlinted: 0, bySeverity: { error: 0, warning: 0, info: 0, hint: 0 }, unsafeFixes: 0 };
 }
 
 function emptyResult(): FilesResult {
@@ -113,6 +114,8 @@ function lintRead(
   summary.files++;
   if (findings.length === 0) return;
   const starts = lineStarts(source);
+  // `--fix` leaves a file that does not parse alone: its fixes are not on offer.
+  const fixable = !findings.some((f) => f.ruleId === SYNTAX_ERROR);
   // A file with a million findings would pass V8's longest string (some 512 M characters):
   // its text is cut into runs of at most RUN_CHARACTERS, each joined by the separator.
   let runs: string[] | null = null;
@@ -129,10 +132,24 @@ function lintRead(
       text += i === 0 ? format.finding(reported) : format.separator + format.finding(reported);
     }
     summary.bySeverity[reported.severity]++;
+    if (fixable && onlyUnsafeFixes(finding)) summary.unsafeFixes++;
     if (finding.ruleId === SYNTAX_ERROR) summary.parseErrors++;
     else if (finding.ruleId === INTERNAL_ERROR) summary.unlinted++;
   }
   into.findings[index] = runs ? [...runs, text] : text;
+}
+
+/** A finding `--fix` leaves and `--fix --unsafe-fixes` fixes (read without building any fix's edits). */
+function onlyUnsafeFixes(finding: Finding): boolean {
+  const fixes = finding.fixes;
+  if (fixes.length === 0) return false;
+  let unsafe = false;
+  for (let i = 0; i < fixes.length; i++) {
+    const fix = fixes[i]!;
+    if (fix.safety === 'safe' && !fix.suggestion && !fix.createsFiles) return false;
+    if (isUnsafeWritableFix(fix)) unsafe = true;
+  }
+  return unsafe;
 }
 
 /** The longest run of findings' texts kept in one string (V8's limit is some 512 M characters). */
@@ -215,6 +232,7 @@ export function mergeResults(results: Iterable<FilesResult>): LintRun {
     summary.files += result.summary.files;
     summary.parseErrors += result.summary.parseErrors;
     summary.unlinted += result.summary.unlinted;
+    summary.unsafeFixes += result.summary.unsafeFixes;
     for (const severity of SEVERITIES) summary.bySeverity[severity] += result.summary.bySeverity[severity];
     for (const entry of result.findings) {
       if (typeof entry === 'string') report.findings.push(entry);

@@ -22,6 +22,8 @@ export interface Fix {
    * for example the migrations a split moves operations into. Never applied by fix-all.
    */
   newFiles?: NewFile[];
+  /** The fix writes new files, known before its edits are built (a LazyFix's newFiles only once built). */
+  createsFiles?: boolean;
 }
 
 export interface NewFile {
@@ -100,13 +102,21 @@ export class LazyFix implements Fix {
   declare readonly title: string;
   declare readonly safety: 'safe' | 'unsafe';
   declare readonly suggestion: boolean | undefined;
+  declare readonly createsFiles: boolean | undefined;
   declare private readonly build: () => { edits: Edit[]; newFiles?: NewFile[] };
   declare private built: { edits: Edit[]; newFiles?: NewFile[] } | undefined;
 
-  constructor(title: string, safety: 'safe' | 'unsafe', build: () => { edits: Edit[]; newFiles?: NewFile[] }, suggestion?: boolean) {
+  constructor(
+    title: string,
+    safety: 'safe' | 'unsafe',
+    build: () => { edits: Edit[]; newFiles?: NewFile[] },
+    suggestion?: boolean,
+    createsFiles?: boolean,
+  ) {
     this.title = title;
     this.safety = safety;
     this.suggestion = suggestion;
+    this.createsFiles = createsFiles;
     this.build = build;
     this.built = undefined;
   }

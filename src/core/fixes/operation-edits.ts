@@ -12,6 +12,8 @@ import * as rails from './rails-edits';
 import * as sql from './sql-edits';
 import * as django from './django-edits';
 
+export { postgresIndexName } from './sql-edits';
+
 /** The syntax of the operation's own statement, which edits inside it follow; null: neither (nothing to edit). */
 function statementSyntax(file: MigrationFile, operation: Operation): 'rails' | 'sql' | 'orm' | null {
   if (operation.syntax?.kind === 'railsCall') return 'rails';
@@ -89,6 +91,16 @@ export function addIfNotExists(file: MigrationFile, operation: Operation): Edit 
   return null;
 }
 
+/** Whether nameIndexIfNotExists has an edit: an unnamed SQL CREATE INDEX (Postgres takes IF NOT EXISTS only with a name). */
+export function canNameIndexIfNotExists(file: MigrationFile, operation: Operation): boolean {
+  return statementSyntax(file, operation) === 'sql' && sql.canNameIndexIfNotExists(file, operation);
+}
+
+/** Names an unnamed SQL index the way Postgres would (`<table>_<columns>_idx`) and adds IF NOT EXISTS. */
+export function nameIndexIfNotExists(file: MigrationFile, operation: Operation): Edit | null {
+  return statementSyntax(file, operation) === 'sql' ? sql.nameIndexIfNotExists(file, operation) : null;
+}
+
 export function canAddIfExists(file: MigrationFile, operation: Operation): boolean {
   const syntax = statementSyntax(file, operation);
   if (syntax === 'rails') return true;
@@ -106,24 +118,40 @@ export function addIfExists(file: MigrationFile, operation: Operation): Edit | n
   return null;
 }
 
-export function canInsertTimeouts(file: MigrationFile, operation: Operation, timeouts: { statement?: string; lock?: string }): boolean {
-  if (file.dialect === 'rails') return rails.canInsertRailsTimeouts(file, operation, timeouts);
+/** Timeouts a fix sets (Postgres interval text such as `5min`); `onlyInProduction`: Rails, inside `if Rails.env.production?`. */
+export interface FixTimeouts {
+  statement?: string;
+  lock?: string;
+  onlyInProduction?: boolean;
+}
+
+export function canInsertTimeouts(file: MigrationFile, operation: Operation, timeouts: FixTimeouts): boolean {
+  return canInsertTimeoutsAround(file, operation, operation, timeouts);
+}
+
+/** Whether insertTimeoutsAround has edits for the run of operations from `first` to `last`. */
+export function canInsertTimeoutsAround(file: MigrationFile, first: Operation, last: Operation, timeouts: FixTimeouts): boolean {
+  if (file.dialect === 'rails') return rails.canInsertRailsTimeoutsAround(file, first, last, timeouts);
   if (file.dialect === 'django' || file.dialect === 'js') return false;
-  return sql.canInsertTimeouts(file, operation, timeouts);
+  return sql.canInsertTimeoutsAround(file, first, last, timeouts);
+}
+
+/**
+ * Sets the timeouts right before `first` and resets them right after `last`: a run of index
+ * operations (in one method or section, nothing else between them) shares one setting.
+ */
+export function insertTimeoutsAround(file: MigrationFile, first: Operation, last: Operation, timeouts: FixTimeouts): Edit[] | null {
+  if (file.dialect === 'rails') return rails.insertRailsTimeoutsAround(file, first, last, timeouts);
+  if (file.dialect === 'django' || file.dialect === 'js') return null;
+  return sql.insertTimeoutsAround(file, first, last, timeouts);
 }
 
 /**
  * Sets the given timeouts (Postgres interval text such as `5min`) right before the operation
  * and resets them right after it, so they do not leak into the rest of the migration.
  */
-export function insertTimeouts(
-  file: MigrationFile,
-  operation: Operation,
-  timeouts: { statement?: string; lock?: string },
-): Edit[] | null {
-  if (file.dialect === 'rails') return rails.insertRailsTimeouts(file, operation, timeouts);
-  if (file.dialect === 'django' || file.dialect === 'js') return null;
-  return sql.insertTimeouts(file, operation, timeouts);
+export function insertTimeouts(file: MigrationFile, operation: Operation, timeouts: FixTimeouts): Edit[] | null {
+  return insertTimeoutsAround(file, operation, operation, timeouts);
 }
 
 export function canAddIndexPredicate(file: MigrationFile, operation: Operation, predicate: string): boolean {

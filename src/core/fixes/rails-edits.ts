@@ -66,6 +66,7 @@ export function disableDdlTransaction(file: MigrationFile): Edit | null {
 function standaloneLines(file: MigrationFile, operation: Operation): { lineStart: number; lineEnd: number } | null {
   const source = file.source;
   const lineStart = lineStartOf(source, operation.range.start);
+  if (operation.syntax?.kind === 'sqlStatement') return executeLines(file, operation, lineStart);
   if (source.slice(lineStart, operation.range.start).trim() !== '') return null;
   // A heredoc's body follows the line its opener stands on: lines cannot be inserted there.
   const heredoc = source.indexOf('<<', operation.range.start);
@@ -78,11 +79,34 @@ function standaloneLines(file: MigrationFile, operation: Operation): { lineStart
   return { lineStart, lineEnd };
 }
 
+/** The lines of a one-line `execute "<sql>"` that holds nothing but the operation's statement. */
+function executeLines(file: MigrationFile, operation: Operation, lineStart: number): { lineStart: number; lineEnd: number } | null {
+  const source = file.source;
+  if (!/^\s*(?:(?:ActiveRecord::Base\.)?connection\.)?execute[\s(]+["']$/.test(source.slice(lineStart, operation.range.start))) return null;
+  let lineEnd = source.indexOf('\n', operation.range.end);
+  if (lineEnd === -1) lineEnd = source.length;
+  if (lineEnd > 0 && source[lineEnd - 1] === '\r') lineEnd--;
+  if (!/^\s*;?\s*["']\s*\)?\s*(#.*)?$/.test(source.slice(operation.range.end, lineEnd))) return null;
+  return { lineStart, lineEnd };
+}
+
+/** The timeouts a fix sets: Postgres interval text such as `5min`; `onlyInProduction` wraps them in `if Rails.env.production?`. */
+export interface RailsTimeouts {
+  statement?: string;
+  lock?: string;
+  onlyInProduction?: boolean;
+}
+
 /** Whether insertRailsTimeouts has edits for the operation. */
-export function canInsertRailsTimeouts(file: MigrationFile, operation: Operation, timeouts: { statement?: string; lock?: string }): boolean {
-  if (operation.syntax?.kind !== 'railsCall') return false;
+export function canInsertRailsTimeouts(file: MigrationFile, operation: Operation, timeouts: RailsTimeouts): boolean {
+  return canInsertRailsTimeoutsAround(file, operation, operation, timeouts);
+}
+
+/** Whether insertRailsTimeoutsAround has edits: both ends stand alone on their lines. */
+export function canInsertRailsTimeoutsAround(file: MigrationFile, first: Operation, last: Operation, timeouts: RailsTimeouts): boolean {
+  if (!first.syntax || !last.syntax) return false;
   if (timeouts.statement === undefined && timeouts.lock === undefined) return false;
-  return standaloneLines(file, operation) !== null;
+  return standaloneLines(file, first) !== null && standaloneLines(file, last) !== null;
 }
 
 /**
@@ -90,29 +114,45 @@ export function canInsertRailsTimeouts(file: MigrationFile, operation: Operation
  * `change` method they go in `up_only { }`: `execute` cannot be reversed, and a bare one
  * would make the migration irreversible.
  */
-export function insertRailsTimeouts(
-  file: MigrationFile,
-  operation: Operation,
-  timeouts: { statement?: string; lock?: string },
-): Edit[] | null {
-  if (operation.syntax?.kind !== 'railsCall' || !canInsertRailsTimeouts(file, operation, timeouts)) return null;
-  const lines = standaloneLines(file, operation)!;
+export function insertRailsTimeouts(file: MigrationFile, operation: Operation, timeouts: RailsTimeouts): Edit[] | null {
+  return insertRailsTimeoutsAround(file, operation, operation, timeouts);
+}
+
+/**
+ * The SET lines before `first` and the RESET lines after `last` (operations of one method, in
+ * order, with nothing but blank lines, comments and each other between them), so one run of
+ * index operations shares one setting. With `onlyInProduction`, both inside
+ * `if Rails.env.production?`, as the production guide writes them.
+ */
+export function insertRailsTimeoutsAround(file: MigrationFile, first: Operation, last: Operation, timeouts: RailsTimeouts): Edit[] | null {
+  if (!first.syntax || !canInsertRailsTimeoutsAround(file, first, last, timeouts)) return null;
+  const start = standaloneLines(file, first)!;
+  const end = standaloneLines(file, last)!;
   const newline = newlineOf(file.source);
-  const indent = operation.syntax.indent;
+  if (first.syntax.kind === 'ormCall') return null;
+  const indent = first.syntax.indent;
   const settings: Array<[string, string]> = [];
   if (timeouts.statement !== undefined) settings.push(['statement_timeout', timeouts.statement]);
   if (timeouts.lock !== undefined) settings.push(['lock_timeout', timeouts.lock]);
   const run = (sql: string): string => {
     const execute = `execute "${sql}"`;
-    if (operation.direction !== 'change') return execute;
+    if (first.direction !== 'change') return execute;
     return railsVersionAtLeast(file.frameworkVersion, '5.2')
       ? `up_only { ${execute} }`
       : `reversible { |dir| dir.up { ${execute} } }`;
   };
   const quote = (value: string) => `'${value.replace(/["'\\]/g, '')}'`;
-  const before = settings.map(([name, value]) => `${indent}${run(`SET ${name} = ${quote(value)}`)}${newline}`).join('');
-  const after = settings.map(([name]) => `${newline}${indent}${run(`RESET ${name}`)}`).join('');
-  return [insertAt(lines.lineStart, before), insertAt(lines.lineEnd, after)];
+  const lines = (statements: string[]): string[] => {
+    if (!timeouts.onlyInProduction) return statements.map((s) => `${indent}${s}`);
+    const step = indent.includes('\t') ? '\t' : '  ';
+    return [`${indent}if Rails.env.production?`, ...statements.map((s) => `${indent}${step}${s}`), `${indent}end`];
+  };
+  const before = lines(settings.map(([name, value]) => run(`SET ${name} = ${quote(value)}`)));
+  const after = lines(settings.map(([name]) => run(`RESET ${name}`)));
+  return [
+    insertAt(start.lineStart, before.map((line) => line + newline).join('')),
+    insertAt(end.lineEnd, after.map((line) => newline + line).join('')),
+  ];
 }
 
 /** A Ruby double-quoted string literal. */

@@ -171,8 +171,18 @@ function canAddStatements(file: MigrationFile, operation: Operation): boolean {
 
 /** Whether insertTimeouts has edits for the operation. */
 export function canInsertTimeouts(file: MigrationFile, operation: Operation, timeouts: { statement?: string; lock?: string }): boolean {
-  if (file.dialect !== 'sql' || !sqlSyntax(operation)) return false;
-  const concurrent = 'concurrent' in operation && operation.concurrent;
+  return canInsertTimeoutsAround(file, operation, operation, timeouts);
+}
+
+/** Whether insertTimeoutsAround has edits for the run of statements from `first` to `last`. */
+export function canInsertTimeoutsAround(
+  file: MigrationFile,
+  first: Operation,
+  last: Operation,
+  timeouts: { statement?: string; lock?: string },
+): boolean {
+  if (file.dialect !== 'sql' || !sqlSyntax(first) || !sqlSyntax(last)) return false;
+  const concurrent = ('concurrent' in first && first.concurrent) || ('concurrent' in last && last.concurrent);
   // golang-migrate / Prisma: a second statement puts a concurrent build in an implicit transaction.
   if (file.sqlRunner?.execution === 'multiStatement' && concurrent) return false;
   return timeouts.statement !== undefined || timeouts.lock !== undefined;
@@ -184,19 +194,100 @@ export function insertTimeouts(
   operation: Operation,
   timeouts: { statement?: string; lock?: string },
 ): Edit[] | null {
-  if (!canInsertTimeouts(file, operation, timeouts)) return null;
+  return insertTimeoutsAround(file, operation, operation, timeouts);
+}
+
+/**
+ * The SET statements before `first` and the RESET statements after `last` (statements in
+ * order, with nothing but comments, blank lines and each other between them).
+ */
+export function insertTimeoutsAround(
+  file: MigrationFile,
+  first: Operation,
+  last: Operation,
+  timeouts: { statement?: string; lock?: string },
+): Edit[] | null {
+  if (!canInsertTimeoutsAround(file, first, last, timeouts)) return null;
   const settings: Array<[string, string]> = [];
   if (timeouts.statement !== undefined) settings.push(['statement_timeout', timeouts.statement]);
   if (timeouts.lock !== undefined) settings.push(['lock_timeout', timeouts.lock]);
-  const keyword = (word: string) => inStatementCase(file, operation, word);
-  // Neither is null: the statement has SQL syntax and there is a setting.
+  const keyword = (word: string) => inStatementCase(file, first, word);
+  // Neither is null: the statements have SQL syntax and there is a setting.
   const before = beforeStatement(
     file,
-    operation,
+    first,
     settings.map(([name, value]) => `${keyword('SET')} ${name} = ${sqlString(value.replace(/^'|'$/g, ''))};`),
   )!;
-  const after = afterStatement(file, operation, settings.map(([name]) => `${keyword('RESET')} ${name};`))!;
+  const after = afterStatement(file, last, settings.map(([name]) => `${keyword('RESET')} ${name};`))!;
   return [before, ...after];
+}
+
+const utf8 = new TextEncoder();
+const utf8Length = (text: string): number => utf8.encode(text).length;
+
+/**
+ * The name Postgres gives an unnamed index (ChooseIndexName: `<table>_<columns>_idx`, cut to
+ * 63 bytes the way makeObjectName cuts it), for columns as the model has them: a plain column by
+ * its name, a function call by the function's name, any other expression as `expr`.
+ */
+export function postgresIndexName(table: string, columns: readonly string[]): string {
+  const NAMEDATALEN = 64;
+  const columnName = (column: string): string => {
+    const call = /^\s*(?:[A-Za-z_][A-Za-z0-9_$]*\.)?([A-Za-z_][A-Za-z0-9_$]*)\s*\(/.exec(column);
+    if (call) return call[1]!.toLowerCase();
+    if (/[^A-Za-z0-9_$]/.test(column.replace(/^"|"$/g, ''))) return 'expr';
+    return column.replace(/^"|"$/g, '');
+  };
+  let addition = '';
+  // ChooseIndexColumnNames: a name seen already gets a number (`a, a` -> `a_a1`).
+  const used: string[] = [];
+  for (const column of columns) {
+    const base = columnName(column);
+    let unique = base;
+    for (let n = 1; used.includes(unique); n++) unique = `${base}${n}`;
+    used.push(unique);
+    if (addition.length > 0) addition += '_';
+    addition += unique;
+    if (utf8Length(addition) >= NAMEDATALEN) break;
+  }
+  const name1 = table.slice(table.lastIndexOf('.') + 1).replace(/^"|"$/g, '');
+  const label = 'idx';
+  const overhead = (addition ? 1 : 0) + label.length + 1;
+  const available = NAMEDATALEN - 1 - overhead;
+  let name1Bytes = utf8Length(name1);
+  let name2Bytes = utf8Length(addition);
+  while (name1Bytes + name2Bytes > available) {
+    if (name1Bytes > name2Bytes) name1Bytes--;
+    else name2Bytes--;
+  }
+  const clip = (text: string, bytes: number) => {
+    let out = '';
+    for (const character of text) {
+      if (utf8Length(out + character) > bytes) break;
+      out += character;
+    }
+    return out;
+  };
+  return [clip(name1, name1Bytes), ...(addition ? [clip(addition, name2Bytes)] : []), label].join('_');
+}
+
+/**
+ * Whether nameIndexIfNotExists has an edit: an unnamed CREATE INDEX whose table and columns are
+ * known (Postgres takes IF NOT EXISTS only with a name). Inside a Ruby string only a name that
+ * needs no quotes.
+ */
+export function canNameIndexIfNotExists(file: MigrationFile, operation: Operation): boolean {
+  if (operation.kind !== 'createIndex' || operation.name !== null || operation.ifNotExists || operation.table === null) return false;
+  if (operation.columns.length === 0 || sqlSyntax(operation)?.nameInsertAt === undefined) return false;
+  const name = postgresIndexName(operation.table, operation.columns);
+  return file.dialect === 'sql' || sqlIdentifier(name) === name;
+}
+
+/** `IF NOT EXISTS <table>_<columns>_idx ` where an unnamed CREATE INDEX has its name. */
+export function nameIndexIfNotExists(file: MigrationFile, operation: Operation): Edit | null {
+  if (operation.kind !== 'createIndex' || !canNameIndexIfNotExists(file, operation)) return null;
+  const name = sqlIdentifier(postgresIndexName(operation.table!, operation.columns));
+  return insertAt(sqlSyntax(operation)!.nameInsertAt!, `${inStatementCase(file, operation, 'IF NOT EXISTS')} ${name} `);
 }
 
 /** Whether addIndexPredicate has an edit for the operation. */

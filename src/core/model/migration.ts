@@ -110,6 +110,8 @@ export interface SqlStatementSyntax {
   concurrentlyInsertAt?: number;
   /** Offset where `IF NOT EXISTS ` / `IF EXISTS ` goes. */
   ifExistsInsertAt?: number;
+  /** An unnamed CREATE INDEX: where its name (and `IF NOT EXISTS`, which needs one) goes, before ON. */
+  nameInsertAt?: number;
   /** Offset of the start of the statement's first line and its indentation. */
   lineStart: number;
   indent: string;

@@ -105,6 +105,8 @@ function fixesFor(file: MigrationFile, groups: Array<{ table: string; operations
       `Split into one migration per table (moves ${count === 1 ? 'one table' : `${count} tables`} to new migration files)`,
       'unsafe',
       () => splitMigration(file, groups, folderEntries)!,
+      undefined,
+      true,
     ),
   ];
 }

@@ -82,6 +82,49 @@ ruleCases('prefer-robust-stmts', {
       findings: [{ at: '1:1-1:28' }],
       fixed: 'DROP INDEX CONCURRENTLY IF EXISTS old;\n',
     },
+    // An unnamed index cannot take IF NOT EXISTS (Postgres needs the name), and its retry builds `<name>1`.
+    {
+      name: 'sql: an unnamed concurrent build is named as Postgres would name it, then guarded',
+      language: 'sql',
+      source: 'CREATE INDEX CONCURRENTLY ON messages (source_id);\n',
+      findings: [
+        {
+          at: '1:1-1:50',
+          message:
+            /^Unnamed index creation on "messages" cannot be made idempotent: Postgres takes IF NOT EXISTS only with an index name, and without one a failed build leaves an INVALID messages_source_id_idx behind and the retry builds messages_source_id_idx1 beside it, silently\. Name the index and add IF NOT EXISTS\.$/,
+        },
+      ],
+      fix: { safety: 'safe', title: /^Name the index messages_source_id_idx \(as Postgres would\) and add IF NOT EXISTS$/ },
+      fixed: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_source_id_idx ON messages (source_id);\n',
+    },
+    {
+      name: 'sql: an unnamed blocking build next to other statements: its retry builds a second index',
+      language: 'sql',
+      source: 'create unique index on public.messages (account_id, source_id);\ndrop index concurrently if exists old;\n',
+      findings: [{ at: '1:1-1:63', message: /the retry builds messages_account_id_source_id_idx1 beside the first, silently/ }],
+      fixed: 'create unique index if not exists messages_account_id_source_id_idx on public.messages (account_id, source_id);\ndrop index concurrently if exists old;\n',
+    },
+    {
+      name: 'sql: an expression column is named after its function, as Postgres does',
+      language: 'sql',
+      source: 'CREATE INDEX CONCURRENTLY ON contacts (lower(email), account_id);\n',
+      findings: [{ at: '1:1-1:65' }],
+      fixed: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS contacts_lower_account_id_idx ON contacts (lower(email), account_id);\n',
+    },
+    {
+      name: 'sql: a long name is cut to 63 bytes the way Postgres cuts it (the longer part first, a trailing _ kept)',
+      language: 'sql',
+      source: 'CREATE INDEX CONCURRENTLY ON conversation_participants_with_a_rather_long_name (last_read_message_id, account_id);\n',
+      findings: [{ at: '1:1-1:114' }],
+      fixed:
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS conversation_participants_wit_last_read_message_id_account__idx ON conversation_participants_with_a_rather_long_name (last_read_message_id, account_id);\n',
+    },
+    {
+      name: 'rails: an unnamed CREATE INDEX in execute is named inside the string',
+      source: migration('    execute "CREATE INDEX CONCURRENTLY ON messages (source_id)"\n', noTransaction),
+      findings: [{ at: '4:14-4:63', message: /^Unnamed index creation on "messages" cannot be made idempotent/ }],
+      fixed: migration('    execute "CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_source_id_idx ON messages (source_id)"\n', noTransaction),
+    },
     {
       name: 'sql: a dbmate down section outside a transaction while up runs in one',
       language: 'sql',

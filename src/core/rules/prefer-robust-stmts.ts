@@ -1,7 +1,15 @@
 import type { CreateIndexOperation, DropIndexOperation, MigrationFile } from '../model/migration';
 import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
-import { addIfExists, addIfNotExists, canAddIfExists, canAddIfNotExists } from '../fixes/operation-edits';
+import {
+  addIfExists,
+  addIfNotExists,
+  canAddIfExists,
+  canAddIfNotExists,
+  canNameIndexIfNotExists,
+  nameIndexIfNotExists,
+  postgresIndexName,
+} from '../fixes/operation-edits';
 import { describeTable, isTableCreatedEarlier, railsVersionAtLeast, runsInTransaction, runTogether, severityOnTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
@@ -35,7 +43,10 @@ export const preferRobustStmts: Rule = {
           'class AddIndexToMessagesOnConversationId < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n    add_index :messages, :conversation_id, algorithm: :concurrently, if_not_exists: true\n  end\nend',
         sql: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS index_messages_on_conversation_id ON messages (conversation_id);',
       },
-      fix: 'Adds `if_not_exists: true` to index creations and `if_exists: true` to index drops (SQL: IF NOT EXISTS / IF EXISTS). Safe: applied by fix-all.',
+      fix:
+        'Adds `if_not_exists: true` to index creations and `if_exists: true` to index drops (SQL: IF NOT EXISTS / IF EXISTS). ' +
+        'An unnamed SQL index cannot take IF NOT EXISTS (Postgres needs the name to look for), and a retry of it silently builds a ' +
+        'second index (`messages_source_id_idx1`): the fix names it as Postgres would (`<table>_<columns>_idx`) and adds IF NOT EXISTS. Safe: applied by fix-all.',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {
@@ -83,6 +94,12 @@ function takesGuardOption(file: MigrationFile, operation: CreateIndexOperation |
 
 function messageFor(operation: CreateIndexOperation | DropIndexOperation): string {
   const rails = operation.syntax?.kind === 'railsCall';
+  if (operation.kind === 'createIndex' && !rails && operation.name === null) {
+    const name = operation.table === null ? null : postgresIndexName(operation.table, operation.columns);
+    const second = name ? `${name}1` : 'a second one';
+    const left = operation.concurrent ? `a failed build leaves an INVALID ${name ?? 'index'} behind and the retry builds ${second} beside it` : `the retry builds ${second} beside the first`;
+    return `Unnamed index creation on ${describeTable(operation.table)} cannot be made idempotent: Postgres takes IF NOT EXISTS only with an index name, and without one ${left}, silently. Name the index and add IF NOT EXISTS.`;
+  }
   if (operation.kind === 'createIndex') {
     const guard = rails ? 'if_not_exists: true' : 'IF NOT EXISTS';
     return `Index creation on ${describeTable(operation.table)} is not idempotent: if the migration fails after it, the retry fails with "already exists". Add ${guard}.`;
@@ -93,6 +110,10 @@ function messageFor(operation: CreateIndexOperation | DropIndexOperation): strin
 
 function fixesFor(file: MigrationFile, operation: CreateIndexOperation | DropIndexOperation): Fix[] {
   const creates = operation.kind === 'createIndex';
+  if (creates && canNameIndexIfNotExists(file, operation)) {
+    const name = postgresIndexName(operation.table!, operation.columns);
+    return [new LazyFix(`Name the index ${name} (as Postgres would) and add IF NOT EXISTS`, 'safe', () => ({ edits: [nameIndexIfNotExists(file, operation)!] }))];
+  }
   if (!(creates ? canAddIfNotExists(file, operation) : canAddIfExists(file, operation))) return [];
   const rails = operation.syntax?.kind === 'railsCall';
   const title = creates ? (rails ? 'Add if_not_exists: true' : 'Add IF NOT EXISTS') : rails ? 'Add if_exists: true' : 'Add IF EXISTS';

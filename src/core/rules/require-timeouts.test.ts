@@ -29,6 +29,27 @@ ruleCases('require-timeouts', {
   ],
   invalid: [
     {
+      name: 'the guide form: under if Rails.env.production? when fixTimeouts.onlyInProduction asks for it',
+      source: migration('    add_index :messages, :user_id, algorithm: :concurrently\n', noTransaction, 'up'),
+      settings: { fixTimeouts: { statement: '30min', lock: '5min', onlyInProduction: true } },
+      findings: [{ at: '4:5-4:60' }],
+      fixed: migration(
+        `    if Rails.env.production?\n      execute "SET statement_timeout = '30min'"\n      execute "SET lock_timeout = '5min'"\n    end\n    add_index :messages, :user_id, algorithm: :concurrently\n    if Rails.env.production?\n      execute "RESET statement_timeout"\n      execute "RESET lock_timeout"\n    end\n`,
+        noTransaction,
+        'up',
+      ),
+    },
+    {
+      name: 'a one-line execute of SQL gets the timeouts around it',
+      source: migration('    execute "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id)"\n', noTransaction, 'up'),
+      findings: [{ at: '4:14-4:79' }],
+      fixed: migration(
+        `    execute "SET statement_timeout = '30min'"\n    execute "SET lock_timeout = '10s'"\n    execute "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx ON messages (user_id)"\n    execute "RESET statement_timeout"\n    execute "RESET lock_timeout"\n`,
+        noTransaction,
+        'up',
+      ),
+    },
+    {
       name: 'no timeouts in an up method: plain execute lines around the call',
       source: migration('    add_index :messages, :user_id\n', '', 'up'),
       findings: [{ at: '3:5-3:34', severity: 'info', message: /No lock_timeout and statement_timeout/ }],
@@ -43,7 +64,7 @@ ruleCases('require-timeouts', {
       name: 'in a change method the lines go in up_only, since execute cannot be reversed',
       source: migration('    add_index :messages, :user_id\n'),
       findings: [{ at: '3:5-3:34' }],
-      settings: { fixTimeouts: { statement: '1h', lock: '10s' } },
+      settings: { fixTimeouts: { statement: '1h', lock: '10s', onlyInProduction: false } },
       fixed: migration(
         '    up_only { execute "SET statement_timeout = \'1h\'" }\n    up_only { execute "SET lock_timeout = \'10s\'" }\n    add_index :messages, :user_id\n    up_only { execute "RESET statement_timeout" }\n    up_only { execute "RESET lock_timeout" }\n',
       ),

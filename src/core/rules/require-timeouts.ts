@@ -1,7 +1,7 @@
 import type { MigrationFile, Operation, SetTimeoutOperation } from '../model/migration';
 import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
-import { canInsertTimeouts, insertTimeouts } from '../fixes/operation-edits';
+import { canInsertTimeouts, insertTimeouts, type FixTimeouts } from '../fixes/operation-edits';
 import { lineStarts, positionAt } from '../parsers/source-text';
 import { describeTable, indexOperationsOnExistingTables, runsInTransaction, runTogether, severityOnTable, type IndexOperation } from './helpers';
 import type { Finding, Rule } from './rule';
@@ -39,7 +39,8 @@ export const requireTimeouts: Rule = {
         'Sets the missing timeouts right before the operation and resets them right after it, with the values ' +
         'of the `fixTimeouts` setting (30min / 10s by default: seconds, as strong_migrations sets, so a lock ' +
         'wait fails fast and can be retried instead of stalling the deploy). In a `change` method the lines go in ' +
-        '`up_only { }`, since `execute` cannot be reversed. A lock_timeout makes a migration fail where it used ' +
+        '`up_only { }`, since `execute` cannot be reversed; with `fixTimeouts.onlyInProduction` they go under `if Rails.env.production?`, ' +
+        'as the production guide writes them. A lock_timeout makes a migration fail where it used ' +
         'to wait, and may duplicate a project-wide setting the linter cannot see, so the fix is unsafe: offered, ' +
         'never applied by fix-all. A too short statement_timeout has no automatic fix.',
     },
@@ -153,12 +154,33 @@ function setTimeoutsOf(file: MigrationFile): SetTimeoutOperation[] {
   return timeouts;
 }
 
-function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, lockMissing: boolean, statementMissing: boolean): Fix[] {
+/**
+ * The timeouts the fixes set around `operation` (the configured values of those missing, in
+ * the configured form), or null when none is missing. The same test as check()'s finding, for
+ * "Make this migration production-safe", which sets them around a whole run of operations.
+ */
+export function timeoutsToSet(file: MigrationFile, operation: IndexOperation, context: LintContext): FixTimeouts | null {
+  if (context.settings.timeoutsConfiguredElsewhere) return null;
+  const timeouts = setTimeoutsOf(file);
+  const lock = timeoutInEffect(file, timeouts, operation, 'lock_timeout');
+  const statement = timeoutInEffect(file, timeouts, operation, 'statement_timeout');
+  const lockMissing = lock === null || lock.milliseconds === 0;
+  const statementMissing = statement === null && !isGitlabHelper(operation);
+  if (!lockMissing && !statementMissing) return null;
+  return fixTimeouts(context, lockMissing, statementMissing);
+}
+
+function fixTimeouts(context: LintContext, lockMissing: boolean, statementMissing: boolean): FixTimeouts {
   const values = context.settings.fixTimeouts;
-  const timeouts = {
+  return {
     statement: statementMissing ? values.statement : undefined,
     lock: lockMissing ? values.lock : undefined,
+    onlyInProduction: values.onlyInProduction === true,
   };
+}
+
+function fixesFor(file: MigrationFile, operation: Operation, context: LintContext, lockMissing: boolean, statementMissing: boolean): Fix[] {
+  const timeouts = fixTimeouts(context, lockMissing, statementMissing);
   if (!canInsertTimeouts(file, operation, timeouts)) return [];
   // At least one is missing, or there would be no finding.
   const what = statementMissing ? (lockMissing ? 'statement_timeout and lock_timeout' : 'statement_timeout') : 'lock_timeout';

@@ -34,6 +34,8 @@ export interface ReportSummary {
   /** Files left unlinted by an internal-error finding (a parser failure): the run exits 2. */
   unlinted: number;
   bySeverity: Record<Severity, number>;
+  /** Findings whose only fixes are unsafe ones `--fix --unsafe-fixes` would write. */
+  unsafeFixes: number;
 }
 
 export interface OutputFormat {

@@ -30,7 +30,11 @@ export function textFormat(color: boolean): OutputFormat {
         .map((s) => style(s, s === 'info' ? `${counts[s]} info` : plural(counts[s], s)));
       const parseErrors = summary.parseErrors > 0 ? `, ${plural(summary.parseErrors, 'file')} with syntax errors` : '';
       const unlinted = summary.unlinted > 0 ? `, ${plural(summary.unlinted, 'file')} not linted (internal-error)` : '';
-      return [...separated(findings, SEPARATOR), `\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}${unlinted}.\n`];
+      const unsafe =
+        summary.unsafeFixes > 0
+          ? `${summary.unsafeFixes === 1 ? '1 finding has an unsafe fix' : `${summary.unsafeFixes} findings have unsafe fixes`} (they take the migration out of its transaction or add timeouts, as the production pattern does): run with --fix --unsafe-fixes to write ${summary.unsafeFixes === 1 ? 'it' : 'them'}.\n`
+          : '';
+      return [...separated(findings, SEPARATOR), `\n\n${plural(total, 'finding')} (${parts.join(', ')}) in ${files}${parseErrors}${unlinted}.\n`, ...(unsafe ? [unsafe] : [])];
     },
   };
 }

@@ -139,6 +139,7 @@ function rangeOf(statement: RawStatement, ctx: StatementContext): SourceRange {
 interface Anchors {
   concurrentlyInsertAt?: number;
   ifExistsInsertAt?: number;
+  nameInsertAt?: number;
   table?: SourceRange | null;
   constraintColumns?: SourceRange | null;
 }
@@ -158,6 +159,7 @@ function syntaxOf(statement: RawStatement, ctx: StatementContext, anchors: Ancho
     statementEnd: ctx.toSource(statement.terminatorEnd),
     terminated: statement.terminated,
   };
+  if (anchors.nameInsertAt !== undefined) syntax.nameInsertAt = ctx.toSource(anchors.nameInsertAt);
   if (anchors.table) syntax.tableRange = sourceRange(anchors.table, ctx);
   if (anchors.constraintColumns) syntax.constraintColumnsRange = sourceRange(anchors.constraintColumns, ctx);
   return syntax;
@@ -265,6 +267,7 @@ function createIndex(statement: RawStatement, stmt: IndexStmt, ctx: StatementCon
       concurrentlyInsertAt: !concurrent && !onlyParent && indexAt !== -1 ? tokens[indexAt]!.end : undefined,
       // IF NOT EXISTS needs a name: `CREATE INDEX IF NOT EXISTS ON t` is a syntax error.
       ifExistsInsertAt: !ifNotExists && hasName ? tokens[nameAt]!.start : undefined,
+      nameInsertAt: !ifNotExists && !hasName && stmt.idxname === undefined && onAt !== -1 ? tokens[onAt]!.start : undefined,
       table: relationRange(statement, stmt.relation),
     }),
     kind: 'createIndex',
