@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadParsers, parseMigration } from '../../src/core/lint';
 import { postgresIndexName } from '../../src/core/fixes/sql-edits';
+import { indexDefinitionsFromSql } from '../../src/db/builder/index-definition';
 import { useCluster } from './support/postgres';
 
 const cluster = useCluster();
@@ -42,6 +43,9 @@ test('unnamed indexes: the generated name is the one Postgres chooses', async ()
     const operation = file.operations[0]!;
     assert.ok(operation.kind === 'createIndex' && operation.table !== null, statement);
     assert.equal(postgresIndexName(operation.table, operation.columns), rows[0]!.relname, statement);
+    // create-pending builds an unnamed index under the same name, or the migration would build a second one.
+    const { definitions } = indexDefinitionsFromSql(statement, parsers.sql, () => ({ kind: 'manual' }));
+    assert.equal(definitions[0]?.name, rows[0]!.relname, `the builder's name for ${statement}`);
   }
 });
 

@@ -578,7 +578,8 @@ function constantText(node: Node): string | null {
 export function postgresDefaultIndexName(table: string, columns: readonly IndexKey[]): string {
   const names: string[] = [];
   for (const key of columns) {
-    let base = key.kind === 'column' ? key.name : 'expr';
+    // Postgres names an expression key after its function (`lower(email)` -> `lower`), else `expr`.
+    let base = key.kind === 'column' ? key.name : (/^\s*(?:[A-Za-z_][A-Za-z0-9_$]*\.)?([A-Za-z_][A-Za-z0-9_$]*)\s*\(/.exec(key.sql)?.[1]?.toLowerCase() ?? 'expr');
     let candidate = base;
     for (let n = 1; names.includes(candidate); n++) candidate = `${base}${n}`;
     base = candidate;
