@@ -14,11 +14,13 @@ export function run(): Promise<void> {
   require('./rules.test');
   require('./database.test');
   require('./monitor.test');
+  // Right after the monitor's suite: later in the order two of its tests see no progress toast
+  // (an order effect not found yet, noted on issue 17).
+  require('./writes.test');
   // Before builder.test, which marks a migration it looks at as run.
   require('./views.test');
   require('./builder.test');
   require('./password.test');
-  require('./writes.test');
   require('./impact.test');
   require('./settings.test');
   require('./trace.test');
