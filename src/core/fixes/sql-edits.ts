@@ -230,11 +230,16 @@ const utf8Length = (text: string): number => utf8.encode(text).length;
  * 63 bytes the way makeObjectName cuts it), for columns as the model has them: a plain column by
  * its name, a function call by the function's name, any other expression as `expr`.
  */
+/** The name Postgres gives an index key that is a function call (`lower(email)` -> `lower`); null for other expressions. */
+export function indexKeyFunctionName(expression: string): string | null {
+  return /^\s*(?:[A-Za-z_][A-Za-z0-9_$]*\.)?([A-Za-z_][A-Za-z0-9_$]*)\s*\(/.exec(expression)?.[1]?.toLowerCase() ?? null;
+}
+
 export function postgresIndexName(table: string, columns: readonly string[]): string {
   const NAMEDATALEN = 64;
   const columnName = (column: string): string => {
-    const call = /^\s*(?:[A-Za-z_][A-Za-z0-9_$]*\.)?([A-Za-z_][A-Za-z0-9_$]*)\s*\(/.exec(column);
-    if (call) return call[1]!.toLowerCase();
+    const call = indexKeyFunctionName(column);
+    if (call) return call;
     if (/[^A-Za-z0-9_$]/.test(column.replace(/^"|"$/g, ''))) return 'expr';
     return column.replace(/^"|"$/g, '');
   };

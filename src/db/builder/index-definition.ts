@@ -8,6 +8,7 @@
 // parse (with libpg-query, the real Postgres parser) as exactly one CREATE INDEX whose every
 // part is the definition's own. Anything else is refused with an IndexDefinitionError.
 
+import { indexKeyFunctionName } from '../../core/fixes/sql-edits';
 import { createHash } from 'node:crypto';
 import type { IndexElem, IndexStmt, Node } from 'libpg-query';
 import type { CreateIndexOperation, MigrationFile, RubyValue } from '../../core/model/migration';
@@ -579,7 +580,7 @@ export function postgresDefaultIndexName(table: string, columns: readonly IndexK
   const names: string[] = [];
   for (const key of columns) {
     // Postgres names an expression key after its function (`lower(email)` -> `lower`), else `expr`.
-    let base = key.kind === 'column' ? key.name : (/^\s*(?:[A-Za-z_][A-Za-z0-9_$]*\.)?([A-Za-z_][A-Za-z0-9_$]*)\s*\(/.exec(key.sql)?.[1]?.toLowerCase() ?? 'expr');
+    let base = key.kind === 'column' ? key.name : (indexKeyFunctionName(key.sql) ?? 'expr');
     let candidate = base;
     for (let n = 1; names.includes(candidate); n++) candidate = `${base}${n}`;
     base = candidate;
