@@ -7,7 +7,14 @@ VERSION="${CODE_SERVER_VERSION:-4.100.3}"
 CACHE="${PGIG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pg-index-guard}"
 DIR="$CACHE/code-server-$VERSION"
 VSCODE="$DIR/node_modules/code-server/lib/vscode"
-if [ -f "$DIR/.ready" ]; then echo "$VSCODE"; exit 0; fi
+RG_BIN="$VSCODE/node_modules/@vscode/ripgrep/bin/rg"
+if [ -f "$DIR/.ready" ]; then
+  # A cache built before Debian's rg was installed lacks it: search then fails with ENOENT.
+  if [ ! -x "$RG_BIN" ] && command -v rg >/dev/null; then
+    mkdir -p "$(dirname "$RG_BIN")" && cp "$(command -v rg)" "$RG_BIN"
+  fi
+  echo "$VSCODE"; exit 0
+fi
 mkdir -p "$DIR"
 {
   cd "$DIR"

@@ -80,7 +80,8 @@ function pageElements(page, selector) {
 
 /** Hovers the first tree row that shows a text, waits for its tooltip, shoots the page; answers the tooltip's text. */
 async function hoverTreeRow(page, name, text) {
-  const row = page.locator('.monaco-list-row', { hasText: text }).first();
+  // In the side bar only: notification toasts are list rows too, and their buttons have hovers.
+  const row = page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
   await row.waitFor({ state: 'visible', timeout: 20_000 });
   await page.mouse.move(0, 0);
   await row.hover();

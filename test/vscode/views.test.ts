@@ -133,6 +133,7 @@ describe('show where you are', () => {
     assert.match(text(operation.tooltip), /^create index status\ntable: conversations \(~[\d.]+k? rows\)\ncolumns: status\nruns without CONCURRENTLY/);
 
     // And on screen, under the mouse.
+    await vscode.commands.executeCommand('notifications.clearAll');
     await vscode.commands.executeCommand('workbench.view.extension.pgIndexGuard');
     const shown = await hoverTreeRow('tree-tooltip', 'rows · ');
     assert.match(shown, /public\.messages[\s\S]*rows: ~[\d.]+k? \(the planner's estimate\)[\s\S]*size:/);

@@ -72,9 +72,11 @@ describe('writes: asked one way, run with progress, never one stray key away', (
 
   after(() => api.answerConfirmationsForTests(undefined));
 
-  beforeEach(() => {
+  beforeEach(async () => {
     asked = [];
     answer = () => false;
+    // Toasts of earlier tests that never time out (they have buttons) can keep a new one off screen.
+    await vscode.commands.executeCommand('notifications.clearAll');
   });
 
   describe('an index build in progress', () => {
@@ -243,7 +245,10 @@ describe('writes: asked one way, run with progress, never one stray key away', (
       const text = await waitFor('the progress to name the step', async () => {
         const shown = await notificationsText('build-progress');
         return /Building index_notifications_on_user_id_and_read \(1 of 1\)/.test(shown) ? shown : undefined;
-      }, 30_000);
+      }, 30_000).catch(async (error) => {
+        await screenshot('build-progress-missing');
+        throw error;
+      });
       assert.doesNotMatch(text, /\bRESET\b|\bSET lock_timeout/);
       await screenshot('build-progress');
       await writer.client.query('COMMIT');
