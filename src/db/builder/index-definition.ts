@@ -15,7 +15,7 @@ import type { CreateIndexOperation, MigrationFile, RubyValue } from '../../core/
 import type { SqlParser } from '../../core/parsers/sql/libpg-query';
 import { readSqlText, type RawStatement } from '../../core/parsers/sql/statements';
 import { blankByteOrderMark, byteToUtf16Mapper } from '../../core/parsers/source-text';
-import { railsDefaultIndexName, type DeclaredIndex } from '../declared-indexes';
+import { railsDefaultIndexName, type DeclaredIndex } from '../../core/parsers/declared-indexes';
 import { identifierProblem, qualifiedName, quoteIdentifier, quoteLiteral } from '../sql-text';
 
 /** Where a definition was read from, for messages and for "mark as run". */
