@@ -12,7 +12,7 @@ import { buildProductionInto, option, root } from './lib/stage.mjs';
 
 const vsix = resolve(option('--vsix', join(root, 'pg-index-guard.vsix')));
 /** What .vscodeignore may take from; everything else in the repo is never looked at. */
-const STAGED = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'docs', 'media'];
+const STAGED = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'docs', 'media', 'schemas'];
 
 const stage = mkdtempSync(join(tmpdir(), 'pg-index-guard-vsix-'));
 try {

@@ -40,7 +40,7 @@ test('npm run package makes a .vsix that installs into VS Code and lints a migra
   const [folder] = readdirSync(extensionsDir).filter((name) => name.startsWith('pg-index-guard.'));
   assert.ok(folder, 'the extension folder exists');
   const files = readdirSync(join(extensionsDir, folder, 'dist')).sort();
-  assert.deepEqual(files, ['cli-commands.js', 'cli-main.js', 'cli.js', 'extension.js', 'libpg-query.wasm', 'prism.wasm', 'webview.js']);
+  assert.deepEqual(files, ['cli-commands.js', 'cli-main.js', 'cli.js', 'extension.js', 'libpg-query.wasm', 'prism.wasm', 'tree-sitter-javascript.wasm', 'tree-sitter-python.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter.wasm', 'webview.js']);
   const top = readdirSync(join(extensionsDir, folder)).sort();
   for (const absent of ['src', 'test', 'node_modules', 'scripts', 'webview']) assert.ok(!top.includes(absent), `${absent} is not shipped`);
   // contributes.jsonValidation points at it: completion in .pg-index-guard.json.
