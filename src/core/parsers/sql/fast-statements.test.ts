@@ -243,7 +243,7 @@ describe('the fast statement reader reads SQL as libpg-query does', () => {
     // A `{` is in no statement Postgres accepts; the reader reports it without libpg-query when
     // it knows every token before it. Counted so the test is known to take that way.
     let calls = 0;
-    const counting: SqlParser = { parse: (text) => (calls++, parser.parse(text)), scan: (text) => parser.scan(text) };
+    const counting: SqlParser = { parse: (text) => (calls++, parser.parse(text)), scan: (text) => parser.scan(text), check: (text) => (calls++, parser.check(text)) };
     const path = 'migrations/20240101000000_case.sql';
     const g = gen(1234);
     let withoutLibpg = 0;

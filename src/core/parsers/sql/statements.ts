@@ -5,6 +5,7 @@ import { byteToUtf16Mapper } from '../source-text';
 import { fastStatementNode, fastStatementStartIsValid } from './fast-statements';
 import { lexSql, lexSqlStatements } from './lexer';
 import type { SqlParser } from './libpg-query';
+import { statementTreeUnread } from './operations';
 
 export interface SqlToken {
   start: number;
@@ -151,6 +152,19 @@ function readStatementByStatement(text: string, parser: SqlParser): SqlText | nu
         continue;
       }
       const chunk = text.slice(first.start, end);
+      if (statementTreeUnread(group)) {
+        // Its tree would be read by nothing: libpg-query only checks it (see SqlParser.check).
+        const checked = parser.check(chunk);
+        if (!checked.ok) {
+          if (problem === null) {
+            problem = problemInStatement(chunk, checked.message, checked.cursorPosition, group, semicolon);
+            if (problem === null) return null;
+          }
+          continue;
+        }
+        statements.push({ node: UNREAD_TREE, start: first.start, end: last.end, terminatorEnd: end, terminated: semicolon !== null, tokens: group, at });
+        continue;
+      }
       const parsed = parser.parse(chunk);
       if (!parsed.ok) {
         // Only the first problem is reported; the statement is left out, as a whole-text reading does.
@@ -171,6 +185,9 @@ function readStatementByStatement(text: string, parser: SqlParser): SqlText | nu
   }
   return { statements, comments: lexed.comments, problem, statementCount };
 }
+
+/** The tree of a statement statementTreeUnread tells apart: of no type, as nothing reads it. */
+const UNREAD_TREE = Object.freeze({}) as Node;
 
 const isBrace = (t: SqlToken) => t.word === '{' && !t.keyword;
 
