@@ -89,7 +89,6 @@ export function deferredSqlParser(): DeferredSqlParser {
     deferred: true,
     parse: (text) => (ready ? ready.parse(text) : pending()),
     scan: (text) => (ready ? ready.scan(text) : pending()),
-    check: (text) => (ready ? ready.check(text) : pending()),
     async load() {
       ready ??= await loadSqlParser();
     },

@@ -12,18 +12,9 @@ export interface SqlParser {
   parse(text: string): SqlParseOutcome;
   /** Tokens, comments included; null when the scanner rejects the text (an unterminated string or comment). */
   scan(text: string): ScanToken[] | null;
-  /**
-   * Whether the text parses, without its syntax tree: the same answer and error as parse, for
-   * less (libpg-query's fingerprint walks the tree in WASM; parse writes it as JSON, then
-   * JSON.parse reads it back).
-   */
-  check(text: string): SqlCheckOutcome;
 }
 
-export type SqlCheckOutcome = { ok: true } | { ok: false; message: string; cursorPosition: number };
-
 let loading: Promise<SqlParser> | undefined;
-const OK: SqlCheckOutcome = Object.freeze({ ok: true });
 
 /**
  * Loads libpg-query's WASM build once per process. The package is required here, not
@@ -37,7 +28,7 @@ export function loadSqlParser(): Promise<SqlParser> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pg = require('libpg-query') as typeof import('libpg-query');
     await pg.loadModule();
-    const parser: SqlParser = {
+    return {
       parse(text: string): SqlParseOutcome {
         // libpg-query refuses an empty string; Postgres treats it as no statements.
         if (text.trim() === '') return { ok: true, result: { stmts: [] } };
@@ -52,17 +43,6 @@ export function loadSqlParser(): Promise<SqlParser> {
           };
         }
       },
-      check(text: string): SqlCheckOutcome {
-        if (text.trim() === '') return OK;
-        try {
-          pg.fingerprintSync(text);
-          return OK;
-        } catch {
-          // Its error has no position: parse tells where (the rare broken statement pays twice).
-          const parsed = parser.parse(text);
-          return parsed.ok ? OK : parsed;
-        }
-      },
       scan(text: string): ScanToken[] | null {
         if (text === '') return [];
         try {
@@ -72,7 +52,6 @@ export function loadSqlParser(): Promise<SqlParser> {
         }
       },
     };
-    return parser;
   })();
   loading.catch(() => {
     loading = undefined;
