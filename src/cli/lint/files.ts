@@ -53,16 +53,11 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
     found.targets.push({ path: shown ?? displayPath(absolutePath, cwd), absolutePath, language, explicit, regularFile });
   };
 
-  /**
-   * `real`: the folder's real path when its parent's is known and it is no link (the parent's real
-   * path and its name): realpath walks every segment of the path with a system call each, which
-   * for a tree of Prisma migrations (a folder a migration) cost more than reading the files.
-   */
-  const walk = (folder: string, known?: string): void => {
+  const walk = (folder: string): void => {
     let real: string;
     let entries: Dirent[];
     try {
-      real = known ?? realpathSync(folder);
+      real = realpathSync(folder);
       if (visitedFolders.has(real)) return; // a symlink loop, or the same folder named twice
       visitedFolders.add(real);
       entries = readdirSync(folder, { withFileTypes: true });
@@ -75,13 +70,11 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
     // normalizing, half of walking a folder of 3,000 files, has nothing to do.
     const prefix = folder.endsWith(sep) ? folder : folder + sep;
     const shownFolder = displayPrefix(folder, prefix, cwd);
-    const realPrefix = real.endsWith(sep) ? real : real + sep;
     for (const entry of entries) {
       const path = prefix + entry.name;
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
-      const link = entry.isSymbolicLink();
-      if (link) {
+      if (entry.isSymbolicLink()) {
         try {
           const stats = statSync(path);
           isDirectory = stats.isDirectory();
@@ -92,7 +85,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
       }
       if (isDirectory) {
         if (entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
-        walk(path, link ? undefined : realPrefix + entry.name);
+        walk(path);
       } else if (isFile && !SKIPPED_FILES.has(entry.name)) {
         add(path, false, true, shownFolder + entry.name);
       }
