@@ -16,9 +16,14 @@ const CLI_MAIN = join(ROOT, 'dist', 'cli-main.js');
 const TIME = '/usr/bin/time';
 const USAGE_MARKER = '@@pg-index-guard-bench-usage@@';
 
-/** Options of the sections that lint a generated corpus: `--files n --runs n --seed n --profile --no-build --keep`. */
+/**
+ * Options of the sections that lint a corpus: `--files n --runs n --seed n --profile --no-build --keep`
+ * (for the generated one), `--generated` (that one even when the real-world corpus of
+ * `npm run bench:corpus` is there).
+ */
 export const CORPUS_BENCH_OPTIONS = {
   files: { type: 'string' },
+  generated: { type: 'boolean' },
   runs: { type: 'string' },
   profile: { type: 'boolean' },
   'no-build': { type: 'boolean' },
@@ -113,13 +118,14 @@ export function measureCommand(command: string, args: string[], cwd: string, opt
 }
 
 /** One single-threaded CLI lint of `target` under --cpu-prof, summarized by where the time goes. */
-export function profileCli(work: string, target: string): void {
-  const profileDir = join(work, 'cpu-profile');
+export function profileCli(work: string, target: string, profileDir = join(work, 'cpu-profile')): void {
+  const env: NodeJS.ProcessEnv = { ...process.env, PG_INDEX_GUARD_THREADS: '1', PG_INDEX_GUARD_CACHE_DIR: '' };
+  delete env['NODE_EXTRA_CA_CERTS'];
   const result = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, CLI, 'lint', target, '--format', 'json'], {
     cwd: work,
     encoding: 'utf8',
     maxBuffer: 1024 * 1024 * 1024,
-    env: { ...process.env, PG_INDEX_GUARD_THREADS: '1', PG_INDEX_GUARD_CACHE_DIR: '' },
+    env,
   });
   if (result.status === null || result.status > 1) {
     console.log(`profiling run failed (exit ${result.status}): ${result.stderr}`);

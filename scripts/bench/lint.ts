@@ -1,14 +1,16 @@
-// `npm run bench -- lint`: the linter over a generated corpus of Rails migrations.
+// `npm run bench -- lint`: the linter over a generated corpus of Rails migrations, and over the
+// real-world one of `npm run bench:corpus` when it is built (corpus.ts; --generated skips it).
 //  - CLI: `node dist/cli.js lint <dir> --format json`, wall time including start-up, CPU, peak RSS.
 //  - Editor path: lintSource per file with parsers loaded (what the extension does on an edit).
 // Targets: 10,000 files under 2 s through the CLI; p95 under 2 ms per file in the editor path.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { buildCli, CLI, CORPUS_BENCH_OPTIONS, measureCommand, profileCli, ROOT, type CommandRun } from './cli-runs';
+import { loadCorpus } from './corpus';
 import type { EditorPathResult } from './lint-editor-path';
 import { writeRailsCorpus } from './rails-corpus';
 import type { BenchSection } from './section';
@@ -51,10 +53,26 @@ export const lintSection: BenchSection = {
       const oneFile = join(corpus.folder, readdirSync(corpus.folder).sort()[0]!);
       const startup = Array.from({ length: 5 }, () => runCli([oneFile], work));
 
+      // The real-world Rails corpus (npm run bench:corpus), when built: its apps' migrations, linted
+      // from the corpus folder, interleaved with the generated corpus's runs.
+      const real = values.generated === true ? null : loadCorpus('rails');
+      if (real) {
+        console.log(
+          `real-world corpus: ${count(real.files)} Rails migrations from ${real.projects.length} apps, ${(real.bytes / 1024 / 1024).toFixed(1)} MiB, ` +
+            `${count(real.lines)} lines, in ${real.folder}${real.stale ? ' (STALE: npm run bench:corpus rebuilds it)' : ''}\n  ` +
+            real.projects.map((p) => `${p.repo} ${count(p.files)}`).join(', '),
+        );
+      } else console.log('real-world corpus: none (npm run bench:corpus builds it)');
+      const realCwd = real ? dirname(real.folder) : '';
+
       // The whole corpus: `lint db` from the app root, as a user would.
       const cliRuns: CliRun[] = [];
-      for (let i = 0; i < runs; i++) cliRuns.push(runCli(['db'], work));
-      const bad = cliRuns.find((r) => r.summary === null);
+      const realRuns: CliRun[] = [];
+      for (let i = 0; i < runs; i++) {
+        cliRuns.push(runCli(['db'], work));
+        if (real) realRuns.push(runCli(['rails'], realCwd));
+      }
+      const bad = [...cliRuns, ...realRuns].find((r) => r.summary === null);
       if (bad) throw new Error(`the CLI did not print a JSON report (exit ${bad.exitCode}):\n${bad.stderr}`);
 
       t0 = performance.now();
@@ -87,6 +105,7 @@ export const lintSection: BenchSection = {
         { metric: 'CLI CPU time, user + sys (median)', value: cliCpu === null ? 'n/a' : seconds(cliCpu), target: '', result: '' },
         { metric: 'CLI files per second (wall)', value: count((summary.files / cliWall) * 1000), target: `> ${count(CLI_TARGET_FILES / (CLI_TARGET_MS / 1000))}`, result: verdict(cliWall < scaledTarget) },
         { metric: 'CLI peak RSS', value: cliRss > 0 ? mib(cliRss) : 'n/a', target: '', result: '' },
+        ...(real ? realRows(realRuns, real.files, summary.files / cliWall) : []),
         { metric: 'CLI report: files / findings / parse errors', value: `${count(summary.files)} / ${count(summary.findings)} / ${summary.parseErrors}`, target: '', result: '' },
         { metric: 'Editor: parser load (once)', value: ms(editor.parserLoadMs, 1), target: '', result: '' },
         { metric: 'Editor: first file (cold JIT)', value: ms(editor.times[0] ?? NaN, 2), target: '', result: '' },
@@ -115,9 +134,31 @@ export const lintSection: BenchSection = {
   },
 };
 
+/** The real-world corpus's figures, against the generated corpus's files per second (`generatedRate`, per ms). */
+function realRows(runs: CliRun[], files: number, generatedRate: number): Row[] {
+  const wall = median(runs.map((r) => r.wallMs));
+  const cpu = runs.every((r) => r.cpuMs !== null) ? median(runs.map((r) => r.cpuMs!)) : null;
+  const summary = runs[0]!.summary!;
+  const rate = summary.files / wall;
+  return [
+    { metric: `Real-world: CLI wall, ${count(files)} Rails migrations incl. start-up (median of ${runs.length})`, value: seconds(wall), target: '', result: '' },
+    { metric: 'Real-world: CLI CPU time, user + sys (median)', value: cpu === null ? 'n/a' : seconds(cpu), target: '', result: '' },
+    {
+      metric: 'Real-world: CLI files per second (wall)',
+      value: count(rate * 1000),
+      target: '',
+      result: `${(rate / generatedRate).toFixed(2)}x the generated corpus's rate`,
+    },
+    { metric: 'Real-world: report: files / findings / parse errors', value: `${count(summary.files)} / ${count(summary.findings)} / ${summary.parseErrors}`, target: '', result: '' },
+  ];
+}
+
 /** The bundled CLI over `paths`, with the report's summary. */
 function runCli(paths: string[], cwd: string): CliRun {
-  const run = measureCommand(process.execPath, [CLI, 'lint', ...paths, '--format', 'json'], cwd);
+  // Without NODE_EXTRA_CA_CERTS, as users run it (these machines set it: node then reads a CA bundle first).
+  const env = { ...process.env };
+  delete env['NODE_EXTRA_CA_CERTS'];
+  const run = measureCommand(process.execPath, [CLI, 'lint', ...paths, '--format', 'json'], cwd, { env });
   let summary: CliRun['summary'] = null;
   try {
     summary = (JSON.parse(run.stdout) as { summary: CliRun['summary'] }).summary;

@@ -67,6 +67,41 @@ function nodeType(node: Node): string {
   return '';
 }
 
+/**
+ * Whether a statement's syntax tree is of a type operationsOf and transactionEffect never read,
+ * told from its first keywords (`tokens`: its code tokens): INSERT, UPDATE, DELETE, GRANT,
+ * COMMENT, DO...; CREATE of anything but a table, an index or a materialized view; DROP of
+ * anything but an index; ALTER of anything but a table (ALTER INDEX, TYPE, SEQUENCE: their
+ * trees are AlterTableStmt of another objtype, or other types). Such a statement is only checked
+ * for syntax errors (SqlParser.check), its tree not built. When this says false the tree is read.
+ */
+export function statementTreeUnread(tokens: readonly SqlToken[]): boolean {
+  const first = tokens[0];
+  if (!first?.keyword) return false;
+  const second = tokens[1];
+  switch (first.word) {
+    case 'CREATE': {
+      if (!second?.keyword) return false;
+      if (second.word === 'OR') return tokens[2]?.word === 'REPLACE' && tokens[2].keyword && tokens[3]?.keyword === true && !TREE_READ_AFTER_CREATE.has(tokens[3].word);
+      return !TREE_READ_AFTER_CREATE.has(second.word);
+    }
+    case 'DROP':
+      return second?.keyword === true && second.word !== 'INDEX';
+    case 'ALTER':
+      return second?.keyword === true && second.word !== 'TABLE';
+    default:
+      return TREE_UNREAD_FIRST_WORDS.has(first.word);
+  }
+}
+
+/** After CREATE (or CREATE OR REPLACE): the words that may begin a CreateStmt, IndexStmt or CreateTableAsStmt. */
+const TREE_READ_AFTER_CREATE = new Set(['TABLE', 'INDEX', 'UNIQUE', 'TEMP', 'TEMPORARY', 'LOCAL', 'GLOBAL', 'UNLOGGED', 'MATERIALIZED']);
+/** Statements whose first keyword alone gives a type operationsOf ignores (WITH, SELECT, SET, BEGIN... are read). */
+const TREE_UNREAD_FIRST_WORDS = new Set([
+  'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'GRANT', 'REVOKE', 'COMMENT', 'DO', 'LOCK', 'TRUNCATE', 'ANALYZE', 'ANALYSE',
+  'VACUUM', 'CLUSTER', 'NOTIFY', 'LISTEN', 'UNLISTEN', 'REFRESH', 'SECURITY', 'COPY', 'CALL', 'CHECKPOINT', 'REASSIGN', 'IMPORT',
+]);
+
 export function operationsOf(statement: RawStatement, ctx: StatementContext): Operation[] {
   const node = statement.node;
   // One look at the node's type, then a switch: a test of each type in turn costs a call apiece.

@@ -21,7 +21,8 @@ export interface SqlParseOptions {
   defaultRunner?: string;
   /**
    * Reads every statement with libpg-query, even those the fast reader knows (tests compare
-   * the two readings; the result is the same).
+   * the two readings; the result is the same, but that a syntax error in a statement no rule
+   * reads, such as an INSERT, is reported only here: see ReadSqlOptions.lintTrees).
    */
   fullSyntaxTrees?: boolean;
 }
