@@ -61,7 +61,7 @@ export const monitorSection: BenchSection = {
 type Connect = () => Promise<pg.Client>;
 
 /** utime + stime of a process, in milliseconds (Linux /proc). */
-function cpuMsOf(pid: number): number | null {
+export function cpuMsOf(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
