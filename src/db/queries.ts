@@ -246,8 +246,10 @@ SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_nam
    * Sizing every table from its files (pg_total_relation_size: a stat per fork of the table, its
    * TOAST table and each index) took seconds on 10,000 tables; the candidates are ranked from the
    * catalog's page counts instead (kept up to date by VACUUM, ANALYZE and CREATE INDEX), by the
-   * heap's file for a table never vacuumed or analyzed (reltuples -1, pages unknown), and only
-   * the first few are measured, with room for the estimate to be off.
+   * heap's file for a table never vacuumed or analyzed (reltuples -1, pages unknown) that the
+   * cumulative statistics saw rows written to (autovacuum leaves empty tables unanalyzed: a big
+   * schema has thousands, and opening each one costs a fresh backend seconds), and only the first
+   * few are measured, with room for the estimate to be off.
    */
   largeTables: query<[limit: number], LargeTableRow>(
     'large_tables_v3',
@@ -265,8 +267,9 @@ WITH index_pages AS (
    WHERE c.relkind IN ('r', 'm')
      AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
      AND c.relname NOT IN ('schema_migrations', 'ar_internal_metadata')
-   ORDER BY CASE WHEN c.reltuples < 0 THEN pg_relation_size(c.oid) / current_setting('block_size')::bigint
-                 ELSE c.relpages::bigint + COALESCE(t.relpages, 0) + COALESCE(ip.pages, 0)
+   ORDER BY CASE WHEN c.reltuples >= 0 THEN c.relpages::bigint + COALESCE(t.relpages, 0) + COALESCE(ip.pages, 0)
+                 WHEN pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid) + pg_stat_get_live_tuples(c.oid) = 0 THEN 0
+                 ELSE pg_relation_size(c.oid) / current_setting('block_size')::bigint
             END DESC
    LIMIT $1::int * 4 + 20
 )

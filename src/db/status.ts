@@ -530,9 +530,9 @@ export function readStatusWorkspace(workspaceRoot: string, options: ReadStatusWo
   try {
     declaredIndexes =
       schemaRb !== null
-        ? readSchemaRbIndexes(schemaRb, options.parsers.ruby)
+        ? remembered(path.join(workspaceRoot, 'db', 'schema.rb'), schemaRb, options.parsers.ruby, () => readSchemaRbIndexes(schemaRb, options.parsers.ruby))
         : structureSql !== null
-          ? readStructureSqlIndexes(structureSql)
+          ? remembered(path.join(workspaceRoot, 'db', 'structure.sql'), structureSql, null, () => readStructureSqlIndexes(structureSql))
           : null;
   } catch (error) {
     // A parser failure (a file nested beyond what Prism follows): said, never taken for "nothing declared".
@@ -546,6 +546,21 @@ export function readStatusWorkspace(workspaceRoot: string, options: ReadStatusWo
     declaredIndexes,
     ...(declaredIndexesProblem !== undefined ? { declaredIndexesProblem } : {}),
   };
+}
+
+/**
+ * The declared indexes last read from each schema file. The views refresh every few seconds, and
+ * parsing the db/schema.rb of a big app each time took longer than all their queries; keyed by
+ * the file's text (and the parser), so any change is read again.
+ */
+const declaredByFile = new Map<string, { text: string; parser: unknown; indexes: DeclaredIndex[] }>();
+
+function remembered(file: string, text: string, parser: unknown, read: () => DeclaredIndex[]): DeclaredIndex[] {
+  const known = declaredByFile.get(file);
+  if (known && known.text === text && known.parser === parser) return [...known.indexes];
+  const indexes = read();
+  declaredByFile.set(file, { text, parser, indexes });
+  return [...indexes];
 }
 
 function readOptional(file: string): string | null {
