@@ -265,7 +265,9 @@ async function refreshFigures(
   load: string,
   viewsOnly = false,
 ): Promise<void> {
+  const readStarted = performance.now();
   const declared = workspace().declaredIndexes ?? [];
+  const firstReadMs = performance.now() - readStarted;
   const pendingTables = Array.from({ length: PENDING }, (_, i) => tableName(i + 1));
   // Each query with the parameters collectStatus gives it for this app.
   const call = (name: QueryName | 'largeTablesBefore'): Promise<unknown[]> => {
@@ -335,7 +337,7 @@ async function refreshFigures(
   // As the extension does: facts that fail to load leave the lint without them.
   const both = await measure(runs, () => Promise.all([collectStatus(session, workspace()), collectDatabaseFacts(session, 1_000_000).catch(() => undefined)]));
   viewRows.push(
-    { view: 'reading the app', 'built from': 'readStatusWorkspace: migrations, db/schema.rb (first read, then again)', refresh: `${ms(reading.firstMs, 1)}, then ${ms(reading.medianMs, 1)}`, 'round trips': '0', before: '' },
+    { view: 'reading the app', 'built from': 'readStatusWorkspace: migrations, db/schema.rb (this run\'s first read, then again)', refresh: `${ms(firstReadMs, 1)}, then ${ms(reading.medianMs, 1)}`, 'round trips': '0', before: '' },
     { view: 'all six (collectStatus)', 'built from': 'the queries above once each, and serverVersion', refresh: ms(status.medianMs, 1), 'round trips': String(status.trips), before: '' },
     { view: "the extension's refresh", 'built from': 'collectStatus + collectDatabaseFacts (lint facts)', refresh: ms(both.medianMs, 1), 'round trips': String(both.trips), before: '' },
   );
