@@ -15,7 +15,9 @@ export interface EditorBenchResults {
   activeBeforeOpen: boolean;
   activation: { openToFirstDiagnosticMs: number; activateCallMs: number | null; openToActivateStartMs: number | null };
   keystrokes: Array<{ file: string; lines: number; lintDelayMs: number; edits: number; samplesMs: number[]; openToFirstDiagnosticMs: number; diagnostics: number }>;
-  memory: Array<{ when: string; rss: number; heapUsed: number; heapTotal: number; external: number; liveHeapUsed: number; liveRss: number; openMigrations: number }>;
+  memory: Array<{ when: string; rss: number; heapUsed: number; heapTotal: number; external: number; openMigrations: number }>;
+  /** Heap used after a full GC, with every migration still open (the last reading). */
+  liveHeapUsedAtEnd: number;
   /** Migrations opened for the memory figure, and how long until all of them had diagnostics. */
   workspace: { migrations: number; allLintedMs: number };
 }
@@ -47,16 +49,19 @@ function diagnosticsWhere(uri: vscode.Uri, accept: (d: vscode.Diagnostic[]) => b
 /** The line of the last finding: an edit near the top moves it (a finding on line 0 would not move). */
 const lastLine = (d: vscode.Diagnostic[]) => Math.max(...d.map((x) => x.range.start.line));
 
-/**
- * The host's memory as it is, and once garbage is collected: V8 collects before it takes a heap
- * snapshot, so reading one (and throwing it away) is a full GC without a V8 flag.
- */
-async function memory(when: string, openMigrations: number): Promise<EditorBenchResults['memory'][number]> {
+function memory(when: string, openMigrations: number): EditorBenchResults['memory'][number] {
   const m = process.memoryUsage();
-  const snapshot = getHeapSnapshot();
-  for await (const chunk of snapshot) void chunk;
-  const live = process.memoryUsage();
-  return { when, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, liveHeapUsed: live.heapUsed, liveRss: live.rss, openMigrations };
+  return { when, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, openMigrations };
+}
+
+/**
+ * The heap once garbage is collected: V8 collects before it takes a heap snapshot, so reading one
+ * (and throwing it away) is a full GC without a V8 flag. Taken last: the snapshot's own buffers
+ * stay in the RSS, which would spoil any reading after it.
+ */
+async function liveHeapUsed(): Promise<number> {
+  for await (const chunk of getHeapSnapshot()) void chunk;
+  return process.memoryUsage().heapUsed;
 }
 
 /** The extension host's performance marks (VS Code's own: code/extHost/willActivateExtension/<id>...), epoch ms. */
@@ -105,7 +110,7 @@ export async function run(): Promise<void> {
   if (!folder) throw new Error('the editor bench needs its workspace opened as a folder');
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
   if (!extension) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
-  const memoryFigures = [await memory('before activation (extension host with the built-in extensions)', 0)];
+  const memoryFigures = [memory('before activation (extension host with the built-in extensions)', 0)];
   const activeBeforeOpen = extension.isActive;
 
   // Activation: a migration opened in an editor, to its first diagnostic.
@@ -127,7 +132,7 @@ export async function run(): Promise<void> {
     activateCallMs: will !== null && did !== null ? did - will : null,
     openToActivateStartMs: will !== null && !activeBeforeOpen ? will - openedAt : null,
   };
-  memoryFigures.push(await memory('after the first diagnostic (1 migration open)', 1));
+  memoryFigures.push(memory('after the first diagnostic (1 migration open)', 1));
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
   const results: EditorBenchResults['keystrokes'] = [];
@@ -150,7 +155,7 @@ export async function run(): Promise<void> {
   const allLintedMs = performance.now() - allStarted;
   // Let the debounced work (CodeLens, status bar) settle before reading the heap.
   await new Promise((r) => setTimeout(r, 2000));
-  memoryFigures.push(await memory(`${documents.length} migrations open and linted`, documents.length));
+  memoryFigures.push(memory(`${documents.length} migrations open and linted`, documents.length));
 
   const results_: EditorBenchResults = {
     vscodeVersion: vscode.version,
@@ -159,6 +164,7 @@ export async function run(): Promise<void> {
     keystrokes: results,
     memory: memoryFigures,
     workspace: { migrations: migrations.length, allLintedMs },
+    liveHeapUsedAtEnd: await liveHeapUsed(),
   };
   writeFileSync(out, JSON.stringify(results_, null, 2));
   console.log(`editor bench: results written to ${out}`);
