@@ -37,6 +37,7 @@ mkdirSync(join(workspace, '.vscode'), { recursive: true });
 mkdirSync(artifacts, { recursive: true });
 // Answers of an earlier run would let the suite go on before this run's request is answered.
 for (const name of readdirSync(artifacts)) if (name.endsWith('.done')) rmSync(join(artifacts, name));
+rmSync(join(artifacts, 'logs'), { recursive: true, force: true });
 
 /** The (nested) webview frame that holds the build monitor's root element. */
 async function monitorFrame(page) {
@@ -268,7 +269,11 @@ try {
     }, TIMEOUT_MS).unref(),
   );
   exitCode = await Promise.race([finished, timeout]);
-  if (exitCode !== 0) await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => {});
+  if (exitCode !== 0) {
+    await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => {});
+    // The extension's output channel and the host's logs, kept for reading after a failure.
+    cpSync(join(work, 'data', 'user-data', 'logs'), join(artifacts, 'logs'), { recursive: true, force: true });
+  }
   await Promise.all(screenshotRequests);
 } catch (error) {
   console.error(error instanceof Error ? error.stack : String(error));

@@ -3,16 +3,12 @@ import { join, resolve } from 'node:path';
 import type { LintSettings, SchemaInfo } from '../core/lint-context';
 import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
 import { loadPrismParser } from '../core/parsers/rails/prism';
-import { readStructureSqlIndexes } from '../db/declared-indexes';
-import { detectProjectTimeouts, detectStrongMigrationsSafeByDefault } from '../core/parsers/rails/detect-project-timeouts';
+import { initializerFacts, PROJECT_FILES, structureSqlSchema, withProjectFacts } from '../core/project-facts';
 import { defaultLintSettings, readSettingsFile, SETTINGS_FILE_NAME, SettingsFileError } from '../core/settings-keys';
 import { UsageError } from './io';
 
 /** Looked for in the current directory when no --config is given (the editor reads the same file). */
 export const CONFIG_FILE_NAME = SETTINGS_FILE_NAME;
-
-/** Where the editor, too, learns that every migration gets its timeouts (see ProjectFiles). */
-const STRONG_MIGRATIONS_INITIALIZER = join('config', 'initializers', 'strong_migrations.rb');
 
 export interface LoadedConfig {
   settings: LintSettings;
@@ -29,12 +25,9 @@ export interface LoadedConfig {
  */
 export function loadConfig(explicitPath: string | undefined, cwd: string): LoadedConfig {
   const loaded = readConfigFile(explicitPath, cwd);
-  const initializer = readInitializer(cwd);
-  if (initializer !== null) {
-    if (!loaded.settings.timeoutsConfiguredElsewhere && detectProjectTimeouts(initializer).configuresTimeouts) loaded.settings.timeoutsConfiguredElsewhere = true;
-    if (detectStrongMigrationsSafeByDefault(initializer)) loaded.settings.strongMigrationsSafeByDefault = true;
-  }
-  return loaded;
+  const initializer = readText(cwd, PROJECT_FILES.initializer);
+  if (initializer === null) return loaded;
+  return { ...loaded, settings: withProjectFacts(loaded.settings, initializerFacts(initializer)) };
 }
 
 function readConfigFile(explicitPath: string | undefined, cwd: string): LoadedConfig {
@@ -60,11 +53,11 @@ function readConfigFile(explicitPath: string | undefined, cwd: string): LoadedCo
   }
 }
 
-function readInitializer(cwd: string): string | null {
+function readText(cwd: string, path: string): string | null {
   try {
-    return readFileSync(join(cwd, STRONG_MIGRATIONS_INITIALIZER), 'utf8');
+    return readFileSync(join(cwd, path), 'utf8');
   } catch {
-    return null; // no initializer
+    return null; // absent
   }
 }
 
@@ -84,25 +77,8 @@ export function errorMessage(error: unknown): string {
  * db/structure.sql; undefined when there is neither or it cannot be read (rules then know less).
  */
 export async function loadProjectSchema(cwd: string): Promise<SchemaInfo | undefined> {
-  const read = (path: string) => {
-    try {
-      return readFileSync(join(cwd, path), 'utf8');
-    } catch {
-      return null;
-    }
-  };
-  const schemaRb = read(join('db', 'schema.rb'));
+  const schemaRb = readText(cwd, PROJECT_FILES.schema);
   if (schemaRb !== null) return parseRailsSchema(schemaRb, await loadPrismParser());
-  const structure = read(join('db', 'structure.sql'));
-  if (structure === null) return undefined;
-  return {
-    tables: new Map(),
-    indexes: readStructureSqlIndexes(structure).map((index) => ({
-      table: index.schema === null || index.schema === 'public' ? index.table : `${index.schema}.${index.table}`,
-      columns: index.columns,
-      name: index.name,
-      unique: index.unique,
-      where: index.where,
-    })),
-  };
+  const structure = readText(cwd, PROJECT_FILES.structure);
+  return structure === null ? undefined : structureSqlSchema(structure);
 }

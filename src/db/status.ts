@@ -8,7 +8,7 @@ import type { DatabaseFacts, IndexBuildFact } from '../core/lint-context';
 import { languageOfPath, loadGrammarsFor, parseMigration, type MigrationLanguage, type Parsers } from '../core/lint';
 import type { Operation } from '../core/model/migration';
 import { lineStarts, positionAt } from '../core/parsers/source-text';
-import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from './declared-indexes';
+import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from '../core/parsers/declared-indexes';
 import { describeConnectionError, type ErrorDescription } from './errors';
 import {
   phaseProgress,

@@ -4,6 +4,7 @@ import { isMigrationPath, languageOfPath, lintSource, loadGrammarsFor, loadParse
 import type { Finding } from '../core/rules/rule';
 import { ProjectFiles } from './project-files';
 import { readLintSettings } from './settings';
+import { withProjectFacts } from '../core/project-facts';
 
 /** Which documents are migrations we lint. Cheap checks only: this runs on every keystroke. */
 export function migrationLanguage(document: vscode.TextDocument): MigrationLanguage | null {
@@ -48,10 +49,8 @@ export class LintService {
     const project = await this.projectFiles.factsFor(uri, parsers.ruby);
     if (project.settingsProblem) this.warnOnce(project.settingsProblem);
     // The folder's .pg-index-guard.json is what the CLI lints with: it wins over VS Code's settings.
-    context.settings = project.settings ? { ...project.settings } : readLintSettings(uri, (problem) => this.logOnce(problem));
+    context.settings = withProjectFacts(project.settings ?? readLintSettings(uri, (problem) => this.logOnce(problem)), project);
     if (project.schema) context.schema = project.schema;
-    if (project.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
-    if (project.safeByDefault) context.settings.strongMigrationsSafeByDefault = true;
     if (this.databaseFacts) context.database = this.databaseFacts;
     const entries = await this.projectFiles.versionFolderEntries(uri);
     if (entries) context.versionFolderEntries = entries;

@@ -1,33 +1,17 @@
 import * as vscode from 'vscode';
-import type { LintSettings, SchemaInfo } from '../core/lint-context';
-import { detectProjectTimeouts, detectStrongMigrationsSafeByDefault } from '../core/parsers/rails/detect-project-timeouts';
-import { readStructureSqlIndexes } from '../db/declared-indexes';
-import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
 import type { PrismParse } from '../core/parsers/rails/prism';
 import { versionFolderOf } from '../core/fixes/migration-versions';
-import { readSettingsFile, SETTINGS_FILE_NAME, SettingsFileError } from '../core/settings-keys';
+import { PROJECT_FILES, projectFactsFromTexts, type ProjectFacts as CoreProjectFacts } from '../core/project-facts';
 
-/** What the linter learns from a Rails app's other files, per workspace folder. */
-export interface ProjectFacts {
-  schema?: SchemaInfo;
-  /** A strong_migrations initializer sets timeouts for every migration. */
-  timeoutsConfigured: boolean;
-  /** The initializer sets `StrongMigrations.safe_by_default = true`. */
-  safeByDefault?: boolean;
-  /**
-   * The lint settings of the folder's `.pg-index-guard.json`, the file the CLI reads: when there
-   * is one, it is the folder's lint settings, so the editor and CI agree.
-   */
-  settings?: LintSettings;
-  /** What is wrong with that file, when it cannot be used (VS Code's settings apply then). */
+/** What the linter learns from a folder's other files (see core/project-facts), with a bad settings file as a message to show. */
+export type ProjectFacts = Omit<CoreProjectFacts, 'settingsError' | 'readProblem'> & {
+  /** What is wrong with `.pg-index-guard.json`, when it cannot be used (VS Code's settings apply then). */
   settingsProblem?: string;
-}
+};
 
-const SCHEMA = 'db/schema.rb';
-/** The schema of an app on `config.active_record.schema_format = :sql`: its indexes, when there is no schema.rb. */
-const STRUCTURE = 'db/structure.sql';
-const INITIALIZER = 'config/initializers/strong_migrations.rb';
-const SETTINGS_FILE = SETTINGS_FILE_NAME;
+const WATCHED = `{${Object.values(PROJECT_FILES)
+  .map((path) => `**/${path}`)
+  .join(',')}}`;
 
 /**
  * Reads db/schema.rb (columns for prefer-partial-index) and the strong_migrations
@@ -36,7 +20,7 @@ const SETTINGS_FILE = SETTINGS_FILE_NAME;
  */
 export class ProjectFiles implements vscode.Disposable {
   private readonly cache = new Map<string, Promise<ProjectFacts>>();
-  private readonly watcher = vscode.workspace.createFileSystemWatcher(`{**/${SCHEMA},**/${STRUCTURE},**/${INITIALIZER},**/${SETTINGS_FILE}}`);
+  private readonly watcher = vscode.workspace.createFileSystemWatcher(WATCHED);
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly folderEntries = new Map<string, Promise<string[] | undefined>>();
@@ -78,7 +62,7 @@ export class ProjectFiles implements vscode.Disposable {
 
   factsFor(uri: vscode.Uri, prism: PrismParse): Promise<ProjectFacts> {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    if (!folder) return Promise.resolve({ timeoutsConfigured: false });
+    if (!folder) return Promise.resolve({ timeoutsConfigured: false, safeByDefault: false });
     const key = folder.uri.toString();
     let facts = this.cache.get(key);
     if (!facts) {
@@ -96,28 +80,13 @@ export class ProjectFiles implements vscode.Disposable {
         return null;
       }
     };
-    const [schemaText, initializerText, settingsText] = await Promise.all([text(SCHEMA), text(INITIALIZER), text(SETTINGS_FILE)]);
-    const structureText = schemaText === null ? await text(STRUCTURE) : null;
-    const facts: ProjectFacts = { timeoutsConfigured: false };
-    if (settingsText !== null) {
-      try {
-        facts.settings = readSettingsFile(settingsText);
-      } catch (error) {
-        if (!(error instanceof SettingsFileError)) throw error;
-        facts.settingsProblem = error.wholeFile ? `${SETTINGS_FILE} ${error.message}` : `${SETTINGS_FILE}: ${error.message}`;
-      }
-    }
-    try {
-      if (schemaText !== null) facts.schema = parseRailsSchema(schemaText, prism);
-      else if (structureText !== null) facts.schema = structureSchema(structureText);
-      if (initializerText !== null) {
-        facts.timeoutsConfigured = detectProjectTimeouts(initializerText).configuresTimeouts;
-        facts.safeByDefault = detectStrongMigrationsSafeByDefault(initializerText);
-      }
-    } catch (error) {
-      this.log.warn(`could not read ${SCHEMA} or ${INITIALIZER}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    return facts;
+    const [settings, schema, initializer] = await Promise.all([text(PROJECT_FILES.settings), text(PROJECT_FILES.schema), text(PROJECT_FILES.initializer)]);
+    const structure = schema === null ? await text(PROJECT_FILES.structure) : null;
+    const { settingsError, readProblem, ...facts } = await projectFactsFromTexts({ settings, schema, structure, initializer }, () => prism);
+    if (readProblem) this.log.warn(readProblem);
+    if (!settingsError) return facts;
+    const where = PROJECT_FILES.settings;
+    return { ...facts, settingsProblem: settingsError.wholeFile ? `${where} ${settingsError.message}` : `${where}: ${settingsError.message}` };
   }
 
   dispose(): void {
@@ -126,18 +95,4 @@ export class ProjectFiles implements vscode.Disposable {
     this.migrationWatcher.dispose();
     this.foldersChanged.dispose();
   }
-}
-
-/** db/structure.sql's indexes as the linter's schema (its column types are not read). */
-function structureSchema(source: string): SchemaInfo {
-  return {
-    tables: new Map(),
-    indexes: readStructureSqlIndexes(source).map((index) => ({
-      table: index.schema === null || index.schema === 'public' ? index.table : `${index.schema}.${index.table}`,
-      columns: index.columns,
-      name: index.name,
-      unique: index.unique,
-      where: index.where,
-    })),
-  };
 }

@@ -1,26 +1,17 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, isAbsolute } from 'node:path';
-import type { LintSettings, SchemaInfo } from '../core/lint-context';
 import { versionFolderOf } from '../core/fixes/migration-versions';
-import { detectProjectTimeouts } from '../core/parsers/rails/detect-project-timeouts';
-import { parseRailsSchema } from '../core/parsers/rails/parse-schema';
 import type { PrismParse } from '../core/parsers/rails/prism';
-import { readSettingsFile, SETTINGS_FILE_NAME, SettingsFileError } from '../core/settings-keys';
+import { PROJECT_FILES, projectFactsFromTexts, type ProjectFacts as CoreProjectFacts, type ProjectTexts } from '../core/project-facts';
+import { SETTINGS_FILE_NAME } from '../core/settings-keys';
 
-/** What the linter learns from the project's other files, as the VS Code extension reads them (ProjectFiles). */
-export interface ProjectFacts {
+/** What the linter learns from the project's other files (see core/project-facts), and the project's root. */
+export type ProjectFacts = Omit<CoreProjectFacts, 'settingsError' | 'readProblem'> & {
   root: string | null;
-  schema?: SchemaInfo;
-  /** A strong_migrations initializer sets timeouts for every migration. */
-  timeoutsConfigured: boolean;
-  /** The project's `.pg-index-guard.json` (what the CLI lints with): when there is one, it wins over the editor's settings. */
-  settings?: LintSettings;
-  /** What is wrong with that file, when it cannot be used (the editor's settings apply then). */
+  /** What is wrong with `.pg-index-guard.json`, when it cannot be used (the editor's settings apply then). */
   settingsProblem?: string;
-}
+};
 
-const SCHEMA = join('db', 'schema.rb');
-const INITIALIZER = join('config', 'initializers', 'strong_migrations.rb');
 /** Besides the settings file, what marks a project's root when the editor named no workspace folder. */
 const ROOT_MARKERS = [SETTINGS_FILE_NAME, 'Gemfile', '.git'];
 
@@ -44,14 +35,15 @@ export class ProjectFiles {
     }
   }
 
-  factsFor(path: string, workspaceFolders: readonly string[], prism: PrismParse): ProjectFacts {
+  async factsFor(path: string, workspaceFolders: readonly string[], prism: PrismParse): Promise<ProjectFacts> {
     const root = isAbsolute(path) ? this.rootOf(path, workspaceFolders) : null;
-    if (root === null) return { root: null, timeoutsConfigured: false };
-    const files = [SETTINGS_FILE_NAME, SCHEMA, INITIALIZER].map((name) => join(root, name));
-    const stamp = files.map(modified).join(',');
+    if (root === null) return { root: null, timeoutsConfigured: false, safeByDefault: false };
+    const stamp = Object.values(PROJECT_FILES)
+      .map((name) => modified(join(root, name)))
+      .join(',');
     const cached = this.cache.get(root);
     if (cached && cached.stamp === stamp) return cached.facts;
-    const facts = this.read(root, files, prism);
+    const facts = await this.read(root, prism);
     this.cache.set(root, { stamp, facts });
     if (facts.settingsProblem) this.warn(facts.settingsProblem);
     return facts;
@@ -78,27 +70,15 @@ export class ProjectFiles {
     this.folders.clear();
   }
 
-  private read(root: string, [settingsPath, schemaPath, initializerPath]: string[], prism: PrismParse): ProjectFacts {
-    const facts: ProjectFacts = { root, timeoutsConfigured: false };
-    const settingsText = readText(settingsPath!);
-    if (settingsText !== null) {
-      try {
-        facts.settings = readSettingsFile(settingsText);
-      } catch (error) {
-        if (!(error instanceof SettingsFileError)) throw error;
-        const where = join(root, SETTINGS_FILE_NAME);
-        facts.settingsProblem = `${error.wholeFile ? `${where} ${error.message}` : `${where}: ${error.message}`} The editor's settings are used until it is fixed.`;
-      }
-    }
-    try {
-      const schemaText = readText(schemaPath!);
-      if (schemaText !== null) facts.schema = parseRailsSchema(schemaText, prism);
-      const initializerText = readText(initializerPath!);
-      if (initializerText !== null) facts.timeoutsConfigured = detectProjectTimeouts(initializerText).configuresTimeouts;
-    } catch (error) {
-      this.warn(`could not read ${SCHEMA} or ${INITIALIZER} in ${root}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    return facts;
+  private async read(root: string, prism: PrismParse): Promise<ProjectFacts> {
+    const text = (name: keyof typeof PROJECT_FILES) => readText(join(root, PROJECT_FILES[name]));
+    const schema = text('schema');
+    const texts: ProjectTexts = { settings: text('settings'), schema, structure: schema === null ? text('structure') : null, initializer: text('initializer') };
+    const { settingsError, readProblem, ...facts } = await projectFactsFromTexts(texts, () => prism);
+    if (readProblem) this.warn(`${readProblem} in ${root}`);
+    if (!settingsError) return { root, ...facts };
+    const where = join(root, PROJECT_FILES.settings);
+    return { root, ...facts, settingsProblem: `${settingsError.wholeFile ? `${where} ${settingsError.message}` : `${where}: ${settingsError.message}`} The editor's settings are used until it is fixed.` };
   }
 }
 

@@ -28,6 +28,7 @@ import { segmentsFromFolderOf } from '../core/fixes/migration-versions';
 import { defaultContext, type LintContext } from '../core/lint-context';
 import { isMigrationPath, languageOfPath, lintSource, loadGrammarsFor, loadParsers, SYNTAX_ERROR, type LintResult, type MigrationLanguage, type Parsers } from '../core/lint';
 import { GUARDING_RULE, impactMarkdown } from '../core/locks/describe';
+import { withProjectFacts } from '../core/project-facts';
 import { impactAt } from '../core/locks/explain';
 import type { MigrationFile } from '../core/model/migration';
 import { productionSafeFix } from '../core/production-safe';
@@ -204,12 +205,11 @@ export function startServer(connection: Connection): void {
   async function contextFor(uri: string, path: string, prism: Parsers['ruby']): Promise<{ context: LintContext; settings: ClientSettings }> {
     const settings = await settingsFor(uri);
     for (const problem of settings.problems) warnOnce(`settings: ${problem}`);
-    const facts = project.factsFor(path, workspaceFolders, prism);
+    const facts = await project.factsFor(path, workspaceFolders, prism);
     const context = defaultContext();
     // The project's .pg-index-guard.json is what the CLI lints with: it wins over the editor's settings.
-    context.settings = facts.settings ? { ...facts.settings } : settings.lint;
+    context.settings = withProjectFacts(facts.settings ?? settings.lint, facts);
     if (facts.schema) context.schema = facts.schema;
-    if (facts.timeoutsConfigured) context.settings.timeoutsConfiguredElsewhere = true;
     const databaseFacts = database.factsFor(settings.databaseUrl, facts.root, context.settings.largeTableRowThreshold);
     if (databaseFacts) context.database = databaseFacts;
     const entries = project.versionFolderEntries(path);

@@ -21,7 +21,7 @@ import {
 } from '../../src/db/builder/index-definition';
 import { gatherIndexDefinitions } from '../../src/db/builder/pending';
 import { displayName } from '../../src/db/builder/safe-builder';
-import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from '../../src/db/declared-indexes';
+import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from '../../src/core/parsers/declared-indexes';
 import { isWithinSafeHours, minuteOfDay, parseSafeHours, SafeHoursError } from '../../src/db/builder/safe-hours';
 import { quoteIdentifier } from '../../src/db/sql-text';
 

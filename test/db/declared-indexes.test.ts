@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadPrismParser } from '../../src/core/parsers/rails/prism';
-import { railsDefaultIndexName, readSchemaRbIndexes, readStructureSqlIndexes } from '../../src/db/declared-indexes';
+import { railsDefaultIndexName, readSchemaRbIndexes, readStructureSqlIndexes } from '../../src/core/parsers/declared-indexes';
 import type { ExistingIndexRow } from '../../src/db/queries';
 import { dropInvalidIndexSql, identifierProblem, InvalidIdentifierError, qualifiedName, quoteIdentifier, quoteLiteral, reindexConcurrentlySql } from '../../src/db/sql-text';
 import { findMissingIndexes } from '../../src/db/status';

@@ -1,11 +1,11 @@
 // `pg-index-guard lsp --stdio` driven over stdio by a real LSP client: what an editor sees.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { CodeAction, MarkupContent } from 'vscode-languageserver';
-import { ROOT } from '../cli/helpers';
+import { ROOT, run } from '../cli/helpers';
 import { buildServer, codes, copyInto, LspTestClient, tempDir } from './client';
 
 const RAILS_FIXTURE = join(ROOT, 'test/fixtures/rails-app/db/migrate/20240301120000_add_index_to_messages_on_conversation_id.rb');
@@ -228,6 +228,34 @@ describe('the language server over stdio', () => {
     } finally {
       writeFileSync(settingsFile, '{}');
     }
+  });
+
+  test("reads the project's strong_migrations initializer and db/structure.sql, and lints as the CLI does", async () => {
+    const project = join(folder.path, 'structure-app');
+    const files: Record<string, string> = {
+      'Gemfile': "source 'https://rubygems.org'\n",
+      'db/structure.sql': 'CREATE INDEX index_messages_on_source_id ON public.messages USING btree (source_id);\n',
+      // safe_by_default makes add_index concurrent; the initializer's timeouts cover every migration.
+      'config/initializers/strong_migrations.rb': 'StrongMigrations.safe_by_default = true\nStrongMigrations.lock_timeout = 10.seconds\nStrongMigrations.statement_timeout = 1.hour\n',
+      'db/migrate/20240101000000_remove_source.rb': 'class RemoveSource < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :messages, :source_id, :bigint\n  end\nend\n',
+      'db/migrate/20240102000000_add_conversation.rb': 'class AddConversation < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id\n  end\nend\n',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(project, path)), { recursive: true });
+      writeFileSync(join(project, path), text);
+    }
+    const { client } = await start({ rootUri: pathToFileURL(project).href });
+    const byServer: string[] = [];
+    for (const path of Object.keys(files).filter((p) => p.startsWith('db/migrate/'))) {
+      const uri = pathToFileURL(join(project, path)).href;
+      await client.open(uri, 'ruby', files[path]!);
+      for (const code of codes((await client.diagnosticsOf(uri, 1)).diagnostics)) byServer.push(`${path} ${code}`);
+    }
+    // The index structure.sql declares is dropped with the column; add_index is made safe by the initializer.
+    assert.deepEqual(byServer, ['db/migrate/20240101000000_remove_source.rb require-concurrent-index-deletion']);
+    const cli = await run(['lint', '.', '--format', 'json'], { cwd: project });
+    const byCli = (JSON.parse(cli.stdout) as { findings: Array<{ file: string; rule: string }> }).findings.map((f) => `${f.file} ${f.rule}`);
+    assert.deepEqual(byServer, byCli);
   });
 
   test('a syntax error typed in shows only once the text has stayed unchanged a moment (opened: at once)', async () => {

@@ -11,7 +11,7 @@ import type { ConfirmationRequest } from '../../src/extension/confirm';
 import type { PgIndexGuardApi } from '../../src/extension/extension';
 import type { BlockedQueryNode, BuildNode, InvalidIndexNode } from '../../src/extension/tree/nodes';
 import { VIEW_IDS } from '../../src/extension/tree/section-views';
-import { activateExtension, clickNotificationButton, EXTENSION_ID, notificationsText, screenshot, waitFor, webviewText, workspaceFile } from './support';
+import { activateExtension, clickNotificationButton, EXTENSION_ID, notificationsText, pageElements, screenshot, waitFor, webviewText, workspaceFile } from './support';
 
 const LEFTOVER_MIGRATION = 'db/migrate/20240320100000_add_index_to_contacts_on_phone_again.rb';
 const BUILT_NAME = 'index_contacts_on_phone_leftover';
@@ -75,8 +75,10 @@ describe('writes: asked one way, run with progress, never one stray key away', (
   beforeEach(async () => {
     asked = [];
     answer = () => false;
-    // Toasts of earlier tests that never time out (they have buttons) can keep a new one off screen.
     await vscode.commands.executeCommand('notifications.clearAll');
+    // VS Code shows no toast for a 4th notification within 800 ms (its toasts' spam protection),
+    // and these tests make notifications fast: each starts after a quiet moment.
+    await new Promise((r) => setTimeout(r, 900));
   });
 
   describe('an index build in progress', () => {
@@ -246,8 +248,13 @@ describe('writes: asked one way, run with progress, never one stray key away', (
         const shown = await notificationsText('build-progress');
         return /Building index_notifications_on_user_id_and_read \(1 of 1\)/.test(shown) ? shown : undefined;
       }, 30_000).catch(async (error) => {
+        // What the user could still see: the bell's count and the notification center.
+        const bell = await pageElements('build-progress-bell', '[id="status.notifications"]');
+        await vscode.commands.executeCommand('notifications.showList');
+        const center = await pageElements('build-progress-center', '.notifications-center');
         await screenshot('build-progress-missing');
-        throw error;
+        await vscode.commands.executeCommand('notifications.hideList');
+        throw new Error(`${error}; bell: ${bell.map((b) => b.label).join(' | ')}; center: ${center.map((c) => c.text).join(' | ')}`);
       });
       assert.doesNotMatch(text, /\bRESET\b|\bSET lock_timeout/);
       await screenshot('build-progress');

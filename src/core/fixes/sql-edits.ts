@@ -225,29 +225,36 @@ export function insertTimeoutsAround(
 const utf8 = new TextEncoder();
 const utf8Length = (text: string): number => utf8.encode(text).length;
 
-/**
- * The name Postgres gives an unnamed index (ChooseIndexName: `<table>_<columns>_idx`, cut to
- * 63 bytes the way makeObjectName cuts it), for columns as the model has them: a plain column by
- * its name, a function call by the function's name, any other expression as `expr`.
- */
 /** The name Postgres gives an index key that is a function call (`lower(email)` -> `lower`); null for other expressions. */
 export function indexKeyFunctionName(expression: string): string | null {
   return /^\s*(?:[A-Za-z_][A-Za-z0-9_$]*\.)?([A-Za-z_][A-Za-z0-9_$]*)\s*\(/.exec(expression)?.[1]?.toLowerCase() ?? null;
 }
 
+/**
+ * The name Postgres gives an unnamed index, for columns as the model has them (`email`,
+ * `"Email"`, `lower(email)`, `(a + b)`) on a table that may be schema-qualified.
+ */
 export function postgresIndexName(table: string, columns: readonly string[]): string {
-  const NAMEDATALEN = 64;
-  const columnName = (column: string): string => {
+  const keyName = (column: string): string => {
     const call = indexKeyFunctionName(column);
     if (call) return call;
-    if (/[^A-Za-z0-9_$]/.test(column.replace(/^"|"$/g, ''))) return 'expr';
-    return column.replace(/^"|"$/g, '');
+    const bare = column.replace(/^"|"$/g, '');
+    return /[^A-Za-z0-9_$]/.test(bare) ? 'expr' : bare;
   };
+  return chooseIndexName(table.slice(table.lastIndexOf('.') + 1).replace(/^"|"$/g, ''), columns.map(keyName));
+}
+
+/**
+ * Postgres' ChooseIndexName for a bare table name and its keys' names (a column by its name, a
+ * function call by the function's name, any other expression `expr`): `<table>_<keys>_idx`, a
+ * repeated key name numbered (`a, a` -> `a_a1`), cut to 63 bytes the way makeObjectName cuts it.
+ * (Postgres would also add a number to dodge a name in use; IF NOT EXISTS takes that name as this index.)
+ */
+export function chooseIndexName(table: string, keyNames: readonly string[]): string {
+  const NAMEDATALEN = 64;
   let addition = '';
-  // ChooseIndexColumnNames: a name seen already gets a number (`a, a` -> `a_a1`).
   const used: string[] = [];
-  for (const column of columns) {
-    const base = columnName(column);
+  for (const base of keyNames) {
     let unique = base;
     for (let n = 1; used.includes(unique); n++) unique = `${base}${n}`;
     used.push(unique);
@@ -255,7 +262,7 @@ export function postgresIndexName(table: string, columns: readonly string[]): st
     addition += unique;
     if (utf8Length(addition) >= NAMEDATALEN) break;
   }
-  const name1 = table.slice(table.lastIndexOf('.') + 1).replace(/^"|"$/g, '');
+  const name1 = table;
   const label = 'idx';
   const overhead = (addition ? 1 : 0) + label.length + 1;
   const available = NAMEDATALEN - 1 - overhead;

@@ -8,15 +8,15 @@
 // parse (with libpg-query, the real Postgres parser) as exactly one CREATE INDEX whose every
 // part is the definition's own. Anything else is refused with an IndexDefinitionError.
 
-import { indexKeyFunctionName } from '../../core/fixes/sql-edits';
+import { chooseIndexName, indexKeyFunctionName } from '../../core/fixes/sql-edits';
 import { createHash } from 'node:crypto';
 import type { IndexElem, IndexStmt, Node } from 'libpg-query';
 import type { CreateIndexOperation, MigrationFile, RubyValue } from '../../core/model/migration';
 import type { SqlParser } from '../../core/parsers/sql/libpg-query';
 import { readSqlText, type RawStatement } from '../../core/parsers/sql/statements';
 import { blankByteOrderMark, byteToUtf16Mapper } from '../../core/parsers/source-text';
-import { railsDefaultIndexName, type DeclaredIndex } from '../declared-indexes';
-import { identifierProblem, MAX_IDENTIFIER_BYTES, qualifiedName, quoteIdentifier, quoteLiteral } from '../sql-text';
+import { railsDefaultIndexName, type DeclaredIndex } from '../../core/parsers/declared-indexes';
+import { identifierProblem, qualifiedName, quoteIdentifier, quoteLiteral } from '../sql-text';
 
 /** Where a definition was read from, for messages and for "mark as run". */
 export type IndexOrigin =
@@ -571,34 +571,9 @@ function constantText(node: Node): string | null {
   return null;
 }
 
-/**
- * Postgres' own name for an unnamed index: `<table>_<columns>_idx` (`expr` for expressions),
- * shortened to 63 bytes the way makeObjectName does. (Postgres would also add a number to dodge
- * a name in use; IF NOT EXISTS treats that name as this index instead.)
- */
+/** Postgres' own name for an unnamed index on `table` (a bare name) with these keys. */
 export function postgresDefaultIndexName(table: string, columns: readonly IndexKey[]): string {
-  const names: string[] = [];
-  for (const key of columns) {
-    // Postgres names an expression key after its function (`lower(email)` -> `lower`), else `expr`.
-    let base = key.kind === 'column' ? key.name : (indexKeyFunctionName(key.sql) ?? 'expr');
-    let candidate = base;
-    for (let n = 1; names.includes(candidate); n++) candidate = `${base}${n}`;
-    base = candidate;
-    names.push(base);
-  }
-  let name1 = table;
-  let name2 = names.join('_');
-  const label = 'idx';
-  const overhead = 2 + label.length;
-  while (Buffer.byteLength(name1, 'utf8') + Buffer.byteLength(name2, 'utf8') + overhead > MAX_IDENTIFIER_BYTES) {
-    if (Buffer.byteLength(name1, 'utf8') > Buffer.byteLength(name2, 'utf8')) name1 = dropLastChar(name1);
-    else name2 = dropLastChar(name2);
-  }
-  return `${name1}_${name2}_${label}`;
-}
-
-function dropLastChar(text: string): string {
-  return Array.from(text).slice(0, -1).join('');
+  return chooseIndexName(table, columns.map((key) => (key.kind === 'column' ? key.name : (indexKeyFunctionName(key.sql) ?? 'expr'))));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // like Rails' create_table; RunSQL's SQL goes through the SQL adapter.
 import type { CreateIndexOperation, MigrationFile, Operation, OrmCallSyntax, OrmEdit } from '../../model/migration';
 import type { SqlParser } from '../sql/libpg-query';
-import { sqlOperationsOf, suppressionsOf, syntaxProblems, lineOf } from '../tree-sitter/syntax';
+import { lineOf, sqlOperationsOf, treeSitterFile } from '../tree-sitter/syntax';
 import { stringValue, type SyntaxNode, type TreeSitterParse } from '../tree-sitter/tree-sitter';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
@@ -48,19 +48,7 @@ export function parseDjangoMigration(path: string, source: string, parse: TreeSi
 }
 
 function readMigration(path: string, source: string, root: SyntaxNode, options: DjangoParseOptions): MigrationFile {
-  const file: MigrationFile = {
-    path,
-    dialect: 'django',
-    framework: 'django',
-    source,
-    operations: [],
-    runsInTransaction: true,
-    ddlTransactionDisabled: false,
-    frameworkVersion: null,
-    suppressions: suppressionsOf(root, source),
-    problems: syntaxProblems(root),
-    isMigration: false,
-  };
+  const file = treeSitterFile(path, 'django', source, root);
   const migrationClass = root.namedChildren.find((node) => node?.type === 'class_definition' && isMigrationClass(node));
   if (!migrationClass) return file;
   file.isMigration = true;

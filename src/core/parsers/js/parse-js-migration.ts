@@ -3,7 +3,7 @@
 // defined (exports, a class, an exported object) and the calls inside them read by method name.
 import type { Direction, MigrationFile, Operation, OrmCallSyntax, OrmEdit, OrmFramework } from '../../model/migration';
 import type { SqlParser } from '../sql/libpg-query';
-import { lineOf, sqlOperationsOf, suppressionsOf, syntaxProblems } from '../tree-sitter/syntax';
+import { lineOf, sqlOperationsOf, treeSitterFile } from '../tree-sitter/syntax';
 import { stringValue, type SyntaxNode, type TreeSitterParse } from '../tree-sitter/tree-sitter';
 
 export interface JsParseOptions {
@@ -25,18 +25,7 @@ export function parseJsMigration(path: string, source: string, parse: TreeSitter
 }
 
 function readMigration(path: string, source: string, root: SyntaxNode, options: JsParseOptions): MigrationFile {
-  const file: MigrationFile = {
-    path,
-    dialect: 'js',
-    source,
-    operations: [],
-    runsInTransaction: true,
-    ddlTransactionDisabled: false,
-    frameworkVersion: null,
-    suppressions: suppressionsOf(root, source),
-    problems: syntaxProblems(root),
-    isMigration: false,
-  };
+  const file = treeSitterFile(path, 'js', source, root);
   const functions = migrationFunctions(root);
   if (functions.length === 0) return file;
   const framework = detectFramework(source, functions);

@@ -1,10 +1,27 @@
 // What the Django and Node migration parsers share: syntax errors, suppression comments and the
 // SQL inside string literals, read from tree-sitter's trees.
-import type { Direction, Operation, ParseProblem, SuppressionComment } from '../../model/migration';
+import type { Direction, MigrationFile, Operation, ParseProblem, SuppressionComment } from '../../model/migration';
 import type { SqlParser } from '../sql/libpg-query';
 import { parseEmbeddedSql } from '../sql/embedded';
 import { parseSuppressionComment } from '../suppressions';
 import { stringValue, type SyntaxNode } from './tree-sitter';
+
+/** A file read with tree-sitter, before its reader finds operations: no migration until the reader says so. */
+export function treeSitterFile(path: string, dialect: 'django' | 'js', source: string, root: SyntaxNode): MigrationFile {
+  return {
+    path,
+    dialect,
+    ...(dialect === 'django' ? { framework: 'django' as const } : {}),
+    source,
+    operations: [],
+    runsInTransaction: true,
+    ddlTransactionDisabled: false,
+    frameworkVersion: null,
+    suppressions: suppressionsOf(root, source),
+    problems: syntaxProblems(root),
+    isMigration: false,
+  };
+}
 
 /** The first ERROR or missing node, as the file's one parse problem. */
 export function syntaxProblems(root: SyntaxNode): ParseProblem[] {

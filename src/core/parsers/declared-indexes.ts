@@ -3,10 +3,10 @@
 // database to find missing ones.
 
 import * as P from '@ruby/prism/src/nodes.js';
-import { firstBlockParameter, literalName, optionsOf } from '../core/parsers/rails/parse-rails-migration';
-import type { PrismParse } from '../core/parsers/rails/prism';
-import type { RubyValue } from '../core/model/migration';
-import { byteToUtf16Mapper, lineStarts, positionAt } from '../core/parsers/source-text';
+import { firstBlockParameter, literalName, optionsOf } from './rails/parse-rails-migration';
+import type { PrismParse } from './rails/prism';
+import type { RubyValue } from '../model/migration';
+import { byteToUtf16Mapper, lineStarts, positionAt } from './source-text';
 
 export interface DeclaredIndex {
   schema: string | null;
