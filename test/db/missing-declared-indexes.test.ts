@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DeclaredIndex } from '../../src/db/declared-indexes';
+import type { DeclaredIndex } from '../../src/core/parsers/declared-indexes';
 import { MonitorSession } from '../../src/db/session';
 import { collectStatus, findMissingIndexes, type StatusWorkspace } from '../../src/db/status';
 import { closeClient, useCluster } from './support/postgres';
