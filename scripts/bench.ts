@@ -7,7 +7,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log('Usage: npm run bench -- [section...] [options]\n\nSections:');
     for (const s of SECTIONS) console.log(`  ${s.name.padEnd(12)} ${s.description}`);
-    console.log('\nOptions go to the sections (lint: --files <n>, --runs <n>, --profile, --no-build, --keep; large: --sizes <MB,...>).');
+    console.log('\nOptions go to the sections (lint: --files <n>, --runs <n>, --profile, --no-build, --keep; large: --sizes <MB,...>;\n editor: --edits <n>, --no-build, --keep; big-database: --tables <n>, --runs <n>, --no-build).');
     return 0;
   }
   const names = argv.filter((a) => !a.startsWith('-') && SECTIONS.some((s) => s.name === a));

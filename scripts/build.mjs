@@ -276,7 +276,13 @@ await Promise.all([
     outfile: join(root, 'out/test/vscode/index.js'),
     external: ['vscode', 'mocha', 'pg-native'],
   }),
+  // The editor bench's measurements, run in the extension host by the same runner (scripts/bench/editor.ts).
+  outDir === null && build({
+    ...node,
+    entryPoints: [join(root, 'scripts/bench/editor-host.ts')],
+    outfile: join(root, 'out/bench/vscode/index.js'),
+  }),
 ]);
 chmodSync(join(dist, 'cli.js'), 0o755);
-console.log(outDir === null ? 'build: dist/extension.js, dist/cli.js (+ cli-main.js, cli-commands.js), dist/webview.js, out/test/vscode/index.js' : `build: ${outDir}`);
+console.log(outDir === null ? 'build: dist/extension.js, dist/cli.js (+ cli-main.js, cli-commands.js), dist/webview.js, out/test/vscode/index.js, out/bench/vscode/index.js' : `build: ${outDir}`);
 if (watch) console.log('(watch mode is not implemented; re-run npm run build)');

@@ -2,11 +2,14 @@
 // Runs the mocha suite in test/vscode inside a real VS Code: the VS Code server build
 // from code-server@4.100.3, opened in headless Chromium, loading this extension under
 // development. The suite's result comes back through codeAutomationExit(code).
+// Options (the editor bench runs its own module this way): --tests <compiled module> instead of
+// out/test/vscode/index.js, --workspace <folder> opened as it is instead of a copy of the fixture
+// app, --no-database: no embedded PostgreSQL (no DATABASE_URL).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from 'node:util';
+import { format, parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import pg from 'pg';
 import { CHROMIUM_ARGS, ensureVsCodeServer, startVsCodeServer, workbenchUrl } from './vscode-server.mjs';
@@ -21,10 +24,15 @@ const verbose = !!process.env.PGIG_VERBOSE;
 // Workbench chatter that says nothing about the suite (offline marketplace, socket set-up).
 const NOISE = /open-vsx|marketplace|Service Worker|connection token|Creating a socket|ChatSessionStore|additional builtin extensions|^\s+at |WASI is an experimental|--trace-warnings|ExperimentalWarning/;
 
+const { values: options } = parseArgs({
+  options: { tests: { type: 'string' }, workspace: { type: 'string' }, 'no-database': { type: 'boolean' } },
+});
+const testsModule = options.tests ? resolve(options.tests) : join(root, 'out/test/vscode/index.js');
+
 const vscodeDir = ensureVsCodeServer();
 const work = mkdtempSync(join(tmpdir(), 'pgig-vscode-test-'));
-const workspace = join(work, 'workspace');
-cpSync(join(root, 'test/fixtures/rails-app'), workspace, { recursive: true });
+const workspace = options.workspace ? resolve(options.workspace) : join(work, 'workspace');
+if (!options.workspace) cpSync(join(root, 'test/fixtures/rails-app'), workspace, { recursive: true });
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
 mkdirSync(artifacts, { recursive: true });
 // Answers of an earlier run would let the suite go on before this run's request is answered.
@@ -109,21 +117,24 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.on(sig
 
 try {
   // A real database for the suite: the extension finds it through DATABASE_URL.
-  postgres = await startEmbeddedPostgres({ password: 'pgig-vscode-suite' });
-  await postgres.createDatabase('chat_test');
-  const databaseUrl = postgres.url('chat_test');
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await seedChatTables(client, 0.02);
-  await client.query('CREATE TABLE schema_migrations (version varchar PRIMARY KEY)');
-  await client.query("INSERT INTO schema_migrations VALUES ('20240101000000')");
-  await client.end();
+  let databaseUrl;
+  if (!options['no-database']) {
+    postgres = await startEmbeddedPostgres({ password: 'pgig-vscode-suite' });
+    await postgres.createDatabase('chat_test');
+    databaseUrl = postgres.url('chat_test');
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await seedChatTables(client, 0.02);
+    await client.query('CREATE TABLE schema_migrations (version varchar PRIMARY KEY)');
+    await client.query("INSERT INTO schema_migrations VALUES ('20240101000000')");
+    await client.end();
+  }
 
   server = await startVsCodeServer({
     vscodeDir,
     dataDir: join(work, 'data'),
     // PGIG_TEST_LOGS: the session's logs, where the extension host writes its warnings.
-    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, PGIG_TEST_LOGS: join(work, 'data', 'user-data', 'logs'), DATABASE_URL: databaseUrl,
+    env: { PGIG_TEST_ARTIFACTS: artifacts, PGIG_TEST_WORKSPACE: workspace, PGIG_TEST_LOGS: join(work, 'data', 'user-data', 'logs'), ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       // The CLI's build history the extension also reads: the suite's own, not the developer's.
       PG_INDEX_GUARD_BUILD_HISTORY: join(work, 'cli-build-history.json') },
     log: (text) => verbose && process.stderr.write(`[server] ${text}`),
@@ -246,9 +257,9 @@ try {
   const url = workbenchUrl(server.port, {
     folder: workspace,
     extensionDevelopmentPath: root,
-    extensionTestsPath: join(root, 'out/test/vscode/index.js'),
+    extensionTestsPath: testsModule,
   });
-  if (!existsSync(join(root, 'out/test/vscode/index.js'))) throw new Error('run `npm run build` first');
+  if (!existsSync(testsModule)) throw new Error(`${testsModule} is missing: run \`npm run build\` first`);
   console.log(`VS Code server build of code-server ${vscodeDir.match(/code-server-([\d.]+)/)?.[1] ?? '?'} on port ${server.port}; running the extension suite in headless Chromium`);
   await page.goto(url);
   const timeout = new Promise((resolve) =>

@@ -9,18 +9,16 @@
 // Figures only; nothing is asserted. Options: --rows <n,...> rows per table (default
 // 500000,1000000,2000000,4000000,8000000), --column <id|account_id> (default account_id).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { estimateBuildSeconds } from '../../src/core/locks/estimates';
 import { BuildHistoryFile } from '../../src/db/build-history';
 import { QUERIES } from '../../src/db/queries';
-import { startEmbeddedPostgres } from '../lib/embedded-postgres';
+import { startBenchDatabase } from './postgres';
 import type { BenchSection } from './section';
 import { count, mib, printTable, type Row } from './table';
 
-const PASSWORD = 'pgig-bench';
 const DB = 'estimates_bench';
 const KEY = 'bench';
 
@@ -34,14 +32,11 @@ export const estimatesSection: BenchSection = {
       .map((s) => Math.max(10_000, Math.round(Number(s))))
       .filter(Number.isFinite);
     const column = values.column === 'id' ? 'id' : 'account_id';
-    const server = await startEmbeddedPostgres({ password: PASSWORD });
+    const db = await startBenchDatabase(DB);
     const scratch = mkdtempSync(join(tmpdir(), 'pgig-bench-history-'));
-    const client = new pg.Client({ connectionString: server.url(DB) });
     try {
-      await server.createDatabase(DB);
-      await client.connect();
-      const version = (await client.query<{ v: string }>('SELECT current_setting($1) AS v', ['server_version'])).rows[0]!.v;
-      console.log(`PostgreSQL ${version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), default settings; index on ${column}`);
+      const client = await db.connect();
+      console.log(`${await db.describe()}, default settings; index on ${column}`);
       const history = new BuildHistoryFile(join(scratch, 'build-history.json'));
       const rows: Row[] = [];
       const errors: number[] = [];
@@ -77,8 +72,7 @@ export const estimatesSection: BenchSection = {
         console.log(`\nworst error once two builds were recorded: ${(Math.max(...errors) * 100).toFixed(0)} % (target: within 30 %), over ${errors.length} builds`);
       }
     } finally {
-      await client.end().catch(() => undefined);
-      await server.stop();
+      await db.close();
       rmSync(scratch, { recursive: true, force: true });
     }
   },

@@ -8,18 +8,16 @@
 // Figures only; nothing is asserted. Option: --rows <n> rows of the big table (default 5,000,000;
 // the five small ones get a fifth of that each).
 import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { ProgressMonitor, type TickEvent } from '../../src/db/progress/progress-monitor';
 import { phasesFor } from '../../src/db/progress/progress-model';
 import { MonitorSession } from '../../src/db/session';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../lib/embedded-postgres';
+import { startBenchDatabase } from './postgres';
 import type { BenchSection } from './section';
 import { count, median, ms, percentile, printTable, type Row } from './table';
 
-const PASSWORD = 'pgig-bench';
 const DB = 'monitor_bench';
 
 export const monitorSection: BenchSection = {
@@ -28,20 +26,11 @@ export const monitorSection: BenchSection = {
   async run(args) {
     const { values } = parseArgs({ args, strict: false, options: { rows: { type: 'string' } } });
     const rows = Math.max(100_000, Number(values.rows ?? 5_000_000));
-    const server = await startEmbeddedPostgres({ password: PASSWORD });
-    const clients: pg.Client[] = [];
-    const connect = async (): Promise<pg.Client> => {
-      const client = new pg.Client({ connectionString: server.url(DB) });
-      client.on('error', () => undefined);
-      await client.connect();
-      clients.push(client);
-      return client;
-    };
+    const db = await startBenchDatabase(DB);
+    const connect = db.connect;
     try {
-      await server.createDatabase(DB);
       const admin = await connect();
-      const version = (await admin.query<{ v: string }>('SELECT current_setting($1) AS v', ['server_version'])).rows[0]!.v;
-      console.log(`PostgreSQL ${version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), default settings`);
+      console.log(`${await db.describe()}, default settings`);
       let t0 = performance.now();
       await admin.query(`CREATE TABLE big (id bigint NOT NULL, conversation_id bigint NOT NULL, status int NOT NULL)`);
       await admin.query(`INSERT INTO big SELECT g, (g::bigint * 7919) % 100000, g % 10 FROM generate_series(1, $1::int) g`, [rows]);
@@ -53,7 +42,7 @@ export const monitorSection: BenchSection = {
       await admin.query('VACUUM ANALYZE');
       console.log(`seeded big (${count(rows)} rows) and small_1..small_5 (${count(perSmall)} rows each) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-      const session = new MonitorSession({ target: { connectionString: server.url(DB) }, reconnect: false });
+      const session = new MonitorSession({ target: { connectionString: db.url }, reconnect: false });
       const outcome = await session.connect();
       if (!outcome.ok) throw new Error(`monitor session: ${outcome.error.title}`);
       try {
@@ -64,20 +53,15 @@ export const monitorSection: BenchSection = {
         await session.close();
       }
     } finally {
-      for (const client of clients) await client.end().catch(() => undefined);
-      await stop(server);
+      await db.close();
     }
   },
 };
 
-async function stop(server: EmbeddedServer): Promise<void> {
-  await server.stop();
-}
-
 type Connect = () => Promise<pg.Client>;
 
 /** utime + stime of a process, in milliseconds (Linux /proc). */
-function cpuMsOf(pid: number): number | null {
+export function cpuMsOf(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -14,7 +14,13 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres({ password }: { password: string }): Promise<EmbeddedServer> {
+export interface EmbeddedPostgresOptions {
+  password: string;
+  /** Extra server flags (`-c name=value`), e.g. a higher max_connections for a benchmark. */
+  postgresFlags?: string[];
+}
+
+export async function startEmbeddedPostgres({ password, postgresFlags }: EmbeddedPostgresOptions): Promise<EmbeddedServer> {
   const dir = mkdtempSync(join(tmpdir(), 'pgig-pg-'));
   chmodSync(dir, 0o777);
   const port: number = await freePort();
@@ -32,6 +38,7 @@ export async function startEmbeddedPostgres({ password }: { password: string }):
     password,
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
+    ...(postgresFlags ? { postgresFlags } : {}),
     onLog: () => {},
     onError: (e) => console.error(`[postgres] ${String(e)}`),
   });

@@ -111,6 +111,14 @@ export interface ExistingIndexRow {
   sizeBytes: number | null;
 }
 
+export interface MissingDeclaredIndexRow {
+  /** 1-based position of the declared index in the query's arrays. */
+  ord: number;
+  tableExists: boolean;
+  /** The indexes of the declared index's table; columns null for an expression. */
+  tableIndexes: { index: string; unique: boolean; partial: boolean; columns: (string | null)[] }[];
+}
+
 export interface SchemaMigrationsTableRow {
   exists: boolean;
 }
@@ -233,21 +241,45 @@ SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_nam
     }),
   ),
 
-  /** $1: how many tables (largest first). Rails' own bookkeeping tables are not the app's data. */
+  /**
+   * $1: how many tables (largest first). Rails' own bookkeeping tables are not the app's data.
+   * Sizing every table from its files (pg_total_relation_size: a stat per fork of the table, its
+   * TOAST table and each index) took seconds on 10,000 tables; the candidates are ranked from the
+   * catalog's page counts instead (kept up to date by VACUUM, ANALYZE and CREATE INDEX), by the
+   * heap's file for a table never vacuumed or analyzed (reltuples -1, pages unknown) that the
+   * cumulative statistics saw rows written to (autovacuum leaves empty tables unanalyzed: a big
+   * schema has thousands, and opening each one costs a fresh backend seconds), and only the first
+   * few are measured, with room for the estimate to be off.
+   */
   largeTables: query<[limit: number], LargeTableRow>(
-    'large_tables_v2',
+    'large_tables_v3',
     `
-SELECT n.nspname AS schema_name, c.relname AS table_name,
+WITH index_pages AS (
+  SELECT x.indrelid, sum(i.relpages) AS pages
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+   GROUP BY x.indrelid
+), candidates AS (
+  SELECT c.oid, n.nspname, c.relname, c.reltuples
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+    LEFT JOIN index_pages ip ON ip.indrelid = c.oid
+   WHERE c.relkind IN ('r', 'm')
+     AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+     AND c.relname NOT IN ('schema_migrations', 'ar_internal_metadata')
+   ORDER BY CASE WHEN c.reltuples >= 0 THEN c.relpages::bigint + COALESCE(t.relpages, 0) + COALESCE(ip.pages, 0)
+                 WHEN pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_tuples_updated(c.oid) + pg_stat_get_live_tuples(c.oid) = 0 THEN 0
+                 ELSE pg_relation_size(c.oid) / current_setting('block_size')::bigint
+            END DESC
+   LIMIT $1::int * 4 + 20
+)
+SELECT c.nspname AS schema_name, c.relname AS table_name,
        CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate,
        pg_total_relation_size(c.oid) AS total_bytes,
        pg_relation_size(c.oid) AS table_bytes,
        pg_indexes_size(c.oid) AS index_bytes,
        (SELECT count(*) FROM pg_index x WHERE x.indrelid = c.oid) AS index_count
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'm')
-   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
-   AND c.relname NOT IN ('schema_migrations', 'ar_internal_metadata')
+  FROM candidates c
  ORDER BY pg_total_relation_size(c.oid) DESC, 1, 2
  LIMIT $1::int`,
     (r) => ({
@@ -382,6 +414,82 @@ SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_nam
       predicate: str(r['predicate']),
       sizeBytes: num(r['size_bytes']),
     }),
+  ),
+
+  /**
+   * The declared indexes ($1 schemas, null for any; $2 tables; $3 index names; one entry per
+   * index) that no index of that name exists for, with whether their table exists and the
+   * table's indexes (to find one on the same columns under another name). Looked up by name on
+   * the server: the Missing Indexes view never reads every index of a big catalog.
+   */
+  missingDeclaredIndexes: query<[schemas: (string | null)[], tables: string[], names: string[]], MissingDeclaredIndexRow>(
+    'missing_declared_indexes_v1',
+    `
+SELECT d.ord::int AS ord,
+       EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relname = d.table_name AND c.relkind IN ('r', 'm', 'p')
+                  AND (d.schema_name IS NULL OR n.nspname = d.schema_name)
+                  AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_') AS table_exists,
+       (SELECT json_agg(json_build_object(
+                 'index', i.relname, 'unique', x.indisunique, 'partial', x.indpred IS NOT NULL,
+                 'columns', ARRAY(SELECT a.attname::text
+                                    FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                                    LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+                                   WHERE k.ord <= x.indnkeyatts
+                                   ORDER BY k.ord)) ORDER BY n.nspname, i.relname)
+          FROM pg_class t
+          JOIN pg_namespace n ON n.oid = t.relnamespace
+          JOIN pg_index x ON x.indrelid = t.oid
+          JOIN pg_class i ON i.oid = x.indexrelid
+         WHERE t.relname = d.table_name AND (d.schema_name IS NULL OR n.nspname = d.schema_name)
+           AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_') AS table_indexes
+  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS d(schema_name, table_name, index_name, ord)
+ WHERE NOT EXISTS (SELECT 1 FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace
+                    WHERE i.relname = d.index_name AND i.relkind IN ('i', 'I')
+                      AND (d.schema_name IS NULL OR n.nspname = d.schema_name)
+                      AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_')
+ ORDER BY d.ord`,
+    (r) => ({
+      ord: Number(r['ord']),
+      tableExists: r['table_exists'] === true,
+      tableIndexes: Array.isArray(r['table_indexes'])
+        ? (r['table_indexes'] as Array<Record<string, unknown>>).map((i) => ({
+            index: String(i['index']),
+            unique: i['unique'] === true,
+            partial: i['partial'] === true,
+            columns: Array.isArray(i['columns']) ? (i['columns'] as unknown[]).map((c) => str(c)) : [],
+          }))
+        : [],
+    }),
+  ),
+
+  /** Row estimates of the tables named $1 (unqualified), in every schema: what pending operations touch. */
+  tableRowEstimatesOf: query<[tables: string[]], TableRowEstimateRow>(
+    'table_row_estimates_of_v1',
+    `
+SELECT n.nspname AS schema_name, c.relname AS table_name,
+       CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'm', 'p') AND c.relname = ANY($1::text[])
+   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY 1, 2`,
+    (r) => ({ schema: String(r['schema_name']), table: String(r['table_name']), rowEstimate: num(r['row_estimate']) }),
+  ),
+
+  /** The table of each index named $1 (unqualified), in every schema: for REINDEX INDEX, which names no table. */
+  indexTablesOf: query<[indexes: string[]], { schema: string; table: string; index: string }>(
+    'index_tables_of_v1',
+    `
+SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_name
+  FROM pg_index x
+  JOIN pg_class i ON i.oid = x.indexrelid
+  JOIN pg_class t ON t.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = i.relnamespace
+ WHERE i.relname = ANY($1::text[])
+   AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ ORDER BY 1, 2, 3`,
+    (r) => ({ schema: String(r['schema_name']), table: String(r['table_name']), index: String(r['index_name']) }),
   ),
 
   /** Rails' schema_migrations, resolved through search_path like the next query does. */

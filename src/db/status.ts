@@ -17,6 +17,7 @@ import {
   type ExistingIndexRow,
   type InvalidIndexRow,
   type LargeTableRow,
+  type MissingDeclaredIndexRow,
   type QueryName,
   type QueryParams,
   type QueryRow,
@@ -137,16 +138,18 @@ export async function collectStatus(
       return { error: describeConnectionError(err) };
     }
   };
+  // Declared indexes are looked up by name on the server: a big catalog's indexes never travel.
+  const declared = workspace && !workspace.declaredIndexesProblem ? workspace.declaredIndexes : null;
   // pg runs one query at a time per connection; issuing them together just pipelines them
-  const [version, builds, invalid, large, blocked, estimates, existing, migrationVersions] = await Promise.all([
+  const [version, builds, invalid, large, blocked, missingDeclared, migrationVersions] = await Promise.all([
     attempt(() => session.query('serverVersion')),
     attempt(() => session.query('buildsInProgress')),
     attempt(() => session.query('invalidIndexes')),
     attempt(() => session.query('largeTables', options.largeTablesLimit ?? 10)),
     attempt(() => session.query('blockedQueries')),
-    attempt(() => session.query('tableRowEstimates')),
-    // Also for REINDEX INDEX in a pending migration, which names no table: the database knows it.
-    workspace ? attempt(() => session.query('existingIndexes', null)) : Promise.resolve(null),
+    declared
+      ? attempt(() => session.query('missingDeclaredIndexes', declared.map((d) => d.schema), declared.map((d) => d.table), declared.map((d) => d.name)))
+      : Promise.resolve(null),
     workspace ? attempt(() => readMigrationVersions(session)) : Promise.resolve(null),
   ]);
   const djangoVersions = workspace?.migrations.some((m) => m.framework === 'django') ? await attempt(() => readDjangoMigrationVersions(session)) : null;
@@ -155,13 +158,6 @@ export async function collectStatus(
     'error' in result ? { items: [], error: result.error } : { items: map(result.value), error: null };
 
   const blockedRows = 'value' in blocked ? blocked.value : [];
-  const rowEstimates = new Map<string, number | null>();
-  if ('value' in estimates) {
-    for (const row of estimates.value) {
-      rowEstimates.set(`${row.schema}.${row.table}`, row.rowEstimate);
-      if (!rowEstimates.has(row.table) || (row.rowEstimate ?? 0) > (rowEstimates.get(row.table) ?? 0)) rowEstimates.set(row.table, row.rowEstimate);
-    }
-  }
 
   return {
     collectedAt: new Date(),
@@ -175,8 +171,8 @@ export async function collectStatus(
           .map((b) => ({ pid: b.blockingPid, query: b.blockingQuery, state: b.blockingState, transactionSeconds: b.blockingTransactionSeconds })),
       })),
     ),
-    pendingMigrations: await pendingSection(workspace, migrationVersions, rowEstimates, existing && 'value' in existing ? existing.value : [], djangoVersions),
-    missingIndexes: missingSection(workspace, existing, 'value' in estimates ? estimates.value : null),
+    pendingMigrations: await pendingSection(session, workspace, migrationVersions, djangoVersions),
+    missingIndexes: missingSection(workspace, missingDeclared),
     invalidIndexes: section(invalid, (rows) => {
       const building = buildFacts('value' in builds ? builds.value : []);
       return rows.map((row) => withRepairSql(row, building.get(`${row.schema}.${row.index}`) ?? null));
@@ -212,10 +208,9 @@ async function readDjangoMigrationVersions(session: StatusQuerySource): Promise<
 }
 
 async function pendingSection(
+  session: StatusQuerySource,
   workspace: StatusWorkspace | null,
   versions: { value: Set<string> | null } | { error: ErrorDescription } | null,
-  rowEstimates: Map<string, number | null>,
-  existingIndexes: readonly ExistingIndexRow[],
   djangoVersions: { value: Set<string> | null } | { error: ErrorDescription } | null = null,
 ): Promise<StatusSection<PendingMigration>> {
   if (!workspace) return { items: [], error: null, note: 'No workspace: migration files are not known.' };
@@ -234,25 +229,44 @@ async function pendingSection(
   const notes: string[] = [];
   if (applied === null && (hasRails || !hasDjango)) notes.push('The database has no schema_migrations table: every migration counts as pending.');
   if (hasDjango && appliedDjango === null) notes.push('The database has no django_migrations table: every Django migration counts as pending.');
-  const items: PendingMigration[] = [];
+  const parsed: Array<{ migration: MigrationFileRef; operations: PendingIndexOperation[] } | { migration: MigrationFileRef; problem: string }> = [];
   for (const migration of pending) {
     try {
       const source = await workspace.readFile(migration.path);
-      const indexOperations = workspace.parseIndexOperations(migration.path, source).map((parsed) => {
-        const op = parsed.kind === 'reindex' && parsed.table === null ? { ...parsed, table: tableOfIndex(existingIndexes, parsed.name) } : parsed;
-        const estimate = op.table === null ? undefined : (rowEstimates.get(op.table) ?? rowEstimates.get(op.table.replace(/^.*\./, '')));
-        return estimate === undefined ? op : { ...op, rowEstimate: estimate };
-      });
-      items.push({ ...migration, indexOperations });
+      parsed.push({ migration, operations: workspace.parseIndexOperations(migration.path, source) });
     } catch (err) {
-      items.push({ ...migration, indexOperations: [], problem: err instanceof Error ? err.message : String(err) });
+      parsed.push({ migration, problem: err instanceof Error ? err.message : String(err) });
     }
   }
+  const operations = parsed.flatMap((p) => ('operations' in p ? p.operations : []));
+  // What the database knows about the tables these operations touch, asked for by name. A
+  // failure leaves the operations without row estimates, as an unknown table would.
+  const unqualified = (name: string) => name.replace(/^.*\./, '');
+  const reindexNames = [...new Set(operations.flatMap((op) => (op.kind === 'reindex' && op.table === null && op.name !== null ? [unqualified(op.name)] : [])))];
+  // REINDEX INDEX names no table: the database knows it.
+  const indexTables = reindexNames.length > 0 ? await session.query('indexTablesOf', reindexNames).catch(() => []) : [];
+  const withTable = operations.map((op) => (op.kind === 'reindex' && op.table === null ? tableOfIndex(indexTables, op.name) : op.table));
+  const tables = [...new Set(withTable.flatMap((t) => (t === null ? [] : [unqualified(t)])))];
+  const estimates = tables.length > 0 ? await session.query('tableRowEstimatesOf', tables).catch(() => []) : [];
+  const rowEstimates = new Map<string, number | null>();
+  for (const row of estimates) {
+    rowEstimates.set(`${row.schema}.${row.table}`, row.rowEstimate);
+    if (!rowEstimates.has(row.table) || (row.rowEstimate ?? 0) > (rowEstimates.get(row.table) ?? 0)) rowEstimates.set(row.table, row.rowEstimate);
+  }
+  const items: PendingMigration[] = parsed.map((p) => {
+    if ('problem' in p) return { ...p.migration, indexOperations: [], problem: p.problem };
+    const indexOperations = p.operations.map((parsedOp) => {
+      const op = parsedOp.kind === 'reindex' && parsedOp.table === null ? { ...parsedOp, table: tableOfIndex(indexTables, parsedOp.name) } : parsedOp;
+      const estimate = op.table === null ? undefined : (rowEstimates.get(op.table) ?? rowEstimates.get(unqualified(op.table)));
+      return estimate === undefined ? op : { ...op, rowEstimate: estimate };
+    });
+    return { ...p.migration, indexOperations };
+  });
   return { items, error: null, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) };
 }
 
 /** The table of an index the database has, by its (possibly schema-qualified) name. */
-function tableOfIndex(existing: readonly ExistingIndexRow[], name: string | null): string | null {
+function tableOfIndex(existing: readonly { schema: string; table: string; index: string }[], name: string | null): string | null {
   if (name === null) return null;
   const dot = name.lastIndexOf('.');
   const schema = dot === -1 ? null : name.slice(0, dot);
@@ -262,8 +276,7 @@ function tableOfIndex(existing: readonly ExistingIndexRow[], name: string | null
 
 function missingSection(
   workspace: StatusWorkspace | null,
-  existing: { value: ExistingIndexRow[] } | { error: ErrorDescription } | null,
-  tables: { schema: string; table: string }[] | null,
+  missing: { value: MissingDeclaredIndexRow[] } | { error: ErrorDescription } | null,
 ): StatusSection<MissingIndex> {
   if (workspace?.declaredIndexesProblem) {
     const title = workspace.declaredIndexesProblem;
@@ -273,9 +286,29 @@ function missingSection(
   if (!workspace?.declaredIndexes) {
     return { items: [], error: null, note: 'Neither db/schema.rb nor db/structure.sql was found: declared indexes are not known.' };
   }
-  if (!existing) return { items: [], error: null };
-  if ('error' in existing) return { items: [], error: existing.error };
-  return { items: findMissingIndexes(workspace.declaredIndexes, existing.value, tables), error: null };
+  if (!missing) return { items: [], error: null };
+  if ('error' in missing) return { items: [], error: missing.error };
+  const declared = workspace.declaredIndexes;
+  const items = missing.value.flatMap((row) => {
+    const index = declared[row.ord - 1];
+    return index ? [{ ...index, tableMissing: !row.tableExists, equivalentIndex: equivalentIndexName(index, row.tableIndexes) }] : [];
+  });
+  return { items, error: null };
+}
+
+/** The first of a table's indexes with the declared index's columns, uniqueness and partial-ness, under another name. */
+function equivalentIndexName(
+  index: DeclaredIndex,
+  onTable: readonly { index: string; unique: boolean; partial: boolean; columns: readonly (string | null)[] }[],
+): string | null {
+  const equivalent = onTable.find(
+    (e) =>
+      e.unique === index.unique &&
+      e.columns.length === index.columns.length &&
+      e.columns.every((c, i) => c === index.columns[i]) &&
+      e.partial === (index.where !== null),
+  );
+  return equivalent?.index ?? null;
 }
 
 /**
@@ -292,16 +325,9 @@ export function findMissingIndexes(
     const sameName = existing.some((e) => e.index === index.name && (index.schema === null || e.schema === index.schema));
     if (sameName) continue;
     const onTable = (t: { schema: string; table: string }) => t.table === index.table && (index.schema === null || t.schema === index.schema);
-    const equivalent = existing.find(
-      (e) =>
-        onTable(e) &&
-        e.unique === index.unique &&
-        e.columns.length === index.columns.length &&
-        e.columns.every((c, i) => c === index.columns[i]) &&
-        (e.predicate === null) === (index.where === null),
-    );
+    const candidates = existing.filter(onTable).map((e) => ({ index: e.index, unique: e.unique, partial: e.predicate !== null, columns: e.columns }));
     const tableKnown = tables ? tables.some(onTable) : existing.some(onTable);
-    missing.push({ ...index, tableMissing: !tableKnown, equivalentIndex: equivalent?.index ?? null });
+    missing.push({ ...index, tableMissing: !tableKnown, equivalentIndex: equivalentIndexName(index, candidates) });
   }
   return missing;
 }
@@ -504,9 +530,9 @@ export function readStatusWorkspace(workspaceRoot: string, options: ReadStatusWo
   try {
     declaredIndexes =
       schemaRb !== null
-        ? readSchemaRbIndexes(schemaRb, options.parsers.ruby)
+        ? remembered(path.join(workspaceRoot, 'db', 'schema.rb'), schemaRb, options.parsers.ruby, () => readSchemaRbIndexes(schemaRb, options.parsers.ruby))
         : structureSql !== null
-          ? readStructureSqlIndexes(structureSql)
+          ? remembered(path.join(workspaceRoot, 'db', 'structure.sql'), structureSql, null, () => readStructureSqlIndexes(structureSql))
           : null;
   } catch (error) {
     // A parser failure (a file nested beyond what Prism follows): said, never taken for "nothing declared".
@@ -520,6 +546,21 @@ export function readStatusWorkspace(workspaceRoot: string, options: ReadStatusWo
     declaredIndexes,
     ...(declaredIndexesProblem !== undefined ? { declaredIndexesProblem } : {}),
   };
+}
+
+/**
+ * The declared indexes last read from each schema file. The views refresh every few seconds, and
+ * parsing the db/schema.rb of a big app each time took longer than all their queries; keyed by
+ * the file's text (and the parser), so any change is read again.
+ */
+const declaredByFile = new Map<string, { text: string; parser: unknown; indexes: DeclaredIndex[] }>();
+
+function remembered(file: string, text: string, parser: unknown, read: () => DeclaredIndex[]): DeclaredIndex[] {
+  const known = declaredByFile.get(file);
+  if (known && known.text === text && known.parser === parser) return [...known.indexes];
+  const indexes = read();
+  declaredByFile.set(file, { text, parser, indexes });
+  return [...indexes];
 }
 
 function readOptional(file: string): string | null {
