@@ -492,6 +492,19 @@ SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_nam
     (r) => ({ schema: String(r['schema_name']), table: String(r['table_name']), index: String(r['index_name']) }),
   ),
 
+  /**
+   * A cheap stamp of the catalog the lint's facts come from: it changes when an index is created,
+   * dropped or turns valid, or a table comes or goes (one row; no definitions, no sizes).
+   */
+  catalogStamp: query<[], { stamp: string }>(
+    'catalog_stamp_v1',
+    `
+SELECT concat_ws(':', count(*), sum(x.indexrelid::int8), count(*) FILTER (WHERE x.indisvalid),
+                 (SELECT count(*) FROM pg_class c WHERE c.relkind IN ('r', 'm', 'p'))) AS stamp
+  FROM pg_index x`,
+    (r) => ({ stamp: String(r['stamp']) }),
+  ),
+
   /** Rails' schema_migrations, resolved through search_path like the next query does. */
   schemaMigrationsTableExists: query<[], SchemaMigrationsTableRow>(
     'schema_migrations_exists_v1',

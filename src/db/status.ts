@@ -347,17 +347,68 @@ function buildFacts(builds: readonly BuildInProgressRow[]): Map<string, IndexBui
 
 /** Row estimates and server version for the linter (`LintContext.database`). */
 export async function collectDatabaseFacts(session: StatusQuerySource, largeTableRows = 100_000): Promise<DatabaseFacts> {
-  const [version, estimates, indexes, stats, builds, sizes, widths] = await Promise.all([
+  const [catalog, builds] = await Promise.all([readCatalogFacts(session, largeTableRows), readBuilds(session)]);
+  return withBuilds(catalog, builds);
+}
+
+/** An index being built is INVALID until its build ends: invalid-index-exists must tell the two apart. */
+function readBuilds(session: StatusQuerySource): Promise<BuildInProgressRow[]> {
+  return session.query('buildsInProgress').catch(() => []);
+}
+
+/** The facts with each index marked as being built or not, from `builds`. */
+function withBuilds(catalog: DatabaseFacts, builds: readonly BuildInProgressRow[]): DatabaseFacts {
+  const building = buildFacts(builds);
+  return {
+    ...catalog,
+    indexes: (catalog.indexes ?? []).map(({ building: _previous, ...index }) => {
+      const build = building.get(`${index.schema}.${index.name}`);
+      return build ? { ...index, building: build } : index;
+    }),
+  };
+}
+
+/**
+ * The lint's facts for the extension's refresh, which runs every few seconds. Reading every index
+ * with its definition is the costly part (seconds on 50,000 indexes), so it is read again only when
+ * the catalog's stamp changed (an index made, dropped or turned valid, a table made or dropped),
+ * after `maxAgeMs` (for row estimates, sizes, renames), or when forced after a write. Builds in
+ * progress are read on every call: they change by the second.
+ */
+export class DatabaseFactsReader {
+  private cached: { stamp: string; at: number; largeTableRows: number; catalog: DatabaseFacts } | null = null;
+
+  constructor(
+    private readonly maxAgeMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async read(session: StatusQuerySource, largeTableRows: number, options: { force?: boolean } = {}): Promise<DatabaseFacts> {
+    const [[stampRow], builds] = await Promise.all([session.query('catalogStamp'), readBuilds(session)]);
+    const stamp = stampRow?.stamp ?? '';
+    const cached = this.cached;
+    const fresh = cached && !options.force && cached.stamp === stamp && cached.largeTableRows === largeTableRows && this.now() - cached.at < this.maxAgeMs;
+    if (fresh) return withBuilds(cached.catalog, builds);
+    const catalog = await readCatalogFacts(session, largeTableRows);
+    this.cached = { stamp, at: this.now(), largeTableRows, catalog };
+    return withBuilds(catalog, builds);
+  }
+
+  /** Another database: nothing cached applies. */
+  clear(): void {
+    this.cached = null;
+  }
+}
+
+async function readCatalogFacts(session: StatusQuerySource, largeTableRows: number): Promise<DatabaseFacts> {
+  const [version, estimates, indexes, stats, sizes, widths] = await Promise.all([
     session.query('serverVersion'),
     session.query('tableRowEstimates'),
     session.query('existingIndexes', null),
     session.query('lowSelectivityStats', largeTableRows),
-    // An index being built is INVALID until its build ends: invalid-index-exists must tell the two apart.
-    session.query('buildsInProgress').catch(() => []),
     session.query('tableSizes'),
     session.query('columnWidths'),
   ]);
-  const building = buildFacts(builds);
   // prefer-partial-index reads these as `table.column`.
   const columnStats = new Map(
     stats.map((row) => [
@@ -394,7 +445,6 @@ export async function collectDatabaseFacts(session: StatusQuerySource, largeTabl
       columns: row.columns.map((column, i) => column ?? `(expression ${i + 1})`),
       unique: row.unique,
       predicate: row.predicate,
-      ...(building.has(`${row.schema}.${row.index}`) ? { building: building.get(`${row.schema}.${row.index}`)! } : {}),
       sizeBytes: row.sizeBytes,
     })),
     ...(version[0] ? { serverVersionNum: version[0].serverVersionNum } : {}),

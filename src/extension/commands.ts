@@ -52,7 +52,7 @@ export function registerCommands(deps: CommandDependencies): vscode.Disposable[]
   const table: Record<string, (...args: any[]) => unknown> = {
     'pgIndexGuard.connect': () => connections.pickAndConnect(),
     'pgIndexGuard.disconnect': () => connections.disconnect(),
-    'pgIndexGuard.refresh': () => status.refresh(),
+    'pgIndexGuard.refresh': () => status.refresh({ rereadFacts: true }),
     'pgIndexGuard.forgetPasswords': () => connections.forgetPasswords(),
     'pgIndexGuard.showLog': () => log.show(),
     'pgIndexGuard.openBuildMonitor': () => {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { collectDatabaseFacts, collectStatus, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
+import { collectStatus, DatabaseFactsReader, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
 import type { Finding } from '../../core/rules/rule';
 import type { LintService } from '../lint-service';
@@ -19,6 +19,9 @@ export interface LocatedFinding extends Finding {
 export class StatusController implements vscode.Disposable {
   private latest: DatabaseStatus | null = null;
   private lastFactsKey = '';
+  /** The lint's facts, read again in full only when the catalog changed (see DatabaseFactsReader). */
+  private readonly factsReader = new DatabaseFactsReader();
+  private factsSession: unknown = null;
   private pendingFindings = new Map<string, LocatedFinding[]>();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
@@ -86,20 +89,27 @@ export class StatusController implements vscode.Disposable {
   /** After a write: a refresh that starts now (one under way may have read the database before the write). Never rejects. */
   async refreshAfterWrite(): Promise<void> {
     await this.refreshing;
-    await this.refresh();
+    await this.refresh({ rereadFacts: true });
   }
 
-  /** Refreshes now (or joins the refresh under way). Never rejects. */
-  refresh(): Promise<void> {
-    this.refreshing ??= this.collect().finally(() => {
+  /**
+   * Refreshes now (or joins the refresh under way). Never rejects. `rereadFacts`: read the lint's
+   * facts in full even if the catalog looks unchanged (after a write, or when the user asks).
+   */
+  refresh(options: { rereadFacts?: boolean } = {}): Promise<void> {
+    this.refreshing ??= this.collect(options.rereadFacts === true).finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
   }
 
-  private async collect(): Promise<void> {
+  private async collect(rereadFacts: boolean): Promise<void> {
     const current = this.connections.current;
     if (!current || current.session.state !== 'connected') return;
+    if (this.factsSession !== current.session) {
+      this.factsSession = current.session;
+      this.factsReader.clear();
+    }
     try {
       const parsers = await this.lintService.loadParsers();
       const root = this.connections.workspaceRoot();
@@ -108,7 +118,9 @@ export class StatusController implements vscode.Disposable {
       const started = Date.now();
       const [status, facts] = await Promise.all([
         collectStatus(current.session, workspace),
-        collectDatabaseFacts(current.session, readLintSettings(this.connections.workspaceFolder()?.uri ?? null).largeTableRowThreshold).catch(() => undefined),
+        this.factsReader
+          .read(current.session, readLintSettings(this.connections.workspaceFolder()?.uri ?? null).largeTableRowThreshold, { force: rereadFacts })
+          .catch(() => undefined),
       ]);
       this.log.debug(`status collected in ${Date.now() - started} ms`);
       if (this.connections.current?.session !== current.session) return; // switched meanwhile
