@@ -5,7 +5,7 @@
 import type { DatabaseFacts, DatabaseIndex } from '../lint-context';
 import type { MigrationFile } from '../model/migration';
 import { lineStarts, positionAt } from '../parsers/source-text';
-import { createdIndexName, droppedIndexName, isOnTable } from '../rules/database-indexes';
+import { createdIndexName, databaseIndexNamed, droppedIndexName, indexesOnTable } from '../rules/database-indexes';
 import { isIndexOperation, isTableCreatedEarlier, type IndexOperation } from '../rules/helpers';
 import { estimateBuildSeconds, estimateIndexBytes, type BuildHistory, type BuildTimeEstimate } from './estimates';
 import { strongerLock } from './lock-modes';
@@ -58,7 +58,7 @@ export function explainOperation(file: MigrationFile, operation: IndexOperation,
   const known = key !== null && !newTable;
   const rows = known ? (database?.tableRowEstimates?.get(key) ?? null) : null;
   const tableBytes = known ? (database?.tableBytes?.get(key) ?? null) : null;
-  const tableIndexes = known && table !== null ? (database?.indexes ?? []).filter((i) => isOnTable(i, table)) : [];
+  const tableIndexes = known && table !== null && database?.indexes ? indexesOnTable(database.indexes, table) : [];
   const built = known && lock.buildsIndex;
   return {
     operation,
@@ -99,11 +99,11 @@ function tableKey(table: string): string {
 
 function tableOfIndex(database: DatabaseFacts | undefined, index: string | null): string | null {
   if (index === null) return null;
-  return database?.indexes?.find((i) => i.name === index)?.table ?? null;
+  return database?.indexes ? (databaseIndexNamed(database.indexes, index, null)?.table ?? null) : null;
 }
 
 /** Indexes whose leading key columns are the operation's, or that the operation's columns start with. */
-function sameColumnIndexes(operation: IndexOperation, tableIndexes: DatabaseIndex[]): DatabaseIndex[] {
+function sameColumnIndexes(operation: IndexOperation, tableIndexes: readonly DatabaseIndex[]): DatabaseIndex[] {
   const columns = operation.kind === 'createIndex' ? operation.columns : operation.kind === 'addUniqueConstraint' && operation.usingIndex === null ? (operation.columns ?? []) : [];
   if (columns.length === 0) return [];
   const wanted = columns.map((c) => c.toLowerCase());
@@ -114,7 +114,7 @@ function sameColumnIndexes(operation: IndexOperation, tableIndexes: DatabaseInde
   });
 }
 
-function indexBytesOf(operation: IndexOperation, rows: number | null, key: string | null, database: DatabaseFacts | undefined, tableIndexes: DatabaseIndex[]): number | null {
+function indexBytesOf(operation: IndexOperation, rows: number | null, key: string | null, database: DatabaseFacts | undefined, tableIndexes: readonly DatabaseIndex[]): number | null {
   const width = (column: string) => database?.columnWidths?.get(`${key}.${column.toLowerCase()}`) ?? null;
   switch (operation.kind) {
     case 'createIndex':
@@ -132,7 +132,7 @@ function indexBytesOf(operation: IndexOperation, rows: number | null, key: strin
   }
 }
 
-function buildTimeOf(operation: IndexOperation, tableBytes: number | null, tableIndexes: DatabaseIndex[], history: BuildHistory | null | undefined): BuildTimeEstimate | null {
+function buildTimeOf(operation: IndexOperation, tableBytes: number | null, tableIndexes: readonly DatabaseIndex[], history: BuildHistory | null | undefined): BuildTimeEstimate | null {
   const concurrent = 'concurrent' in operation && operation.concurrent;
   if (operation.kind === 'reindex') {
     if (operation.target === 'index') return estimateBuildSeconds({ tableBytes, concurrent }, history);

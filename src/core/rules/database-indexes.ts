@@ -41,6 +41,40 @@ function unqualified(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
 }
 
+/** The facts' indexes by unqualified lower-case table name and by name, built once per facts. */
+interface IndexLookup {
+  byTable: Map<string, DatabaseIndex[]>;
+  byName: Map<string, DatabaseIndex[]>;
+}
+const lookups = new WeakMap<readonly DatabaseIndex[], IndexLookup>();
+
+function lookupOf(indexes: readonly DatabaseIndex[]): IndexLookup {
+  let lookup = lookups.get(indexes);
+  if (!lookup) {
+    // A big database has tens of thousands of indexes: a scan per operation and rule cost 10-20 ms a lint.
+    lookup = { byTable: new Map(), byName: new Map() };
+    for (const index of indexes) {
+      push(lookup.byTable, index.table.toLowerCase(), index);
+      push(lookup.byName, index.name, index);
+    }
+    lookups.set(indexes, lookup);
+  }
+  return lookup;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The database indexes on this table (as isOnTable matches it), in the facts' order. */
+export function indexesOnTable(indexes: readonly DatabaseIndex[], table: string): readonly DatabaseIndex[] {
+  const wanted = normalizeTable(table);
+  const candidates = lookupOf(indexes).byTable.get(wanted.slice(wanted.lastIndexOf('.') + 1)) ?? [];
+  return candidates.filter((index) => isOnTable(index, table));
+}
+
 /** Is the database index on this table? An unqualified name matches the table in any schema. */
 export function isOnTable(index: DatabaseIndex, table: string): boolean {
   const wanted = normalizeTable(table);
@@ -50,7 +84,7 @@ export function isOnTable(index: DatabaseIndex, table: string): boolean {
 
 /** The database index a creation names, on its table when the table is known. */
 export function databaseIndexNamed(indexes: readonly DatabaseIndex[], name: string, table: string | null): DatabaseIndex | undefined {
-  return indexes.find((index) => index.name === name && (table === null || isOnTable(index, table)));
+  return lookupOf(indexes).byName.get(name)?.find((index) => table === null || isOnTable(index, table));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CreateIndexOperation, MigrationFile } from '../model/migration';
 import type { DatabaseIndex, LintContext } from '../lint-context';
-import { accessMethod, createdIndexName, handledEarlier, isOnTable, normalizeExpression } from './database-indexes';
+import { accessMethod, createdIndexName, handledEarlier, indexesOnTable, normalizeExpression } from './database-indexes';
 import { describeTable } from './helpers';
 import type { Finding, Rule } from './rule';
 
@@ -51,11 +51,10 @@ export const redundantIndex: Rule = {
       if (DECORATED_KEY.test(file.source.slice(operation.range.start, operation.range.end))) continue;
       const name = createdIndexName(operation);
       const table = operation.table;
-      const covering = indexes.find(
+      const covering = indexesOnTable(indexes, table).find(
         (index) =>
           index.valid &&
           index.name !== name &&
-          isOnTable(index, table) &&
           !handledEarlier(file, operation, index.name) &&
           covers(index, operation),
       );

@@ -14,7 +14,7 @@ import {
   severityOnTable,
   transactionExit,
 } from './helpers';
-import { createdIndexName, droppedIndexName, isOnTable, railsDefaultIndexName } from './database-indexes';
+import { createdIndexName, droppedIndexName, indexesOnTable, railsDefaultIndexName } from './database-indexes';
 import type { Finding, Rule } from './rule';
 
 export const requireConcurrentIndexDeletion: Rule = {
@@ -124,7 +124,7 @@ function indexesOnColumns(file: MigrationFile, operation: DropColumnOperation, c
   };
   const databaseIndexes = context.database?.indexes;
   if (databaseIndexes) {
-    for (const index of databaseIndexes) if (isOnTable(index, operation.table) && touches(index.columns)) add(index.name, index.columns, index.unique, index.predicate);
+    for (const index of indexesOnTable(databaseIndexes, operation.table)) if (touches(index.columns)) add(index.name, index.columns, index.unique, index.predicate);
   } else {
     for (const index of context.schema?.indexes ?? []) {
       if (normalizeTable(index.table) === table && touches(index.columns)) add(index.name ?? railsDefaultIndexName(index.table, index.columns), index.columns, index.unique, index.where);

@@ -3,7 +3,7 @@ import type { LintContext } from '../lint-context';
 import { LazyFix, type Fix } from '../fixes/fix';
 import { addForeignKeyIndex, canAddForeignKeyIndex } from '../fixes/operation-edits';
 import { describeTable, exitEdits, isTableCreatedEarlier, normalizeTable, onRollback, runTogether, severityOnTable, transactionExit } from './helpers';
-import { isOnTable } from './database-indexes';
+import { indexesOnTable } from './database-indexes';
 import type { Finding, Rule } from './rule';
 
 export const requireIndexForForeignKey: Rule = {
@@ -81,7 +81,7 @@ function isIndexed(file: MigrationFile, operation: AddForeignKeyOperation, conte
   // Connected, the database says what exists; db/schema.rb may declare an index it lacks.
   const databaseIndexes = context.database?.indexes;
   if (databaseIndexes) {
-    return databaseIndexes.some((index) => index.valid && index.predicate === null && isOnTable(index, operation.table!) && leads(index.columns));
+    return indexesOnTable(databaseIndexes, operation.table!).some((index) => index.valid && index.predicate === null && leads(index.columns));
   }
   for (const index of context.schema?.indexes ?? []) {
     if (index.where === null && normalizeTable(index.table) === table && leads(index.columns)) return true;
