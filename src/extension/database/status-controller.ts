@@ -120,7 +120,11 @@ export class StatusController implements vscode.Disposable {
         collectStatus(current.session, workspace),
         this.factsReader
           .read(current.session, readLintSettings(this.connections.workspaceFolder()?.uri ?? null).largeTableRowThreshold, { force: rereadFacts })
-          .catch(() => undefined),
+          .catch((error: unknown) => {
+            // The lint goes on with the facts it had; say why they are not fresh (a statement_timeout on a huge catalog, say).
+            this.log.warn(`could not read the lint's database facts: ${error instanceof Error ? error.message : String(error)}`);
+            return undefined;
+          }),
       ]);
       this.log.debug(`status collected in ${Date.now() - started} ms`);
       if (this.connections.current?.session !== current.session) return; // switched meanwhile
