@@ -54,7 +54,9 @@ const TABLE_CONSTRAINTS = [
   'UNIQUE (a, b)', 'PRIMARY KEY (id)', 'CONSTRAINT k UNIQUE (a)', 'CONSTRAINT k PRIMARY KEY USING INDEX i', 'UNIQUE USING INDEX i',
   'CHECK (a > 0)', 'FOREIGN KEY (a) REFERENCES t (id)', 'CONSTRAINT f FOREIGN KEY (a) REFERENCES t ON DELETE RESTRICT',
   'UNIQUE NULLS NOT DISTINCT (a)', 'UNIQUE (a) INCLUDE (b)', 'EXCLUDE USING gist (a WITH &&)', 'CHECK (a > 0) NOT VALID',
-  'UNIQUE (a) DEFERRABLE INITIALLY DEFERRED', 'UNIQUE ()',
+  'UNIQUE (a) DEFERRABLE INITIALLY DEFERRED', 'UNIQUE ()', 'CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID',
+  'CONSTRAINT f FOREIGN KEY (a) REFERENCES t (id) ON DELETE CASCADE NOT VALID', 'UNIQUE (a) NOT VALID', 'PRIMARY KEY (a) NOT VALID',
+  'CHECK (a > 0) NOT VALID NOT VALID', 'CHECK (a > 0) VALID', 'FOREIGN KEY (a) REFERENCES t NOT',
 ];
 
 type Gen = { pick<T>(items: readonly T[]): T; chance(p: number): boolean; int(min: number, max: number): number };
@@ -89,11 +91,17 @@ function statement(g: Gen): string {
   switch (g.int(0, 14)) {
     case 0:
     case 1: {
-      const element = () => (g.chance(0.2) ? `lower(${name(g)})` : name(g)) + opt(g, g.pick([' DESC', ' ASC', ' NULLS FIRST', ' DESC NULLS LAST', ' text_pattern_ops']), 0.2);
+      const expression = () =>
+        g.pick([`lower(${name(g)})`, `(${name(g)})`, `(${g.pick(PREDICATES)})`, `(COALESCE(${name(g)}, '9999-12-31'))`, `(${name(g)}::text)`, `((${name(g)}))`, `(${name(g)} COLLATE "C")`, 'COALESCE(a, b)', '(coalesce(a))', '(COALESCE())', '(a, b)', '()']);
+      const opclass = () => g.pick([' text_pattern_ops', ' gin_trgm_ops', ' jsonb_path_ops', ' public.x_ops', ' a.b.c', ' "x_ops"', ' name', ' x_ops (siglen = 4)', ' COLLATE "C"']);
+      const element = () =>
+        (g.chance(0.25) ? expression() : name(g)) + opt(g, opclass(), 0.2) + opt(g, g.pick([' DESC', ' ASC', ' NULLS FIRST', ' DESC NULLS LAST']), 0.2);
+      const storage = () => g.pick(['fillfactor = 90', "fillfactor = '90'", 'fastupdate = off', 'fastupdate', 'deduplicate_items = false', 'toast.x = 1', 'a = 1.5', 'a = -1', 'a =']);
       return (
         `CREATE ${opt(g, 'UNIQUE ', 0.3)}INDEX ${opt(g, 'CONCURRENTLY ')}${opt(g, 'IF NOT EXISTS ', 0.3)}${opt(g, `${name(g)} `, 0.8)}ON ` +
         `${opt(g, 'ONLY ', 0.1)}${name(g)}${opt(g, ` USING ${g.pick(['gin', 'btree', 'GIST', 'hash', 'brin'])}`, 0.2)} (${list(g, element)})` +
-        `${opt(g, ` WHERE ${g.pick(PREDICATES)}`, 0.3)}${opt(g, g.pick([' INCLUDE (a)', ' WITH (fillfactor = 70)', ' TABLESPACE x', ' NULLS NOT DISTINCT']), 0.05)}`
+        `${opt(g, ` INCLUDE (${list(g, () => name(g), 2)})`, 0.1)}${opt(g, ` WITH (${list(g, storage, 2)})`, 0.1)}` +
+        `${opt(g, ` WHERE ${g.pick(PREDICATES)}`, 0.3)}${opt(g, g.pick([' INCLUDE (a)', ' WITH (fillfactor = 70)', ' TABLESPACE x', ' NULLS NOT DISTINCT', ' INCLUDE ()']), 0.05)}`
       );
     }
     case 2:
@@ -106,7 +114,9 @@ function statement(g: Gen): string {
         g.pick([
           () => `ADD ${opt(g, 'COLUMN ')}${opt(g, 'IF NOT EXISTS ', 0.2)}${column(g)}`,
           () => `ADD ${g.pick(TABLE_CONSTRAINTS)}`,
-          () => `ALTER ${opt(g, 'COLUMN ')}${name(g)} ${g.pick(['SET NOT NULL', 'DROP NOT NULL', 'DROP DEFAULT', `SET DEFAULT ${g.pick(DEFAULTS)}`, `TYPE ${g.pick(TYPES)}`, `SET DATA TYPE ${g.pick(TYPES)}`, 'SET STATISTICS 100', `TYPE ${g.pick(TYPES)} USING a::int`])}`,
+          () => `ALTER ${opt(g, 'COLUMN ')}${name(g)} ${g.pick(['SET NOT NULL', 'DROP NOT NULL', 'DROP DEFAULT', `SET DEFAULT ${g.pick(DEFAULTS)}`, `TYPE ${g.pick(TYPES)}`, `SET DATA TYPE ${g.pick(TYPES)}`, 'SET STATISTICS 100', `TYPE ${g.pick(TYPES)} USING a::int`, `${g.pick(['TYPE', 'SET DATA TYPE'])} ${g.pick(TYPES)} USING ${g.pick(PREDICATES)}`, `TYPE ${g.pick(TYPES)} USING (${name(g)}::text::${g.pick(TYPES)})`, "TYPE timestamptz USING a AT TIME ZONE 'UTC'", 'TYPE int USING'])}`,
+          () => `VALIDATE ${g.pick(['CONSTRAINT ', '', 'CONSTRAINT IF EXISTS '])}${name(g)}`,
+          () => g.pick(['ENABLE ROW LEVEL SECURITY', 'ENABLE ROW SECURITY', 'ENABLE TRIGGER ALL', 'ENABLE LEVEL SECURITY', 'FORCE ROW LEVEL SECURITY']),
           () => `DROP ${g.pick(['', 'COLUMN ', 'CONSTRAINT '])}${opt(g, 'IF EXISTS ', 0.3)}${name(g)}${opt(g, ' CASCADE', 0.2)}`,
           () => `RENAME ${g.pick(['', 'COLUMN ', 'CONSTRAINT '])}${name(g)} TO ${name(g)}`,
           () => `RENAME TO ${name(g)}`,
@@ -244,6 +254,37 @@ describe('the fast statement reader reads SQL as libpg-query does', () => {
     // The generator mostly writes forms the fast reader knows: it must be taking them.
     assert.ok(fast > 1200, `only ${fast} of 5000 statements were read by the fast reader`);
   });
+
+  // Forms of the real-world corpus (npm run bench:corpus) the fast reader takes: each read as
+  // libpg-query reads it, in a file with statements that give operations around it.
+  const CORPUS_FORMS = [
+    "CREATE INDEX by_status ON executions_visibility (namespace_id, status, (COALESCE(close_time, '9999-12-31 23:59:59')) DESC, start_time DESC, run_id)",
+    'CREATE INDEX by_build_ids ON executions_visibility USING GIN (namespace_id, BuildIds jsonb_path_ops)',
+    'CREATE INDEX "Post_title_idx" ON "Post" USING GIN ("title" gin_trgm_ops)',
+    'CREATE INDEX CONCURRENTLY i ON t USING GIN (tags array_ops)',
+    'CREATE INDEX IF NOT EXISTS name_prefix_search ON public.files(name text_pattern_ops)',
+    'CREATE INDEX IF NOT EXISTS ix_gin ON ONLY v1_runs_olap USING gin (additional_metadata jsonb_path_ops)',
+    'CREATE INDEX i ON t (a public.text_ops DESC NULLS LAST, lower(b) text_pattern_ops)',
+    'CREATE INDEX multi ON hydra_oauth2_flow ( (consent_error::varchar(2)) ASC, state ASC, subject ASC )',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS "i" ON "t"("a", "b" DESC) INCLUDE ("c") WITH (fillfactor = 90)',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON f (nid, login_session_id, subject) INCLUDE (client_id) WHERE login_session_id IS NOT NULL',
+    "CREATE UNIQUE INDEX i ON t (a) WITH (fillfactor = '70', deduplicate_items = false) WHERE (b = 1)",
+    'ALTER TABLE "User" ALTER COLUMN "role" TYPE "Role" USING ("role"::text::"Role")',
+    'ALTER TABLE "User" ALTER COLUMN "createdAt" SET DATA TYPE TIMESTAMPTZ(3) USING "createdAt"::timestamptz',
+    'ALTER TABLE t ALTER COLUMN a TYPE JSON USING a::JSON, ALTER COLUMN b SET DEFAULT now()',
+    'ALTER TABLE "Account" VALIDATE CONSTRAINT "Account_userId_fkey"',
+    'ALTER TABLE profiles ENABLE ROW LEVEL SECURITY',
+    'ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID',
+    'ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) ON DELETE CASCADE NOT VALID',
+  ];
+  for (const sql of CORPUS_FORMS) {
+    test(`a corpus form, without libpg-query: ${sql}`, () => {
+      assert.ok(parser.parse(sql).ok, 'valid Postgres');
+      const tokens = lexSql(sql)!.filter((t) => !t.comment);
+      assert.notEqual(fastStatementNode(tokens, sql), null, 'read by the fast reader');
+      assertSameReading(`SET lock_timeout = '5s';\n${sql};\nCREATE INDEX i ON t (a);\n`);
+    });
+  }
 
   test('broken statements: dropped, doubled, swapped and replaced tokens', () => {
     const g = gen(7);
