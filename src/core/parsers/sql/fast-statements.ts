@@ -28,6 +28,8 @@ const KEYWORD_TYPES = new Set(['INT', 'INTEGER', 'SMALLINT', 'BIGINT', 'REAL', '
 /** Keyword types that take an optional `(p[, s])`. */
 const KEYWORD_TYPES_WITH_MODIFIERS = new Set(['DECIMAL', 'DEC', 'NUMERIC']);
 
+/** Operators between values in the conditions read here (JSON fields, concatenation). */
+const JOIN_OPERATORS = new Set(['->', '->>', '||']);
 /** Keywords a storage parameter may be set to (Postgres' def_arg: reserved keywords, and OFF as a type name). */
 const STORAGE_KEYWORD_VALUES = new Set(['ON', 'OFF', 'TRUE', 'FALSE']);
 const TRIGGER_EVENTS = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
@@ -606,6 +608,10 @@ class Reader {
       }
       cmd['name'] = this.name();
       if (!this.accept('CASCADE')) this.accept('RESTRICT');
+    } else if (this.isKeyword('SET') && this.isSymbol('(', 1)) {
+      this.i++;
+      this.storageParameters();
+      cmd['subtype'] = 'AT_SetRelOptions';
     } else if (this.accept('VALIDATE')) {
       this.expect('CONSTRAINT');
       cmd['subtype'] = 'AT_ValidateConstraint';
@@ -768,12 +774,20 @@ class Reader {
         indexConstraints.push({ Constraint: { contype: 'CONSTR_FOREIGN', conname, location, pktable: this.references(true) } } as Node);
       } else this.references(false);
     } else if (this.accept('GENERATED')) {
-      if (!this.accept('ALWAYS')) {
+      if (this.accept('ALWAYS')) {
+        this.expect('AS');
+        // GENERATED ALWAYS AS ( expression ) STORED: a generated column.
+        if (this.acceptSymbol('(')) {
+          this.predicate();
+          this.expectSymbol(')');
+          this.expect('STORED');
+        } else this.expect('IDENTITY');
+      } else {
         this.expect('BY');
         this.expect('DEFAULT');
+        this.expect('AS');
+        this.expect('IDENTITY');
       }
-      this.expect('AS');
-      this.expect('IDENTITY');
     } else {
       if (conname !== undefined) this.fail();
       return false;
@@ -1196,8 +1210,20 @@ class Reader {
     }
   }
 
-  /** A value: a constant, a column, `function(...)`, `( condition )`, then optional `::type`s. */
+  /**
+   * A value: a constant, a column, `function(...)`, `( condition )`, then optional `::type`s;
+   * values joined by `->`, `->>` or `||` (operators of one precedence, above comparisons: any
+   * chain of them is valid).
+   */
   private operand(): void {
+    this.operandTerm();
+    for (let t = this.tokens[this.i]; t !== undefined && !t.keyword && JOIN_OPERATORS.has(t.word); t = this.tokens[this.i]) {
+      this.i++;
+      this.operandTerm();
+    }
+  }
+
+  private operandTerm(): void {
     const t = this.peek() ?? this.fail();
     if (t.keyword) {
       if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE') this.i++;
@@ -1230,7 +1256,15 @@ class Reader {
     const t = this.peek() ?? this.fail();
     if (t.keyword) {
       if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE' || t.word === 'CURRENT_TIMESTAMP' || t.word === 'CURRENT_DATE' || t.word === 'LOCALTIMESTAMP') this.i++;
-      else this.fail();
+      // ARRAY[] or ARRAY[value, ...] (`DEFAULT ARRAY[]::TEXT[]`)
+      else if (t.word === 'ARRAY' && this.isSymbol('[', 1)) {
+        this.i += 2;
+        if (!this.acceptSymbol(']')) {
+          this.operand();
+          while (this.acceptSymbol(',')) this.operand();
+          this.expectSymbol(']');
+        }
+      } else this.fail();
     } else if (this.isStringLiteral(t) || this.numberKind(t) !== null) {
       this.i++;
     } else if (t.word === '-' && this.numberKind(this.peek(1)) !== null) {
