@@ -28,6 +28,10 @@ const KEYWORD_TYPES = new Set(['INT', 'INTEGER', 'SMALLINT', 'BIGINT', 'REAL', '
 /** Keyword types that take an optional `(p[, s])`. */
 const KEYWORD_TYPES_WITH_MODIFIERS = new Set(['DECIMAL', 'DEC', 'NUMERIC']);
 
+/** Operators between values in the conditions read here (JSON fields, concatenation). */
+const JOIN_OPERATORS = new Set(['->', '->>', '||']);
+/** Keywords a storage parameter may be set to (Postgres' def_arg: reserved keywords, and OFF as a type name). */
+const STORAGE_KEYWORD_VALUES = new Set(['ON', 'OFF', 'TRUE', 'FALSE']);
 const TRIGGER_EVENTS = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 /** Postgres' NAMEDATALEN - 1: its scanner cuts longer names to this many bytes (characters, in ASCII). */
@@ -384,7 +388,8 @@ class Reader {
 
   /**
    * CREATE [UNIQUE] INDEX [CONCURRENTLY] [[IF NOT EXISTS] name] ON [ONLY] relation
-   * [USING method] ( element [, ...] ) [WHERE predicate]
+   * [USING method] ( element [, ...] ) [INCLUDE ( column [, ...] )] [WITH ( parameter [= value] [, ...] )]
+   * [WHERE predicate]
    */
   private createIndex(): Node {
     const unique = this.accept('UNIQUE');
@@ -410,6 +415,9 @@ class Reader {
     const indexParams: Node[] = [this.indexElement()];
     while (this.acceptSymbol(',')) indexParams.push(this.indexElement());
     this.expectSymbol(')');
+    // INCLUDE and WITH describe the index; the linter reads neither from the tree.
+    if (this.accept('INCLUDE')) this.skipNameList();
+    if (this.accept('WITH')) this.storageParameters();
     if (this.accept('WHERE')) this.predicate();
     // One shape for every index (fields left undefined rather than absent: the linter tests them by value).
     const stmt = { idxname, relation, accessMethod, indexParams, unique, concurrent, if_not_exists: ifNotExists };
@@ -422,16 +430,46 @@ class Reader {
    */
   private indexElement(): Node {
     let element: Node;
-    if (this.isName() && this.isSymbol('(', 1)) {
+    if (this.isSymbol('(')) {
+      // `( expression )`
+      this.i++;
+      this.predicate();
+      this.expectSymbol(')');
+      element = EXPRESSION_INDEX_ELEMENT;
+    } else if (this.isName() && this.isSymbol('(', 1)) {
       this.functionCall();
       element = EXPRESSION_INDEX_ELEMENT;
     } else {
       element = { IndexElem: { name: this.name() } } as Node;
     }
+    // An operator class (`gin_trgm_ops`, `public.x_ops`): a plain word, never a keyword (ASC, DESC
+    // and NULLS follow here); one with parameters `( ... )` is left to libpg-query.
+    const opclass = this.tokens[this.i];
+    if (opclass !== undefined && !opclass.keyword && opclass.word !== ',' && opclass.word !== ')') this.skipQualifiedName(2);
     if (!this.accept('ASC')) this.accept('DESC');
     // NULLS FIRST / LAST: the scanner's lookahead makes NULLS a token of its own here.
     if (this.isKeyword('NULLS') && (this.isKeyword('FIRST', 1) || this.isKeyword('LAST', 1))) this.i += 2;
     return element;
+  }
+
+  /**
+   * `( parameter [= value] [, ...] )` of WITH: plain names, values plain strings, unsigned
+   * numbers, plain words or on / off / true / false (`fillfactor = 70`, `fastupdate = off`).
+   */
+  private storageParameters(): void {
+    this.expectSymbol('(');
+    do {
+      const t = this.peek();
+      if (t === undefined || t.keyword) this.fail();
+      this.skipName();
+      if (this.acceptSymbol('=')) {
+        const value = this.peek();
+        if (value === undefined) this.fail();
+        if (value.keyword ? !STORAGE_KEYWORD_VALUES.has(value.word) : !this.isStringLiteral(value) && this.numberKind(value) === null && !this.isNameToken(value)) this.fail();
+        this.i++;
+      }
+    } while (this.acceptSymbol(','));
+    this.expectSymbol(')');
   }
 
   /** DROP INDEX [CONCURRENTLY] [IF EXISTS] name [, ...] [CASCADE | RESTRICT] */
@@ -541,6 +579,7 @@ class Reader {
         } else if (this.accept('DATA')) {
           this.expect('TYPE');
           this.typeName();
+          this.alterColumnUsing();
           cmd['subtype'] = 'AT_AlterColumnType';
         } else return this.fail();
       } else if (this.accept('DROP')) {
@@ -553,6 +592,7 @@ class Reader {
         }
       } else if (this.accept('TYPE')) {
         this.typeName();
+        this.alterColumnUsing();
         cmd['subtype'] = 'AT_AlterColumnType';
       } else return this.fail();
     } else if (this.accept('DROP')) {
@@ -568,10 +608,28 @@ class Reader {
       }
       cmd['name'] = this.name();
       if (!this.accept('CASCADE')) this.accept('RESTRICT');
+    } else if (this.isKeyword('SET') && this.isSymbol('(', 1)) {
+      this.i++;
+      this.storageParameters();
+      cmd['subtype'] = 'AT_SetRelOptions';
+    } else if (this.accept('VALIDATE')) {
+      this.expect('CONSTRAINT');
+      cmd['subtype'] = 'AT_ValidateConstraint';
+      cmd['name'] = this.name();
+    } else if (this.accept('ENABLE')) {
+      this.expect('ROW');
+      this.expect('LEVEL');
+      this.expect('SECURITY');
+      cmd['subtype'] = 'AT_EnableRowSecurity';
     } else {
       return this.fail();
     }
     return { AlterTableCmd: cmd } as Node;
+  }
+
+  /** [USING expression] after ALTER COLUMN ... TYPE: how values convert, checked, not read. */
+  private alterColumnUsing(): void {
+    if (this.accept('USING')) this.predicate();
   }
 
   private isConstraintStart(): boolean {
@@ -609,6 +667,7 @@ class Reader {
       this.expectSymbol('(');
       this.predicate();
       this.expectSymbol(')');
+      this.notValid(build);
     } else if (this.accept('FOREIGN')) {
       this.expect('KEY');
       contype = 'CONSTR_FOREIGN';
@@ -621,11 +680,17 @@ class Reader {
         this.skipNameList();
         this.references(false);
       }
+      this.notValid(build);
     } else {
       return this.fail();
     }
     if (!build) return null;
     return { Constraint: foreignKey ? { contype, conname, location, ...foreignKey } : { contype, conname, indexname, keys, location } } as Node;
+  }
+
+  /** NOT VALID after a CHECK or FOREIGN KEY that ALTER TABLE adds (`alterTable`): not read. */
+  private notValid(alterTable: boolean): void {
+    if (alterTable && this.isKeyword('NOT') && this.isKeyword('VALID', 1)) this.i += 2;
   }
 
   /**
@@ -709,12 +774,20 @@ class Reader {
         indexConstraints.push({ Constraint: { contype: 'CONSTR_FOREIGN', conname, location, pktable: this.references(true) } } as Node);
       } else this.references(false);
     } else if (this.accept('GENERATED')) {
-      if (!this.accept('ALWAYS')) {
+      if (this.accept('ALWAYS')) {
+        this.expect('AS');
+        // GENERATED ALWAYS AS ( expression ) STORED: a generated column.
+        if (this.acceptSymbol('(')) {
+          this.predicate();
+          this.expectSymbol(')');
+          this.expect('STORED');
+        } else this.expect('IDENTITY');
+      } else {
         this.expect('BY');
         this.expect('DEFAULT');
+        this.expect('AS');
+        this.expect('IDENTITY');
       }
-      this.expect('AS');
-      this.expect('IDENTITY');
     } else {
       if (conname !== undefined) this.fail();
       return false;
@@ -1137,11 +1210,30 @@ class Reader {
     }
   }
 
-  /** A value: a constant, a column, `function(...)`, `( condition )`, then optional `::type`s. */
+  /**
+   * A value: a constant, a column, `function(...)`, `( condition )`, then optional `::type`s;
+   * values joined by `->`, `->>` or `||` (operators of one precedence, above comparisons: any
+   * chain of them is valid).
+   */
   private operand(): void {
+    this.operandTerm();
+    for (let t = this.tokens[this.i]; t !== undefined && !t.keyword && JOIN_OPERATORS.has(t.word); t = this.tokens[this.i]) {
+      this.i++;
+      this.operandTerm();
+    }
+  }
+
+  private operandTerm(): void {
     const t = this.peek() ?? this.fail();
     if (t.keyword) {
       if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE') this.i++;
+      // COALESCE ( value [, ...] ): a keyword with a grammar of its own, a plain list here.
+      else if (t.word === 'COALESCE' && this.isSymbol('(', 1)) {
+        this.i += 2;
+        this.operand();
+        while (this.acceptSymbol(',')) this.operand();
+        this.expectSymbol(')');
+      }
       // A column named by a keyword (`name`), never taken as a function (`name(...)`).
       else if (NAME_KEYWORDS.has(t.word) && !this.isSymbol('(', 1)) this.skipQualifiedName(3);
       else this.fail();
@@ -1164,7 +1256,15 @@ class Reader {
     const t = this.peek() ?? this.fail();
     if (t.keyword) {
       if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE' || t.word === 'CURRENT_TIMESTAMP' || t.word === 'CURRENT_DATE' || t.word === 'LOCALTIMESTAMP') this.i++;
-      else this.fail();
+      // ARRAY[] or ARRAY[value, ...] (`DEFAULT ARRAY[]::TEXT[]`)
+      else if (t.word === 'ARRAY' && this.isSymbol('[', 1)) {
+        this.i += 2;
+        if (!this.acceptSymbol(']')) {
+          this.operand();
+          while (this.acceptSymbol(',')) this.operand();
+          this.expectSymbol(']');
+        }
+      } else this.fail();
     } else if (this.isStringLiteral(t) || this.numberKind(t) !== null) {
       this.i++;
     } else if (t.word === '-' && this.numberKind(this.peek(1)) !== null) {
