@@ -10,6 +10,7 @@ import { railsDefaultIndexName, readSchemaRbIndexes, readStructureSqlIndexes } f
 import type { ExistingIndexRow } from '../../src/db/queries';
 import { dropInvalidIndexSql, identifierProblem, InvalidIdentifierError, qualifiedName, quoteIdentifier, quoteLiteral, reindexConcurrentlySql } from '../../src/db/sql-text';
 import { findMissingIndexes } from '../../src/db/status';
+import { declared } from './support/declared';
 import { formatBytes, formatCount, formatDuration, formatServerVersion } from '../../src/db/status-format';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'db');
@@ -83,19 +84,7 @@ test('missing indexes: by name (schema-less declarations match any schema), with
     sizeBytes: 8192,
     ...extra,
   });
-  const declared = (name: string, table: string, columns: string[], extra = {}) => ({
-    schema: null,
-    table,
-    name,
-    nameIsDefault: false,
-    columns,
-    unique: false,
-    where: null,
-    using: null,
-    file: 'db/schema.rb',
-    line: 1,
-    ...extra,
-  });
+
   const missing = findMissingIndexes(
     [
       declared('present', 'messages', ['a']),

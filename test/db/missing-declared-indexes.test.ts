@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DeclaredIndex } from '../../src/core/parsers/declared-indexes';
 import { MonitorSession } from '../../src/db/session';
 import { collectStatus, findMissingIndexes, type StatusWorkspace } from '../../src/db/status';
+import { declared } from './support/declared';
 import { closeClient, useCluster } from './support/postgres';
 
 const DB = 'missing_declared_test';
@@ -31,19 +31,6 @@ const cluster = useCluster({}, async (c) => {
   await closeClient(admin);
 });
 
-const declared = (name: string, table: string, columns: string[], extra: Partial<DeclaredIndex> = {}): DeclaredIndex => ({
-  schema: null,
-  table,
-  name,
-  nameIsDefault: false,
-  columns,
-  unique: false,
-  where: null,
-  using: null,
-  file: 'db/schema.rb',
-  line: 1,
-  ...extra,
-});
 
 const DECLARED = [
   declared('present', 'messages', ['a']),
