@@ -1,4 +1,6 @@
 import type { DatabaseFacts } from '../core/lint-context';
+import type { BuildHistory } from '../core/locks/estimates';
+import { BuildHistoryFile, defaultHistoryPath, serverKey } from '../db/build-history';
 import { resolveDatabaseTarget } from '../db/builder/target';
 import { MonitorSession } from '../db/session';
 import { collectDatabaseFacts } from '../db/status';
@@ -17,6 +19,8 @@ const REFRESH_MS = 5 * 60_000;
 export class DatabaseFactsSource {
   private url: string | null = null;
   private facts: DatabaseFacts | undefined;
+  /** The builds the CLI measured on this server (create-pending, monitor): the hover's build-time estimate. */
+  private measured: BuildHistory | null = null;
   private loading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -30,6 +34,7 @@ export class DatabaseFactsSource {
     if (url !== this.url) {
       this.url = url;
       this.facts = undefined;
+      this.measured = null;
       clearInterval(this.timer);
       this.timer = undefined;
       if (url !== null) {
@@ -39,6 +44,11 @@ export class DatabaseFactsSource {
       }
     }
     return this.facts;
+  }
+
+  /** The build history of the database last read; null before that. */
+  get history(): BuildHistory | null {
+    return this.measured;
   }
 
   /** Resolves once the read under way (if any) is done: tests and the first lint wait on it. */
@@ -53,15 +63,17 @@ export class DatabaseFactsSource {
       try {
         const outcome = await session.connect();
         if (!outcome.ok) throw new Error(`${outcome.error.title} ${outcome.error.advice}`);
-        return await collectDatabaseFacts(session, largeTableRows);
+        const facts = await collectDatabaseFacts(session, largeTableRows);
+        return { facts, history: new BuildHistoryFile(defaultHistoryPath(process.env)).read(serverKey(target.candidate.config)) };
       } finally {
         await session.close();
       }
     })();
     this.loading = reading.then(
-      (facts) => {
+      ({ facts, history }) => {
         if (this.url !== url) return;
         this.facts = facts;
+        this.measured = history;
         this.onChange();
       },
       (error: unknown) => {

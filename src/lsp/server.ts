@@ -421,7 +421,7 @@ export function startServer(connection: Connection): void {
       end = Math.max(end, finding.range.end);
     }
     const file = linted.result.file;
-    const impact = file ? impactAt(file, offset, { database: linted.context.database }) : null;
+    const impact = file ? impactAt(file, offset, { database: linted.context.database, history: database.history }) : null;
     if (impact) {
       const ruleId = GUARDING_RULE[impact.operation.kind];
       sections.push(impactMarkdown(impact, { ruleDocsLink: { ruleId, target: ruleDocsUrl(ruleId)! } }).replace(/Connect to a database/, 'Set `databaseUrl`'));

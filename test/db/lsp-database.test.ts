@@ -58,6 +58,27 @@ test('databaseUrl: row estimates from the database make messages large, once the
   assert.equal(await client.stop(), 0);
 });
 
+test("the hover's build time comes from the builds the CLI measured on this server", async () => {
+  const { host, port } = cluster();
+  const url = `postgres://${SUPERUSER}:${encodeURIComponent(SUPERUSER_PASSWORD)}@${host}:${port}/lsp_facts`;
+  const historyPath = join(folder.path, 'build-history.json');
+  const build = (index: string) => ({ tableBytes: 50_000_000, seconds: 20, concurrent: false, finishedAt: new Date().toISOString(), schema: 'public', table: 'messages', index });
+  writeFileSync(historyPath, JSON.stringify({ version: 1, servers: { [`${host}:${port}/lsp_facts`]: [build('a'), build('b')] } }));
+  const previous = process.env['PG_INDEX_GUARD_BUILD_HISTORY'];
+  process.env['PG_INDEX_GUARD_BUILD_HISTORY'] = historyPath; // the server process inherits it
+  try {
+    const client = await lintWith({ databaseUrl: url, largeTableRowThreshold: 1_000 });
+    const uri = [...client.documents.keys()][0]!;
+    await client.diagnostics(uri, (p) => p.diagnostics.some((d) => /messages: ~5000 rows, large/.test(String(d.message))));
+    const hover = JSON.stringify((await client.hover(uri, 2, 8))?.contents);
+    assert.match(hover, /from 2 builds measured on this server/);
+    assert.equal(await client.stop(), 0);
+  } finally {
+    if (previous === undefined) delete process.env['PG_INDEX_GUARD_BUILD_HISTORY'];
+    else process.env['PG_INDEX_GUARD_BUILD_HISTORY'] = previous;
+  }
+});
+
 test('databaseUrl that cannot be reached: said once, without the password; findings as without a database', async () => {
   const client = await lintWith({ databaseUrl: 'postgres://someone:secret-pw@127.0.0.1:1/nothing' });
   const uri = [...client.documents.keys()][0]!;
