@@ -50,6 +50,11 @@ export class SettingsFileError extends Error {
   ) {
     super(message);
   }
+
+  /** The problem, after where it is: `<where> is not valid JSON`, `<where>: rules.x must be ...`. */
+  describe(where: string): string {
+    return this.wholeFile ? `${where} ${this.message}` : `${where}: ${this.message}`;
+  }
 }
 
 /**

@@ -85,8 +85,7 @@ export class ProjectFiles implements vscode.Disposable {
     const { settingsError, readProblem, ...facts } = await projectFactsFromTexts({ settings, schema, structure, initializer }, () => prism);
     if (readProblem) this.log.warn(readProblem);
     if (!settingsError) return facts;
-    const where = PROJECT_FILES.settings;
-    return { ...facts, settingsProblem: settingsError.wholeFile ? `${where} ${settingsError.message}` : `${where}: ${settingsError.message}` };
+    return { ...facts, settingsProblem: settingsError.describe(PROJECT_FILES.settings) };
   }
 
   dispose(): void {

@@ -77,8 +77,7 @@ export class ProjectFiles {
     const { settingsError, readProblem, ...facts } = await projectFactsFromTexts(texts, () => prism);
     if (readProblem) this.warn(`${readProblem} in ${root}`);
     if (!settingsError) return { root, ...facts };
-    const where = join(root, PROJECT_FILES.settings);
-    return { root, ...facts, settingsProblem: `${settingsError.wholeFile ? `${where} ${settingsError.message}` : `${where}: ${settingsError.message}`} The editor's settings are used until it is fixed.` };
+    return { root, ...facts, settingsProblem: `${settingsError.describe(join(root, PROJECT_FILES.settings))} The editor's settings are used until it is fixed.` };
   }
 }
 
