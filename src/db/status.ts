@@ -245,18 +245,19 @@ async function pendingSection(
   const reindexNames = [...new Set(operations.flatMap((op) => (op.kind === 'reindex' && op.table === null && op.name !== null ? [unqualified(op.name)] : [])))];
   // REINDEX INDEX names no table: the database knows it.
   const indexTables = reindexNames.length > 0 ? await session.query('indexTablesOf', reindexNames).catch(() => []) : [];
-  const withTable = operations.map((op) => (op.kind === 'reindex' && op.table === null ? tableOfIndex(indexTables, op.name) : op.table));
-  const tables = [...new Set(withTable.flatMap((t) => (t === null ? [] : [unqualified(t)])))];
+  const withTable = (op: PendingIndexOperation): PendingIndexOperation =>
+    op.kind === 'reindex' && op.table === null ? { ...op, table: tableOfIndex(indexTables, op.name) } : op;
+  const resolved = parsed.map((p) => ('operations' in p ? { ...p, operations: p.operations.map(withTable) } : p));
+  const tables = [...new Set(resolved.flatMap((p) => ('operations' in p ? p.operations.flatMap((op) => (op.table === null ? [] : [unqualified(op.table)])) : [])))];
   const estimates = tables.length > 0 ? await session.query('tableRowEstimatesOf', tables).catch(() => []) : [];
   const rowEstimates = new Map<string, number | null>();
   for (const row of estimates) {
     rowEstimates.set(`${row.schema}.${row.table}`, row.rowEstimate);
     if (!rowEstimates.has(row.table) || (row.rowEstimate ?? 0) > (rowEstimates.get(row.table) ?? 0)) rowEstimates.set(row.table, row.rowEstimate);
   }
-  const items: PendingMigration[] = parsed.map((p) => {
+  const items: PendingMigration[] = resolved.map((p) => {
     if ('problem' in p) return { ...p.migration, indexOperations: [], problem: p.problem };
-    const indexOperations = p.operations.map((parsedOp) => {
-      const op = parsedOp.kind === 'reindex' && parsedOp.table === null ? { ...parsedOp, table: tableOfIndex(indexTables, parsedOp.name) } : parsedOp;
+    const indexOperations = p.operations.map((op) => {
       const estimate = op.table === null ? undefined : (rowEstimates.get(op.table) ?? rowEstimates.get(unqualified(op.table)));
       return estimate === undefined ? op : { ...op, rowEstimate: estimate };
     });
@@ -356,12 +357,17 @@ function readBuilds(session: StatusQuerySource): Promise<BuildInProgressRow[]> {
   return session.query('buildsInProgress').catch(() => []);
 }
 
-/** The facts with each index marked as being built or not, from `builds`. */
+/**
+ * The catalog's facts with the indexes being built marked (the catalog's own indexes carry no
+ * mark). With no build running they are returned as they are: a poll then hands the lint the
+ * same object, whose index lookup (rules/database-indexes) is built once.
+ */
 function withBuilds(catalog: DatabaseFacts, builds: readonly BuildInProgressRow[]): DatabaseFacts {
   const building = buildFacts(builds);
+  if (building.size === 0) return catalog;
   return {
     ...catalog,
-    indexes: (catalog.indexes ?? []).map(({ building: _previous, ...index }) => {
+    indexes: (catalog.indexes ?? []).map((index) => {
       const build = building.get(`${index.schema}.${index.name}`);
       return build ? { ...index, building: build } : index;
     }),
@@ -376,7 +382,8 @@ function withBuilds(catalog: DatabaseFacts, builds: readonly BuildInProgressRow[
  * progress are read on every call: they change by the second.
  */
 export class DatabaseFactsReader {
-  private cached: { stamp: string; at: number; largeTableRows: number; catalog: DatabaseFacts } | null = null;
+  /** The last full read, of the session it came from: another session (database) reads again. */
+  private cached: { session: StatusQuerySource; stamp: string; at: number; largeTableRows: number; catalog: DatabaseFacts } | null = null;
 
   constructor(
     private readonly maxAgeMs = 60_000,
@@ -387,16 +394,12 @@ export class DatabaseFactsReader {
     const [[stampRow], builds] = await Promise.all([session.query('catalogStamp'), readBuilds(session)]);
     const stamp = stampRow?.stamp ?? '';
     const cached = this.cached;
-    const fresh = cached && !options.force && cached.stamp === stamp && cached.largeTableRows === largeTableRows && this.now() - cached.at < this.maxAgeMs;
+    const fresh =
+      cached && !options.force && cached.session === session && cached.stamp === stamp && cached.largeTableRows === largeTableRows && this.now() - cached.at < this.maxAgeMs;
     if (fresh) return withBuilds(cached.catalog, builds);
     const catalog = await readCatalogFacts(session, largeTableRows);
-    this.cached = { stamp, at: this.now(), largeTableRows, catalog };
+    this.cached = { session, stamp, at: this.now(), largeTableRows, catalog };
     return withBuilds(catalog, builds);
-  }
-
-  /** Another database: nothing cached applies. */
-  clear(): void {
-    this.cached = null;
   }
 }
 

@@ -25,55 +25,64 @@ const cluster = useCluster({}, async (c: TestCluster) => {
   assert.ok(outcome.ok, JSON.stringify(outcome));
 });
 
-/** The session, with the names of the queries sent through it written down. */
-function recording(): { source: StatusQuerySource; asked: QueryName[] } {
-  const asked: QueryName[] = [];
+/**
+ * The session, with the names of the queries each read sends through it written down. One
+ * source per reader: the reader keeps its facts for the session (source) they came from.
+ */
+function recording(reader: DatabaseFactsReader) {
+  let asked: QueryName[] = [];
   const source: StatusQuerySource = {
     query: (name, ...params) => {
       asked.push(name);
       return session.query(name, ...params);
     },
   };
-  return { source, asked };
+  return async (options: { force?: boolean } = {}) => {
+    asked = [];
+    const facts = await reader.read(source, 100_000, options);
+    return { facts, asked };
+  };
 }
 
 const names = (facts: Awaited<ReturnType<DatabaseFactsReader['read']>>) => (facts.indexes ?? []).map((i) => i.name).sort();
 
-test('reads every index again only when the catalog changed, the facts are a minute old, or it is forced', async () => {
+test('reads every index again only when the catalog changed, the facts are a minute old, it is forced, or the session is another', async () => {
   let clock = 0;
   const reader = new DatabaseFactsReader(60_000, () => clock);
+  const read = recording(reader);
   const admin = await cluster().connect(DB);
   try {
-    const first = recording();
-    const facts = await reader.read(first.source, 100_000);
+    const first = await read();
     assert.ok(first.asked.includes('existingIndexes'), 'the first read is a full one');
-    assert.deepEqual(names(facts), ['accounts_pkey', 'index_accounts_on_owner_id']);
+    assert.deepEqual(names(first.facts), ['accounts_pkey', 'index_accounts_on_owner_id']);
 
-    const unchanged = recording();
-    assert.deepEqual(await reader.read(unchanged.source, 100_000), facts);
+    const unchanged = await read();
+    assert.equal(unchanged.facts, first.facts, 'the same facts, as they were');
     assert.deepEqual(unchanged.asked.sort(), ['buildsInProgress', 'catalogStamp'], 'a poll with nothing changed reads the stamp and the builds only');
 
     await admin.query('CREATE INDEX index_accounts_on_plan ON accounts (plan)');
-    const created = recording();
-    assert.deepEqual(names(await reader.read(created.source, 100_000)), ['accounts_pkey', 'index_accounts_on_owner_id', 'index_accounts_on_plan']);
+    const created = await read();
+    assert.deepEqual(names(created.facts), ['accounts_pkey', 'index_accounts_on_owner_id', 'index_accounts_on_plan']);
     assert.ok(created.asked.includes('existingIndexes'), 'a new index changes the stamp');
 
     // A rename leaves the stamp as it was: the facts catch up once they are a minute old.
     await admin.query('ALTER INDEX index_accounts_on_plan RENAME TO index_accounts_on_plan_renamed');
-    assert.ok(names(await reader.read(recording().source, 100_000)).includes('index_accounts_on_plan'));
+    assert.ok(names((await read()).facts).includes('index_accounts_on_plan'));
     clock += 60_000;
-    assert.ok(names(await reader.read(recording().source, 100_000)).includes('index_accounts_on_plan_renamed'));
+    assert.ok(names((await read()).facts).includes('index_accounts_on_plan_renamed'));
 
-    const forced = recording();
-    await reader.read(forced.source, 100_000, { force: true });
+    const forced = await read({ force: true });
     assert.ok(forced.asked.includes('existingIndexes'), 'forced after a write');
+
+    const otherSession = await recording(reader)();
+    assert.ok(otherSession.asked.includes('existingIndexes'), 'facts of one session are not another\'s');
   } finally {
     await closeClient(admin);
   }
 });
 
 test('a build in progress is marked on every read, and unmarked once cancelled though the catalog did not change', async () => {
-  const reader = new DatabaseFactsReader();
+  const read = recording(new DatabaseFactsReader());
   const writer = await cluster().connect(DB);
   const builder = await cluster().connect(DB);
   const admin = await cluster().connect(DB);
@@ -83,7 +92,7 @@ test('a build in progress is marked on every read, and unmarked once cancelled t
     const { rows } = await builder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const build = builder.query('CREATE INDEX CONCURRENTLY index_accounts_on_id_and_plan ON accounts (id, plan)').catch((error: unknown) => error);
     const building = await waitFor('the build to be marked', async () => {
-      const index = (await reader.read(recording().source, 100_000)).indexes?.find((i) => i.name === 'index_accounts_on_id_and_plan');
+      const index = (await read()).facts.indexes?.find((i) => i.name === 'index_accounts_on_id_and_plan');
       return index?.building ? index : undefined;
     });
     assert.equal(building.valid, false);
@@ -91,8 +100,8 @@ test('a build in progress is marked on every read, and unmarked once cancelled t
 
     await admin.query('SELECT pg_cancel_backend($1)', [rows[0]!.pid]);
     assert.match(String(await build), /canceling statement/);
-    const afterCancel = recording();
-    const leftover = (await reader.read(afterCancel.source, 100_000)).indexes?.find((i) => i.name === 'index_accounts_on_id_and_plan');
+    const afterCancel = await read();
+    const leftover = afterCancel.facts.indexes?.find((i) => i.name === 'index_accounts_on_id_and_plan');
     assert.ok(!afterCancel.asked.includes('existingIndexes'), 'the INVALID leftover was in the catalog already');
     assert.equal(leftover?.valid, false);
     assert.equal(leftover?.building, undefined, 'an INVALID leftover, no longer a build');

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { collectStatus, DatabaseFactsReader, readStatusWorkspace, type DatabaseStatus } from '../../db/status';
+import type { DatabaseFacts } from '../../core/lint-context';
 import { lineStarts, positionAt } from '../../core/parsers/source-text';
 import type { Finding } from '../../core/rules/rule';
 import type { LintService } from '../lint-service';
@@ -18,10 +19,10 @@ export interface LocatedFinding extends Finding {
  */
 export class StatusController implements vscode.Disposable {
   private latest: DatabaseStatus | null = null;
-  private lastFactsKey = '';
+  /** The facts the lint has, and their content as text (a full re-read can bring the same facts back). */
+  private lastFacts: { facts: DatabaseFacts; key: string } | null = null;
   /** The lint's facts, read again in full only when the catalog changed (see DatabaseFactsReader). */
   private readonly factsReader = new DatabaseFactsReader();
-  private factsSession: unknown = null;
   private pendingFindings = new Map<string, LocatedFinding[]>();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
@@ -42,7 +43,7 @@ export class StatusController implements vscode.Disposable {
         if (state === 'connected') void this.refresh();
         if (state === 'none') {
           this.latest = null;
-          this.lastFactsKey = '';
+          this.lastFacts = null;
           this.lintService.setDatabaseFacts(undefined);
           this.onFactsChanged();
           this.changed.fire(null);
@@ -106,10 +107,6 @@ export class StatusController implements vscode.Disposable {
   private async collect(rereadFacts: boolean): Promise<void> {
     const current = this.connections.current;
     if (!current || current.session.state !== 'connected') return;
-    if (this.factsSession !== current.session) {
-      this.factsSession = current.session;
-      this.factsReader.clear();
-    }
     try {
       const parsers = await this.lintService.loadParsers();
       const root = this.connections.workspaceRoot();
@@ -132,12 +129,16 @@ export class StatusController implements vscode.Disposable {
       const findings = new Map<string, LocatedFinding[]>();
       for (const migration of status.pendingMigrations.items) findings.set(migration.path, await this.locatedFindings(vscode.Uri.file(migration.path)));
       this.pendingFindings = findings;
-      const factsKey = facts ? JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])], facts.indexes ?? [], [...(facts.columnStats ?? [])]]) : '';
-      if (facts && factsKey !== this.lastFactsKey) {
-        // Re-lint only when what the linter knows changed, not on every poll.
-        this.lastFactsKey = factsKey;
-        this.lintService.setDatabaseFacts(facts);
-        this.onFactsChanged();
+      // Re-lint only when what the linter knows changed, not on every poll. A poll that found
+      // nothing new hands back the same object: no need to turn 50,000 indexes into text again.
+      if (facts && facts !== this.lastFacts?.facts) {
+        const key = JSON.stringify([facts.serverVersionNum, [...(facts.tableRowEstimates ?? [])], facts.indexes ?? [], [...(facts.columnStats ?? [])]]);
+        const changed = key !== this.lastFacts?.key;
+        this.lastFacts = { facts, key };
+        if (changed) {
+          this.lintService.setDatabaseFacts(facts);
+          this.onFactsChanged();
+        }
       }
       this.changed.fire(status);
     } catch (error) {
