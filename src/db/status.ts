@@ -391,6 +391,8 @@ export class DatabaseFactsReader {
   ) {}
 
   async read(session: StatusQuerySource, largeTableRows: number, options: { force?: boolean } = {}): Promise<DatabaseFacts> {
+    // The stamp is read before the catalog: a change between the two costs one more full read at
+    // the next poll, where the other order could keep facts older than their stamp for a minute.
     const [[stampRow], builds] = await Promise.all([session.query('catalogStamp'), readBuilds(session)]);
     const stamp = stampRow?.stamp ?? '';
     const cached = this.cached;
