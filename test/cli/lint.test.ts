@@ -1,7 +1,7 @@
 // `pg-index-guard lint`, in process: walking, exact JSON, exit codes, --fail-on, --config.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SETTINGS, defaultContext } from '../../src/core/lint-context';
@@ -131,6 +131,27 @@ describe('lint: folders and JSON', () => {
     assert.equal(code, 1);
     const again = JSON.parse((await run(['lint', 'db/migrate', 'db/migrate/20240102000000_add_index_to_messages.rb', '--format', 'json'], { cwd: app.path })).stdout);
     assert.equal(again.summary.files, 4);
+  });
+
+  test('symlinks: a loop is walked once, a folder reached through a link is linted once, a folder inside a linked one is found', async () => {
+    const dir = tempDir();
+    try {
+      // migrations/nested/001.sql; migrations/loop -> migrations; linked -> migrations/nested;
+      // outside/deep/002.sql reached only through migrations/outside -> outside.
+      mkdirSync(join(dir.path, 'migrations', 'nested'), { recursive: true });
+      mkdirSync(join(dir.path, 'outside', 'deep'), { recursive: true });
+      writeFileSync(join(dir.path, 'migrations', 'nested', '001.sql'), 'CREATE INDEX a ON messages (a);\n');
+      writeFileSync(join(dir.path, 'outside', 'deep', '002.sql'), 'CREATE INDEX b ON messages (b);\n');
+      symlinkSync(join(dir.path, 'migrations'), join(dir.path, 'migrations', 'loop'));
+      symlinkSync(join(dir.path, 'migrations', 'nested'), join(dir.path, 'linked'));
+      symlinkSync(join(dir.path, 'outside'), join(dir.path, 'migrations', 'outside'));
+      const { stdout, stderr } = await run(['lint', 'migrations', 'linked', '--format', 'json'], { cwd: dir.path });
+      assert.equal(stderr, '');
+      const files = [...new Set(JSON.parse(stdout).findings.map((f: { file: string }) => f.file))].sort();
+      assert.deepEqual(files, ['migrations/nested/001.sql', 'migrations/outside/deep/002.sql']);
+    } finally {
+      dir.remove();
+    }
   });
 
   test('SQL migrations go through the same path', async () => {
