@@ -104,10 +104,10 @@ test('a deferred SQL parser: files the fast reader knows need no libpg-query; th
   const sql = deferredSqlParser();
   const parsers = { ruby: eager.ruby, sql };
   const known = "SET lock_timeout = '5s';\nCREATE INDEX index_messages_on_account_id ON messages (account_id);\n";
-  const unknown = 'WITH ids AS (SELECT 1) SELECT * FROM ids;\nCREATE INDEX index_messages_on_lower_email ON messages ((lower(email)));\n';
+  const unknown = 'WITH ids AS (SELECT 1) SELECT * INTO archived_ids FROM ids;\nCREATE INDEX index_messages_on_lower_email ON messages ((lower(email)));\n';
   const broken = 'CREATE INDEX index_messages_on_x ON messages (x;\nDROP INDEX index_messages_on_y;\n';
   // SQL inside a Ruby `execute` goes through parseEmbeddedSql, which swallows what it throws.
-  const ruby = migration('    execute "WITH ids AS (SELECT 1) SELECT * FROM ids; CREATE INDEX index_messages_on_a ON messages (a)"\n');
+  const ruby = migration('    execute "WITH ids AS (SELECT 1) SELECT * INTO archived_ids FROM ids; CREATE INDEX index_messages_on_a ON messages (a)"\n');
   const summary = (result: ReturnType<typeof lintSource>) => result.findings.map((f) => `${f.ruleId} ${f.range.start}-${f.range.end} ${f.message}`);
   const cases: Array<[string, string, 'sql' | 'ruby']> = [
     ['db/known.sql', known, 'sql'],

@@ -265,6 +265,34 @@ describe('lint: exit codes and --fail-on', () => {
   });
 });
 
+describe('lint: libpg-query loaded on demand', () => {
+  test('files that need it, first, in the middle and last among 200, are linted as with it loaded from the start, in order', async () => {
+    const dir = tempDir();
+    try {
+      const needsLibpg = new Set([0, 1, 77, 140, 199]);
+      const targets = Array.from({ length: 200 }, (_, i) => {
+        const name = `${String(i).padStart(3, '0')}.sql`;
+        const sql = needsLibpg.has(i)
+          ? `CREATE INDEX lower_${i} ON messages ((lower(email)) text_pattern_ops DESC) WITH (fillfactor = 70) TABLESPACE fast;\nCREATE TEMP TABLE t${i} ON COMMIT DROP AS SELECT 1;\n`
+          : `CREATE INDEX i${i} ON messages (c${i});\n`;
+        writeFileSync(join(dir.path, name), sql);
+        return { path: name, absolutePath: join(dir.path, name), language: 'sql' as const, explicit: false, regularFile: true };
+      });
+      const onDemand = await loadParsersDeferred(['sql']);
+      const fromTheStart = await loadParsersDeferred(['sql']);
+      await fromTheStart.sql.load();
+      const expected = await lintTargets(targets, defaultContext(), fromTheStart, jsonFormat);
+      const actual = await lintTargets(targets, defaultContext(), onDemand, jsonFormat);
+      assert.deepEqual(actual, expected);
+      const files = JSON.parse(`[${expected.report.findings.join(',')}]`).map((f: { file: string }) => f.file);
+      assert.deepEqual([...new Set(files)], targets.map((t) => t.path), 'every file has findings, in order');
+      assert.ok(files.includes('077.sql') && expected.report.summary.parseErrors === 0);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
 describe('lint: a file the parser cannot follow', () => {
   let dir: { path: string; remove: () => void };
   let onlyConcurrent: string;

@@ -12,7 +12,7 @@ import { loadParsersDeferred, type DeferredSqlParser, type MigrationLanguage, ty
 import { defaultContext, type LintContext, type LintSettings, type SchemaInfo } from '../../core/lint-context';
 import type { LintTarget } from './files';
 import { outputFormat, type FormatOptions, type OutputFormat } from './formats/format';
-import { lintBatch, lintPendingFiles, mergeResults, type FilesResult, type LintRun } from './run';
+import { SqlParserOnDemand, lintBatch, lintPendingFiles, mergeResults, type FilesResult, type LintRun } from './run';
 
 const WORKER_TAG = 'pg-index-guard/lint-worker';
 /** A helper thread costs ~50 ms of CPU to start: not worth it for fewer files than this per helper. */
@@ -140,9 +140,18 @@ export async function lintTargetsInParallel(
   );
 
   const loaded = await parsers;
-  takeBatches(new Int32Array(counter), targets, context, loaded, format, (batch, result) => {
+  // The main thread loads libpg-query when one of its files needs it, as lintTargets does.
+  const sql = new SqlParserOnDemand(context, loaded, format);
+  const next = new Int32Array(counter);
+  for (;;) {
+    const batch = Atomics.add(next, 0, 1);
+    const first = batch * BATCH_SIZE;
+    if (first >= targets.length) break;
+    const batchTargets = targets.slice(first, first + BATCH_SIZE);
+    const result = lintBatch(batchTargets, context, loaded, format);
     results[batch] = result;
-  });
+    await sql.afterBatch(result, batchTargets);
+  }
   await Promise.all(helpers);
   const done: FilesResult[] = [];
   for (let batch = 0; batch < batches; batch++) {

@@ -18,9 +18,10 @@ import type { SqlToken } from './statements';
  * left to libpg-query.
  */
 const NAME_KEYWORDS = new Set([
-  'ACTION', 'COMMENT', 'COMMENTS', 'CONTENT', 'DATA', 'DAY', 'DOCUMENT', 'EVENT', 'HOUR', 'KEY',
-  'LABEL', 'LANGUAGE', 'LEVEL', 'LOCATION', 'MINUTE', 'MODE', 'MONTH', 'NAME', 'OBJECT', 'OPTIONS',
-  'OWNER', 'PASSWORD', 'PATH', 'ROLE', 'SECOND', 'SOURCE', 'TARGET', 'TYPE', 'VALUE', 'VERSION', 'YEAR',
+  'ACCESS', 'ACTION', 'COMMENT', 'COMMENTS', 'CONTENT', 'DATA', 'DAY', 'DOCUMENT', 'ERROR', 'EVENT', 'EXPRESSION',
+  'HOUR', 'INPUT', 'KEY', 'LABEL', 'LANGUAGE', 'LEVEL', 'LOCATION', 'MINUTE', 'MODE', 'MONTH', 'NAME', 'OBJECT',
+  'OBJECTS', 'OPTIONS', 'OWNER', 'PASSWORD', 'PATH', 'POLICY', 'ROLE', 'SECOND', 'SKIP', 'SOURCE', 'STORAGE',
+  'TARGET', 'TRIGGER', 'TYPE', 'VALUE', 'VERSION', 'YEAR',
 ]);
 
 /** Types written as keywords (Postgres' Numeric, Character, ConstDatetime and JSON rules), without modifiers. */
@@ -442,6 +443,7 @@ class Reader {
     } else {
       element = { IndexElem: { name: this.name() } } as Node;
     }
+    if (this.accept('COLLATE')) this.skipQualifiedName(2);
     // An operator class (`gin_trgm_ops`, `public.x_ops`): a plain word, never a keyword (ASC, DESC
     // and NULLS follow here); one with parameters `( ... )` is left to libpg-query.
     const opclass = this.tokens[this.i];
@@ -662,6 +664,7 @@ class Reader {
       } else {
         this.skipNameList();
       }
+      this.deferrable();
     } else if (this.accept('CHECK')) {
       contype = 'CONSTR_CHECK';
       this.expectSymbol('(');
@@ -680,12 +683,27 @@ class Reader {
         this.skipNameList();
         this.references(false);
       }
+      this.deferrable();
       this.notValid(build);
     } else {
       return this.fail();
     }
     if (!build) return null;
     return { Constraint: foreignKey ? { contype, conname, location, ...foreignKey } : { contype, conname, indexname, keys, location } } as Node;
+  }
+
+  /**
+   * [NOT] DEFERRABLE [INITIALLY DEFERRED | IMMEDIATE] after a UNIQUE, PRIMARY KEY or FOREIGN KEY
+   * table constraint: when it is checked, not read (the index is built the same). Other orders
+   * and combinations are left to libpg-query (some are errors of the grammar itself).
+   */
+  private deferrable(): void {
+    if (this.accept('DEFERRABLE')) {
+      if (this.accept('INITIALLY') && !this.accept('DEFERRED')) this.expect('IMMEDIATE');
+    } else if (this.isKeyword('NOT') && this.isKeyword('DEFERRABLE', 1)) {
+      this.i += 2;
+      if (this.accept('INITIALLY')) this.expect('IMMEDIATE');
+    }
   }
 
   /** NOT VALID after a CHECK or FOREIGN KEY that ALTER TABLE adds (`alterTable`): not read. */
@@ -735,7 +753,16 @@ class Reader {
     const colname = build ? this.name() : (this.skipName(), '');
     this.typeName();
     const constraints: Node[] | null = build ? [] : null;
-    while (this.columnConstraint(constraints));
+    // Constraints, and at most one COLLATE "C" among them (a second is an error of the grammar).
+    let collated = false;
+    for (;;) {
+      if (this.isKeyword('COLLATE')) {
+        if (collated) this.fail();
+        collated = true;
+        this.i++;
+        this.skipQualifiedName(2);
+      } else if (!this.columnConstraint(constraints)) break;
+    }
     if (!build) return null;
     const column: Record<string, unknown> = { colname, location };
     if (constraints!.length > 0) column['constraints'] = constraints;
@@ -816,6 +843,13 @@ class Reader {
       else this.columnDefinition(false);
     } while (this.acceptSymbol(','));
     this.expectSymbol(')');
+    // PARTITION BY strategy ( column [, ...] ): a partitioned table, its columns plain.
+    if (this.accept('PARTITION')) {
+      this.expect('BY');
+      // The strategy is any name to the grammar (HASH is no keyword); Postgres checks it later.
+      if (!this.accept('RANGE') && !this.accept('LIST')) this.skipName();
+      this.skipNameList();
+    }
     return { CreateStmt: { relation } } as Node;
   }
 
@@ -1124,7 +1158,7 @@ class Reader {
         }
       } else if (t.word === 'DOUBLE') {
         this.expect('PRECISION');
-      } else if (t.word === 'CHARACTER') {
+      } else if (t.word === 'CHARACTER' || t.word === 'CHAR') {
         this.accept('VARYING');
         this.typeLength();
       } else if (!KEYWORD_TYPES.has(t.word)) this.fail();
@@ -1249,6 +1283,12 @@ class Reader {
       this.skipQualifiedName(3);
     }
     while (this.acceptSymbol('::')) this.typeName();
+    if (this.accept('COLLATE')) this.skipQualifiedName(2);
+    // value AT TIME ZONE zone: binds tighter than the operators operand() joins by.
+    if (this.isKeyword('AT') && this.isKeyword('TIME', 1) && this.isKeyword('ZONE', 2)) {
+      this.i += 3;
+      this.operandTerm();
+    }
   }
 
   /** A default value: a constant (signed numbers too), `function(...)`, CURRENT_TIMESTAMP and the like, then optional `::type`s. */

@@ -72,8 +72,9 @@ function nodeType(node: Node): string {
  * told from its first keywords (`tokens`: its code tokens): INSERT, UPDATE, DELETE, GRANT,
  * COMMENT, DO...; CREATE of anything but a table, an index or a materialized view; DROP of
  * anything but an index; ALTER of anything but a table (ALTER INDEX, TYPE, SEQUENCE: their
- * trees are AlterTableStmt of another objtype, or other types). Such a statement is only checked
- * for syntax errors (SqlParser.check), its tree not built. When this says false the tree is read.
+ * trees are AlterTableStmt of another objtype, or other types); SELECT and WITH that neither
+ * select INTO a table nor call set_config. Such a statement is not parsed at all (a syntax error
+ * in it goes unreported), its tree not built. When this says false the tree is read.
  */
 export function statementTreeUnread(tokens: readonly SqlToken[]): boolean {
   const first = tokens[0];
@@ -89,14 +90,34 @@ export function statementTreeUnread(tokens: readonly SqlToken[]): boolean {
       return second?.keyword === true && second.word !== 'INDEX';
     case 'ALTER':
       return second?.keyword === true && second.word !== 'TABLE';
+    case 'SELECT':
+    case 'WITH':
+      return !selectTreeMayBeRead(tokens);
     default:
       return TREE_UNREAD_FIRST_WORDS.has(first.word);
   }
 }
 
+/**
+ * Whether a SELECT (or a WITH ... statement, whose tree may be a SELECT) may give an operation:
+ * `SELECT ... INTO table` creates one, `SELECT set_config('lock_timeout', ...)` sets a timeout
+ * (selectStatement). Any INTO but INSERT's and MERGE's, or a word set_config anywhere, and the
+ * tree is read. The rest (a data migration's WITH ... INSERT, `SELECT create_partition(...)`)
+ * is not parsed.
+ */
+function selectTreeMayBeRead(tokens: readonly SqlToken[]): boolean {
+  for (let k = 1; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.keyword) {
+      if (t.word === 'INTO' && tokens[k - 1]!.word !== 'INSERT' && tokens[k - 1]!.word !== 'MERGE') return true;
+    } else if (t.word.length >= 10 && t.word.toLowerCase().replace(/"/g, '') === 'set_config') return true;
+  }
+  return false;
+}
+
 /** After CREATE (or CREATE OR REPLACE): the words that may begin a CreateStmt, IndexStmt or CreateTableAsStmt. */
 const TREE_READ_AFTER_CREATE = new Set(['TABLE', 'INDEX', 'UNIQUE', 'TEMP', 'TEMPORARY', 'LOCAL', 'GLOBAL', 'UNLOGGED', 'MATERIALIZED']);
-/** Statements whose first keyword alone gives a type operationsOf ignores (WITH, SELECT, SET, BEGIN... are read). */
+/** Statements whose first keyword alone gives a type operationsOf ignores (SET, BEGIN... are read). */
 const TREE_UNREAD_FIRST_WORDS = new Set([
   'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'GRANT', 'REVOKE', 'COMMENT', 'DO', 'LOCK', 'TRUNCATE', 'ANALYZE', 'ANALYSE',
   'VACUUM', 'CLUSTER', 'NOTIFY', 'LISTEN', 'UNLISTEN', 'REFRESH', 'SECURITY', 'COPY', 'CALL', 'CHECKPOINT', 'REASSIGN', 'IMPORT',
