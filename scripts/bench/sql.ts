@@ -306,8 +306,10 @@ function statementBreakdown(cwd: string, target: string): Row[] {
           from = to + 1;
           if (group.length === 0) continue;
           statements++;
-          if (fastStatementNode(group, text) !== null) fast++;
-          else if (!group.some((t) => t.word === '{' && !t.keyword) && statementTreeUnread(group)) unread++;
+          // In the lint reading's order (statements.ts): a statement nothing reads is left alone.
+          const brace = group.some((t) => t.word === '{' && !t.keyword);
+          if (!brace && statementTreeUnread(group)) unread++;
+          else if (fastStatementNode(group, text) !== null) fast++;
           else {
             parses = true;
             const kind = group.slice(0, 2).map((t) => (t.keyword ? t.word : '<name>')).join(' ');

@@ -142,7 +142,10 @@ function readStatementByStatement(text: string, parser: SqlParser): SqlText | nu
     const first = group[0]!;
     const last = group[group.length - 1]!;
     const end = semicolon !== null ? semicolon.end : last.end;
-    let node = fastStatementNode(group, text);
+    // A statement nothing reads (an INSERT, a CREATE FUNCTION...) is not read by the fast reader
+    // either: whatever it would say, the statement gives no operation and no problem.
+    const unread = statementTreeUnread(group);
+    let node = unread ? null : fastStatementNode(group, text);
     let at = sameOffset;
     if (node === null) {
       // A `{` (a template placeholder, `{{ table }}`) is in no statement Postgres accepts: the
@@ -153,7 +156,7 @@ function readStatementByStatement(text: string, parser: SqlParser): SqlText | nu
         problem ??= { message: 'syntax error at or near "{"', start: group[brace]!.start, end: group[brace]!.end };
         continue;
       }
-      if (brace === -1 && statementTreeUnread(group)) {
+      if (brace === -1 && unread) {
         // Nothing reads its tree (an INSERT, a CREATE FUNCTION...): libpg-query is not asked for
         // it, so a syntax error in it goes unreported (one with a template's `{` still is).
         // Asking cost a third of a lint of real-world SQL (npm run bench -- sql), loading
