@@ -89,6 +89,14 @@ export function toDbError(err: unknown, context: ErrorContext = {}): DbError {
   return new DbError(describeConnectionError(err, context), err);
 }
 
+/** What to say of a table the role may not read (SQLSTATE 42501), also when a query found out without the server refusing. */
+export function unreadableTable(table: string, user: string | undefined): { title: string; advice: string } {
+  return {
+    title: `${user ? `"${user}"` : 'this user'} may not read table ${table}.`,
+    advice: `The monitor only reads. Ask an administrator to run: GRANT SELECT ON ${sqlName(table)} TO ${user ? sqlName(user) : '<user>'}; (or grant the role pg_read_all_data).`,
+  };
+}
+
 export function describeConnectionError(err: unknown, context: ErrorContext = {}): ErrorDescription {
   if (err instanceof DbError) return err.description;
   const e = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as ErrorLike;
@@ -134,11 +142,8 @@ export function describeConnectionError(err: unknown, context: ErrorContext = {}
         );
       }
       if (table) {
-        return make(
-          'missing-privilege',
-          `${user} may not read table ${table}.`,
-          `The monitor only reads. Ask an administrator to run: GRANT SELECT ON ${sqlName(table)} TO ${role}; (or grant the role pg_read_all_data).`,
-        );
+        const { title, advice } = unreadableTable(table, context.user);
+        return make('missing-privilege', title, advice);
       }
       return make(
         'missing-privilege',

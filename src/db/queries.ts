@@ -32,6 +32,16 @@ export interface BuildInProgressRow {
   runningSeconds: number | null;
   /** The role may not see this build's progress (no pg_read_all_stats): only its pid is known. */
   hidden: boolean;
+  /** Sessions this build waits for a lock of (pg_blocking_pids), by pid; empty when it waits for none. */
+  blockedBy: BuildBlocker[];
+}
+
+export interface BuildBlocker {
+  pid: number;
+  query: string | null;
+  state: string | null;
+  /** How long the blocker's transaction has been open. */
+  transactionSeconds: number | null;
 }
 
 export interface InvalidIndexRow {
@@ -42,6 +52,8 @@ export interface InvalidIndexRow {
   sizeBytes: number | null;
   /** A CREATE/REINDEX CONCURRENTLY is still running on it: not (yet) a leftover. */
   buildInProgress: boolean;
+  /** That build (its phase, as Builds in Progress shows it), or null. */
+  build: { pid: number; phase: string; phaseProgress: number | null } | null;
   /** Leftover of a failed REINDEX CONCURRENTLY (`_ccnew` / `_ccold` suffix). */
   reindexLeftover: boolean;
 }
@@ -119,6 +131,17 @@ export interface MissingDeclaredIndexRow {
   tableIndexes: { index: string; unique: boolean; partial: boolean; columns: (string | null)[] }[];
 }
 
+export interface PendingMigrationFactsRow {
+  /** current_user: whom to grant SELECT to when a table is unreadable. */
+  role: string;
+  /** The applied versions, or why they are unknown. */
+  rails: string[] | 'missing' | 'unreadable';
+  /** Likewise for django_migrations; 'missing' when not asked for. */
+  django: string[] | 'missing' | 'unreadable';
+  estimates: TableRowEstimateRow[];
+  indexTables: { schema: string; table: string; index: string }[];
+}
+
 export interface SchemaMigrationsTableRow {
   exists: boolean;
 }
@@ -172,14 +195,25 @@ function query<Params extends readonly unknown[], Result>(name: string, text: st
 }
 
 export const QUERIES = {
+  /**
+   * With the sessions each build waits for (what Blocked Queries lists for its pid), asked only of a
+   * build that waits for a lock: pg_blocking_pids takes the lock manager's locks for a moment.
+   */
   buildsInProgress: query<[], BuildInProgressRow>(
-    'builds_in_progress_v1',
+    'builds_in_progress_v2',
     `
 SELECT p.pid, p.datname, n.nspname AS schema_name, c.relname AS table_name, ic.relname AS index_name,
        p.command, p.phase, p.lockers_total, p.lockers_done, p.current_locker_pid,
        p.blocks_total, p.blocks_done, p.tuples_total, p.tuples_done, p.partitions_total, p.partitions_done,
        a.query, a.query_start, a.state, a.wait_event_type, a.wait_event, a.usename, a.application_name,
-       extract(epoch FROM clock_timestamp() - a.query_start)::float8 AS running_seconds
+       extract(epoch FROM clock_timestamp() - a.query_start)::float8 AS running_seconds,
+       CASE WHEN a.wait_event_type = 'Lock' THEN
+         (SELECT json_agg(json_build_object('pid', blocker.pid, 'query', b.query, 'state', b.state,
+                                            'transactionSeconds', extract(epoch FROM clock_timestamp() - b.xact_start)::float8)
+                          ORDER BY blocker.pid)
+            FROM unnest(pg_blocking_pids(p.pid)) AS blocker(pid)
+            LEFT JOIN pg_stat_activity b ON b.pid = blocker.pid)
+       END AS blocked_by
   FROM pg_stat_progress_create_index p
   LEFT JOIN pg_stat_activity a ON a.pid = p.pid
   LEFT JOIN pg_class c ON c.oid = p.relid AND p.datname = current_database()
@@ -212,33 +246,56 @@ SELECT p.pid, p.datname, n.nspname AS schema_name, c.relname AS table_name, ic.r
       user: str(r['usename']),
       applicationName: str(r['application_name']),
       runningSeconds: num(r['running_seconds']),
+      blockedBy: Array.isArray(r['blocked_by'])
+        ? (r['blocked_by'] as Array<Record<string, unknown>>).map((b) => ({
+            pid: Number(b['pid']),
+            query: str(b['query']),
+            state: str(b['state']),
+            transactionSeconds: num(b['transactionSeconds']),
+          }))
+        : [],
     }),
   ),
 
+  /** With the build running on each, if any (one build per index: it holds a lock that conflicts with another's). */
   invalidIndexes: query<[], InvalidIndexRow>(
-    'invalid_indexes_v1',
+    'invalid_indexes_v2',
     `
 SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_name,
        pg_get_indexdef(x.indexrelid) AS definition,
        pg_relation_size(x.indexrelid) AS size_bytes,
-       EXISTS (SELECT 1 FROM pg_stat_progress_create_index p
-                WHERE p.datname = current_database() AND p.index_relid = x.indexrelid) AS build_in_progress
+       p.pid AS build_pid, p.phase AS build_phase, p.lockers_total, p.lockers_done,
+       p.blocks_total, p.blocks_done, p.tuples_total, p.tuples_done
   FROM pg_index x
   JOIN pg_class i ON i.oid = x.indexrelid
   JOIN pg_class t ON t.oid = x.indrelid
   JOIN pg_namespace n ON n.oid = i.relnamespace
+  LEFT JOIN pg_stat_progress_create_index p ON p.index_relid = x.indexrelid AND p.datname = current_database()
  WHERE NOT x.indisvalid
    AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
  ORDER BY 1, 2, 3`,
-    (r) => ({
-      schema: String(r['schema_name']),
-      table: String(r['table_name']),
-      index: String(r['index_name']),
-      definition: String(r['definition'] ?? ''),
-      sizeBytes: num(r['size_bytes']),
-      buildInProgress: r['build_in_progress'] === true,
-      reindexLeftover: /_cc(new|old)\d*$/.test(String(r['index_name'])),
-    }),
+    (r) => {
+      const phase = String(r['build_phase'] ?? '');
+      const counters = {
+        phase,
+        lockersTotal: num(r['lockers_total']),
+        lockersDone: num(r['lockers_done']),
+        blocksTotal: num(r['blocks_total']),
+        blocksDone: num(r['blocks_done']),
+        tuplesTotal: num(r['tuples_total']),
+        tuplesDone: num(r['tuples_done']),
+      };
+      return {
+        schema: String(r['schema_name']),
+        table: String(r['table_name']),
+        index: String(r['index_name']),
+        definition: String(r['definition'] ?? ''),
+        sizeBytes: num(r['size_bytes']),
+        buildInProgress: r['build_pid'] !== null && r['build_pid'] !== undefined,
+        build: r['build_pid'] === null || r['build_pid'] === undefined ? null : { pid: Number(r['build_pid']), phase, phaseProgress: phaseProgress(counters) },
+        reindexLeftover: /_cc(new|old)\d*$/.test(String(r['index_name'])),
+      };
+    },
   ),
 
   /**
@@ -503,6 +560,68 @@ SELECT concat_ws(':', count(*), sum(x.indexrelid::int8), count(*) FILTER (WHERE 
                  (SELECT count(*) FROM pg_class c WHERE c.relkind IN ('r', 'm', 'p'))) AS stamp
   FROM pg_index x`,
     (r) => ({ stamp: String(r['stamp']) }),
+  ),
+
+  /**
+   * What the Pending Migrations view needs, in one statement: the versions in Rails'
+   * schema_migrations and (when $3) Django's django_migrations, the row estimates of the tables
+   * named $1 (unqualified, every schema), and the table of each index named $2 (REINDEX INDEX
+   * names no table) with that table's estimate. A table that is missing, or that this role may not
+   * read, gives NULL and no server error: query_to_xml runs its query text only when the CASE
+   * reaches it (a statement naming the table itself would fail to parse without it), and XMLTABLE
+   * reads the one JSON value back. Both tables are found through search_path, as Rails and Django do.
+   */
+  pendingMigrationFacts: query<[tables: string[], indexes: string[], django: boolean], PendingMigrationFactsRow>(
+    'pending_migration_facts_v1',
+    `
+WITH migration_tables AS (
+  SELECT to_regclass('schema_migrations') AS rails,
+         CASE WHEN $3::boolean THEN to_regclass('django_migrations') END AS django
+), index_tables AS (
+  SELECT n.nspname AS schema_name, t.relname AS table_name, i.relname AS index_name
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = i.relnamespace
+   WHERE i.relname = ANY($2::text[])
+     AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+), estimates AS (
+  SELECT n.nspname AS schema_name, c.relname AS table_name,
+         CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::float8 END AS row_estimate
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'm', 'p') AND c.relname = ANY($1::text[] || ARRAY(SELECT table_name::text FROM index_tables))
+     AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+)
+SELECT current_user AS role_name,
+       m.rails IS NOT NULL AS rails_exists,
+       m.rails IS NOT NULL AND has_column_privilege(m.rails, 'version', 'SELECT') AS rails_readable,
+       CASE WHEN m.rails IS NOT NULL AND has_column_privilege(m.rails, 'version', 'SELECT') THEN
+         (SELECT v FROM XMLTABLE('/row' PASSING query_to_xml('SELECT COALESCE(json_agg(version::text), ''[]'') AS v FROM schema_migrations', false, true, '')
+                                COLUMNS v json PATH 'v'))
+       END AS rails_versions,
+       m.django IS NOT NULL AS django_exists,
+       m.django IS NOT NULL AND has_column_privilege(m.django, 'app', 'SELECT') AND has_column_privilege(m.django, 'name', 'SELECT') AS django_readable,
+       CASE WHEN m.django IS NOT NULL AND has_column_privilege(m.django, 'app', 'SELECT') AND has_column_privilege(m.django, 'name', 'SELECT') THEN
+         (SELECT v FROM XMLTABLE('/row' PASSING query_to_xml('SELECT COALESCE(json_agg(app || ''.'' || name), ''[]'') AS v FROM django_migrations', false, true, '')
+                                COLUMNS v json PATH 'v'))
+       END AS django_versions,
+       (SELECT COALESCE(json_agg(json_build_object('schema', e.schema_name, 'table', e.table_name, 'rowEstimate', e.row_estimate)
+                                 ORDER BY e.schema_name, e.table_name), '[]') FROM estimates e) AS estimates,
+       (SELECT COALESCE(json_agg(json_build_object('schema', it.schema_name, 'table', it.table_name, 'index', it.index_name)
+                                 ORDER BY it.schema_name, it.table_name, it.index_name), '[]') FROM index_tables it) AS index_tables
+  FROM migration_tables m`,
+    (r) => {
+      const versions = (v: unknown): string[] | null => (Array.isArray(v) ? v.map(String) : null);
+      const rows = (v: unknown): Array<Record<string, unknown>> => (Array.isArray(v) ? (v as Array<Record<string, unknown>>) : []);
+      return {
+        role: String(r['role_name']),
+        rails: r['rails_exists'] !== true ? 'missing' : r['rails_readable'] !== true ? 'unreadable' : (versions(r['rails_versions']) ?? []),
+        django: r['django_exists'] !== true ? 'missing' : r['django_readable'] !== true ? 'unreadable' : (versions(r['django_versions']) ?? []),
+        estimates: rows(r['estimates']).map((e) => ({ schema: String(e['schema']), table: String(e['table']), rowEstimate: num(e['rowEstimate']) })),
+        indexTables: rows(r['index_tables']).map((e) => ({ schema: String(e['schema']), table: String(e['table']), index: String(e['index']) })),
+      };
+    },
   ),
 
   /** Rails' schema_migrations, resolved through search_path like the next query does. */

@@ -65,6 +65,7 @@ export class MonitorSession {
   private lastContext: ErrorContext = {};
   /** Why the last connection ended, until the next one is made: queries meanwhile say so. */
   private lostBecause: ErrorDescription | null = null;
+  private connectedVersionNum: number | null = null;
   private readonly reconnectPolicy: ReconnectPolicy | null;
   private readonly options: Required<Pick<MonitorSessionOptions, 'applicationName' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'connectTimeoutMs'>> &
     MonitorSessionOptions;
@@ -92,6 +93,14 @@ export class MonitorSession {
   /** The connection was lost and is being made again (by itself; not after close()). */
   get reconnecting(): boolean {
     return !this.closed && this.lostBecause !== null && this.reconnectPolicy !== null;
+  }
+
+  /**
+   * The server's version (server_version_num) of the current connection, read with the session's
+   * settings when it connected: it cannot change while connected, so no refresh asks again.
+   */
+  get serverVersionNum(): number | null {
+    return this.client && this.currentState === 'connected' ? this.connectedVersionNum : null;
   }
 
   /** The server process id of the current connection (pg_stat_activity.pid), or null. */
@@ -235,17 +244,20 @@ export class MonitorSession {
       client.on('end', () => {
         if (adopted) this.lost(client, describeConnectionError(new Error('Connection terminated'), context));
       });
+      let versionNum: number | null = null;
       try {
         await client.connect();
         // Equivalent to SET ...; parameterized so that no number is ever spliced into SQL text.
-        await client.query({
-          name: 'pgig_session_setup_v1',
+        const setup = await client.query<{ server_version_num: number }>({
+          name: 'pgig_session_setup_v2',
           text: `SELECT set_config('default_transaction_read_only', 'on', false),
                         set_config('statement_timeout', $1::text, false),
                         set_config('lock_timeout', $2::text, false),
-                        set_config('idle_in_transaction_session_timeout', '60000', false)`,
+                        set_config('idle_in_transaction_session_timeout', '60000', false),
+                        current_setting('server_version_num')::int AS server_version_num`,
           values: [String(Math.max(0, Math.floor(this.options.statementTimeoutMs))), String(Math.max(0, Math.floor(this.options.lockTimeoutMs)))],
         });
+        versionNum = Number(setup.rows[0]?.server_version_num) || null;
       } catch (err) {
         await client.end().catch(() => undefined);
         lastError = describeConnectionError(isQueryReadTimeout(err) ? noAnswerError(this.answerDeadlineMs) : err, context);
@@ -261,6 +273,7 @@ export class MonitorSession {
       }
       adopted = true;
       this.client = client;
+      this.connectedVersionNum = versionNum;
       this.lostBecause = null;
       this.attempt = 0;
       this.setState({ state: 'connected', attempt: 0 });

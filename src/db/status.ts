@@ -9,7 +9,7 @@ import { languageOfPath, loadGrammarsFor, parseMigration, type MigrationLanguage
 import type { Operation } from '../core/model/migration';
 import { lineStarts, positionAt } from '../core/parsers/source-text';
 import { readSchemaRbIndexes, readStructureSqlIndexes, type DeclaredIndex } from '../core/parsers/declared-indexes';
-import { describeConnectionError, type ErrorDescription } from './errors';
+import { describeConnectionError, unreadableTable, type ErrorDescription } from './errors';
 import {
   phaseProgress,
   type BlockedQueryRow,
@@ -18,6 +18,7 @@ import {
   type InvalidIndexRow,
   type LargeTableRow,
   type MissingDeclaredIndexRow,
+  type PendingMigrationFactsRow,
   type QueryName,
   type QueryParams,
   type QueryRow,
@@ -30,6 +31,8 @@ export { dropInvalidIndexSql, reindexConcurrentlySql, quoteIdentifier } from './
 /** What collectStatus needs from a session: the named queries. MonitorSession fits. */
 export interface StatusQuerySource {
   query<K extends QueryName>(name: K, ...params: QueryParams<K>): Promise<QueryRow<K>[]>;
+  /** The server's version when the source learnt it on connecting (MonitorSession does): then no query asks for it. */
+  readonly serverVersionNum?: number | null;
 }
 
 export interface MigrationFileRef {
@@ -85,8 +88,6 @@ export interface StatusSection<T> {
 export interface BuildInProgress extends BuildInProgressRow {
   /** 0..1 of the current phase, null when the phase reports no counters. */
   phaseProgress: number | null;
-  /** Sessions this build waits for (from pg_blocking_pids). */
-  blockedBy: { pid: number; query: string | null; state: string | null; transactionSeconds: number | null }[];
 }
 
 export interface PendingMigration extends MigrationFileRef {
@@ -103,8 +104,6 @@ export interface MissingIndex extends DeclaredIndex {
 }
 
 export interface InvalidIndex extends InvalidIndexRow {
-  /** The build running on it right now (then it is no leftover), or null. */
-  build: IndexBuildFact | null;
   /** SQL the "drop invalid index" command would run (after confirmation). */
   dropSql: string;
   reindexSql: string;
@@ -140,9 +139,10 @@ export async function collectStatus(
   };
   // Declared indexes are looked up by name on the server: a big catalog's indexes never travel.
   const declared = workspace && !workspace.declaredIndexesProblem ? workspace.declaredIndexes : null;
-  // pg runs one query at a time per connection; issuing them together just pipelines them
-  const [version, builds, invalid, large, blocked, missingDeclared, migrationVersions] = await Promise.all([
-    attempt(() => session.query('serverVersion')),
+  const knownVersion = session.serverVersionNum;
+  // One statement per view. pg runs one query at a time per connection; issuing them together just pipelines them.
+  const [version, builds, invalid, large, blocked, missingDeclared, pending] = await Promise.all([
+    typeof knownVersion === 'number' ? knownVersion : attempt(async () => (await session.query('serverVersion'))[0]?.serverVersionNum ?? null),
     attempt(() => session.query('buildsInProgress')),
     attempt(() => session.query('invalidIndexes')),
     attempt(() => session.query('largeTables', options.largeTablesLimit ?? 10)),
@@ -150,120 +150,128 @@ export async function collectStatus(
     declared
       ? attempt(() => session.query('missingDeclaredIndexes', declared.map((d) => d.schema), declared.map((d) => d.table), declared.map((d) => d.name)))
       : Promise.resolve(null),
-    workspace ? attempt(() => readMigrationVersions(session)) : Promise.resolve(null),
+    pendingSection(session, workspace),
   ]);
-  const djangoVersions = workspace?.migrations.some((m) => m.framework === 'django') ? await attempt(() => readDjangoMigrationVersions(session)) : null;
 
   const section = <R, T>(result: { value: R } | { error: ErrorDescription }, map: (value: R) => T[]): StatusSection<T> =>
     'error' in result ? { items: [], error: result.error } : { items: map(result.value), error: null };
 
-  const blockedRows = 'value' in blocked ? blocked.value : [];
-
   return {
     collectedAt: new Date(),
-    serverVersionNum: 'value' in version ? (version.value[0]?.serverVersionNum ?? null) : null,
-    buildsInProgress: section(builds, (rows) =>
-      rows.map((row) => ({
-        ...row,
-        phaseProgress: phaseProgress(row),
-        blockedBy: blockedRows
-          .filter((b) => b.pid === row.pid)
-          .map((b) => ({ pid: b.blockingPid, query: b.blockingQuery, state: b.blockingState, transactionSeconds: b.blockingTransactionSeconds })),
-      })),
-    ),
-    pendingMigrations: await pendingSection(session, workspace, migrationVersions, djangoVersions),
+    serverVersionNum: typeof version === 'number' ? version : 'value' in version ? version.value : null,
+    buildsInProgress: section(builds, (rows) => rows.map((row) => ({ ...row, phaseProgress: phaseProgress(row) }))),
+    pendingMigrations: pending,
     missingIndexes: missingSection(workspace, missingDeclared),
-    invalidIndexes: section(invalid, (rows) => {
-      const building = buildFacts('value' in builds ? builds.value : []);
-      return rows.map((row) => withRepairSql(row, building.get(`${row.schema}.${row.index}`) ?? null));
-    }),
+    invalidIndexes: section(invalid, (rows) => rows.map(withRepairSql)),
     largeTables: section(large, (rows) => rows),
     blockedQueries: section(blocked, (rows) => rows),
   };
 }
 
-/** null when there is no schema_migrations table. */
-async function readMigrationVersions(session: StatusQuerySource): Promise<Set<string> | null> {
-  const [exists] = await session.query('schemaMigrationsTableExists');
-  if (!exists?.exists) return null;
-  try {
-    return new Set((await session.query('schemaMigrationVersions')).map((r) => r.version));
-  } catch (err) {
-    // dropped between the two queries
-    if (describeConnectionError(err).code === '42P01') return null;
-    throw err;
-  }
-}
-
-/** null when there is no django_migrations table. */
-async function readDjangoMigrationVersions(session: StatusQuerySource): Promise<Set<string> | null> {
-  const [exists] = await session.query('djangoMigrationsTableExists');
-  if (!exists?.exists) return null;
-  try {
-    return new Set((await session.query('djangoMigrationVersions')).map((r) => r.version));
-  } catch (err) {
-    if (describeConnectionError(err).code === '42P01') return null;
-    throw err;
-  }
-}
-
-async function pendingSection(
-  session: StatusQuerySource,
-  workspace: StatusWorkspace | null,
-  versions: { value: Set<string> | null } | { error: ErrorDescription } | null,
-  djangoVersions: { value: Set<string> | null } | { error: ErrorDescription } | null = null,
-): Promise<StatusSection<PendingMigration>> {
+/**
+ * The Pending Migrations view from one statement (pendingMigrationFacts). Which migrations are
+ * pending is only known from its answer, so it asks for the tables of every migration of the
+ * workspace; each file is read every time but parsed once per text (coreIndexOperationParser).
+ */
+async function pendingSection(session: StatusQuerySource, workspace: StatusWorkspace | null): Promise<StatusSection<PendingMigration>> {
   if (!workspace) return { items: [], error: null, note: 'No workspace: migration files are not known.' };
-  if (versions && 'error' in versions) return { items: [], error: versions.error };
-  if (djangoVersions && 'error' in djangoVersions) return { items: [], error: djangoVersions.error };
-  const applied = versions?.value ?? null;
-  const appliedDjango = djangoVersions?.value ?? null;
-  const hasRails = workspace.migrations.some((m) => m.framework !== 'django');
-  const hasDjango = appliedDjango !== null || workspace.migrations.some((m) => m.framework === 'django');
-  const pending = workspace.migrations.filter((m) => {
-    const known = m.framework === 'django' ? appliedDjango : applied;
-    return known === null || !known.has(m.version);
-  });
-  pending.sort((a, b) => (a.version.length - b.version.length) || a.version.localeCompare(b.version));
-  await workspace.loadParsersFor?.(pending.map((m) => m.path));
-  const notes: string[] = [];
-  if (applied === null && (hasRails || !hasDjango)) notes.push('The database has no schema_migrations table: every migration counts as pending.');
-  if (hasDjango && appliedDjango === null) notes.push('The database has no django_migrations table: every Django migration counts as pending.');
-  const parsed: Array<{ migration: MigrationFileRef; operations: PendingIndexOperation[] } | { migration: MigrationFileRef; problem: string }> = [];
-  for (const migration of pending) {
+  const migrations = workspace.migrations;
+  await workspace.loadParsersFor?.(migrations.map((m) => m.path));
+  const parsed: Array<{ operations: PendingIndexOperation[] } | { problem: string }> = [];
+  for (const migration of migrations) {
     try {
       const source = await workspace.readFile(migration.path);
-      parsed.push({ migration, operations: workspace.parseIndexOperations(migration.path, source) });
+      parsed.push({ operations: workspace.parseIndexOperations(migration.path, source) });
     } catch (err) {
-      parsed.push({ migration, problem: err instanceof Error ? err.message : String(err) });
+      parsed.push({ problem: err instanceof Error ? err.message : String(err) });
     }
   }
   const operations = parsed.flatMap((p) => ('operations' in p ? p.operations : []));
-  // What the database knows about the tables these operations touch, asked for by name. A
-  // failure leaves the operations without row estimates, as an unknown table would.
   const unqualified = (name: string) => name.replace(/^.*\./, '');
-  const reindexNames = [...new Set(operations.flatMap((op) => (op.kind === 'reindex' && op.table === null && op.name !== null ? [unqualified(op.name)] : [])))];
+  const tables = [...new Set(operations.flatMap((op) => (op.table === null ? [] : [unqualified(op.table)])))];
   // REINDEX INDEX names no table: the database knows it.
-  const indexTables = reindexNames.length > 0 ? await session.query('indexTablesOf', reindexNames).catch(() => []) : [];
-  const withTable = (op: PendingIndexOperation): PendingIndexOperation =>
-    op.kind === 'reindex' && op.table === null ? { ...op, table: tableOfIndex(indexTables, op.name) } : op;
-  const resolved = parsed.map((p) => ('operations' in p ? { ...p, operations: p.operations.map(withTable) } : p));
-  const tables = [...new Set(resolved.flatMap((p) => ('operations' in p ? p.operations.flatMap((op) => (op.table === null ? [] : [unqualified(op.table)])) : [])))];
-  const estimates = tables.length > 0 ? await session.query('tableRowEstimatesOf', tables).catch(() => []) : [];
+  const reindexNames = [...new Set(operations.flatMap((op) => (op.kind === 'reindex' && op.table === null && op.name !== null ? [unqualified(op.name)] : [])))];
+  const hasDjango = migrations.some((m) => m.framework === 'django');
+  let facts: PendingMigrationFactsRow;
+  try {
+    facts = await readPendingMigrationFacts(session, tables, reindexNames, hasDjango);
+  } catch (err) {
+    return { items: [], error: describeConnectionError(err) };
+  }
+  if (facts.rails === 'unreadable') return { items: [], error: unreadableTableError('schema_migrations', facts.role) };
+  if (facts.django === 'unreadable') return { items: [], error: unreadableTableError('django_migrations', facts.role) };
+  const applied = facts.rails === 'missing' ? null : new Set(facts.rails);
+  const appliedDjango = facts.django === 'missing' ? null : new Set(facts.django);
+  const hasRails = migrations.some((m) => m.framework !== 'django');
+  const notes: string[] = [];
+  if (applied === null && (hasRails || !hasDjango)) notes.push('The database has no schema_migrations table: every migration counts as pending.');
+  if (hasDjango && appliedDjango === null) notes.push('The database has no django_migrations table: every Django migration counts as pending.');
+
   const rowEstimates = new Map<string, number | null>();
-  for (const row of estimates) {
+  for (const row of facts.estimates) {
     rowEstimates.set(`${row.schema}.${row.table}`, row.rowEstimate);
     if (!rowEstimates.has(row.table) || (row.rowEstimate ?? 0) > (rowEstimates.get(row.table) ?? 0)) rowEstimates.set(row.table, row.rowEstimate);
   }
-  const items: PendingMigration[] = resolved.map((p) => {
-    if ('problem' in p) return { ...p.migration, indexOperations: [], problem: p.problem };
-    const indexOperations = p.operations.map((op) => {
-      const estimate = op.table === null ? undefined : (rowEstimates.get(op.table) ?? rowEstimates.get(unqualified(op.table)));
-      return estimate === undefined ? op : { ...op, rowEstimate: estimate };
-    });
-    return { ...p.migration, indexOperations };
+  const withFacts = (op: PendingIndexOperation): PendingIndexOperation => {
+    const resolved = op.kind === 'reindex' && op.table === null ? { ...op, table: tableOfIndex(facts.indexTables, op.name) } : op;
+    const estimate = resolved.table === null ? undefined : (rowEstimates.get(resolved.table) ?? rowEstimates.get(unqualified(resolved.table)));
+    return estimate === undefined ? resolved : { ...resolved, rowEstimate: estimate };
+  };
+  const items: PendingMigration[] = [];
+  migrations.forEach((migration, i) => {
+    const known = migration.framework === 'django' ? appliedDjango : applied;
+    if (known !== null && known.has(migration.version)) return;
+    const p = parsed[i]!;
+    items.push('problem' in p ? { ...migration, indexOperations: [], problem: p.problem } : { ...migration, indexOperations: p.operations.map(withFacts) });
   });
+  items.sort((a, b) => (a.version.length - b.version.length) || a.version.localeCompare(b.version));
   return { items, error: null, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) };
+}
+
+function unreadableTableError(table: string, role: string): ErrorDescription {
+  return { kind: 'missing-privilege', ...unreadableTable(table, role), detail: `permission denied for table ${table}`, code: '42501', retryable: false };
+}
+
+/** pendingMigrationFacts, or on a server without XML support the same facts from separate statements. */
+export async function readPendingMigrationFacts(session: StatusQuerySource, tables: string[], indexes: string[], django: boolean): Promise<PendingMigrationFactsRow> {
+  if (!withoutXml.has(session)) {
+    try {
+      const [row] = await session.query('pendingMigrationFacts', tables, indexes, django);
+      if (row) return row;
+    } catch (err) {
+      // 0A000: a server built without libxml has no query_to_xml ("unsupported XML feature"); said once, not every poll.
+      if (describeConnectionError(err).code !== '0A000') throw err;
+      withoutXml.add(session);
+    }
+  }
+  return readPendingMigrationFactsSeparately(session, tables, indexes, django);
+}
+
+const withoutXml = new WeakSet<StatusQuerySource>();
+
+/**
+ * The facts of pendingMigrationFacts in up to six round trips, as they were read before it. A role
+ * that may not read a table gets the server's permission error.
+ */
+export async function readPendingMigrationFactsSeparately(session: StatusQuerySource, tables: string[], indexes: string[], django: boolean): Promise<PendingMigrationFactsRow> {
+  const versions = async (exists: 'schemaMigrationsTableExists' | 'djangoMigrationsTableExists', read: 'schemaMigrationVersions' | 'djangoMigrationVersions'): Promise<string[] | 'missing'> => {
+    if (!(await session.query(exists))[0]?.exists) return 'missing';
+    try {
+      return (await session.query(read)).map((r) => r.version);
+    } catch (err) {
+      // dropped between the two queries
+      if (describeConnectionError(err).code === '42P01') return 'missing';
+      throw err;
+    }
+  };
+  const rails = await versions('schemaMigrationsTableExists', 'schemaMigrationVersions');
+  const djangoVersions = django ? await versions('djangoMigrationsTableExists', 'djangoMigrationVersions') : 'missing';
+  // Unknown tables and estimates leave operations without row estimates, as an unknown table would.
+  const indexTables = indexes.length > 0 ? await session.query('indexTablesOf', indexes).catch(() => []) : [];
+  const named = [...new Set([...tables, ...indexTables.map((t) => t.table)])];
+  const estimates = named.length > 0 ? await session.query('tableRowEstimatesOf', named).catch(() => []) : [];
+  // role: only said of an 'unreadable' table, which these queries report as the server's error instead.
+  return { role: '', rails, django: djangoVersions, estimates, indexTables };
 }
 
 /** The table of an index the database has, by its (possibly schema-qualified) name. */
@@ -333,8 +341,8 @@ export function findMissingIndexes(
   return missing;
 }
 
-function withRepairSql(row: InvalidIndexRow, build: IndexBuildFact | null): InvalidIndex {
-  return { ...row, build, dropSql: dropInvalidIndexSql(row.schema, row.index), reindexSql: reindexConcurrentlySql(row.schema, row.index) };
+function withRepairSql(row: InvalidIndexRow): InvalidIndex {
+  return { ...row, dropSql: dropInvalidIndexSql(row.schema, row.index), reindexSql: reindexConcurrentlySql(row.schema, row.index) };
 }
 
 /** Builds in progress by `schema.index` (an index lives in its table's schema). */
@@ -406,8 +414,9 @@ export class DatabaseFactsReader {
 }
 
 async function readCatalogFacts(session: StatusQuerySource, largeTableRows: number): Promise<DatabaseFacts> {
+  const knownVersion = session.serverVersionNum;
   const [version, estimates, indexes, stats, sizes, widths] = await Promise.all([
-    session.query('serverVersion'),
+    typeof knownVersion === 'number' ? [{ serverVersionNum: knownVersion }] : session.query('serverVersion'),
     session.query('tableRowEstimates'),
     session.query('existingIndexes', null),
     session.query('lowSelectivityStats', largeTableRows),
@@ -527,17 +536,31 @@ function subfolders(folder: string): string[] {
   }
 }
 
-/** Index operations of a migration, through the core parser. Rolled-back (`down`) operations are left out. */
+/**
+ * Index operations of a migration, through the core parser. Rolled-back (`down`) operations are left
+ * out. A refresh parses every migration of the app (see pendingSection): each file's operations are
+ * kept for its text, by parsers, so only a changed file is parsed again.
+ */
 export function coreIndexOperationParser(parsers: Parsers): StatusWorkspace['parseIndexOperations'] {
+  let byFile = operationsByParsers.get(parsers);
+  if (!byFile) operationsByParsers.set(parsers, (byFile = new Map()));
+  const known = byFile;
   return (file, source) => {
+    const kept = known.get(file);
+    if (kept && kept.source === source) return [...kept.operations];
     const language = languageOfPath(file);
     if (!language) return [];
     const parsed = parseMigration(file, source, language, parsers);
+    // not kept: a grammar loaded later may parse it
     if (!parsed) return [];
     const starts = lineStarts(source);
-    return parsed.operations.filter((op) => op.direction !== 'down').flatMap((op) => summarize(op, positionAt(starts, op.range.start).line + 1));
+    const operations = parsed.operations.filter((op) => op.direction !== 'down').flatMap((op) => summarize(op, positionAt(starts, op.range.start).line + 1));
+    known.set(file, { source, operations });
+    return [...operations];
   };
 }
+
+const operationsByParsers = new WeakMap<Parsers, Map<string, { source: string; operations: PendingIndexOperation[] }>>();
 
 function summarize(op: Operation, line: number): PendingIndexOperation[] {
   switch (op.kind) {

@@ -14,13 +14,22 @@ import { closeClient, seedTables, useCluster, waitFor, type TestCluster } from '
 const DB = 'index_builds_test';
 const MESSAGES = 2_000_000;
 let session: MonitorSession;
+/** The statements the session sent (its log of each query), since last emptied. */
+const sent: string[] = [];
 
 const cluster = useCluster({}, async (c: TestCluster) => {
   await c.createDatabase(DB);
   const admin = await c.connect(DB);
   await seedTables(admin, { messages: MESSAGES, conversations: 20_000, contacts: 5_000 });
   await closeClient(admin);
-  session = new MonitorSession({ target: c.config(DB), reconnect: false });
+  session = new MonitorSession({
+    target: c.config(DB),
+    reconnect: false,
+    log: (line) => {
+      const name = /^query (pgig_\w+):/.exec(line)?.[1];
+      if (name) sent.push(name);
+    },
+  });
   const outcome = await session.connect();
   assert.ok(outcome.ok, JSON.stringify(outcome));
 });
@@ -68,15 +77,26 @@ test('a concurrent build in progress: waiting for a writer, then scanning with p
     assert.ok(waiting.runningSeconds !== null && waiting.runningSeconds >= 0);
 
     // the same moment, as the status view sees it: blocked by the writer, invalid while it builds
+    sent.length = 0;
     const status = await collectStatus(session, null);
+    // one statement per view: the builds bring their blockers, the invalid indexes their builds
+    assert.deepEqual([...sent].sort(), ['pgig_blocked_queries_v2', 'pgig_builds_in_progress_v2', 'pgig_invalid_indexes_v2', 'pgig_large_tables_v3']);
     const build = status.buildsInProgress.items.find((b) => b.pid === builder.pid)!;
     assert.deepEqual(build.blockedBy.map((b) => b.pid), [writer.pid]);
     assert.equal(build.blockedBy[0]!.state, 'idle in transaction');
     assert.equal(build.phaseProgress, 0);
     assert.ok(status.blockedQueries.items.some((q) => q.pid === builder.pid && q.blockingPid === writer.pid && /UPDATE messages/.test(q.blockingQuery ?? '')));
+    // what Blocked Queries lists for the build's pid, as its blockers
+    assert.deepEqual(
+      build.blockedBy.map(({ pid, query, state }) => ({ pid, query, state })),
+      status.blockedQueries.items.filter((q) => q.pid === builder.pid).map((q) => ({ pid: q.blockingPid, query: q.blockingQuery, state: q.blockingState })),
+    );
+    assert.ok(build.blockedBy[0]!.transactionSeconds! >= 0);
     const invalidWhileBuilding = status.invalidIndexes.items.find((i) => i.index === 'index_messages_on_conversation_id');
     assert.equal(invalidWhileBuilding?.buildInProgress, true);
     assert.deepEqual(invalidWhileBuilding?.build, { pid: builder.pid, phase: 'waiting for writers before build', phaseProgress: 0 });
+    // the build Builds in Progress shows
+    assert.deepEqual(invalidWhileBuilding?.build, { pid: build.pid, phase: build.phase, phaseProgress: build.phaseProgress });
     // What the linter reads: the INVALID index is being built, not a leftover.
     const facts = await collectDatabaseFacts(session, 1_000_000);
     const fact = facts.indexes!.find((i) => i.name === 'index_messages_on_conversation_id')!;
