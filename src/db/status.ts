@@ -169,32 +169,20 @@ export async function collectStatus(
 }
 
 /**
- * The Pending Migrations view from one statement (pendingMigrationFacts). Which migrations are
- * pending is only known from its answer, so it asks for the tables of every migration of the
- * workspace; each file is read every time but parsed once per text (coreIndexOperationParser).
+ * The Pending Migrations view, in one statement (pendingMigrationFacts) as long as the pending
+ * migrations name the tables the refresh before asked about; one more when they name others.
+ * Which migrations are pending is only known from the statement's answer, and asking for the
+ * tables of every migration would read every file of the app at each refresh (thousands in a big
+ * Rails app): only the pending ones are read, each parsed once per text (coreIndexOperationParser).
  */
 async function pendingSection(session: StatusQuerySource, workspace: StatusWorkspace | null): Promise<StatusSection<PendingMigration>> {
   if (!workspace) return { items: [], error: null, note: 'No workspace: migration files are not known.' };
   const migrations = workspace.migrations;
-  await workspace.loadParsersFor?.(migrations.map((m) => m.path));
-  const parsed: Array<{ operations: PendingIndexOperation[] } | { problem: string }> = [];
-  for (const migration of migrations) {
-    try {
-      const source = await workspace.readFile(migration.path);
-      parsed.push({ operations: workspace.parseIndexOperations(migration.path, source) });
-    } catch (err) {
-      parsed.push({ problem: err instanceof Error ? err.message : String(err) });
-    }
-  }
-  const operations = parsed.flatMap((p) => ('operations' in p ? p.operations : []));
-  const unqualified = (name: string) => name.replace(/^.*\./, '');
-  const tables = [...new Set(operations.flatMap((op) => (op.table === null ? [] : [unqualified(op.table)])))];
-  // REINDEX INDEX names no table: the database knows it.
-  const reindexNames = [...new Set(operations.flatMap((op) => (op.kind === 'reindex' && op.table === null && op.name !== null ? [unqualified(op.name)] : [])))];
   const hasDjango = migrations.some((m) => m.framework === 'django');
+  const asked = askedBefore.get(session) ?? { tables: [], indexes: [] };
   let facts: PendingMigrationFactsRow;
   try {
-    facts = await readPendingMigrationFacts(session, tables, reindexNames, hasDjango);
+    facts = await readPendingMigrationFacts(session, asked.tables, asked.indexes, hasDjango);
   } catch (err) {
     return { items: [], error: describeConnectionError(err) };
   }
@@ -207,6 +195,38 @@ async function pendingSection(session: StatusQuerySource, workspace: StatusWorks
   if (applied === null && (hasRails || !hasDjango)) notes.push('The database has no schema_migrations table: every migration counts as pending.');
   if (hasDjango && appliedDjango === null) notes.push('The database has no django_migrations table: every Django migration counts as pending.');
 
+  const pending = migrations.filter((migration) => {
+    const known = migration.framework === 'django' ? appliedDjango : applied;
+    return known === null || !known.has(migration.version);
+  });
+  await workspace.loadParsersFor?.(pending.map((m) => m.path));
+  const parsed: Array<{ operations: PendingIndexOperation[] } | { problem: string }> = [];
+  for (const migration of pending) {
+    try {
+      const source = await workspace.readFile(migration.path);
+      parsed.push({ operations: workspace.parseIndexOperations(migration.path, source) });
+    } catch (err) {
+      parsed.push({ problem: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const operations = parsed.flatMap((p) => ('operations' in p ? p.operations : []));
+  const unqualified = (name: string) => name.replace(/^.*\./, '');
+  const tables = [...new Set(operations.flatMap((op) => (op.table === null ? [] : [unqualified(op.table)])))].sort();
+  // REINDEX INDEX names no table: the database knows it.
+  const indexes = [...new Set(operations.flatMap((op) => (op.kind === 'reindex' && op.table === null && op.name !== null ? [unqualified(op.name)] : [])))].sort();
+  askedBefore.set(session, { tables, indexes });
+  const askedTables = new Set(asked.tables);
+  const askedIndexes = new Set(asked.indexes);
+  if (tables.some((t) => !askedTables.has(t)) || indexes.some((i) => !askedIndexes.has(i))) {
+    // Pending migrations the refresh before did not know (the first refresh, a new file): their tables now.
+    try {
+      const more = await readPendingMigrationFacts(session, tables, indexes, false);
+      facts = { ...facts, estimates: more.estimates, indexTables: more.indexTables };
+    } catch (err) {
+      return { items: [], error: describeConnectionError(err) };
+    }
+  }
+
   const rowEstimates = new Map<string, number | null>();
   for (const row of facts.estimates) {
     rowEstimates.set(`${row.schema}.${row.table}`, row.rowEstimate);
@@ -217,16 +237,16 @@ async function pendingSection(session: StatusQuerySource, workspace: StatusWorks
     const estimate = resolved.table === null ? undefined : (rowEstimates.get(resolved.table) ?? rowEstimates.get(unqualified(resolved.table)));
     return estimate === undefined ? resolved : { ...resolved, rowEstimate: estimate };
   };
-  const items: PendingMigration[] = [];
-  migrations.forEach((migration, i) => {
-    const known = migration.framework === 'django' ? appliedDjango : applied;
-    if (known !== null && known.has(migration.version)) return;
+  const items: PendingMigration[] = pending.map((migration, i) => {
     const p = parsed[i]!;
-    items.push('problem' in p ? { ...migration, indexOperations: [], problem: p.problem } : { ...migration, indexOperations: p.operations.map(withFacts) });
+    return 'problem' in p ? { ...migration, indexOperations: [], problem: p.problem } : { ...migration, indexOperations: p.operations.map(withFacts) };
   });
   items.sort((a, b) => (a.version.length - b.version.length) || a.version.localeCompare(b.version));
   return { items, error: null, ...(notes.length > 0 ? { note: notes.join(' ') } : {}) };
 }
+
+/** The tables (and REINDEX INDEX names) the last refresh on a session asked the estimates of. */
+const askedBefore = new WeakMap<StatusQuerySource, { tables: string[]; indexes: string[] }>();
 
 function unreadableTableError(table: string, role: string): ErrorDescription {
   return { kind: 'missing-privilege', ...unreadableTable(table, role), detail: `permission denied for table ${table}`, code: '42501', retryable: false };
@@ -538,8 +558,8 @@ function subfolders(folder: string): string[] {
 
 /**
  * Index operations of a migration, through the core parser. Rolled-back (`down`) operations are left
- * out. A refresh parses every migration of the app (see pendingSection): each file's operations are
- * kept for its text, by parsers, so only a changed file is parsed again.
+ * out. A refresh parses the pending migrations (see pendingSection): each file's operations are
+ * kept for its text, by parsers, so a file is parsed again only when it changed.
  */
 export function coreIndexOperationParser(parsers: Parsers): StatusWorkspace['parseIndexOperations'] {
   let byFile = operationsByParsers.get(parsers);
