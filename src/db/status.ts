@@ -418,10 +418,11 @@ export class DatabaseFactsReader {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async read(session: StatusQuerySource, largeTableRows: number, options: { force?: boolean } = {}): Promise<DatabaseFacts> {
+  /** `builds`: the builds in progress when the caller has just read them (the status refresh), not asked again. */
+  async read(session: StatusQuerySource, largeTableRows: number, options: { force?: boolean; builds?: readonly BuildInProgressRow[] } = {}): Promise<DatabaseFacts> {
     // The stamp is read before the catalog: a change between the two costs one more full read at
     // the next poll, where the other order could keep facts older than their stamp for a minute.
-    const [[stampRow], builds] = await Promise.all([session.query('catalogStamp'), readBuilds(session)]);
+    const [[stampRow], builds] = await Promise.all([session.query('catalogStamp'), options.builds ?? readBuilds(session)]);
     const stamp = stampRow?.stamp ?? '';
     const cached = this.cached;
     const fresh =

@@ -37,7 +37,7 @@ function recording(reader: DatabaseFactsReader) {
       return session.query(name, ...params);
     },
   };
-  return async (options: { force?: boolean } = {}) => {
+  return async (options: Parameters<DatabaseFactsReader['read']>[2] = {}) => {
     asked = [];
     const facts = await reader.read(source, 100_000, options);
     return { facts, asked };
@@ -101,6 +101,13 @@ test('a build in progress is marked on every read, and unmarked once cancelled t
     });
     assert.equal(building.valid, false);
     assert.equal(building.building?.pid, rows[0]!.pid);
+    // Builds handed over by the caller (the status refresh read them): marked the same, not asked again.
+    const reader = new DatabaseFactsReader();
+    const readWith = recording(reader);
+    await readWith();
+    const handed = await readWith({ builds: await session.query('buildsInProgress') });
+    assert.deepEqual(handed.asked, ['catalogStamp']);
+    assert.equal(handed.facts.indexes?.find((i) => i.name === 'index_accounts_on_id_and_plan')?.building?.pid, rows[0]!.pid);
 
     await admin.query('SELECT pg_cancel_backend($1)', [rows[0]!.pid]);
     assert.match(String(await build), /canceling statement/);

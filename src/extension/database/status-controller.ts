@@ -113,16 +113,17 @@ export class StatusController implements vscode.Disposable {
       const migrationsPaths = current.candidate.rails?.migrationsPaths;
       const workspace = root ? readStatusWorkspace(root, { parsers, ...(migrationsPaths ? { migrationsPaths } : {}) }) : null;
       const started = Date.now();
-      const [status, facts] = await Promise.all([
-        collectStatus(current.session, workspace),
-        this.factsReader
-          .read(current.session, readLintSettings(this.connections.workspaceFolder()?.uri ?? null).largeTableRowThreshold, { force: rereadFacts })
-          .catch((error: unknown) => {
-            // The lint goes on with the facts it had; say why they are not fresh (a statement_timeout on a huge catalog, say).
-            this.log.warn(`could not read the lint's database facts: ${error instanceof Error ? error.message : String(error)}`);
-            return undefined;
-          }),
-      ]);
+      // One after the other on the one connection either way: the facts take the status's builds
+      // in progress rather than asking for them again.
+      const status = await collectStatus(current.session, workspace);
+      const builds = status.buildsInProgress.error ? undefined : status.buildsInProgress.items;
+      const facts = await this.factsReader
+        .read(current.session, readLintSettings(this.connections.workspaceFolder()?.uri ?? null).largeTableRowThreshold, { force: rereadFacts, ...(builds ? { builds } : {}) })
+        .catch((error: unknown) => {
+          // The lint goes on with the facts it had; say why they are not fresh (a statement_timeout on a huge catalog, say).
+          this.log.warn(`could not read the lint's database facts: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        });
       this.log.debug(`status collected in ${Date.now() - started} ms`);
       if (this.connections.current?.session !== current.session) return; // switched meanwhile
       this.latest = status;
