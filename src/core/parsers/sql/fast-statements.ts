@@ -29,8 +29,12 @@ const KEYWORD_TYPES = new Set(['INT', 'INTEGER', 'SMALLINT', 'BIGINT', 'REAL', '
 /** Keyword types that take an optional `(p[, s])`. */
 const KEYWORD_TYPES_WITH_MODIFIERS = new Set(['DECIMAL', 'DEC', 'NUMERIC']);
 
-/** Operators between values in the conditions read here (JSON fields, concatenation). */
-const JOIN_OPERATORS = new Set(['->', '->>', '||']);
+/**
+ * Operators between values in the conditions read here (JSON fields, concatenation, arithmetic):
+ * binary operators that bind tighter than comparisons, so that any chain of them is one value
+ * (their precedence among themselves only groups it, which is not read).
+ */
+const JOIN_OPERATORS = new Set(['->', '->>', '||', '+', '-', '*', '/', '%']);
 /** Keywords a storage parameter may be set to (Postgres' def_arg: reserved keywords, and OFF as a type name). */
 const STORAGE_KEYWORD_VALUES = new Set(['ON', 'OFF', 'TRUE', 'FALSE']);
 const TRIGGER_EVENTS = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
@@ -1246,8 +1250,7 @@ class Reader {
 
   /**
    * A value: a constant, a column, `function(...)`, `( condition )`, then optional `::type`s;
-   * values joined by `->`, `->>` or `||` (operators of one precedence, above comparisons: any
-   * chain of them is valid).
+   * values joined by JOIN_OPERATORS.
    */
   private operand(): void {
     this.operandTerm();
@@ -1260,7 +1263,7 @@ class Reader {
   private operandTerm(): void {
     const t = this.peek() ?? this.fail();
     if (t.keyword) {
-      if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE') this.i++;
+      if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE' || t.word === 'CURRENT_DATE' || t.word === 'CURRENT_TIMESTAMP' || t.word === 'LOCALTIMESTAMP') this.i++;
       // COALESCE ( value [, ...] ): a keyword with a grammar of its own, a plain list here.
       else if (t.word === 'COALESCE' && this.isSymbol('(', 1)) {
         this.i += 2;
