@@ -83,7 +83,7 @@ export interface DatabaseIndex {
    * only until that build ends, so it is no leftover to drop. Absent when none runs.
    */
   building?: IndexBuildFact;
-  /** pg_relation_size of the index, when known. */
+  /** The index's size in bytes, when known (relpages of a valid index: see the existingIndexes query). */
   sizeBytes?: number | null;
 }
 

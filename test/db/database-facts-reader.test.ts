@@ -55,6 +55,10 @@ test('reads every index again only when the catalog changed, the facts are a min
     const first = await read();
     assert.ok(first.asked.includes('existingIndexes'), 'the first read is a full one');
     assert.deepEqual(names(first.facts), ['accounts_pkey', 'index_accounts_on_owner_id']);
+    // A valid index's size is its relpages, exact right after its build: what pg_relation_size says.
+    const { rows: sized } = await admin.query<{ bytes: string }>("SELECT pg_relation_size('index_accounts_on_owner_id') AS bytes");
+    assert.equal(first.facts.indexes?.find((i) => i.name === 'index_accounts_on_owner_id')?.sizeBytes, Number(sized[0]!.bytes));
+    assert.ok(Number(sized[0]!.bytes) > 8192);
 
     const unchanged = await read();
     assert.equal(unchanged.facts, first.facts, 'the same facts, as they were');
@@ -116,6 +120,8 @@ test('a build in progress is marked on every read, and unmarked once cancelled t
     assert.ok(!afterCancel.asked.includes('existingIndexes'), 'the INVALID leftover was in the catalog already');
     assert.equal(leftover?.valid, false);
     assert.equal(leftover?.building, undefined, 'an INVALID leftover, no longer a build');
+    const { rows: sized } = await admin.query<{ bytes: string }>("SELECT pg_relation_size('index_accounts_on_id_and_plan') AS bytes");
+    assert.equal(leftover?.sizeBytes, Number(sized[0]!.bytes), 'an INVALID leftover is sized for real');
   } finally {
     await writer.query('ROLLBACK').catch(() => undefined);
     await admin.query('DROP INDEX IF EXISTS index_accounts_on_id_and_plan');
