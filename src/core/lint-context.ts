@@ -71,10 +71,17 @@ export interface DatabaseIndex {
   name: string;
   /** pg_index.indisvalid: false after a failed concurrent build (or while one runs). */
   valid: boolean;
-  /** pg_get_indexdef(): `CREATE [UNIQUE] INDEX name ON schema.table USING method (...) [WHERE ...]`. */
-  definition: string;
-  /** Key columns in order; expressions as pg_get_indexdef writes them. */
+  /** The access method (pg_am.amname): btree, gin, gist, hash, brin... */
+  method: string;
+  /** Key columns in order; an expression as a placeholder, `(expression 1)`. */
   columns: string[];
+  /**
+   * A key column has an order (DESC, NULLS FIRST / LAST), an operator class or a collation of its
+   * own: what the index model does not carry, so such an index is not compared with another.
+   */
+  decoratedKey: boolean;
+  /** An index of a partitioned table: INVALID until every partition's index is attached. */
+  partitioned: boolean;
   unique: boolean;
   /** The partial index's predicate as pg_get_expr writes it, or null. */
   predicate: string | null;

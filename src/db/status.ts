@@ -475,7 +475,9 @@ async function readCatalogFacts(session: StatusQuerySource, largeTableRows: numb
       table: row.table,
       name: row.index,
       valid: row.valid,
-      definition: row.definition,
+      method: row.method,
+      decoratedKey: row.decoratedKey,
+      partitioned: row.partitioned,
       // An expression key's text is only in the definition; a placeholder keeps positions aligned.
       columns: row.columns.map((column, i) => column ?? `(expression ${i + 1})`),
       unique: row.unique,

@@ -17,8 +17,8 @@ const FACTS: DatabaseFacts = {
   tableBytes: new Map([['messages', 2.4 * GB], ['contacts', 600_000]]),
   columnWidths: new Map([['messages.account_id', 8], ['messages.created_at', 8], ['messages.content', 120], ['contacts.email', 24]]),
   indexes: [
-    { schema: 'public', table: 'messages', name: 'index_messages_on_account_id_and_status', valid: true, definition: 'CREATE INDEX index_messages_on_account_id_and_status ON public.messages USING btree (account_id, status)', columns: ['account_id', 'status'], unique: false, predicate: null, sizeBytes: 1.1 * GB },
-    { schema: 'public', table: 'messages', name: 'messages_pkey', valid: true, definition: 'CREATE UNIQUE INDEX messages_pkey ON public.messages USING btree (id)', columns: ['id'], unique: true, predicate: null, sizeBytes: 1.2 * GB },
+    { schema: 'public', table: 'messages', name: 'index_messages_on_account_id_and_status', valid: true, method: 'btree', decoratedKey: false, partitioned: false, columns: ['account_id', 'status'], unique: false, predicate: null, sizeBytes: 1.1 * GB },
+    { schema: 'public', table: 'messages', name: 'messages_pkey', valid: true, method: 'btree', decoratedKey: false, partitioned: false, columns: ['id'], unique: true, predicate: null, sizeBytes: 1.2 * GB },
   ],
 };
 

@@ -4,7 +4,7 @@ import type { DatabaseIndex } from '../lint-context';
 import { databaseIndexNamed, indexesOnTable, isOnTable } from './database-indexes';
 
 const index = (schema: string, table: string, name: string): DatabaseIndex => ({
-  schema, table, name, valid: true, definition: `CREATE INDEX ${name} ON ${schema}.${table} USING btree (id)`, columns: ['id'], unique: false, predicate: null,
+  schema, table, name, valid: true, method: 'btree', decoratedKey: false, partitioned: false, columns: ['id'], unique: false, predicate: null,
 });
 const INDEXES = [
   index('public', 'messages', 'index_messages_on_id'),

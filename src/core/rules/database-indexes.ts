@@ -101,9 +101,9 @@ export function handledEarlier(file: MigrationFile, operation: Operation, name: 
   });
 }
 
-/** The access method of a database index, from its definition (`USING gin`); btree by default. */
+/** The access method of a database index, in lower case. */
 export function accessMethod(index: DatabaseIndex): string {
-  return /\bUSING\s+(\w+)/i.exec(index.definition)?.[1]?.toLowerCase() ?? 'btree';
+  return index.method.toLowerCase();
 }
 
 /** For comparing predicates and columns as written by a person and as pg_get_expr writes them. */

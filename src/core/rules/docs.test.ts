@@ -49,7 +49,7 @@ const databaseIndex = (name: string, columns: string[], valid: boolean): Databas
   table: 'messages',
   name,
   valid,
-  definition: `CREATE INDEX ${name} ON public.messages USING btree (${columns.join(', ')})`,
+  method: 'btree', decoratedKey: false, partitioned: false,
   columns,
   unique: false,
   predicate: null,

@@ -12,7 +12,7 @@ function index(name: string, valid: boolean, more: Partial<DatabaseIndex> = {}):
     table,
     name,
     valid,
-    definition: `CREATE INDEX ${name} ON public.${table} USING btree (${columns.join(', ')})`,
+    method: 'btree', decoratedKey: false, partitioned: false,
     columns,
     unique: false,
     predicate: null,
@@ -76,7 +76,7 @@ ruleCases('invalid-index-exists', {
       language: 'sql',
       source: 'CREATE INDEX IF NOT EXISTS measurements_city_idx ON ONLY measurements (city_id);\n',
       context: withIndexes(
-        index('measurements_city_idx', false, { table: 'measurements', columns: ['city_id'], definition: 'CREATE INDEX measurements_city_idx ON ONLY public.measurements USING btree (city_id)' }),
+        index('measurements_city_idx', false, { table: 'measurements', columns: ['city_id'], partitioned: true }),
       ),
     },
   ],

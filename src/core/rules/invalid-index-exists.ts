@@ -56,7 +56,7 @@ export const invalidIndexExists: Rule = {
       if (name === null) continue;
       const existing = databaseIndexNamed(indexes, name, operation.table);
       // A partitioned parent's index stays INVALID until every partition's index is attached.
-      if (!existing || existing.valid || /\bON ONLY\b/i.test(existing.definition)) continue;
+      if (!existing || existing.valid || existing.partitioned) continue;
       if (handledEarlier(file, operation, name)) continue;
       if (existing.building) {
         // INVALID only until the build ends: no leftover, nothing to drop (a drop would kill the build's work).

@@ -78,7 +78,7 @@ export const redundantIndex: Rule = {
 
 /** Does the existing index serve every lookup the new one would, with the same guarantees? */
 function covers(index: DatabaseIndex, operation: CreateIndexOperation): boolean {
-  if (DECORATED_KEY.test(keyPart(index.definition))) return false;
+  if (index.decoratedKey) return false;
   if (accessMethod(index) !== (operation.using ?? 'btree').toLowerCase()) return false;
   if (normalizeExpression(index.predicate) !== normalizeExpression(operation.where)) return false;
   const existing = index.columns.map(normalizeExpression);
@@ -90,9 +90,3 @@ function covers(index: DatabaseIndex, operation: CreateIndexOperation): boolean 
   return wanted.every((column, i) => existing[i] === column);
 }
 
-/** The key list of an index definition: what follows the access method, before WHERE. */
-function keyPart(definition: string): string {
-  const open = definition.indexOf('(');
-  const where = definition.search(/\)\s+WHERE\s/i);
-  return open === -1 ? '' : definition.slice(open, where === -1 ? undefined : where + 1);
-}

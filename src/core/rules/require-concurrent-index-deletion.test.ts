@@ -51,9 +51,9 @@ ruleCases('require-concurrent-index-deletion', {
       context: {
         database: {
           indexes: [
-            { schema: 'public', table: 'messages', name: 'idx_state', valid: true, definition: 'CREATE INDEX idx_state ON public.messages USING btree (state)', columns: ['state'], unique: false, predicate: null },
-            { schema: 'public', table: 'messages', name: 'idx_kind', valid: true, definition: 'CREATE INDEX idx_kind ON public.messages USING btree (kind)', columns: ['kind'], unique: false, predicate: null },
-            { schema: 'public', table: 'messages', name: 'idx_flag', valid: false, definition: 'CREATE INDEX idx_flag ON public.messages USING btree (flag)', columns: ['flag'], unique: false, predicate: null },
+            { schema: 'public', table: 'messages', name: 'idx_state', valid: true, method: 'btree', decoratedKey: false, partitioned: false, columns: ['state'], unique: false, predicate: null },
+            { schema: 'public', table: 'messages', name: 'idx_kind', valid: true, method: 'btree', decoratedKey: false, partitioned: false, columns: ['kind'], unique: false, predicate: null },
+            { schema: 'public', table: 'messages', name: 'idx_flag', valid: false, method: 'btree', decoratedKey: false, partitioned: false, columns: ['flag'], unique: false, predicate: null },
           ],
         },
       },

@@ -55,7 +55,7 @@ ruleCases('require-concurrent-reindex', {
               table: 'messages',
               name: 'index_messages_on_user_id',
               valid: true,
-              definition: 'CREATE INDEX index_messages_on_user_id ON public.messages USING btree (user_id)',
+              method: 'btree', decoratedKey: false, partitioned: false,
               columns: ['user_id'],
               unique: false,
               predicate: null,

@@ -17,7 +17,7 @@ const databaseIndex = (name: string, columns: string[], extra: Partial<DatabaseI
   table: 'messages',
   name,
   valid: true,
-  definition: `CREATE INDEX ${name} ON public.messages USING btree (${columns.join(', ')})`,
+  method: 'btree', decoratedKey: false, partitioned: false,
   columns,
   unique: false,
   predicate: null,
