@@ -9,7 +9,7 @@ import type { BuildInProgressRow } from '../../src/db/queries';
 import { MonitorSession } from '../../src/db/session';
 import { collectDatabaseFacts, collectStatus } from '../../src/db/status';
 import { formatStatusText } from '../../src/db/status-format';
-import { closeClient, seedTables, useCluster, waitFor, type TestCluster } from './support/postgres';
+import { closeClient, seedTables, sessionRecordingQueries, useCluster, waitFor, type TestCluster } from './support/postgres';
 
 const DB = 'index_builds_test';
 const MESSAGES = 2_000_000;
@@ -22,16 +22,7 @@ const cluster = useCluster({}, async (c: TestCluster) => {
   const admin = await c.connect(DB);
   await seedTables(admin, { messages: MESSAGES, conversations: 20_000, contacts: 5_000 });
   await closeClient(admin);
-  session = new MonitorSession({
-    target: c.config(DB),
-    reconnect: false,
-    log: (line) => {
-      const name = /^query (pgig_\w+):/.exec(line)?.[1];
-      if (name) sent.push(name);
-    },
-  });
-  const outcome = await session.connect();
-  assert.ok(outcome.ok, JSON.stringify(outcome));
+  session = await sessionRecordingQueries(c.config(DB), sent);
 });
 
 /** Starts a statement on its own connection without waiting for it; returns its pid and completion. */

@@ -11,7 +11,6 @@ import { after, test } from 'node:test';
 import { loadParsers, type Parsers } from '../../src/core/lint';
 import { DbError } from '../../src/db/errors';
 import type { PendingMigrationFactsRow } from '../../src/db/queries';
-import { MonitorSession } from '../../src/db/session';
 import {
   collectStatus,
   DatabaseFactsReader,
@@ -21,7 +20,7 @@ import {
   type StatusWorkspace,
 } from '../../src/db/status';
 import { tempDir } from '../cli/helpers';
-import { closeClient, seedTables, useCluster, waitFor } from './support/postgres';
+import { closeClient, seedTables, sessionRecordingQueries, useCluster, waitFor } from './support/postgres';
 
 const RAILS_APP = join(__dirname, '..', 'fixtures', 'db', 'rails-app');
 const django = tempDir('pgig-trips-django-');
@@ -73,22 +72,13 @@ const cluster = useCluster({}, async (c) => {
 
 /** A connected session that writes down the name of every statement it sends (the log it keeps of each query). */
 async function recordingSession(database: string, user?: { user: string; password: string }) {
-  let sent: string[] = [];
-  const session = new MonitorSession({
-    target: { ...cluster().config(database), ...(user ?? {}) },
-    reconnect: false,
-    log: (line) => {
-      const name = /^query (pgig_\w+):/.exec(line)?.[1];
-      if (name) sent.push(name);
-    },
-  });
-  const outcome = await session.connect();
-  assert.ok(outcome.ok, JSON.stringify(outcome));
+  const sent: string[] = [];
+  const session = await sessionRecordingQueries({ ...cluster().config(database), ...(user ?? {}) }, sent);
   return {
     session,
     /** What `run` sent, sorted (the session runs them one at a time, in no promised order). */
     async sends<T>(run: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
-      sent = [];
+      sent.length = 0;
       const result = await run();
       return { result, sent: [...sent].sort() };
     },

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import pg from 'pg';
 import type { ClientConfig } from 'pg';
+import { MonitorSession } from '../../../src/db/session';
 
 export const SUPERUSER = 'postgres';
 export const SUPERUSER_PASSWORD = 'pgig-test-superuser';
@@ -308,4 +309,22 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * A connected read-only MonitorSession to `target` that writes down the name of every statement
+ * it sends (from the log line it keeps of each query), into `sent`, which the caller empties.
+ */
+export async function sessionRecordingQueries(target: ClientConfig, sent: string[]): Promise<MonitorSession> {
+  const session = new MonitorSession({
+    target,
+    reconnect: false,
+    log: (line) => {
+      const name = /^query (pgig_\w+):/.exec(line)?.[1];
+      if (name) sent.push(name);
+    },
+  });
+  const outcome = await session.connect();
+  if (!outcome.ok) throw new Error(`the monitor session did not connect: ${JSON.stringify(outcome)}`);
+  return session;
 }
