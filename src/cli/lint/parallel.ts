@@ -87,20 +87,24 @@ export class HelperPool {
   }
 }
 
-/** Takes batch numbers from the shared counter and lints them until none is left. */
-function takeBatches(
+/**
+ * Takes batch numbers from the shared counter and lints them until none is left; `done` gets each
+ * batch's outcome and files, and the next batch waits for what it returns.
+ */
+async function takeBatches(
   counter: Int32Array,
   targets: readonly LintTarget[],
   context: LintContext,
   parsers: Parsers,
   format: OutputFormat,
-  done: (batch: number, result: FilesResult) => void,
-): void {
+  done: (batch: number, result: FilesResult, batchTargets: readonly LintTarget[]) => void | Promise<void>,
+): Promise<void> {
   for (;;) {
     const batch = Atomics.add(counter, 0, 1);
     const first = batch * BATCH_SIZE;
     if (first >= targets.length) return;
-    done(batch, lintBatch(targets.slice(first, first + BATCH_SIZE), context, parsers, format));
+    const batchTargets = targets.slice(first, first + BATCH_SIZE);
+    await done(batch, lintBatch(batchTargets, context, parsers, format), batchTargets);
   }
 }
 
@@ -142,16 +146,10 @@ export async function lintTargetsInParallel(
   const loaded = await parsers;
   // The main thread loads libpg-query when one of its files needs it, as lintTargets does.
   const sql = new SqlParserOnDemand(context, loaded, format);
-  const next = new Int32Array(counter);
-  for (;;) {
-    const batch = Atomics.add(next, 0, 1);
-    const first = batch * BATCH_SIZE;
-    if (first >= targets.length) break;
-    const batchTargets = targets.slice(first, first + BATCH_SIZE);
-    const result = lintBatch(batchTargets, context, loaded, format);
+  await takeBatches(new Int32Array(counter), targets, context, loaded, format, (batch, result, batchTargets) => {
     results[batch] = result;
-    await sql.afterBatch(result, batchTargets);
-  }
+    return sql.afterBatch(result, batchTargets);
+  });
   await Promise.all(helpers);
   const done: FilesResult[] = [];
   for (let batch = 0; batch < batches; batch++) {
@@ -183,9 +181,9 @@ function serveAsHelper(): void {
     const context = defaultContext();
     context.settings = setup.settings;
     if (setup.schema) context.schema = setup.schema;
-    void loadParsersDeferred(setup.languages).then((parsers) => {
+    void loadParsersDeferred(setup.languages).then(async (parsers) => {
       const done: HelperResults = { batches: [], results: [] };
-      takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, outputFormat(setup.format), (batch, results) => {
+      await takeBatches(new Int32Array(setup.counter), setup.targets, context, parsers, outputFormat(setup.format), (batch, results) => {
         done.batches.push(batch);
         done.results.push(results);
       });
