@@ -9,6 +9,9 @@
 //  - it builds the fields operations.ts and transactionEffect read, as libpg-query writes
 //    them (fast-statements.test.ts compares the two on thousands of statements, valid or not).
 // Locations in the nodes it builds are offsets into the text (statement.at is the identity).
+// One part is taken unread, not checked: the query of CREATE TABLE ... AS, which no rule reads,
+// as a SELECT statement's tree is not read (statementTreeUnread); a syntax error in it goes
+// unreported.
 import type { Node } from 'libpg-query';
 import type { SqlToken } from './statements';
 
@@ -18,8 +21,8 @@ import type { SqlToken } from './statements';
  * left to libpg-query.
  */
 const NAME_KEYWORDS = new Set([
-  'ACCESS', 'ACTION', 'COMMENT', 'COMMENTS', 'CONTENT', 'DATA', 'DAY', 'DOCUMENT', 'ERROR', 'EVENT', 'EXPRESSION',
-  'HOUR', 'INPUT', 'KEY', 'LABEL', 'LANGUAGE', 'LEVEL', 'LOCATION', 'MINUTE', 'MODE', 'MONTH', 'NAME', 'OBJECT',
+  'ACCESS', 'ACTION', 'COMMENT', 'COMMENTS', 'CONTENT', 'DATA', 'DAY', 'DOCUMENT', 'ENCODING', 'ERROR', 'EVENT', 'EXPRESSION',
+  'HOUR', 'IMMUTABLE', 'INPUT', 'KEY', 'LABEL', 'LANGUAGE', 'LEVEL', 'LOCATION', 'MINUTE', 'MODE', 'MONTH', 'NAME', 'OBJECT',
   'OBJECTS', 'OPTIONS', 'OWNER', 'PASSWORD', 'PATH', 'POLICY', 'ROLE', 'SECOND', 'SKIP', 'SOURCE', 'STORAGE',
   'TARGET', 'TRIGGER', 'TYPE', 'VALUE', 'VERSION', 'YEAR',
 ]);
@@ -39,6 +42,12 @@ const JOIN_OPERATORS = new Set(['->', '->>', '||', '+', '-', '*', '/', '%']);
 const STORAGE_KEYWORD_VALUES = new Set(['ON', 'OFF', 'TRUE', 'FALSE']);
 const TRIGGER_EVENTS = ['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'];
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
+/** An operator (Postgres' Op and MathOp): one token of operator characters. */
+const OPERATOR = /^[~!@#^&|`?+\-*/%<>=]+$/;
+/** The isolation levels of two words (and SERIALIZABLE). */
+const ISOLATION_LEVELS = new Set(['READ UNCOMMITTED', 'READ COMMITTED', 'REPEATABLE READ']);
+/** The words a query may begin with (Postgres' SelectStmt), after CREATE TABLE ... AS. */
+const QUERY_STARTS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE']);
 /** Postgres' NAMEDATALEN - 1: its scanner cuts longer names to this many bytes (characters, in ASCII). */
 const MAX_NAME_LENGTH = 63;
 const INT32_MAX = 2147483647;
@@ -383,7 +392,13 @@ class Reader {
     const next = this.tokens[this.i];
     if (next !== undefined && next.keyword) {
       if (next.word === 'UNIQUE' || next.word === 'INDEX') return this.createIndex();
-      if (next.word === 'TABLE') return this.createTable();
+      if (next.word === 'TABLE') return this.createTable('p');
+      // CREATE TEMP / TEMPORARY / UNLOGGED TABLE (LOCAL and GLOBAL TEMP are left to libpg-query).
+      const persistence = next.word === 'TEMP' || next.word === 'TEMPORARY' ? 't' : next.word === 'UNLOGGED' ? 'u' : null;
+      if (persistence !== null && this.isKeyword('TABLE', 1)) {
+        this.i++;
+        return this.createTable(persistence);
+      }
     }
     if (this.accept('OR')) this.expect('REPLACE');
     if (this.isKeyword('FUNCTION')) return this.createFunction();
@@ -478,11 +493,16 @@ class Reader {
     this.expectSymbol(')');
   }
 
-  /** DROP INDEX [CONCURRENTLY] [IF EXISTS] name [, ...] [CASCADE | RESTRICT] */
+  /**
+   * DROP { INDEX [CONCURRENTLY] | TABLE } [IF EXISTS] name [, ...] [CASCADE | RESTRICT]. DROP TABLE
+   * is read only to tell where a template's `{` stands in it (its tree is not read).
+   */
   private drop(): Node {
     this.expect('DROP');
-    this.expect('INDEX');
-    const concurrent = this.accept('CONCURRENTLY');
+    let removeType = 'OBJECT_INDEX';
+    if (this.accept('TABLE')) removeType = 'OBJECT_TABLE';
+    else this.expect('INDEX');
+    const concurrent = removeType === 'OBJECT_INDEX' && this.accept('CONCURRENTLY');
     let missingOk = false;
     if (this.isKeyword('IF')) {
       this.expect('IF');
@@ -499,7 +519,7 @@ class Reader {
     let behavior = 'DROP_RESTRICT';
     if (this.accept('CASCADE')) behavior = 'DROP_CASCADE';
     else this.accept('RESTRICT');
-    const stmt: Record<string, unknown> = { objects, removeType: 'OBJECT_INDEX', behavior };
+    const stmt: Record<string, unknown> = { objects, removeType, behavior };
     if (missingOk) stmt['missing_ok'] = true;
     if (concurrent) stmt['concurrent'] = true;
     return { DropStmt: stmt } as Node;
@@ -640,13 +660,19 @@ class Reader {
 
   private isConstraintStart(): boolean {
     const t = this.peek();
-    return t !== undefined && t.keyword && (t.word === 'CONSTRAINT' || t.word === 'UNIQUE' || t.word === 'PRIMARY' || t.word === 'CHECK' || t.word === 'FOREIGN');
+    return (
+      t !== undefined &&
+      t.keyword &&
+      (t.word === 'CONSTRAINT' || t.word === 'UNIQUE' || t.word === 'PRIMARY' || t.word === 'CHECK' || t.word === 'FOREIGN' || t.word === 'EXCLUDE')
+    );
   }
 
   /**
    * [CONSTRAINT name] { UNIQUE ( columns ) | UNIQUE USING INDEX name | PRIMARY KEY ( columns ) |
-   * PRIMARY KEY USING INDEX name | CHECK ( predicate ) | FOREIGN KEY ( columns ) REFERENCES ... }.
-   * The node only when `build` (ALTER TABLE ADD; a CREATE TABLE's constraints are not read).
+   * PRIMARY KEY USING INDEX name | CHECK ( predicate ) | FOREIGN KEY ( columns ) REFERENCES ... },
+   * and in a CREATE TABLE, EXCLUDE [USING method] ( element WITH operator [, ...] ) [INCLUDE ( columns )]
+   * [WHERE ( predicate )]. The node only when `build` (ALTER TABLE ADD; a CREATE TABLE's
+   * constraints are not read; an EXCLUDE that ALTER TABLE adds is left to libpg-query).
    */
   private tableConstraint(build: boolean): Node | null {
     const location = this.peek()!.start;
@@ -689,11 +715,35 @@ class Reader {
       }
       this.deferrable();
       this.notValid(build);
+    } else if (!build && this.accept('EXCLUDE')) {
+      contype = 'CONSTR_EXCLUSION';
+      this.exclusion();
     } else {
       return this.fail();
     }
     if (!build) return null;
     return { Constraint: foreignKey ? { contype, conname, location, ...foreignKey } : { contype, conname, indexname, keys, location } } as Node;
+  }
+
+  /** What follows EXCLUDE, checked. */
+  private exclusion(): void {
+    if (this.accept('USING')) this.skipName();
+    this.expectSymbol('(');
+    do {
+      this.indexElement();
+      this.expect('WITH');
+      const operator = this.peek();
+      if (operator === undefined || operator.keyword || !OPERATOR.test(operator.word)) this.fail();
+      this.i++;
+    } while (this.acceptSymbol(','));
+    this.expectSymbol(')');
+    if (this.accept('INCLUDE')) this.skipNameList();
+    if (this.accept('WHERE')) {
+      this.expectSymbol('(');
+      this.predicate();
+      this.expectSymbol(')');
+    }
+    this.deferrable();
   }
 
   /**
@@ -830,10 +880,12 @@ class Reader {
   }
 
   /**
-   * CREATE TABLE [IF NOT EXISTS] relation ( column or table constraint [, ...] ). Only the
-   * relation is read from the tree; the rest is checked.
+   * CREATE [TEMP | UNLOGGED] TABLE [IF NOT EXISTS] relation ( column or table constraint [, ...] )
+   * [PARTITION BY ...] [ON COMMIT { DROP | DELETE ROWS | PRESERVE ROWS }], or CREATE ... TABLE
+   * [IF NOT EXISTS] relation [ON COMMIT ...] AS query. Only the relation is read from the tree;
+   * the rest is checked, but for the query. `persistence`: the relation's relpersistence.
    */
-  private createTable(): Node {
+  private createTable(persistence: 'p' | 't' | 'u'): Node {
     this.expect('TABLE');
     if (this.isKeyword('IF')) {
       this.expect('IF');
@@ -841,6 +893,13 @@ class Reader {
       this.expect('EXISTS');
     }
     const relation = this.relation(true);
+    relation.relpersistence = persistence;
+    if (this.isKeyword('AS') || this.isKeyword('ON')) {
+      this.onCommit();
+      this.expect('AS');
+      this.unreadQuery();
+      return { CreateTableAsStmt: { into: { rel: relation }, objtype: 'OBJECT_TABLE' } } as Node;
+    }
     this.expectSymbol('(');
     do {
       if (this.isConstraintStart()) this.tableConstraint(false);
@@ -850,11 +909,36 @@ class Reader {
     // PARTITION BY strategy ( column [, ...] ): a partitioned table, its columns plain.
     if (this.accept('PARTITION')) {
       this.expect('BY');
-      // The strategy is any name to the grammar (HASH is no keyword); Postgres checks it later.
-      if (!this.accept('RANGE') && !this.accept('LIST')) this.skipName();
+      // RANGE and LIST are keywords, HASH a name; the grammar takes any of the three in any case.
+      if (!this.accept('RANGE') && !this.accept('LIST') && this.name().toLowerCase() !== 'hash') this.fail();
       this.skipNameList();
     }
+    this.onCommit();
     return { CreateStmt: { relation } } as Node;
+  }
+
+  /** Optional ON COMMIT { DROP | DELETE ROWS | PRESERVE ROWS }: the grammar takes it after any table (Postgres refuses it for a permanent one later). */
+  private onCommit(): void {
+    if (!this.accept('ON')) return;
+    this.expect('COMMIT');
+    if (this.accept('DELETE') || this.accept('PRESERVE')) this.expect('ROWS');
+    else this.expect('DROP');
+  }
+
+  /**
+   * The rest of the statement, a query (SELECT, WITH, VALUES, TABLE, or one in parentheses),
+   * taken without reading it. Left to libpg-query: a query with a template's `{` in it (reported
+   * as in any statement), and one shorter than `SELECT 1` (`AS WITH`, `AS (`): no migration's is,
+   * and the tests check each query taken here against a valid one of its length.
+   */
+  private unreadQuery(): void {
+    const first = this.peek();
+    if (first === undefined || (first.keyword ? !QUERY_STARTS.has(first.word) : first.word !== '(')) this.fail();
+    if (this.tokens[this.tokens.length - 1]!.end - first.start < 'SELECT 1'.length) this.fail();
+    for (; this.i < this.tokens.length; this.i++) {
+      const t = this.tokens[this.i]!;
+      if (t.word === '{' && !t.keyword) this.fail();
+    }
   }
 
   /**
@@ -866,6 +950,11 @@ class Reader {
     let isLocal = false;
     if (this.accept('LOCAL')) isLocal = true;
     else this.accept('SESSION');
+    if (this.accept('TRANSACTION')) {
+      this.transactionModes();
+      // Its modes (DefElems in `args`) are not read: no setting the linter reads is set.
+      return { VariableSetStmt: isLocal ? { kind: 'VAR_SET_MULTI', name: 'TRANSACTION', is_local: true } : { kind: 'VAR_SET_MULTI', name: 'TRANSACTION' } } as Node;
+    }
     const name = this.variableName();
     if (!this.accept('TO')) this.expectSymbol('=');
     const stmt: Record<string, unknown> = {};
@@ -885,6 +974,28 @@ class Reader {
     if (isLocal) stmt['is_local'] = true;
     stmt['location'] = location;
     return { VariableSetStmt: stmt } as Node;
+  }
+
+  /**
+   * transaction_mode [[,] ...]: ISOLATION LEVEL { SERIALIZABLE | REPEATABLE READ | READ COMMITTED |
+   * READ UNCOMMITTED } | READ ONLY | READ WRITE | [NOT] DEFERRABLE.
+   */
+  private transactionModes(): void {
+    do {
+      if (this.accept('ISOLATION')) {
+        this.expect('LEVEL');
+        if (this.accept('SERIALIZABLE')) continue;
+        const first = this.peek();
+        const second = this.peek(1);
+        if (!first?.keyword || !second?.keyword || !ISOLATION_LEVELS.has(`${first.word} ${second.word}`)) this.fail();
+        this.i += 2;
+      } else if (this.accept('READ')) {
+        if (!this.accept('ONLY')) this.expect('WRITE');
+      } else if (!this.accept('DEFERRABLE')) {
+        this.expect('NOT');
+        this.expect('DEFERRABLE');
+      }
+    } while (this.acceptSymbol(',') || (!this.atEnd() && this.peek()!.keyword));
   }
 
   /** RESET { name | ALL } */
@@ -1160,6 +1271,10 @@ class Reader {
           this.i += 2;
           this.expect('ZONE');
         }
+      } else if (t.word === 'INTERVAL') {
+        // INTERVAL or INTERVAL ( precision ). Fields after it (INTERVAL DAY TO SECOND) are keywords
+        // no place that reads a type here takes next: libpg-query reads those.
+        this.typeLength();
       } else if (t.word === 'DOUBLE') {
         this.expect('PRECISION');
       } else if (t.word === 'CHARACTER' || t.word === 'CHAR') {
@@ -1219,7 +1334,14 @@ class Reader {
     if (!t.keyword) {
       if (COMPARISONS.has(t.word)) {
         this.i++;
-        this.operand();
+        // value op ANY / ALL / SOME ( array ): a subquery there (a SELECT) is left to libpg-query.
+        const quantifier = this.peek();
+        if (quantifier !== undefined && quantifier.keyword && (quantifier.word === 'ANY' || quantifier.word === 'ALL' || quantifier.word === 'SOME')) {
+          this.i++;
+          this.expectSymbol('(');
+          this.predicate();
+          this.expectSymbol(')');
+        } else this.operand();
       }
       return;
     }
@@ -1272,7 +1394,13 @@ class Reader {
         this.expectSymbol(')');
       }
       // A column named by a keyword (`name`), never taken as a function (`name(...)`).
-      else if (NAME_KEYWORDS.has(t.word) && !this.isSymbol('(', 1)) this.skipQualifiedName(3);
+      else if (NAME_KEYWORDS.has(t.word) && !this.isSymbol('(', 1)) {
+        this.skipQualifiedName(3);
+        this.subscripts();
+      } else if (t.word === 'ARRAY' && this.isSymbol('[', 1)) this.arrayValue();
+      else if (t.word === 'CASE') this.caseExpression();
+      // INTERVAL '1 day' (fields after it, INTERVAL '1' DAY, are keywords no place here takes next).
+      else if (t.word === 'INTERVAL' && this.isStringLiteral(this.peek(1))) this.i += 2;
       else this.fail();
     } else if (this.isStringLiteral(t) || this.numberKind(t) !== null) {
       this.i++;
@@ -1280,10 +1408,14 @@ class Reader {
       this.i++;
       this.predicate();
       this.expectSymbol(')');
+      this.subscripts();
     } else if (this.isSymbol('(', 1)) {
       this.functionCall();
     } else {
       this.skipQualifiedName(3);
+      // schema.function(...): a qualified name before `(` is a function's.
+      if (this.isSymbol('(')) this.callArguments();
+      else this.subscripts();
     }
     while (this.acceptSymbol('::')) this.typeName();
     if (this.accept('COLLATE')) this.skipQualifiedName(2);
@@ -1300,14 +1432,8 @@ class Reader {
     if (t.keyword) {
       if (t.word === 'NULL' || t.word === 'TRUE' || t.word === 'FALSE' || t.word === 'CURRENT_TIMESTAMP' || t.word === 'CURRENT_DATE' || t.word === 'LOCALTIMESTAMP') this.i++;
       // ARRAY[] or ARRAY[value, ...] (`DEFAULT ARRAY[]::TEXT[]`)
-      else if (t.word === 'ARRAY' && this.isSymbol('[', 1)) {
-        this.i += 2;
-        if (!this.acceptSymbol(']')) {
-          this.operand();
-          while (this.acceptSymbol(',')) this.operand();
-          this.expectSymbol(']');
-        }
-      } else this.fail();
+      else if (t.word === 'ARRAY' && this.isSymbol('[', 1)) this.arrayValue();
+      else this.fail();
     } else if (this.isStringLiteral(t) || this.numberKind(t) !== null) {
       this.i++;
     } else if (t.word === '-' && this.numberKind(this.peek(1)) !== null) {
@@ -1325,10 +1451,47 @@ class Reader {
     const t = this.peek();
     if (t === undefined || t.keyword) this.fail();
     this.skipName();
+    this.callArguments();
+  }
+
+  /** `( [operand [, ...]] )` after a function's name. */
+  private callArguments(): void {
     this.expectSymbol('(');
     if (this.acceptSymbol(')')) return;
     this.operand();
     while (this.acceptSymbol(',')) this.operand();
     this.expectSymbol(')');
+  }
+
+  /** ARRAY[] or ARRAY[value, ...]: nested brackets (`ARRAY[[1]]`) and ARRAY(subquery) are left to libpg-query. */
+  private arrayValue(): void {
+    this.i += 2;
+    if (this.acceptSymbol(']')) return;
+    this.operand();
+    while (this.acceptSymbol(',')) this.operand();
+    this.expectSymbol(']');
+  }
+
+  /** `[ value ]` after a column or a parenthesized value, any number of times (a slice `[a:b]` is left to libpg-query). */
+  private subscripts(): void {
+    while (this.isSymbol('[')) {
+      this.i++;
+      this.predicate();
+      this.expectSymbol(']');
+    }
+  }
+
+  /** CASE [value] WHEN condition THEN value [...] [ELSE value] END */
+  private caseExpression(): void {
+    this.expect('CASE');
+    if (!this.isKeyword('WHEN')) this.predicate();
+    this.expect('WHEN');
+    do {
+      this.predicate();
+      this.expect('THEN');
+      this.predicate();
+    } while (this.accept('WHEN'));
+    if (this.accept('ELSE')) this.predicate();
+    this.expect('END');
   }
 }
