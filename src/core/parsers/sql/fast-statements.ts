@@ -100,6 +100,7 @@ export function fastStatementStartIsValid(tokens: readonly SqlToken[], count: nu
   const reader = new Reader(prefix, text);
   const next = tokens[count]!;
   // Where the reader stood when it first looked at the next token: it must have read all before.
+  // (The reader may take a token and then find it wrong: where it stops tells nothing alone.)
   let lookedAt = -1;
   const look = () => {
     if (lookedAt === -1) lookedAt = reader.position;
@@ -935,10 +936,13 @@ class Reader {
     const first = this.peek();
     if (first === undefined || (first.keyword ? !QUERY_STARTS.has(first.word) : first.word !== '(')) this.fail();
     if (this.tokens[this.tokens.length - 1]!.end - first.start < 'SELECT 1'.length) this.fail();
-    for (; this.i < this.tokens.length; this.i++) {
-      const t = this.tokens[this.i]!;
+    // Looked for before the query is taken: fastStatementStartIsValid then sees the reader look at
+    // a `{` in it from the query's start, not from just before it.
+    for (let k = this.i; k < this.tokens.length; k++) {
+      const t = this.tokens[k]!;
       if (t.word === '{' && !t.keyword) this.fail();
     }
+    this.i = this.tokens.length;
   }
 
   /**
