@@ -8,11 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildProductionInto, option, root } from './lib/stage.mjs';
+import { CLI_FILES, buildProductionInto, option, root } from './lib/stage.mjs';
 
 const out = resolve(option('--out', root));
-/** What the CLI runs: dist/cli.js loads cli-main.js, which loads cli-commands.js and the WASM. */
-const CLI_FILES = ['cli.js', 'cli-main.js', 'cli-commands.js', 'prism.wasm', 'libpg-query.wasm'];
 
 const extension = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const manifest = {

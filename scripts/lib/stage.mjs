@@ -17,3 +17,13 @@ export function option(name, fallback) {
   const index = process.argv.indexOf(name);
   return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1] : fallback;
 }
+
+/**
+ * What the CLI runs, in dist/: cli.js loads cli-main.js, which loads cli-commands.js, the parsers'
+ * packages it needs on demand (cli-libpg-query.js, cli-tree-sitter.js) and their WASM. The CLI's
+ * npm package ships these; a copy of them alone is a working CLI.
+ */
+export const CLI_FILES = [
+  'cli.js', 'cli-main.js', 'cli-commands.js', 'cli-libpg-query.js', 'cli-tree-sitter.js',
+  'prism.wasm', 'libpg-query.wasm', 'tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-javascript.wasm',
+];

@@ -6,6 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import Module from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+// @ts-expect-error plain ESM helper shared with the packaging scripts
+import { CLI_FILES } from '../../scripts/lib/stage.mjs';
 import { writeRailsCorpus } from '../../scripts/bench/rails-corpus';
 import { writeSqlCorpus } from '../../scripts/bench/sql';
 import { BAD_MIGRATION, BROKEN_MIGRATION, CREATE_TABLE_MIGRATION, FIXTURES, RAILS_APP, ROOT, RUBY_NESTINGS, nestedMigration, tempDir } from './helpers';
@@ -88,7 +90,7 @@ describe('the bundled CLI', () => {
   test('loads its WASM parsers and its database commands from beside the bundle (a copy of dist/ far from node_modules works)', () => {
     const dir = tempDir();
     try {
-      for (const file of ['cli.js', 'cli-main.js', 'cli-commands.js', 'prism.wasm', 'libpg-query.wasm']) copyFileSync(join(ROOT, 'dist', file), join(dir.path, file));
+      for (const file of CLI_FILES) copyFileSync(join(ROOT, 'dist', file), join(dir.path, file));
       const ruby = cli(['lint', BAD_MIGRATION, '--format', 'json'], { bundle: join(dir.path, 'cli.js'), cwd: dir.path });
       assert.equal(ruby.stderr, '');
       assert.ok(JSON.parse(ruby.stdout).findings.some((f: { rule: string }) => f.rule === 'require-concurrent-index-creation'));
@@ -148,7 +150,7 @@ describe('the bundled CLI', () => {
       const cache = join(dir.path, 'cache');
       const [a, b] = ['checkout-a', 'checkout-b'].map((name) => {
         mkdirSync(join(dir.path, name));
-        for (const file of ['cli.js', 'cli-main.js', 'cli-commands.js', 'prism.wasm', 'libpg-query.wasm']) copyFileSync(join(ROOT, 'dist', file), join(dir.path, name, file));
+        for (const file of CLI_FILES) copyFileSync(join(ROOT, 'dist', file), join(dir.path, name, file));
         return join(dir.path, name);
       }) as [string, string];
       const first = cli(['lint', BAD_MIGRATION], { bundle: join(a, 'cli.js'), env: { PG_INDEX_GUARD_CACHE_DIR: cache } });

@@ -3,8 +3,8 @@
 // pack:cli`: bundles and WASM only, installable and runnable on its own).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { ROOT, tempDir } from './helpers';
@@ -55,7 +55,7 @@ describe('publishing', () => {
     const entries = readZip(vsix);
     const names = [...entries.keys()];
 
-    for (const required of ['extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/prism.wasm', 'extension/dist/libpg-query.wasm', 'extension/media/icon.png']) {
+    for (const required of ['extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/dist/extension.js', 'extension/dist/cli.js', 'extension/dist/cli-libpg-query.js', 'extension/dist/cli-tree-sitter.js', 'extension/dist/prism.wasm', 'extension/dist/libpg-query.wasm', 'extension/media/icon.png']) {
       assert.ok(names.includes(required), `${required} missing from:\n${names.join('\n')}`);
     }
     const strays = names.filter((name) => /\.(ts|map)$/.test(name) || /(^|\/)(src|test|fixtures|node_modules|scripts|webview)\//.test(name));
@@ -97,7 +97,11 @@ describe('publishing', () => {
     assert.equal(run.status, 0, run.stderr);
     const [report] = JSON.parse(run.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const files = report!.files.map((f) => f.path).sort();
-    assert.deepEqual(files, ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli-commands.js', 'dist/cli-main.js', 'dist/cli.js', 'dist/libpg-query.wasm', 'dist/prism.wasm', 'package.json']);
+    assert.deepEqual(files, [
+      'CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli-commands.js', 'dist/cli-libpg-query.js', 'dist/cli-main.js', 'dist/cli-tree-sitter.js', 'dist/cli.js',
+      'dist/libpg-query.wasm', 'dist/prism.wasm', 'dist/tree-sitter-javascript.wasm', 'dist/tree-sitter-python.wasm', 'dist/tree-sitter-typescript.wasm',
+      'dist/tree-sitter.wasm', 'package.json',
+    ]);
     const tarball = join(out, report!.filename);
     assert.ok(existsSync(tarball));
 
@@ -115,6 +119,28 @@ describe('publishing', () => {
     const lint = spawnSync(bin, ['lint', '--format', 'json', join(ROOT, 'test/fixtures/sql/001_add_index_messages_conversation_id.sql')], { encoding: 'utf8', env });
     assert.equal(lint.stderr, '');
     assert.deepEqual((JSON.parse(lint.stdout) as { findings: Array<{ rule: string }> }).findings.map((f) => f.rule), ['require-concurrent-index-creation', 'require-timeouts']);
+    // Each parser the package loads on demand: libpg-query (a statement the fast reader leaves
+    // to it), tree-sitter (a Django and a Knex migration), Prism (a Rails one).
+    const project = join(folder.path, 'project');
+    const migrations: Record<string, string> = {
+      'db/001_broken.sql': 'CREATE INDEX i ON t (a) WHERE WHERE;\n',
+      'app/migrations/0002_index.py':
+        "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    dependencies = [('app', '0001_initial')]\n    operations = [migrations.AddIndex(model_name='message', index=models.Index(fields=['conversation'], name='msg_conv_idx'))]\n",
+      'migrations/20240101000000_index.ts':
+        "import type { Knex } from 'knex';\n\nexport async function up(knex: Knex): Promise<void> {\n  await knex.schema.alterTable('messages', (table) => {\n    table.index(['conversation_id']);\n  });\n}\n",
+      'db/migrate/20240101000000_add_index.rb':
+        'class AddIndex < ActiveRecord::Migration[7.1]\n  def change\n    add_index :messages, :conversation_id\n  end\nend\n',
+    };
+    for (const [path, text] of Object.entries(migrations)) {
+      mkdirSync(dirname(join(project, path)), { recursive: true });
+      writeFileSync(join(project, path), text);
+    }
+    const each = spawnSync(bin, ['lint', '--format', 'json', '.'], { cwd: project, encoding: 'utf8', env });
+    assert.equal(each.stderr, '');
+    const rulesByFile = new Map<string, string[]>();
+    for (const f of (JSON.parse(each.stdout) as { findings: Array<{ file: string; rule: string }> }).findings) rulesByFile.set(f.file, [...(rulesByFile.get(f.file) ?? []), f.rule]);
+    assert.deepEqual(rulesByFile.get('db/001_broken.sql'), ['syntax-error']);
+    for (const path of Object.keys(migrations).slice(1)) assert.ok(rulesByFile.get(path)?.includes('require-concurrent-index-creation'), `${path}: ${JSON.stringify(rulesByFile.get(path))}`);
     const help = spawnSync(bin, ['lsp', '--help'], { encoding: 'utf8', env });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: pg-index-guard lsp --stdio/);
