@@ -265,3 +265,37 @@ test('no server ERROR each poll when schema_migrations is missing or unreadable'
   assert.deepEqual(logged.filter((line) => /\bERROR\b/.test(line) && !line.includes('pgig_trips_marker')), []);
   assert.ok(log.slice(startedAt).join('').includes('ERROR'), 'the markers\' own errors are logged: the log would show ours');
 });
+
+test('when the statement for new pending migrations\' tables fails, the pending migrations are still shown, and the next refresh gets their sizes', async () => {
+  const { session } = await recordingSession('trips_fresh');
+  try {
+    let facts = 0;
+    // The server answers the first Pending statement and fails the second (the connection drops, a statement timeout).
+    const failing = new Proxy(session, {
+      get(target, key, receiver) {
+        if (key !== 'query') return Reflect.get(target, key, receiver);
+        return (name: string, ...args: unknown[]) => {
+          if (name === 'pendingMigrationFacts' && ++facts === 2) return Promise.reject(new DbError({ kind: 'timeout', title: 'The query timed out', advice: '', detail: 'canceling statement due to statement timeout', code: '57014', retryable: true }));
+          return (target.query as (name: string, ...args: unknown[]) => Promise<unknown>)(name, ...args);
+        };
+      },
+    });
+    const first = await collectStatus(failing, railsWorkspace());
+    assert.equal(first.pendingMigrations.error, null);
+    const operations = (status: typeof first) => status.pendingMigrations.items.flatMap((m) => m.indexOperations.map((op) => [m.version, op.table, op.rowEstimate]));
+    assert.ok(operations(first).length > 0);
+    assert.ok(operations(first).every(([, , estimate]) => estimate === undefined), JSON.stringify(operations(first)));
+    assert.match(first.pendingMigrations.note ?? '', /Table sizes could not be read \(The query timed out\)/);
+    const next = await collectStatus(failing, railsWorkspace());
+    assert.equal(next.pendingMigrations.error, null);
+    assert.doesNotMatch(next.pendingMigrations.note ?? '', /Table sizes/);
+    assert.deepEqual(
+      operations(next).map(([version, table]) => [version, table]),
+      operations(first).map(([version, table]) => [version, table]),
+      'the same migrations and operations',
+    );
+    for (const [, table, estimate] of operations(next)) assert.equal(estimate, { messages: 3000, contacts: 200 }[table as string], `${table}`);
+  } finally {
+    await session.close();
+  }
+});
