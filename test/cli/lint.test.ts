@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SETTINGS, defaultContext } from '../../src/core/lint-context';
 import { loadParsersDeferred } from '../../src/core/lint';
@@ -104,6 +104,22 @@ describe('lint: folders and JSON', () => {
     assert.equal(fromDb.findings[0].file, 'migrate/20240102000000_add_index_to_messages.rb');
     const outside = JSON.parse((await run(['lint', join(app.path, 'db'), '--format', 'json', '--config', onlyConcurrent], { cwd: FIXTURES })).stdout);
     assert.equal(outside.findings[0].file, join(app.path, 'db/migrate/20240102000000_add_index_to_messages.rb'));
+  });
+
+  test('a folder above the working directory: its files inside the working directory are shown relative to it, the others absolute, at any depth', async () => {
+    const dir = tempDir();
+    try {
+      const files = ['inside/001_a.sql', 'inside/deeper/002_b.sql', 'beside/003_c.sql', 'beside/deeper/004_d.sql', '005_e.sql'];
+      for (const file of files) {
+        mkdirSync(dirname(join(dir.path, file)), { recursive: true });
+        writeFileSync(join(dir.path, file), 'CREATE INDEX i ON t (a);\n');
+      }
+      const { stdout } = await run(['lint', '..', '--format', 'json', '--config', onlyConcurrent], { cwd: join(dir.path, 'inside') });
+      const shown = [...new Set((JSON.parse(stdout) as { findings: Array<{ file: string }> }).findings.map((f) => f.file))].sort();
+      assert.deepEqual(shown, [join(dir.path, '005_e.sql'), join(dir.path, 'beside/003_c.sql'), join(dir.path, 'beside/deeper/004_d.sql'), '001_a.sql', 'deeper/002_b.sql'].sort());
+    } finally {
+      dir.remove();
+    }
   });
 
   test('a file named explicitly is linted wherever it is, node_modules included', async () => {

@@ -57,9 +57,10 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
    * `real`: the folder's real path, when its parent's is known and it is no symlink (the parent's
    * real path and its name); resolved here otherwise. realpathSync looks at every component of
    * the path: called for each of a Prisma project's 1,700 one-migration folders, it was most of
-   * the walk.
+   * the walk. `shown`, likewise: what displayPath gives the folder's files before their names,
+   * when the parent's is relative (the parent's and the folder's name); worked out otherwise.
    */
-  const walk = (folder: string, real?: string): void => {
+  const walk = (folder: string, real?: string, shown?: string): void => {
     let entries: Dirent[];
     try {
       real ??= realpathSync(folder);
@@ -75,7 +76,10 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
     // normalizing, half of walking a folder of 3,000 files, has nothing to do.
     const prefix = folder.endsWith(sep) ? folder : folder + sep;
     const realPrefix = real.endsWith(sep) ? real : real + sep;
-    const shownFolder = displayPrefix(folder, prefix, cwd);
+    const shownFolder = shown ?? displayPrefix(folder, prefix, cwd);
+    // Below a folder shown relative to the working directory, everything is: the prefix grows by
+    // each name. Below one shown absolute, the working directory may be inside (walking `..`).
+    const shownBelow = isAbsolute(shownFolder) ? undefined : shownFolder;
     for (const entry of entries) {
       const path = prefix + entry.name;
       let isDirectory = entry.isDirectory();
@@ -92,7 +96,7 @@ export function collectTargets(inputs: string[], cwd: string): CollectedTargets 
       }
       if (isDirectory) {
         if (entry.name.startsWith('.') || SKIPPED_FOLDERS.has(entry.name)) continue;
-        walk(path, link ? undefined : realPrefix + entry.name);
+        walk(path, link ? undefined : realPrefix + entry.name, shownBelow === undefined ? undefined : shownBelow + entry.name + sep);
       } else if (isFile && !SKIPPED_FILES.has(entry.name)) {
         add(path, false, true, shownFolder + entry.name);
       }
