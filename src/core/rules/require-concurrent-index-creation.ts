@@ -55,9 +55,11 @@ export const requireConcurrentIndexCreation: Rule = {
         'but never applied by fix-all; when the migration already runs outside a transaction the fix only adds ' +
         'the option and is safe. Django: `AddIndex` becomes `AddIndexConcurrently` (imported from ' +
         '`django.contrib.postgres.operations`) and the class gets `atomic = False`; node-pg-migrate and Sequelize: ' +
-        '`concurrently: true` in the options (plus `pgm.noTransaction()`); SQL in `RunSQL`, `knex.raw` or ' +
-        '`queryRunner.query`: CONCURRENTLY in the string. Knex\'s `table.index`, TypeORM\'s `createIndex` and ' +
-        'Django\'s `db_index=True` have no concurrent form: reported without a fix.',
+        '`concurrently: true` in the options (plus `pgm.noTransaction()`); TypeORM: `isConcurrent: true` in the ' +
+        '`TableIndex` given to `createIndex` (TypeORM 0.3.18 and later build it CONCURRENTLY) and `transaction = false` ' +
+        'on the class; SQL in `RunSQL`, `knex.raw` or `queryRunner.query`: CONCURRENTLY in the string. Knex\'s ' +
+        '`table.index`, a `TableIndex` built elsewhere than in the call, and Django\'s `db_index=True` have no ' +
+        'concurrent form the fix could write: reported without a fix.',
     },
   },
   check(file: MigrationFile, context: LintContext): Finding[] {

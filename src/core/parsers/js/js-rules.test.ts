@@ -28,6 +28,10 @@ export class MessagesAuthor1700000000000 implements MigrationInterface {
 }
 `;
 
+/** A TypeORM migration whose up() is \`body\` (one line, indented inside it). */
+const typeorm = (body: string, members = '') =>
+  `import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';\n\nexport class A1 implements MigrationInterface {\n${members}  async up(queryRunner: QueryRunner) {\n    ${body}\n  }\n}\n`;
+
 const pgm = `exports.up = (pgm) => {
   pgm.createIndex('messages', 'conversation_id');
 };
@@ -55,6 +59,11 @@ ruleCases('require-concurrent-index-creation', {
     { name: 'node-pg-migrate: concurrently', ...js, source: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true, ifNotExists: true });\n};\n` },
     { name: 'Sequelize: concurrently', ...js, source: sequelize.replace("['conversation_id'])", "['conversation_id'], { concurrently: true })") },
     { name: 'TypeORM: CREATE INDEX CONCURRENTLY with transaction = false', ...ts, source: typeormQuery.replace('  public async up', '  transaction = false;\n\n  public async up') },
+    {
+      name: 'TypeORM: a TableIndex with isConcurrent: true, transaction = false',
+      ...ts,
+      source: typeorm("await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['author_id'], isConcurrent: true }));", '  transaction = false;\n\n'),
+    },
     { name: 'a JS file that is not a migration', ...js, source: 'module.exports = { up: 1 };\n' },
   ],
   invalid: [
@@ -74,6 +83,13 @@ ruleCases('require-concurrent-index-creation', {
       fixed: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true });\n};\n`,
     },
     {
+      name: 'node-pg-migrate: concurrently: false is set to true, not said twice',
+      ...js,
+      source: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: false });\n};\n`,
+      findings: [{ at: '3:3-3:74' }],
+      fixed: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true });\n};\n`,
+    },
+    {
       name: 'Sequelize: addIndex gets concurrently (Sequelize runs outside a transaction: safe)',
       ...js,
       source: sequelize.replace("['conversation_id'])", "['conversation_id'], { name: 'messages_conversation_id' })"),
@@ -82,10 +98,25 @@ ruleCases('require-concurrent-index-creation', {
       fixed: sequelize.replace("['conversation_id'])", "['conversation_id'], { name: 'messages_conversation_id', concurrently: true })"),
     },
     {
-      name: 'TypeORM: queryRunner.createIndex(new TableIndex(...))',
+      name: 'TypeORM: queryRunner.createIndex(new TableIndex(...)) gets isConcurrent: true and transaction = false',
       ...ts,
-      source: `import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';\n\nexport class A1 implements MigrationInterface {\n  async up(queryRunner: QueryRunner) {\n    await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['author_id'] }));\n  }\n}\n`,
+      source: typeorm("await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['author_id'] }));"),
       findings: [{ at: '5:11-5:105', message: /"messages"/ }],
+      fix: { safety: 'unsafe' },
+      fixed: typeorm("await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['author_id'], isConcurrent: true }));", '  transaction = false;\n\n'),
+    },
+    {
+      name: 'TypeORM: isConcurrent: false is set to true, not said twice',
+      ...ts,
+      source: typeorm("await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['author_id'], isConcurrent: false }));", '  transaction = false;\n\n'),
+      findings: [{ at: '7:11-7:126' }],
+      fixed: typeorm("await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['author_id'], isConcurrent: true }));", '  transaction = false;\n\n'),
+    },
+    {
+      name: 'TypeORM: a TableIndex built elsewhere (a variable): no fix',
+      ...ts,
+      source: typeorm("await queryRunner.createIndex('messages', index);"),
+      findings: [{ at: '5:11-5:53' }],
       noFix: true,
     },
     {
@@ -95,6 +126,33 @@ ruleCases('require-concurrent-index-creation', {
       findings: [{ at: '2:20-2:90' }],
       fix: { safety: 'unsafe' },
       fixed: `${knexRaw}\nexports.config = { transaction: false };\n`,
+    },
+  ],
+});
+
+ruleCases('require-concurrent-index-deletion', {
+  valid: [
+    {
+      name: 'TypeORM: dropIndex of a TableIndex with isConcurrent: true, transaction = false',
+      ...ts,
+      source: typeorm("await queryRunner.dropIndex('messages', new TableIndex({ name: 'i', columnNames: ['a'], isConcurrent: true }));", '  transaction = false;\n\n'),
+    },
+  ],
+  invalid: [
+    {
+      name: 'TypeORM: dropIndex of a TableIndex gets isConcurrent: true and transaction = false',
+      ...ts,
+      source: typeorm("await queryRunner.dropIndex('messages', new TableIndex({ name: 'i', columnNames: ['a'] }));"),
+      findings: [{ at: '5:11-5:95', message: /"messages"/ }],
+      fix: { safety: 'unsafe' },
+      fixed: typeorm("await queryRunner.dropIndex('messages', new TableIndex({ name: 'i', columnNames: ['a'], isConcurrent: true }));", '  transaction = false;\n\n'),
+    },
+    {
+      name: 'TypeORM: dropIndex by name says nothing of concurrency (no fix)',
+      ...ts,
+      source: typeorm("await queryRunner.dropIndex('messages', 'i');"),
+      findings: [{ at: '5:11-5:49' }],
+      noFix: true,
     },
   ],
 });

@@ -61,6 +61,32 @@ export class Example1700000000000 implements MigrationInterface {
   ]);
 });
 
+test('TypeORM: a TableIndex with isConcurrent: true builds and drops CONCURRENTLY (TypeORM 0.3.18+)', () => {
+  const file = parse(`import { MigrationInterface, QueryRunner, TableIndex } from 'typeorm';
+
+export class Example1700000000000 implements MigrationInterface {
+  transaction = false;
+  async up(queryRunner: QueryRunner) {
+    await queryRunner.createIndex('posts', new TableIndex({ name: 'i', columnNames: ['tag_id'], isConcurrent: true }));
+    await queryRunner.createIndex('posts', new TableIndex({ name: 'j', columnNames: ['a'] }));
+  }
+  async down(queryRunner: QueryRunner) {
+    await queryRunner.dropIndex('posts', new TableIndex({ name: 'i', columnNames: ['tag_id'], isConcurrent: true }));
+    await queryRunner.dropIndex('posts', 'j');
+  }
+}
+`);
+  assert.deepEqual(
+    file.operations.map((o) => [o.direction, o.kind, o.kind === 'createIndex' || o.kind === 'dropIndex' ? [o.name, o.concurrent] : null]),
+    [
+      ['up', 'createIndex', ['i', true]],
+      ['up', 'createIndex', ['j', false]],
+      ['down', 'dropIndex', ['i', true]],
+      ['down', 'dropIndex', ['j', false]],
+    ],
+  );
+});
+
 test('Sequelize: outside a transaction unless the migration opens one', () => {
   const file = parse(
     `module.exports = {

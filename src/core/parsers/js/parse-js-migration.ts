@@ -176,10 +176,17 @@ function setOption(call: SyntaxNode, index: number, key: string): OrmEdit | null
     if (!previous || args.length !== index) return null;
     return { start: previous.endIndex, end: previous.endIndex, text: `, { ${key}: true }` };
   }
-  if (options.type !== 'object') return null;
-  const pairs = options.namedChildren.filter((p) => p !== null && p.type !== 'comment');
+  return setProperty(options, key);
+}
+
+/** `key: true` in an object literal: the value of the key when it has one (`key: false`), else a new last property. */
+function setProperty(object: SyntaxNode, key: string): OrmEdit | null {
+  if (object.type !== 'object') return null;
+  const value = propertiesOf(object)?.get(key);
+  if (value) return value.type === 'shorthand_property_identifier' ? null : { start: value.startIndex, end: value.endIndex, text: 'true' };
+  const pairs = object.namedChildren.filter((p) => p !== null && p.type !== 'comment');
   const last = pairs.at(-1);
-  if (!last) return { start: options.startIndex, end: options.endIndex, text: `{ ${key}: true }` };
+  if (!last) return { start: object.startIndex, end: object.endIndex, text: `{ ${key}: true }` };
   return { start: last.endIndex, end: last.endIndex, text: `, ${key}: true` };
 }
 
@@ -274,14 +281,12 @@ class CallReader {
         if (this.framework === 'node-pg-migrate') this.noTransaction = true;
         return false;
       case 'createIndex':
-        if (this.framework === 'typeorm') this.readTypeormIndex(call, args, context);
+        if (this.framework === 'typeorm') this.readTypeormIndex(call, args, context, true);
         else if (this.framework === 'node-pg-migrate') this.readPgmIndex(call, args, context, true);
         return false;
       case 'dropIndex':
-        if (this.framework === 'typeorm') {
-          const name = stringValue(args[1]) ?? stringValue(propertiesOf(argumentsOf(args[1] ?? call)[0])?.get('name'));
-          this.operations.push({ ...this.base(call, tableOf(args[0]), context), kind: 'dropIndex', via: 'orm', name, columns: [], concurrent: false, ifExists: false, syntax: { kind: 'ormCall' } });
-        } else if (this.framework === 'node-pg-migrate') this.readPgmIndex(call, args, context, false);
+        if (this.framework === 'typeorm') this.readTypeormIndex(call, args, context, false);
+        else if (this.framework === 'node-pg-migrate') this.readPgmIndex(call, args, context, false);
         return false;
       case 'addIndex':
         if (this.framework === 'sequelize') this.readSequelizeIndex(call, args, context, true);
@@ -328,22 +333,38 @@ class CallReader {
     this.operations.push({ ...this.base(call, table, context), kind: 'createIndex', via: 'orm', columns, name, unique: false, concurrent: false, ifNotExists: false, where: null, using: null, syntax: { kind: 'ormCall' } });
   }
 
-  /** queryRunner.createIndex('t', new TableIndex({ name, columnNames, isUnique, where })). */
-  private readTypeormIndex(call: SyntaxNode, args: SyntaxNode[], context: Context): void {
+  /**
+   * queryRunner.createIndex('t', new TableIndex({ name, columnNames, isUnique, isConcurrent, where })),
+   * and dropIndex('t', 'name' | new TableIndex({ ... })). TypeORM (0.3.18 and later) builds and
+   * drops an index CONCURRENTLY when its TableIndex says `isConcurrent: true`: the fix sets it.
+   * A drop by name alone cannot say it (no fix).
+   */
+  private readTypeormIndex(call: SyntaxNode, args: SyntaxNode[], context: Context, creates: boolean): void {
     const index = args[1];
-    const properties = propertiesOf(index?.type === 'new_expression' ? argumentsOf(index)[0] : index) ?? new Map<string, SyntaxNode>();
+    const options = index?.type === 'new_expression' ? argumentsOf(index)[0] : index;
+    const properties = propertiesOf(options) ?? new Map<string, SyntaxNode>();
+    const concurrent = isTrue(properties.get('isConcurrent'));
+    const syntax: OrmCallSyntax = { kind: 'ormCall' };
+    const concurrently = concurrent || !options ? null : setProperty(options, 'isConcurrent');
+    if (concurrently) syntax.concurrent = [concurrently];
+    const base = this.base(call, tableOf(args[0]), context);
+    const name = stringValue(properties.get('name'));
+    if (!creates) {
+      this.operations.push({ ...base, kind: 'dropIndex', via: 'orm', name: stringValue(index) ?? name, columns: [], concurrent, ifExists: false, syntax });
+      return;
+    }
     this.operations.push({
-      ...this.base(call, tableOf(args[0]), context),
+      ...base,
       kind: 'createIndex',
       via: 'orm',
       columns: columnsOf(properties.get('columnNames')),
-      name: stringValue(properties.get('name')),
+      name,
       unique: isTrue(properties.get('isUnique')),
-      concurrent: false,
+      concurrent,
       ifNotExists: false,
       where: stringValue(properties.get('where')),
       using: null,
-      syntax: { kind: 'ormCall' },
+      syntax,
     });
   }
 
