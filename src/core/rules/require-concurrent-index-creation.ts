@@ -57,8 +57,11 @@ export const requireConcurrentIndexCreation: Rule = {
         '`django.contrib.postgres.operations`) and the class gets `atomic = False`; node-pg-migrate and Sequelize: ' +
         '`concurrently: true` in the options (plus `pgm.noTransaction()`); TypeORM: `isConcurrent: true` in the ' +
         '`TableIndex` given to `createIndex` (TypeORM 0.3.18 and later build it CONCURRENTLY) and `transaction = false` ' +
-        'on the class; SQL in `RunSQL`, `knex.raw` or `queryRunner.query`: CONCURRENTLY in the string. Knex\'s ' +
-        '`table.index`, a `TableIndex` built elsewhere than in the call, and Django\'s `db_index=True` have no ' +
+        'on the class; Knex, which builds no index concurrently: `table.index(columns[, name])` in an ' +
+        '`await knex.schema.alterTable(...)` becomes `await knex.raw(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS ...\')` ' +
+        'after it (with the name Knex would give it), and `config = { transaction: false }`; SQL in `RunSQL`, ' +
+        '`knex.raw` or `queryRunner.query`: CONCURRENTLY in the string. A `table.index` with options or in a ' +
+        'returned chain, a `TableIndex` built elsewhere than in the call, and Django\'s `db_index=True` have no ' +
         'concurrent form the fix could write: reported without a fix.',
     },
   },

@@ -68,10 +68,33 @@ ruleCases('require-concurrent-index-creation', {
   ],
   invalid: [
     {
-      name: 'Knex: table.index on an existing table (Knex builds no concurrent index: no fix)',
+      name: 'Knex: table.index, all the alterTable did, becomes knex.raw CREATE INDEX CONCURRENTLY, with config = { transaction: false }',
       ...ts,
       source: knexIndex,
       findings: [{ at: '5:5-5:69', message: /"messages"/ }],
+      fix: { safety: 'unsafe' },
+      fixed: `import type { Knex } from 'knex';\n\nexport async function up(knex: Knex): Promise<void> {\n  await knex.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS "messages_conversation_id_idx" ON "messages" ("conversation_id")');\n}\n\nexport const config = { transaction: false };\n`,
+    },
+    {
+      name: "Knex: table.index beside other changes leaves the builder, unnamed: Knex's own name (the down migration's dropIndex finds it)",
+      ...js,
+      source: `exports.up = async (knex) => {\n  await knex.schema.alterTable('public.messages', (t) => {\n    t.string('kind');\n    t.index(['account_id', 'created_at']);\n  });\n};\n`,
+      findings: [{ at: '4:5-4:42' }],
+      fix: { safety: 'unsafe' },
+      fixed: `exports.up = async (knex) => {\n  await knex.schema.alterTable('public.messages', (t) => {\n    t.string('kind');\n  });\n  await knex.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS "public_messages_account_id_created_at_index" ON "public"."messages" ("account_id", "created_at")');\n};\n\nexports.config = { transaction: false };\n`,
+    },
+    {
+      name: "Knex: a name with a quote is escaped for SQL and for the JS string",
+      ...js,
+      source: `exports.up = async (knex) => {\n  await knex.schema.table('messages', (t) => {\n    t.index('a', "o'brien\\"idx");\n  });\n};\nexports.config = { transaction: false };\n`,
+      findings: [{ at: '3:5-3:33' }],
+      fixed: `exports.up = async (knex) => {\n  await knex.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS "o\\'brien""idx" ON "messages" ("a")');\n};\nexports.config = { transaction: false };\n`,
+    },
+    {
+      name: 'Knex: table.index with options, or in a returned chain: no fix',
+      ...js,
+      source: `exports.up = (knex) => {\n  return knex.schema.alterTable('messages', (t) => {\n    t.index(['a'], 'i', { indexType: 'hash' });\n  });\n};\n`,
+      findings: [{ at: '3:5-3:47' }],
       noFix: true,
     },
     {

@@ -240,6 +240,11 @@ class CallReader {
       const table = context.builders.get(chain[0]!)!;
       if (method === 'index' || method === 'unique') {
         this.pushBuilderIndex(call, table, columnsOf(args[0]), method === 'unique', context, stringValue(args[1]));
+        if (method === 'index') {
+          const index = this.operations.at(-1)!;
+          const concurrently = knexConcurrentIndexEdits(this.source, call, args, table);
+          if (concurrently && index.syntax?.kind === 'ormCall') index.syntax.concurrent = concurrently;
+        }
         return false;
       }
       if (method === 'dropIndex' || method === 'dropUnique') {
@@ -407,6 +412,48 @@ class CallReader {
       this.operations.push({ ...base, kind: 'dropIndex', via: 'orm', name, columns: name === null ? columnsOf(args[1]) : [], concurrent, ifExists: true, syntax });
     }
   }
+}
+
+/**
+ * Knex builds no index CONCURRENTLY: `table.index(columns[, name])` in `await knex.schema.alterTable(
+ * 'table', (table) => { ... })` becomes `await knex.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS ...')`
+ * after that statement (instead of it, when the index was all the callback did), with the name
+ * Knex gives it when it has none (`<table>_<columns>_index`, as Knex's table compiler does, so the
+ * down migration's `table.dropIndex(columns)` still finds it). Null when the call is not of that
+ * plain form (options, a column that is not a string, `withSchema`, a chain returned, not awaited).
+ */
+function knexConcurrentIndexEdits(source: string, call: SyntaxNode, args: SyntaxNode[], table: string | null): OrmEdit[] | null {
+  if (table === null || args.length === 0 || args.length > 2 || (args[1] && stringValue(args[1]) === null)) return null;
+  const columnNodes = args[0]!.type === 'array' ? args[0]!.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment') : [args[0]!];
+  const columns = columnNodes.map((c) => stringValue(c));
+  if (columns.length === 0 || columns.some((c) => c === null)) return null;
+  // table.index(...); -> the builder's body -> the callback -> its arguments -> alterTable(...) -> await -> the statement.
+  const statement = call.parent;
+  const body = statement?.parent;
+  const callback = body?.parent;
+  const outerCall = callback?.parent?.parent;
+  const awaited = outerCall?.parent;
+  const outer = awaited?.parent;
+  if (statement?.type !== 'expression_statement' || body?.type !== 'statement_block' || !callback || !FUNCTION_TYPES.has(callback.type)) return null;
+  if (outerCall?.type !== 'call_expression' || awaited?.type !== 'await_expression' || outer?.type !== 'expression_statement') return null;
+  const chain = chainOf(outerCall.childForFieldName('function'));
+  if (chain.length !== 3 || chain[1] !== 'schema' || !['alterTable', 'table'].includes(chain[2]!)) return null;
+  const name = stringValue(args[1]) ?? `${table.replace(/\.|-/g, '_')}_${columns.join('_')}_index`.toLowerCase();
+  const quoted = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+  const sql = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoted(name)} ON ${table.split('.').map(quoted).join('.')} (${columns.map((c) => quoted(c!)).join(', ')})`;
+  const raw = `await ${chain[0]}.raw('${sql.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}');`;
+  const statements = body.namedChildren.filter((n) => n !== null && n.type !== 'comment');
+  if (statements.length === 1) return [{ start: outer.startIndex, end: outer.endIndex, text: raw }];
+  // The index's own lines go; the raw statement follows the alterTable one, at its indentation.
+  const { lineStart } = lineOf(source, statement.startIndex);
+  if (source.slice(lineStart, statement.startIndex).trim() !== '') return null;
+  const lineEnd = source.indexOf('\n', statement.endIndex);
+  if (lineEnd === -1 || source.slice(statement.endIndex, lineEnd).trim() !== '') return null;
+  const { indent } = lineOf(source, outer.startIndex);
+  return [
+    { start: lineStart, end: lineEnd + 1, text: '' },
+    { start: outer.endIndex, end: outer.endIndex, text: `\n${indent}${raw}` },
+  ];
 }
 
 /** `table.string('email')` inside a builder callback: the call and its table. */
