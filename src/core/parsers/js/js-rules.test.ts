@@ -156,6 +156,11 @@ ruleCases('require-concurrent-index-creation', {
 ruleCases('require-concurrent-index-deletion', {
   valid: [
     {
+      name: 'Knex: DROP INDEX CONCURRENTLY in knex.raw, config = { transaction: false }',
+      ...js,
+      source: `exports.up = async (knex) => {\n  await knex.raw('DROP INDEX CONCURRENTLY IF EXISTS "i"');\n};\nexports.config = { transaction: false };\n`,
+    },
+    {
       name: 'TypeORM: dropIndex of a TableIndex with isConcurrent: true, transaction = false',
       ...ts,
       source: typeorm("await queryRunner.dropIndex('messages', new TableIndex({ name: 'i', columnNames: ['a'], isConcurrent: true }));", '  transaction = false;\n\n'),
@@ -169,6 +174,14 @@ ruleCases('require-concurrent-index-deletion', {
       findings: [{ at: '5:11-5:95', message: /"messages"/ }],
       fix: { safety: 'unsafe' },
       fixed: typeorm("await queryRunner.dropIndex('messages', new TableIndex({ name: 'i', columnNames: ['a'], isConcurrent: true }));", '  transaction = false;\n\n'),
+    },
+    {
+      name: 'Knex: table.dropIndex becomes knex.raw DROP INDEX CONCURRENTLY (in the table\'s schema, Knex\'s name when unnamed)',
+      ...js,
+      source: `exports.up = async (knex) => {\n  await knex.schema.alterTable('app.messages', (t) => {\n    t.dropIndex(['account_id']);\n  });\n};\n`,
+      findings: [{ at: '3:5-3:32' }],
+      fix: { safety: 'unsafe' },
+      fixed: `exports.up = async (knex) => {\n  await knex.raw('DROP INDEX CONCURRENTLY IF EXISTS "app"."app_messages_account_id_index"');\n};\n\nexports.config = { transaction: false };\n`,
     },
     {
       name: 'TypeORM: dropIndex by name says nothing of concurrency (no fix)',

@@ -242,13 +242,16 @@ class CallReader {
         this.pushBuilderIndex(call, table, columnsOf(args[0]), method === 'unique', context, stringValue(args[1]));
         if (method === 'index') {
           const index = this.operations.at(-1)!;
-          const concurrently = knexConcurrentIndexEdits(this.source, call, args, table);
+          const concurrently = knexConcurrentIndexEdits(this.source, call, args, table, 'create');
           if (concurrently && index.syntax?.kind === 'ormCall') index.syntax.concurrent = concurrently;
         }
         return false;
       }
       if (method === 'dropIndex' || method === 'dropUnique') {
-        this.operations.push({ ...this.base(call, table, context), kind: 'dropIndex', via: 'orm', name: stringValue(args[1]), columns: columnsOf(args[0]), concurrent: false, ifExists: false, syntax: { kind: 'ormCall' } });
+        const syntax: OrmCallSyntax = { kind: 'ormCall' };
+        const concurrently = method === 'dropIndex' ? knexConcurrentIndexEdits(this.source, call, args, table, 'drop') : null;
+        if (concurrently) syntax.concurrent = concurrently;
+        this.operations.push({ ...this.base(call, table, context), kind: 'dropIndex', via: 'orm', name: stringValue(args[1]), columns: columnsOf(args[0]), concurrent: false, ifExists: false, syntax });
         return false;
       }
     }
@@ -415,14 +418,15 @@ class CallReader {
 }
 
 /**
- * Knex builds no index CONCURRENTLY: `table.index(columns[, name])` in `await knex.schema.alterTable(
- * 'table', (table) => { ... })` becomes `await knex.raw('CREATE INDEX CONCURRENTLY IF NOT EXISTS ...')`
- * after that statement (instead of it, when the index was all the callback did), with the name
- * Knex gives it when it has none (`<table>_<columns>_index`, as Knex's table compiler does, so the
+ * Knex builds and drops no index CONCURRENTLY: `table.index(columns[, name])` (`table.dropIndex`)
+ * in `await knex.schema.alterTable('table', (table) => { ... })` becomes `await knex.raw('CREATE
+ * INDEX CONCURRENTLY IF NOT EXISTS ...')` (`DROP INDEX CONCURRENTLY IF EXISTS ...`) after that
+ * statement (instead of it, when the index was all the callback did), with the name Knex gives
+ * the index when it has none (`<table>_<columns>_index`, as Knex's table compiler does, so the
  * down migration's `table.dropIndex(columns)` still finds it). Null when the call is not of that
  * plain form (options, a column that is not a string, `withSchema`, a chain returned, not awaited).
  */
-function knexConcurrentIndexEdits(source: string, call: SyntaxNode, args: SyntaxNode[], table: string | null): OrmEdit[] | null {
+function knexConcurrentIndexEdits(source: string, call: SyntaxNode, args: SyntaxNode[], table: string | null, kind: 'create' | 'drop'): OrmEdit[] | null {
   if (table === null || args.length === 0 || args.length > 2 || (args[1] && stringValue(args[1]) === null)) return null;
   const columnNodes = args[0]!.type === 'array' ? args[0]!.namedChildren.filter((c): c is SyntaxNode => c !== null && c.type !== 'comment') : [args[0]!];
   const columns = columnNodes.map((c) => stringValue(c));
@@ -440,7 +444,13 @@ function knexConcurrentIndexEdits(source: string, call: SyntaxNode, args: Syntax
   if (chain.length !== 3 || chain[1] !== 'schema' || !['alterTable', 'table'].includes(chain[2]!)) return null;
   const name = stringValue(args[1]) ?? `${table.replace(/\.|-/g, '_')}_${columns.join('_')}_index`.toLowerCase();
   const quoted = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
-  const sql = `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoted(name)} ON ${table.split('.').map(quoted).join('.')} (${columns.map((c) => quoted(c!)).join(', ')})`;
+  const tableParts = table.split('.');
+  // An index is in its table's schema.
+  const indexName = [...tableParts.slice(0, -1), name].map(quoted).join('.');
+  const sql =
+    kind === 'create'
+      ? `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoted(name)} ON ${tableParts.map(quoted).join('.')} (${columns.map((c) => quoted(c!)).join(', ')})`
+      : `DROP INDEX CONCURRENTLY IF EXISTS ${indexName}`;
   const raw = `await ${chain[0]}.raw('${sql.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}');`;
   const statements = body.namedChildren.filter((n) => n !== null && n.type !== 'comment');
   if (statements.length === 1) return [{ start: outer.startIndex, end: outer.endIndex, text: raw }];
