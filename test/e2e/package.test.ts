@@ -10,6 +10,8 @@ import { after, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 // @ts-expect-error plain ESM helper shared with the test runner
 import { CHROMIUM_ARGS, ensureVsCodeServer, startVsCodeServer, workbenchUrl } from '../../scripts/vscode-server.mjs';
+// @ts-expect-error plain ESM helper shared with the packaging scripts
+import { CLI_FILES } from '../../scripts/lib/stage.mjs';
 
 const root = resolve(__dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'pgig-vsix-'));
@@ -40,7 +42,8 @@ test('npm run package makes a .vsix that installs into VS Code and lints a migra
   const [folder] = readdirSync(extensionsDir).filter((name) => name.startsWith('pg-index-guard.'));
   assert.ok(folder, 'the extension folder exists');
   const files = readdirSync(join(extensionsDir, folder, 'dist')).sort();
-  assert.deepEqual(files, ['cli-commands.js', 'cli-main.js', 'cli.js', 'extension.js', 'libpg-query.wasm', 'prism.wasm', 'tree-sitter-javascript.wasm', 'tree-sitter-python.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter.wasm', 'webview.js']);
+  // The extension's bundles and the CLI's files (the extension runs the CLI's language server and commands).
+  assert.deepEqual(files, [...new Set([...CLI_FILES, 'extension.js', 'webview.js'])].sort());
   const top = readdirSync(join(extensionsDir, folder)).sort();
   for (const absent of ['src', 'test', 'node_modules', 'scripts', 'webview']) assert.ok(!top.includes(absent), `${absent} is not shipped`);
   // contributes.jsonValidation points at it: completion in .pg-index-guard.json.
