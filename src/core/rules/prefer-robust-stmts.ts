@@ -100,6 +100,13 @@ function messageFor(operation: CreateIndexOperation | DropIndexOperation): strin
     const left = operation.concurrent ? `a failed build leaves an INVALID ${name ?? 'index'} behind and the retry builds ${second} beside it` : `the retry builds ${second} beside the first`;
     return `Unnamed index creation on ${describeTable(operation.table)} cannot be made idempotent: Postgres takes IF NOT EXISTS only with an index name, and without one ${left}, silently. Name the index and add IF NOT EXISTS.`;
   }
+  // Django's AddIndexConcurrently, TypeORM's createIndex...: the call itself has no guard to add.
+  if (operation.syntax?.kind === 'ormCall' && !operation.syntax.ifExists?.length) {
+    const call = operation.syntax.method ?? 'this call';
+    return operation.kind === 'createIndex'
+      ? `Index creation on ${describeTable(operation.table)} is not idempotent, and ${call} has no IF NOT EXISTS: ${operation.concurrent ? 'a failed build leaves an INVALID index behind' : 'if the migration fails after it, the index stays'}, and the retry fails with "already exists". Before running the migration again, drop that index (the Invalid Indexes view and \`pg-index-guard status\` show an INVALID one), or create the index in SQL with IF NOT EXISTS.`
+      : `Index drop on ${describeTable(operation.table)} is not idempotent, and ${call} has no IF EXISTS: if the migration fails after it, the retry fails with "does not exist". Drop the index in SQL with IF EXISTS, or run the migration again only once the index is back.`;
+  }
   if (operation.kind === 'createIndex') {
     const guard = rails ? 'if_not_exists: true' : 'IF NOT EXISTS';
     return `Index creation on ${describeTable(operation.table)} is not idempotent: if the migration fails after it, the retry fails with "already exists". Add ${guard}.`;

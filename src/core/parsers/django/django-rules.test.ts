@@ -241,3 +241,24 @@ class Migration(migrations.Migration):
     },
   ],
 });
+
+ruleCases('prefer-robust-stmts', {
+  valid: [
+    {
+      name: 'RunSQL with IF NOT EXISTS, outside a transaction',
+      language: 'python',
+      path,
+      source: `${header}class Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n        migrations.RunSQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON blog_post (author_id)"),\n    ]\n`,
+    },
+  ],
+  invalid: [
+    {
+      name: 'AddIndexConcurrently has no IF NOT EXISTS: the advice says what to do instead, no fix',
+      language: 'python',
+      path,
+      source: concurrentOutside,
+      findings: [{ at: '9:9-9:99', message: /AddIndexConcurrently has no IF NOT EXISTS: a failed build leaves an INVALID index behind.*drop that index/ }],
+      noFix: true,
+    },
+  ],
+});

@@ -229,6 +229,13 @@ ruleCases('prefer-robust-stmts', {
   valid: [],
   invalid: [
     {
+      name: 'TypeORM: a concurrent createIndex has no IF NOT EXISTS: the advice says what to do instead, no fix',
+      ...ts,
+      source: typeorm("await queryRunner.createIndex('messages', new TableIndex({ name: 'i', columnNames: ['a'], isConcurrent: true }));", '  transaction = false;\n\n'),
+      findings: [{ at: '7:11-7:117', message: /queryRunner\.createIndex has no IF NOT EXISTS: a failed build leaves an INVALID index behind/ }],
+      noFix: true,
+    },
+    {
       name: 'node-pg-migrate: concurrent createIndex gets ifNotExists: true',
       ...js,
       source: `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.createIndex('messages', 'conversation_id', { concurrently: true });\n};\n`,
