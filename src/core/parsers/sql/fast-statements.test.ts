@@ -10,7 +10,7 @@ import { lexSql, lexSqlStatements } from './lexer';
 import { loadSqlParser, type SqlParser } from './libpg-query';
 import { statementTreeUnread } from './operations';
 import { parseSqlMigration } from './parse-sql-migration';
-import type { SqlToken } from './statements';
+import { readSqlText, type SqlToken } from './statements';
 
 let parser: SqlParser;
 before(async () => {
@@ -471,6 +471,18 @@ describe('the fast statement reader reads SQL as libpg-query does', () => {
         }
       }
     }
+  });
+
+  test('a text of white space alone is read as nothing, as the lexer and libpg-query read it (it is not lexed)', () => {
+    for (const text of ['', ' ', '\n', '\r\n', ' \t\n\r\v\f ']) {
+      const lexed = lexSqlStatements(text)!;
+      assert.deepEqual([lexed.code, lexed.comments, lexed.semicolons], [[], [], []]);
+      const parsed = parser.parse(text);
+      assert.ok(parsed.ok && (parsed.result.stmts ?? []).length === 0);
+      assert.deepEqual(readSqlText(text, parser, { lintTrees: true }), { statements: [], comments: [], problem: null, statementCount: 0 });
+    }
+    // Not white space to Postgres: lexed as usual.
+    for (const text of ['\u00a0', '\ufeff', '\n;\n', '-- only a comment\n']) assertSameReading(text);
   });
 
   test('broken statements: dropped, doubled, swapped and replaced tokens', () => {

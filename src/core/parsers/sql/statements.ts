@@ -64,6 +64,9 @@ export interface ReadSqlOptions {
  * (a template placeholder, a typo) hides only itself.
  */
 export function readSqlText(text: string, parser: SqlParser, options: ReadSqlOptions = {}): SqlText {
+  // Nothing but white space (an empty down migration, 152 of the real-world corpus's 3,830 files):
+  // no statement, no comment. Not lexed: such a text sent V8's compiled lexer back to be compiled again.
+  if (!NOT_WHITE_SPACE.test(text)) return { statements: [], comments: [], problem: null, statementCount: 0 };
   if (options.lintTrees) {
     const read = readStatementByStatement(text, parser);
     if (read) return read;
@@ -110,6 +113,8 @@ export function readSqlText(text: string, parser: SqlParser, options: ReadSqlOpt
 }
 
 const sameOffset = (offset: number) => offset;
+/** Postgres' white space is space, tab, newline, carriage return, vertical tab and form feed. */
+const NOT_WHITE_SPACE = /[^ \t\n\r\v\f]/;
 
 /**
  * The text read statement by statement (cut at its top-level semicolons), each one by
