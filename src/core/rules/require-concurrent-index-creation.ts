@@ -120,5 +120,15 @@ function messageFor(operation: CreateIndexOperation): string {
   if (operation.via === 't.column') {
     return `Column "${operation.columns.join(', ')}" gets an index (index: option) built without CONCURRENTLY on ${describeTable(operation.table)}: ${BLOCKED}`;
   }
+  // Django's AddField / AlterField: the field's own index, which the call cannot build concurrently.
+  const method = operation.syntax?.kind === 'ormCall' ? operation.syntax.method : undefined;
+  if (method === 'AddField' || method === 'AlterField') {
+    return (
+      `Field "${operation.columns.join(', ')}" gets an index built without CONCURRENTLY on ${describeTable(operation.table)} ` +
+      `(db_index=True, or a ForeignKey, which Django indexes by default): ${BLOCKED} ${method} cannot build it concurrently: ` +
+      'in a migration with atomic = False, give the database the field with db_index=False and the index with ' +
+      'AddIndexConcurrently, inside SeparateDatabaseAndState (state_operations keep the field as the model declares it).'
+    );
+  }
   return `Index built without CONCURRENTLY on ${describeTable(operation.table)}: ${BLOCKED}`;
 }
