@@ -60,8 +60,11 @@ export const requireConcurrentIndexCreation: Rule = {
         'on the class; Knex, which builds no index concurrently: `table.index(columns[, name])` in an ' +
         '`await knex.schema.alterTable(...)` becomes `await knex.raw(\'CREATE INDEX CONCURRENTLY IF NOT EXISTS ...\')` ' +
         'after it (with the name Knex would give it), and `config = { transaction: false }`; SQL in `RunSQL`, ' +
-        '`knex.raw` or `queryRunner.query`: CONCURRENTLY in the string. A `table.index` with options or in a ' +
-        'returned chain, a `TableIndex` built elsewhere than in the call, and Django\'s `db_index=True` have no ' +
+        '`knex.raw` or `queryRunner.query`: CONCURRENTLY in the string. Django\'s `AddField` / `AlterField` whose ' +
+        'field is indexed (`db_index=True`, a `ForeignKey`): the call becomes a `SeparateDatabaseAndState` whose ' +
+        'state_operations keep it and whose database_operations add the field with `db_index=False`, then its ' +
+        'index with `AddIndexConcurrently`. A `table.index` with options or in a returned chain, a `TableIndex` ' +
+        'built elsewhere than in the call, and a field nested in a SeparateDatabaseAndState already have no ' +
         'concurrent form the fix could write: reported without a fix.',
     },
   },

@@ -103,19 +103,42 @@ class Migration(migrations.Migration):
       fixed: concurrentOutside.replace('import AddIndexConcurrently', 'import BtreeGinExtension, AddIndexConcurrently'),
     },
     {
-      name: 'Django: AddField with db_index=True on an existing model (no fix in Django idiom)',
+      name: 'Django: AddField with db_index=True becomes SeparateDatabaseAndState: the state as it was, the database without the index, then AddIndexConcurrently',
       language: 'python',
       path,
       source: `${header}class Migration(migrations.Migration):\n    operations = [\n        migrations.AddField("post", "score", models.IntegerField(db_index=True)),\n    ]\n`,
       findings: [{ at: '6:9-6:81', message: /^Field "score" gets an index built without CONCURRENTLY on "blog_post".*AddField cannot build it concurrently.*AddIndexConcurrently, inside SeparateDatabaseAndState/ }],
-      noFix: true,
+      fix: { safety: 'unsafe' },
+      fixed:
+        'from django.db import migrations, models\nfrom django.contrib.postgres.operations import AddIndexConcurrently\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n' +
+        '        migrations.SeparateDatabaseAndState(\n' +
+        '            state_operations=[\n                migrations.AddField("post", "score", models.IntegerField(db_index=True)),\n            ],\n' +
+        '            database_operations=[\n                migrations.AddField("post", "score", models.IntegerField(db_index=False)),\n' +
+        '                AddIndexConcurrently(model_name="post", index=models.Index(fields=["score"], name="blog_post_score_idx")),\n            ],\n' +
+        '        ),\n    ]\n',
     },
     {
-      name: 'Django: AddField with a ForeignKey (indexed by default)',
+      name: 'Django: AddField with a ForeignKey (indexed by default), arguments on lines of their own; a long name shortened for models.Index',
       language: 'python',
       path,
-      source: `${header}class Migration(migrations.Migration):\n    operations = [\n        migrations.AddField(model_name="post", name="tag", field=models.ForeignKey("blog.Tag", on_delete=models.CASCADE)),\n    ]\n`,
-      findings: [{ at: '6:9-6:122', message: /^Field "tag_id" gets an index .*a ForeignKey, which Django indexes by default/ }],
+      source: `${header}class Migration(migrations.Migration):\n    operations = [\n        migrations.AddField(\n            model_name="post",\n            name="moderation_reviewer",\n            field=models.ForeignKey(\n                "auth.User",\n                on_delete=models.CASCADE,\n            ),\n        ),\n    ]\n`,
+      findings: [{ at: '6:9-13:10', message: /^Field "moderation_reviewer_id" gets an index .*a ForeignKey, which Django indexes by default/ }],
+      fix: { safety: 'unsafe' },
+      fixed:
+        'from django.db import migrations, models\nfrom django.contrib.postgres.operations import AddIndexConcurrently\n\n\nclass Migration(migrations.Migration):\n    atomic = False\n\n    operations = [\n' +
+        '        migrations.SeparateDatabaseAndState(\n            state_operations=[\n' +
+        '                migrations.AddField(\n                    model_name="post",\n                    name="moderation_reviewer",\n                    field=models.ForeignKey(\n                        "auth.User",\n                        on_delete=models.CASCADE,\n                    ),\n                ),\n' +
+        '            ],\n            database_operations=[\n' +
+        '                migrations.AddField(\n                    model_name="post",\n                    name="moderation_reviewer",\n                    field=models.ForeignKey(\n                        "auth.User",\n                        on_delete=models.CASCADE,\n                        db_index=False,\n                    ),\n                ),\n' +
+        `                AddIndexConcurrently(model_name="post", index=models.Index(fields=["moderation_reviewer"], name="blog_post_moderation_re_82e47d")),\n` +
+        '            ],\n        ),\n    ]\n',
+    },
+    {
+      name: 'Django: AddField inside SeparateDatabaseAndState already, or written AddField(...) bare: no fix',
+      language: 'python',
+      path,
+      source: `from django.db import migrations, models\nfrom django.db.migrations import AddField\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        AddField("post", "score", models.IntegerField(db_index=True)),\n        migrations.SeparateDatabaseAndState(database_operations=[migrations.AddField("post", "rank", models.IntegerField(db_index=True))]),\n    ]\n`,
+      findings: [{ at: '7:9-7:70' }, { at: '8:66-8:137' }],
       noFix: true,
     },
     {

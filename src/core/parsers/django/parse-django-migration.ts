@@ -99,11 +99,24 @@ function readMigration(path: string, source: string, root: SyntaxNode, options: 
 
 /** The import a concurrent rename needs, added to each rename that uses the name. */
 function addImport(syntax: OrmCallSyntax, reader: OperationReader): void {
-  const rename = syntax.concurrent?.[0];
-  if (!rename) return;
+  // A rename alone: one edit, a name (a field's index brings its own import, fieldIndexConcurrently).
+  const rename = syntax.concurrent?.length === 1 ? syntax.concurrent[0] : undefined;
+  if (!rename || !/^\w+$/.test(rename.text)) return;
   const name = rename.text;
   if (reader.imported.has(name)) return;
   syntax.concurrent = [reader.importEdit!(name), rename];
+}
+
+/**
+ * A name for models.Index, which takes at most 30 characters: `<table>_<column>_idx`, or its
+ * first 23 characters and a hash of the whole (FNV-1a, 6 hex digits) when longer.
+ */
+function djangoIndexName(table: string, column: string): string {
+  const name = `${table}_${column}_idx`;
+  if (name.length <= 30) return name;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return `${name.slice(0, 23).replace(/_+$/, '')}_${hash.toString(16).padStart(8, '0').slice(0, 6)}`;
 }
 
 /** The whole lines of a list item when nothing else shares them (a comma and a comment may follow it). */
@@ -334,6 +347,9 @@ class OperationReader {
       return;
     }
     if (!flag('db_index', !altering && INDEXED_BY_DEFAULT.has(fieldClass))) return;
+    const syntax: OrmCallSyntax = { kind: 'ormCall' };
+    const concurrently = table !== null && column !== null ? this.fieldIndexConcurrently(call, field, table, column) : null;
+    if (concurrently) syntax.concurrent = concurrently;
     this.operations.push({
       ...this.base(call, table),
       kind: 'createIndex',
@@ -345,8 +361,57 @@ class OperationReader {
       ifNotExists: false,
       where: null,
       using: null,
-      syntax: { kind: 'ormCall' },
+      syntax,
     });
+  }
+
+  /**
+   * The index of a field that AddField / AlterField adds, built concurrently: the call becomes a
+   * SeparateDatabaseAndState whose state_operations keep it as it is (the model's picture does
+   * not change) and whose database_operations add the field with db_index=False, then its index
+   * with AddIndexConcurrently (and its import). Django names a models.Index itself only within 30
+   * characters: `<table>_<column>_idx`, shortened with a hash when longer. Only for a call of the
+   * migration's own operations list, written `migrations.AddField(...)` with its model and field
+   * named by strings and the field by `models.<Field>(...)`; null otherwise.
+   */
+  private fieldIndexConcurrently(call: Call, field: SyntaxNode, table: string, fieldName: string): OrmEdit[] | null {
+    if ((call.name !== 'AddField' && call.name !== 'AlterField') || call.callee.type !== 'attribute') return null;
+    const list = call.node.parent;
+    if (list?.type !== 'list' || list.parent?.type !== 'assignment') return null;
+    const model = stringValue(call.args.get('model_name'));
+    if (model === null || !field.childForFieldName('function')?.text.startsWith('models.')) return null;
+    const fieldArgs = field.childForFieldName('arguments');
+    if (!fieldArgs) return null;
+    const present = fieldArgs.namedChildren.find((a) => a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'db_index');
+    const value = present?.childForFieldName('value');
+    const last = fieldArgs.namedChildren.filter((a): a is SyntaxNode => a !== null && a.type !== 'comment').at(-1);
+    // db_index=False in the database's copy of the call: its value replaced, or one more argument.
+    // Arguments one per line, the last with its comma: one more line, at their indentation.
+    const afterLast = last ? this.source.slice(last.endIndex, fieldArgs.endIndex) : '';
+    const ownLines = last !== undefined && /^,\s*\n/.test(afterLast) && this.source.slice(lineOf(this.source, last.startIndex).lineStart, last.startIndex).trim() === '';
+    const edit = value
+      ? { start: value.startIndex, end: value.endIndex, text: 'False' }
+      : ownLines
+        ? { start: last!.endIndex + 1, end: last!.endIndex + 1, text: `\n${lineOf(this.source, last!.startIndex).indent}db_index=False,` }
+        : last
+          ? { start: last.endIndex, end: last.endIndex, text: ', db_index=False' }
+          : { start: fieldArgs.startIndex + 1, end: fieldArgs.startIndex + 1, text: 'db_index=False' };
+    const start = call.node.startIndex;
+    const original = this.source.slice(start, call.node.endIndex);
+    const withoutIndex = original.slice(0, edit.start - start) + edit.text + original.slice(edit.end - start);
+    const { indent } = lineOf(this.source, start);
+    const inner = `${indent}        `;
+    const nested = (text: string) => text.split('\n').join(`\n        `);
+    const qualifier = call.callee.childForFieldName('object')?.text ?? 'migrations';
+    const columnName = field.childForFieldName('function')!.text.endsWith('ForeignKey') || field.childForFieldName('function')!.text.endsWith('OneToOneField') ? `${fieldName}_id` : fieldName;
+    const index = `AddIndexConcurrently(model_name=${JSON.stringify(model)}, index=models.Index(fields=[${JSON.stringify(fieldName)}], name=${JSON.stringify(djangoIndexName(table, columnName))}))`;
+    const text =
+      `${qualifier}.SeparateDatabaseAndState(\n` +
+      `${indent}    state_operations=[\n${inner}${nested(original)},\n${indent}    ],\n` +
+      `${indent}    database_operations=[\n${inner}${nested(withoutIndex)},\n${inner}${index},\n${indent}    ],\n` +
+      `${indent})`;
+    const replace = { start, end: call.node.endIndex, text };
+    return this.imported.has('AddIndexConcurrently') || !this.importEdit ? [replace] : [this.importEdit('AddIndexConcurrently'), replace];
   }
 
   private readConstraint(call: Call, table: string | null, constraint: SyntaxNode | undefined): void {
