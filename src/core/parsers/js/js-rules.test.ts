@@ -184,6 +184,14 @@ ruleCases('require-concurrent-index-deletion', {
       fixed: `exports.up = async (knex) => {\n  await knex.raw('DROP INDEX CONCURRENTLY IF EXISTS "app"."app_messages_account_id_index"');\n};\n\nexports.config = { transaction: false };\n`,
     },
     {
+      name: 'Knex: table.dropIndex beside a dropColumn: the concurrent drop comes first (dropping the column would drop the index under lock)',
+      ...js,
+      source: `exports.down = async (knex) => {\n  await knex.schema.alterTable('messages', (t) => {\n    t.dropIndex(['account_id'], 'messages_account_idx');\n    t.dropColumn('account_id');\n  });\n};\n`,
+      findings: [{ at: '3:5-3:56' }],
+      fix: { safety: 'unsafe' },
+      fixed: `exports.down = async (knex) => {\n  await knex.raw('DROP INDEX CONCURRENTLY IF EXISTS "messages_account_idx"');\n  await knex.schema.alterTable('messages', (t) => {\n    t.dropColumn('account_id');\n  });\n};\n\nexports.config = { transaction: false };\n`,
+    },
+    {
       name: 'TypeORM: dropIndex by name says nothing of concurrency (no fix)',
       ...ts,
       source: typeorm("await queryRunner.dropIndex('messages', 'i');"),

@@ -454,16 +454,17 @@ function knexConcurrentIndexEdits(source: string, call: SyntaxNode, args: Syntax
   const raw = `await ${chain[0]}.raw('${sql.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}');`;
   const statements = body.namedChildren.filter((n) => n !== null && n.type !== 'comment');
   if (statements.length === 1) return [{ start: outer.startIndex, end: outer.endIndex, text: raw }];
-  // The index's own lines go; the raw statement follows the alterTable one, at its indentation.
+  // The index's own lines go. The raw statement, at the alterTable one's indentation, follows it
+  // for a build (the callback may add the column) and comes before it for a drop (the callback
+  // may drop the column, and the index with it, under the table's lock).
   const { lineStart } = lineOf(source, statement.startIndex);
   if (source.slice(lineStart, statement.startIndex).trim() !== '') return null;
   const lineEnd = source.indexOf('\n', statement.endIndex);
   if (lineEnd === -1 || source.slice(statement.endIndex, lineEnd).trim() !== '') return null;
   const { indent } = lineOf(source, outer.startIndex);
-  return [
-    { start: lineStart, end: lineEnd + 1, text: '' },
-    { start: outer.endIndex, end: outer.endIndex, text: `\n${indent}${raw}` },
-  ];
+  const removed = { start: lineStart, end: lineEnd + 1, text: '' };
+  if (kind === 'drop') return [{ start: outer.startIndex, end: outer.startIndex, text: `${raw}\n${indent}` }, removed];
+  return [removed, { start: outer.endIndex, end: outer.endIndex, text: `\n${indent}${raw}` }];
 }
 
 /** `table.string('email')` inside a builder callback: the call and its table. */
