@@ -61,7 +61,7 @@ export const requireConcurrentIndexDeletion: Rule = {
         'node-pg-migrate and Sequelize: `concurrently: true`; TypeORM: `isConcurrent: true` in the `TableIndex` given ' +
         'to `dropIndex` (a drop by name alone cannot say it: no fix) and `transaction = false`; Knex: `table.dropIndex` ' +
         'in an `await knex.schema.alterTable(...)` becomes `await knex.raw(\'DROP INDEX CONCURRENTLY IF EXISTS ...\')` ' +
-        'after it (the index named as Knex names it, in its table\'s schema) and `config = { transaction: false }`. ' +
+        'before it (the index named as Knex names it, in its table\'s schema) and `config = { transaction: false }`. ' +
         'Leaving the transaction makes the fix unsafe: offered, never applied by fix-all. For a removed column, ' +
         'the fix drops its known indexes concurrently on the lines before (`remove_index ..., column:, name:, ' +
         'algorithm: :concurrently`, reversible in `change`; SQL `DROP INDEX CONCURRENTLY IF EXISTS`).',
