@@ -84,7 +84,6 @@ function readMigration(path: string, source: string, root: SyntaxNode, options: 
     };
   }
   file.operations = reader.operations;
-  for (const operation of file.operations) if (operation.syntax?.kind === 'ormCall' && reader.importEdit) addImport(operation.syntax, reader);
 
   // `atomic = False` goes first in the class body, indented as its first statement.
   const first = body.namedChildren.find((n) => n?.type !== 'comment') ?? body.firstNamedChild;
@@ -95,16 +94,6 @@ function readMigration(path: string, source: string, root: SyntaxNode, options: 
     file.leaveTransactionEdits = [{ start: at, end: at, text: `${indent}atomic = False\n\n` }];
   }
   return file;
-}
-
-/** The import a concurrent rename needs, added to each rename that uses the name. */
-function addImport(syntax: OrmCallSyntax, reader: OperationReader): void {
-  // A rename alone: one edit, a name (a field's index brings its own import, fieldIndexConcurrently).
-  const rename = syntax.concurrent?.length === 1 ? syntax.concurrent[0] : undefined;
-  if (!rename || !/^\w+$/.test(rename.text)) return;
-  const name = rename.text;
-  if (reader.imported.has(name)) return;
-  syntax.concurrent = [reader.importEdit!(name), rename];
 }
 
 /**
@@ -173,8 +162,8 @@ function postgresImports(root: SyntaxNode): { names: Set<string>; insertAt: numb
 
 class OperationReader {
   readonly operations: Operation[] = [];
-  readonly imported: Set<string>;
-  readonly importEdit: ((name: string) => OrmEdit) | null;
+  private readonly imported: Set<string>;
+  private readonly importEdit: (name: string) => OrmEdit;
   /** Models created in this migration and their table (`db_table` or the default name). */
   private readonly tables = new Map<string, string>();
 
@@ -254,7 +243,7 @@ class OperationReader {
           columns: [],
           concurrent,
           ifExists: false,
-          syntax: concurrent ? { kind: 'ormCall' } : { kind: 'ormCall', concurrent: [this.rename(call, 'RemoveIndexConcurrently')] },
+          syntax: concurrent ? { kind: 'ormCall' } : { kind: 'ormCall', concurrent: this.rename(call, 'RemoveIndexConcurrently') },
         });
         return;
       }
@@ -277,8 +266,14 @@ class OperationReader {
   }
 
   /** The edit that renames the callee (`migrations.AddIndex` -> `AddIndexConcurrently`). */
-  private rename(call: Call, to: string): OrmEdit {
-    return { start: call.callee.startIndex, end: call.callee.endIndex, text: to };
+  /** The call renamed to the concurrent operation `to`, with the import of `to` when the file has none. */
+  private rename(call: Call, to: string): OrmEdit[] {
+    return this.withImport(to, { start: call.callee.startIndex, end: call.callee.endIndex, text: to });
+  }
+
+  /** `edit`, after the import of `name` from django.contrib.postgres.operations when the file does not import it yet. */
+  private withImport(name: string, edit: OrmEdit): OrmEdit[] {
+    return this.imported.has(name) ? [edit] : [this.importEdit(name), edit];
   }
 
   private readCreateModel(call: Call): void {
@@ -305,7 +300,7 @@ class OperationReader {
   private readAddIndex(call: Call, concurrent: boolean): void {
     const index = call.args.get('index');
     if (index?.type !== 'call') return;
-    const syntax: OrmCallSyntax = concurrent ? { kind: 'ormCall' } : { kind: 'ormCall', concurrent: [this.rename(call, 'AddIndexConcurrently')] };
+    const syntax: OrmCallSyntax = concurrent ? { kind: 'ormCall' } : { kind: 'ormCall', concurrent: this.rename(call, 'AddIndexConcurrently') };
     this.pushIndex(call, this.tableOf(call.args.get('model_name')), index, concurrent, true, syntax);
   }
 
@@ -348,7 +343,7 @@ class OperationReader {
     }
     if (!flag('db_index', !altering && INDEXED_BY_DEFAULT.has(fieldClass))) return;
     const syntax: OrmCallSyntax = { kind: 'ormCall' };
-    const concurrently = table !== null && column !== null ? this.fieldIndexConcurrently(call, field, table, column) : null;
+    const concurrently = table !== null && column !== null ? this.fieldIndexConcurrently(call, field, table, column, columns[0]!) : null;
     if (concurrently) syntax.concurrent = concurrently;
     this.operations.push({
       ...this.base(call, table),
@@ -374,7 +369,7 @@ class OperationReader {
    * migration's own operations list, written `migrations.AddField(...)` with its model and field
    * named by strings and the field by `models.<Field>(...)`; null otherwise.
    */
-  private fieldIndexConcurrently(call: Call, field: SyntaxNode, table: string, fieldName: string): OrmEdit[] | null {
+  private fieldIndexConcurrently(call: Call, field: SyntaxNode, table: string, fieldName: string, columnName: string): OrmEdit[] | null {
     if ((call.name !== 'AddField' && call.name !== 'AlterField') || call.callee.type !== 'attribute') return null;
     const list = call.node.parent;
     if (list?.type !== 'list' || list.parent?.type !== 'assignment') return null;
@@ -403,15 +398,13 @@ class OperationReader {
     const inner = `${indent}        `;
     const nested = (text: string) => text.split('\n').join(`\n        `);
     const qualifier = call.callee.childForFieldName('object')?.text ?? 'migrations';
-    const columnName = field.childForFieldName('function')!.text.endsWith('ForeignKey') || field.childForFieldName('function')!.text.endsWith('OneToOneField') ? `${fieldName}_id` : fieldName;
     const index = `AddIndexConcurrently(model_name=${JSON.stringify(model)}, index=models.Index(fields=[${JSON.stringify(fieldName)}], name=${JSON.stringify(djangoIndexName(table, columnName))}))`;
     const text =
       `${qualifier}.SeparateDatabaseAndState(\n` +
       `${indent}    state_operations=[\n${inner}${nested(original)},\n${indent}    ],\n` +
       `${indent}    database_operations=[\n${inner}${nested(withoutIndex)},\n${inner}${index},\n${indent}    ],\n` +
       `${indent})`;
-    const replace = { start, end: call.node.endIndex, text };
-    return this.imported.has('AddIndexConcurrently') || !this.importEdit ? [replace] : [this.importEdit('AddIndexConcurrently'), replace];
+    return this.withImport('AddIndexConcurrently', { start, end: call.node.endIndex, text });
   }
 
   private readConstraint(call: Call, table: string | null, constraint: SyntaxNode | undefined): void {
