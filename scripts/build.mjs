@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { CLI_LAZY_PACKAGES, TREE_SITTER_GRAMMARS } from './lib/stage.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -47,7 +48,7 @@ writeFileSync(join(dist, 'prism.wasm'), await guardedPrismWasm());
 copyFileSync(join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm'), join(dist, 'libpg-query.wasm'));
 // tree-sitter's runtime and the grammars of Python and TypeScript/JavaScript migrations (src/core/parsers/tree-sitter).
 copyFileSync(require.resolve('web-tree-sitter/tree-sitter.wasm'), join(dist, 'tree-sitter.wasm'));
-for (const grammar of ['python', 'typescript', 'javascript']) {
+for (const grammar of TREE_SITTER_GRAMMARS) {
   const file = `tree-sitter-${grammar}.wasm`;
   copyFileSync(require.resolve(`@vscode/tree-sitter-wasm/wasm/${file}`), join(dist, file));
 }
@@ -227,16 +228,15 @@ const node = {
 };
 
 /**
- * Packages the CLI require()s only when a file needs them (libpg-query for a statement the fast
- * reader does not take, web-tree-sitter for Python and TypeScript migrations): each is a bundle
- * of its own beside cli-main.js, which V8 then neither reads nor compiles on a run that never
- * needs it (some 5 ms of every start-up, npm run bench -- sql).
+ * The CLI's requires of CLI_LAZY_PACKAGES (scripts/lib/stage.mjs) point at their own bundles beside
+ * cli-main.js, which V8 then neither reads nor compiles on a run that never needs them (some 5 ms
+ * of every start-up, npm run bench -- sql).
  */
-const CLI_LAZY_PACKAGES = { 'libpg-query': 'cli-libpg-query.js', 'web-tree-sitter': 'cli-tree-sitter.js' };
 const cliLazyPackagesPlugin = {
   name: 'cli-lazy-packages',
   setup(b) {
-    b.onResolve({ filter: /^(libpg-query|web-tree-sitter)$/ }, (args) => ({ path: `./${CLI_LAZY_PACKAGES[args.path]}`, external: true }));
+    const names = Object.keys(CLI_LAZY_PACKAGES).map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({ path: `./${CLI_LAZY_PACKAGES[args.path]}`, external: true }));
   },
 };
 

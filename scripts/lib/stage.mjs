@@ -19,11 +19,21 @@ export function option(name, fallback) {
 }
 
 /**
+ * Packages the CLI require()s only when a file needs them (libpg-query for a statement the fast
+ * reader does not take, web-tree-sitter for Python and TypeScript migrations): scripts/build.mjs
+ * makes each a bundle of its own beside cli-main.js, under this name.
+ */
+export const CLI_LAZY_PACKAGES = { 'libpg-query': 'cli-libpg-query.js', 'web-tree-sitter': 'cli-tree-sitter.js' };
+
+/** The tree-sitter grammars scripts/build.mjs copies into dist/ as tree-sitter-<grammar>.wasm. */
+export const TREE_SITTER_GRAMMARS = ['python', 'typescript', 'javascript'];
+
+/**
  * What the CLI runs, in dist/: cli.js loads cli-main.js, which loads cli-commands.js, the parsers'
- * packages it needs on demand (cli-libpg-query.js, cli-tree-sitter.js) and their WASM. The CLI's
- * npm package ships these; a copy of them alone is a working CLI.
+ * packages it needs on demand (CLI_LAZY_PACKAGES) and their WASM. The CLI's npm package ships
+ * these; a copy of them alone is a working CLI.
  */
 export const CLI_FILES = [
-  'cli.js', 'cli-main.js', 'cli-commands.js', 'cli-libpg-query.js', 'cli-tree-sitter.js',
-  'prism.wasm', 'libpg-query.wasm', 'tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-javascript.wasm',
+  'cli.js', 'cli-main.js', 'cli-commands.js', ...Object.values(CLI_LAZY_PACKAGES),
+  'prism.wasm', 'libpg-query.wasm', 'tree-sitter.wasm', ...TREE_SITTER_GRAMMARS.map((grammar) => `tree-sitter-${grammar}.wasm`),
 ];
